@@ -1,0 +1,78 @@
+"""Every setting of the application, declared once: name, default and help.
+
+Settings are read from the environment. The README lists them all (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "DATABASE_URL",
+        f"sqlite:///{PROJECT_ROOT / 'data' / 'psq.sqlite'}",
+        "SQLAlchemy URL of the database: a SpatiaLite file (sqlite:///path) "
+        "or PostGIS (postgresql+psycopg://user:password@host/dbname).",
+    ),
+    Setting(
+        "SPATIALITE_LIBRARY_PATH",
+        "mod_spatialite",
+        "Name or path of the SpatiaLite extension loaded into SQLite.",
+    ),
+    Setting(
+        "PSQ_GEODATA_DIR",
+        str(PROJECT_ROOT / "geodata"),
+        "Folder of the reference layers (GeoJSON) loaded by `init`.",
+    ),
+    Setting(
+        "PSQ_TILES",
+        "none",
+        "Basemap tiles offered on interactive maps: `none` (offline, communes as the base), "
+        "or a comma-separated list of `osm` and `ign` (needs internet access).",
+    ),
+    Setting(
+        "PSQ_DEPARTMENTS",
+        "70,39",
+        "Départements covered by this installation (INSEE codes, comma-separated).",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str) -> str:
+    """The value of a setting: the environment first, then its default."""
+    setting = _BY_NAME[name]
+    value = os.environ.get(name, "").strip()
+    return value or setting.default
+
+
+def database_url() -> str:
+    return get("DATABASE_URL")
+
+
+def geodata_dir() -> Path:
+    return Path(get("PSQ_GEODATA_DIR"))
+
+
+def departments() -> tuple[str, ...]:
+    return tuple(code.strip() for code in get("PSQ_DEPARTMENTS").split(",") if code.strip())
+
+
+def tile_sources() -> tuple[str, ...]:
+    value = get("PSQ_TILES").lower()
+    if value in ("", "none"):
+        return ()
+    return tuple(s.strip() for s in value.split(",") if s.strip() in ("osm", "ign"))

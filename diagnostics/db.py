@@ -1,0 +1,171 @@
+"""The one gateway to the database: engine factory (SpatiaLite or PostGIS), sessions, migrations.
+
+Services receive a `Database` and are the only code that touches SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from diagnostics import config
+from diagnostics.errors import DatabaseUnavailable, SpatialiteUnavailable
+
+MIGRATIONS_DIR = config.PROJECT_ROOT / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """An engine plus a session factory, for one database URL."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session inside a transaction: committed on success, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str | None = None) -> Database:
+    """A `Database` for `url` (default: the DATABASE_URL setting), checked to be reachable."""
+    engine = make_engine(url or config.database_url())
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        engine.dispose()
+        raise DatabaseUnavailable(f"Cannot open the database {_safe_url(engine)}: {_first_line(exc)}") from exc
+    return Database(engine)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a SpatiaLite file or a PostGIS server."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _make_spatialite_engine(url)
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _make_spatialite_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    module = sqlite_module_with_extensions()
+    engine = create_engine(
+        url,
+        module=module,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _prepare_spatialite_connection)
+    return engine
+
+
+def sqlite_module_with_extensions() -> ModuleType:
+    """A DB-API sqlite module able to load extensions.
+
+    Some Python builds (pyenv's among them) compile the stdlib sqlite3 without
+    `enable_load_extension`; pysqlite3-binary ships one that has it.
+    """
+    tried = []
+    for name in ("sqlite3", "pysqlite3.dbapi2"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            tried.append(f"{name} (not installed)")
+            continue
+        if hasattr(module.Connection, "enable_load_extension"):
+            return module
+        tried.append(f"{name} (built without extension loading)")
+    raise SpatialiteUnavailable(
+        "No SQLite module can load SpatiaLite; tried: " + ", ".join(tried)
+        + ". Install pysqlite3-binary (pip install pysqlite3-binary) or use a Python built with"
+        " loadable SQLite extensions."
+    )
+
+
+def _prepare_spatialite_connection(dbapi_connection, _record) -> None:
+    library = config.get("SPATIALITE_LIBRARY_PATH")
+    try:
+        dbapi_connection.enable_load_extension(True)
+        dbapi_connection.load_extension(library)
+        dbapi_connection.enable_load_extension(False)
+    except Exception as exc:  # the driver raises its own OperationalError class
+        raise SpatialiteUnavailable(
+            f"Cannot load the SpatiaLite extension '{library}' ({exc}). "
+            "Install the Debian package libsqlite3-mod-spatialite "
+            "(apt-get install libsqlite3-mod-spatialite) or set SPATIALITE_LIBRARY_PATH."
+        ) from exc
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        has_metadata = cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spatial_ref_sys'"
+        ).fetchone()
+        if not has_metadata:
+            # 'WGS84' loads only the WGS84 family of SRIDs: the full list takes seconds.
+            cursor.execute("SELECT InitSpatialMetaData(1, 'WGS84')")
+    finally:
+        cursor.close()
+
+
+def upgrade_schema(db: Database) -> None:
+    """Create or upgrade the schema to the latest Alembic revision."""
+    from alembic import command
+
+    with db.engine.begin() as connection:
+        cfg = _alembic_config(connection)
+        command.upgrade(cfg, "head")
+
+
+def schema_revision(db: Database) -> str | None:
+    """The Alembic revision the database is at, or None before the first migration."""
+    if not inspect(db.engine).has_table("alembic_version"):
+        return None
+    with db.engine.connect() as connection:
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _alembic_config(connection):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _safe_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    message = str(getattr(exc, "orig", None) or exc)
+    return message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+
+
+os.environ.setdefault("SPATIALITE_LIBRARY_PATH", config.get("SPATIALITE_LIBRARY_PATH"))

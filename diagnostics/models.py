@@ -1,0 +1,141 @@
+"""Tables: reference layers (communes, sectors, patrol zones, sites, teams) and field records
+(diagnostics and their observations). Every geometry is WGS84 (EPSG:4326) with a spatial index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+SRID = 4326
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Commune(Base):
+    __tablename__ = "communes"
+
+    insee: Mapped[str] = mapped_column(String(5), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    department: Mapped[str] = mapped_column(String(3), index=True)
+    population: Mapped[int] = mapped_column(Integer, default=0)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False)
+
+
+class Sector(Base):
+    __tablename__ = "sectors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    commune_insee: Mapped[str | None] = mapped_column(ForeignKey("communes.insee"), index=True)
+    source: Mapped[str] = mapped_column(Text, default="")
+    approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False)
+
+
+class PatrolZone(Base):
+    __tablename__ = "patrol_zones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    schedule: Mapped[str] = mapped_column(String(200), default="")
+    commune_insee: Mapped[str | None] = mapped_column(ForeignKey("communes.insee"), index=True)
+    source: Mapped[str] = mapped_column(Text, default="")
+    approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    commune_insee: Mapped[str | None] = mapped_column(ForeignKey("communes.insee"), index=True)
+    address: Mapped[str | None] = mapped_column(String(250))
+    source: Mapped[str] = mapped_column(Text, default="")
+    approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+    geom = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    force: Mapped[str] = mapped_column(String(40))
+    department: Mapped[str] = mapped_column(String(3))
+
+
+class Diagnostic(Base):
+    """A team's visit to a place on a date."""
+
+    __tablename__ = "diagnostics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(40), unique=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee"), index=True)
+    place: Mapped[str] = mapped_column(String(200))
+    visited_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    participants: Mapped[str] = mapped_column(Text, default="")
+    context: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    team: Mapped[Team] = relationship()
+    observations: Mapped[list[Observation]] = relationship(back_populates="diagnostic")
+
+
+class Observation(Base):
+    """A geolocated finding of a diagnostic: a point, a line or a polygon."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        CheckConstraint("severity BETWEEN 1 AND 4", name="ck_observations_severity"),
+        Index("ix_observations_filters", "observed_on", "category", "severity", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    diagnostic_id: Mapped[int] = mapped_column(ForeignKey("diagnostics.id"), index=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee"), index=True)
+    observed_on: Mapped[dt.date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="nouvelle")
+    description: Mapped[str] = mapped_column(Text, default="")
+    recommendation: Mapped[str] = mapped_column(Text, default="")
+    partner: Mapped[str] = mapped_column(String(120), default="")
+    shareable: Mapped[bool] = mapped_column(Boolean, default=False)
+    author: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=True), nullable=False)
+
+    diagnostic: Mapped[Diagnostic] = relationship(back_populates="observations")
+
+    __mapper_args__ = {"version_id_col": version}
