@@ -14,7 +14,7 @@ from types import ModuleType
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from diagnostics import config
@@ -63,10 +63,18 @@ def open_database(url: str | None = None) -> Database:
 
 def make_engine(url: str) -> Engine:
     """An engine for a SpatiaLite file or a PostGIS server."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return _make_spatialite_engine(url)
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        backend = make_url(url).get_backend_name()
+        if backend == "sqlite":
+            return _make_spatialite_engine(url)
+        if backend == "postgresql":
+            return create_engine(url, pool_pre_ping=True)
+        raise ArgumentError(f"the {backend} backend is not supported")
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise DatabaseUnavailable(
+            f"DATABASE_URL is not a usable database URL ({exc}); expected sqlite:///path/to/file.sqlite "
+            "or postgresql+psycopg://user:password@host/dbname"
+        ) from exc
 
 
 def _make_spatialite_engine(url: str) -> Engine:

@@ -1,0 +1,74 @@
+"""Exports: reference and observation layers to files, commune snapshots for mayors.
+
+Gathering the data is done here; formatting is done by the pure builders in `io` and
+`snapshots`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+
+from diagnostics.db import Database
+from diagnostics.errors import DiagnosticsError
+from diagnostics.io import geojson
+from diagnostics.services import reference
+from diagnostics.services.observations import ObservationFilter, observations_frame
+
+LAYERS: dict[str, Callable[[Database], gpd.GeoDataFrame]] = {
+    "communes": lambda db: reference.communes_frame(db),
+    "sectors": reference.sectors_frame,
+    "zones": reference.patrol_zones_frame,
+    "sites": reference.sites_frame,
+    "observations": lambda db: observations_frame(db),
+}
+FORMATS = ("geojson",)
+
+
+def export_layer(db: Database, layer: str, path: Path, fmt: str = "geojson") -> int:
+    """Write `layer` to `path` in `fmt`; returns the number of features written."""
+    if layer not in LAYERS:
+        raise DiagnosticsError(f"Unknown layer '{layer}'; choose one of: {', '.join(LAYERS)}")
+    if fmt not in FORMATS:
+        raise DiagnosticsError(f"Unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
+    return geojson.write_layer(LAYERS[layer](db), path)
+
+
+def commune_snapshot_png(
+    db: Database,
+    insee: str,
+    *,
+    issued_on: dt.date | None = None,
+    period: tuple[dt.date | None, dt.date | None] | None = None,
+) -> bytes:
+    """The mayor's PNG map of a commune: boundary, observations of the period, layers around."""
+    from diagnostics.snapshots import render_commune_png
+
+    layers = snapshot_layers(db, insee, period)
+    return render_commune_png(layers, issued_on=issued_on or dt.date.today(), period=period)
+
+
+def snapshot_layers(db: Database, insee: str, period: tuple[dt.date | None, dt.date | None] | None = None):
+    from diagnostics.snapshots import SnapshotLayers
+
+    commune = reference.communes_frame(db, (insee,))
+    if commune.empty:
+        raise DiagnosticsError(f"Commune inconnue : {insee}")
+    start, end = period or (None, None)
+    observations = observations_frame(db, ObservationFilter(start=start, end=end, communes=(insee,)))
+    boundary = commune.geometry.iloc[0]
+    return SnapshotLayers(
+        commune=commune,
+        neighbours=reference.neighbours_frame(db, insee),
+        observations=observations,
+        sectors=_touching(reference.sectors_frame(db), boundary),
+        patrol_zones=_touching(reference.patrol_zones_frame(db), boundary),
+        sites=_touching(reference.sites_frame(db), boundary),
+    )
+
+
+def _touching(frame: gpd.GeoDataFrame, boundary) -> gpd.GeoDataFrame:
+    return frame[frame.intersects(boundary)].reset_index(drop=True)

@@ -1,0 +1,104 @@
+"""Querying observations: filters of the commanders' map, returned as GeoDataFrames.
+
+A bounding box goes through the spatial index on both backends: SpatiaLite's `SpatialIndex`
+virtual table (SQLite does not use an R*Tree by itself) and PostGIS's GiST with `&&`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+from sqlalchemy import Select, func, select, text
+
+from diagnostics.db import Database
+from diagnostics.models import SRID, Commune, Diagnostic, Observation, Team
+from diagnostics.services._frames import geometry_as_wkb, read_frame
+
+BBox = tuple[float, float, float, float]  # west, south, east, north in WGS84 degrees
+
+
+@dataclass(frozen=True)
+class ObservationFilter:
+    """What the commanders' map keeps. Empty tuples mean « all »."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    categories: tuple[str, ...] = ()
+    severities: tuple[int, ...] = ()
+    statuses: tuple[str, ...] = ()
+    communes: tuple[str, ...] = ()
+    team_ids: tuple[int, ...] = ()
+    diagnostic_id: int | None = None
+    bbox: BBox | None = None
+
+
+OBSERVATION_COLUMNS = (
+    "id", "diagnostic_id", "observed_on", "category", "severity", "status", "description",
+    "recommendation", "partner", "shareable", "author", "commune_insee", "commune_name",
+    "team_id", "team_name", "place", "version",
+)
+
+
+def observations_frame(db: Database, criteria: ObservationFilter = ObservationFilter()) -> gpd.GeoDataFrame:
+    """Observations kept by `criteria`, newest first, with commune, team and place."""
+    statement = _filtered(db, _observation_select(), criteria)
+    with db.session() as session:
+        return read_frame(session, statement.order_by(Observation.observed_on.desc(), Observation.id.desc()))
+
+
+def count_observations(db: Database, criteria: ObservationFilter = ObservationFilter()) -> int:
+    statement = _filtered(db, select(func.count(Observation.id)).select_from(Observation).join(Diagnostic), criteria)
+    with db.session() as session:
+        return session.scalar(statement) or 0
+
+
+def _observation_select() -> Select:
+    return (
+        select(
+            Observation.id, Observation.diagnostic_id, Observation.observed_on, Observation.category,
+            Observation.severity, Observation.status, Observation.description, Observation.recommendation,
+            Observation.partner, Observation.shareable, Observation.author, Observation.commune_insee,
+            Commune.name.label("commune_name"), Diagnostic.team_id, Team.name.label("team_name"),
+            Diagnostic.place, Observation.version, geometry_as_wkb(Observation.geom),
+        )
+        .join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
+        .join(Team, Team.id == Diagnostic.team_id)
+        .join(Commune, Commune.insee == Observation.commune_insee)
+    )
+
+
+def _filtered(db: Database, statement: Select, criteria: ObservationFilter) -> Select:
+    conditions = []
+    if criteria.start is not None:
+        conditions.append(Observation.observed_on >= criteria.start)
+    if criteria.end is not None:
+        conditions.append(Observation.observed_on <= criteria.end)
+    if criteria.categories:
+        conditions.append(Observation.category.in_(criteria.categories))
+    if criteria.severities:
+        conditions.append(Observation.severity.in_(criteria.severities))
+    if criteria.statuses:
+        conditions.append(Observation.status.in_(criteria.statuses))
+    if criteria.communes:
+        conditions.append(Observation.commune_insee.in_(criteria.communes))
+    if criteria.team_ids:
+        conditions.append(Diagnostic.team_id.in_(criteria.team_ids))
+    if criteria.diagnostic_id is not None:
+        conditions.append(Observation.diagnostic_id == criteria.diagnostic_id)
+    if criteria.bbox is not None:
+        conditions.append(_in_bbox(db, criteria.bbox))
+    return statement.where(*conditions)
+
+
+def _in_bbox(db: Database, bbox: BBox):
+    west, south, east, north = (float(value) for value in bbox)
+    if db.is_sqlite:
+        candidates = text(
+            "SELECT rowid FROM SpatialIndex WHERE f_table_name = 'observations' "
+            "AND f_geometry_column = 'geom' AND search_frame = BuildMbr(:w, :s, :e, :n, :srid)"
+        ).bindparams(w=west, s=south, e=east, n=north, srid=SRID)
+        return Observation.id.in_(candidates.columns(rowid=Observation.id.type))
+    envelope = func.ST_MakeEnvelope(west, south, east, north, SRID)
+    return Observation.geom.op("&&")(envelope)

@@ -1,0 +1,784 @@
+"""Static map snapshots of one commune, for mayors and partners.
+
+A pure builder: GeoDataFrames in, PNG bytes out. No database, no Streamlit, no pyplot: every call
+builds its own ``matplotlib.figure.Figure`` on an Agg canvas, so calls do not share state and can
+run in Streamlit's worker threads.
+
+The map is drawn in Lambert-93 (EPSG:2154) on an A4 page whose orientation follows the commune's
+shape. Observations are points filled with their category colour, sized (and outlined more
+heavily) by severity: colour answers "what kind of problem", which needs twelve distinguishable
+hues, while size and outline weight encode the ordered gravité in a way that survives
+black-and-white printing and colour blindness. Lines and polygons keep the category colour and
+get thicker with severity.
+
+Every text that may come from users (commune, sector, zone and site names, unknown category
+codes) is drawn with mathtext and TeX disabled, so a ``$`` in a name is printed as is.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.colors import to_rgba
+from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.patches import Polygon as PolygonPatch
+from matplotlib.path import Path
+from matplotlib.transforms import ScaledTranslation
+from pyproj import Transformer
+
+from diagnostics import taxonomy
+
+__all__ = ["SnapshotLayers", "french_date", "render_commune_png", "scale_bar_length"]
+
+LAMBERT_93 = "EPSG:2154"
+WGS84 = "EPSG:4326"
+
+# --- User-facing strings (French), kept together for a later translation. -------------------------
+TEXT = {
+    "title": "Diagnostic de sûreté — {name} ({insee})",
+    "period_both": "Période : du {start} au {end}",
+    "period_from": "Période : depuis le {start}",
+    "period_until": "Période : jusqu'au {end}",
+    "period_all": "Toutes les observations",
+    "issued": "Édité le {date}",
+    "population": "{population} habitants",
+    "count_none": "Aucune observation sur la période",
+    "count_one": "1 observation",
+    "count_many": "{n} observations",
+    "count_open": " (dont {n} non clôturée{s})",
+    "credits": (
+        "Sources : IGN — ADMIN EXPRESS (Licence Ouverte 2.0) ; "
+        "données PSQ — forces de sécurité intérieure"
+    ),
+    "projection": "Projection : Lambert-93 (EPSG:2154)",
+    "approximate": "Zones de patrouille et secteurs : tracés indicatifs.",
+    "legend_categories": "Catégories",
+    "legend_severity": "Gravité",
+    "legend_layers": "Couches",
+    "layer_commune": "Commune",
+    "layer_neighbours": "Communes voisines",
+    "layer_sector": "Secteur",
+    "layer_zone": "Zone de patrouille",
+    "layer_obs_line": "Observation (tracé)",
+    "layer_obs_area": "Observation (zone)",
+    "site_kiosque": "Kiosque",
+    "site_brigade": "Brigade de gendarmerie",
+    "site_commissariat": "Commissariat",
+    "site_other": "Autre site",
+    "north": "N",
+}
+
+# --- Styles ------------------------------------------------------------------------------------------
+# Point area (pt²) and outline width (pt) per severity 1..4: clearly ordered, readable at 150 dpi.
+SEVERITY_SIZES = {1: 26.0, 2: 50.0, 3: 85.0, 4: 135.0}
+SEVERITY_EDGE_WIDTHS = {1: 0.5, 2: 0.8, 3: 1.2, 4: 1.8}
+SEVERITY_LINE_WIDTHS = {1: 1.4, 2: 2.0, 3: 2.8, 4: 3.8}
+FALLBACK_CATEGORY_COLOR = taxonomy.category("autre").color
+
+BACKGROUND = "#f3f3f1"
+NEIGHBOUR_FILL = "#e2e2df"
+NEIGHBOUR_EDGE = "#a9a9a4"
+NEIGHBOUR_TEXT = "#6b6b66"
+COMMUNE_EDGE = "#111111"
+ZONE_COLOR = "#1f5fa8"
+SECTOR_COLOR = "#6d4c41"
+SITE_COLOR = "#0b2a5b"
+TEXT_DARK = "#1a1a1a"
+TEXT_GREY = "#555555"
+
+SITE_MARKERS = {  # kind -> (marker, size in points, legend label key)
+    "kiosque": ("*", 17.0, "site_kiosque"),
+    "brigade": ("s", 9.0, "site_brigade"),
+    "commissariat": ("D", 8.5, "site_commissariat"),
+}
+OTHER_SITE_MARKER = ("^", 9.0, "site_other")
+
+A4_LONG, A4_SHORT = 11.69, 8.27  # inches
+MARGIN = 0.42  # page margin, inches
+HEADER_H = 1.0
+FOOTER_H = 0.62
+LANDSCAPE_LEGEND_W = 2.75
+PORTRAIT_LEGEND_H = 2.35
+GAP = 0.18
+VIEW_MARGIN = 0.06  # fraction of the commune's extent kept around it
+_HALO = [patheffects.withStroke(linewidth=2.6, foreground="white")]
+_PLAIN = {"parse_math": False, "usetex": False}  # keyword arguments for every Text we create
+
+
+@dataclass(frozen=True)
+class SnapshotLayers:
+    """Everything drawn on a commune snapshot. Geometries in WGS84 (or any CRS that is set)."""
+
+    commune: geopandas.GeoDataFrame  # one row: insee, name, department, population, geometry
+    neighbours: geopandas.GeoDataFrame  # same columns; may be empty
+    observations: geopandas.GeoDataFrame  # id, category, severity (1..4), status, geometry
+    sectors: geopandas.GeoDataFrame  # name, kind, geometry
+    patrol_zones: geopandas.GeoDataFrame  # name, unit, geometry
+    sites: geopandas.GeoDataFrame  # name, kind ("kiosque" | "brigade" | "commissariat"), Points
+
+
+# --- Small pure helpers --------------------------------------------------------------------------------
+
+
+def french_date(d: datetime.date) -> str:
+    """``dd/mm/yyyy``, independent of the system locale (a datetime gives its date part)."""
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def scale_bar_length(map_width_m: float) -> float:
+    """A round length (1, 2 or 5 × 10^n metres) close to a fifth of the map width.
+
+    "Close" is measured as a ratio, so a 9 km wide map gets a 2 km bar rather than 1 km.
+    """
+    if not math.isfinite(map_width_m) or map_width_m <= 0:
+        raise ValueError(f"map width must be a positive number of metres, got {map_width_m!r}")
+    target = map_width_m / 5.0
+    exponent = math.floor(math.log10(target))
+    candidates = [m * 10.0**e for e in (exponent - 1, exponent, exponent + 1) for m in (1, 2, 5)]
+    return min(candidates, key=lambda c: abs(math.log(c / target)))
+
+
+def _format_length(metres: float) -> str:
+    if metres >= 1000:
+        value, unit = metres / 1000.0, "km"
+    else:
+        value, unit = metres, "m"
+    text = f"{value:.10g}".replace(".", ",")  # French decimal comma (0,5 km would not occur, but)
+    return f"{text} {unit}"
+
+
+def _format_int(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")  # French thousands separator: no-break space
+
+
+def _period_text(period: tuple[datetime.date | None, datetime.date | None] | None) -> str:
+    start, end = period if period is not None else (None, None)
+    if start is not None and end is not None:
+        if start > end:
+            raise ValueError(f"period starts after it ends: {start} > {end}")
+        return TEXT["period_both"].format(start=french_date(start), end=french_date(end))
+    if start is not None:
+        return TEXT["period_from"].format(start=french_date(start))
+    if end is not None:
+        return TEXT["period_until"].format(end=french_date(end))
+    return TEXT["period_all"]
+
+
+def _count_text(observations: geopandas.GeoDataFrame) -> str:
+    n = len(observations)
+    if n == 0:
+        return TEXT["count_none"]
+    text = TEXT["count_one"] if n == 1 else TEXT["count_many"].format(n=_format_int(n))
+    if "status" in observations.columns:
+        n_open = int(observations["status"].isin(taxonomy.OPEN_STATUSES).sum())
+        if n_open:
+            text += TEXT["count_open"].format(n=_format_int(n_open), s="s" if n_open > 1 else "")
+    return text
+
+
+def _plain(value: object) -> str:
+    """User text as a plain string ('' for missing values)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+# --- Geometry helpers --------------------------------------------------------------------------------
+
+
+def _to_l93(gdf: geopandas.GeoDataFrame | None) -> geopandas.GeoDataFrame:
+    if gdf is None:
+        return geopandas.GeoDataFrame(geometry=[], crs=LAMBERT_93)
+    if gdf.crs is None:
+        gdf = gdf.set_crs(WGS84)
+    if len(gdf) == 0:
+        return gdf.set_crs(LAMBERT_93, allow_override=True)
+    gdf = gdf.to_crs(LAMBERT_93)
+    return gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+
+
+def _flat_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Single-part geometries of ``geoms`` (collections exploded) and the index of their source."""
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    for _ in range(2):  # GeometryCollections may hold multi-geometries
+        nested = shapely.get_type_id(parts) >= 4
+        if not nested.any():
+            break
+        sub, sub_index = shapely.get_parts(parts[nested], return_index=True)
+        parts = np.concatenate([parts[~nested], sub])
+        index = np.concatenate([index[~nested], index[nested][sub_index]])
+    keep = ~shapely.is_empty(parts)
+    return parts[keep], index[keep]
+
+
+def _polygons_path(polygons: np.ndarray) -> Path | None:
+    """One compound Path for Polygon parts, rings oriented so holes stay empty when filled."""
+    if len(polygons) == 0:
+        return None
+    polygons = shapely.orient_polygons(polygons)  # exterior CCW, holes CW: non-zero rule works
+    rings = shapely.get_rings(polygons)
+    coords, ring_index = shapely.get_coordinates(rings, return_index=True)
+    if len(coords) == 0:
+        return None
+    codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
+    starts = np.r_[0, np.flatnonzero(np.diff(ring_index)) + 1]
+    ends = np.r_[starts[1:] - 1, len(coords) - 1]
+    codes[starts] = Path.MOVETO
+    codes[ends] = Path.CLOSEPOLY
+    return Path(coords, codes)
+
+
+def _line_segments(lines: np.ndarray) -> list[np.ndarray]:
+    coords, line_index = shapely.get_coordinates(lines, return_index=True)
+    if len(coords) == 0:
+        return []
+    splits = np.flatnonzero(np.diff(line_index)) + 1
+    return np.split(coords, splits)
+
+
+def _by_type(geoms: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Parts of ``geoms`` grouped as points / lines / polygons, with their source row index."""
+    parts, index = _flat_parts(geoms)
+    type_ids = shapely.get_type_id(parts)
+    groups = {"points": type_ids == 0, "lines": (type_ids == 1) | (type_ids == 2), "polygons": type_ids == 3}
+    return {name: (parts[mask], index[mask]) for name, mask in groups.items()}
+
+
+def _prepare(geoms: np.ndarray, clip: tuple[float, float, float, float], tolerance: float) -> np.ndarray:
+    """Clip large reference geometries to (a bit more than) the view and simplify below a pixel."""
+    try:
+        geoms = shapely.clip_by_rect(geoms, *clip)
+    except shapely.errors.GEOSException:  # very broken input: draw it unclipped
+        pass
+    if tolerance > 0:
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+    return geoms
+
+
+def _draw_polygons(ax, geoms: np.ndarray, *, zorder: float, **style) -> bool:
+    path = _polygons_path(_by_type(geoms)["polygons"][0])
+    if path is None:
+        return False
+    ax.add_patch(PathPatch(path, zorder=zorder, **style))
+    return True
+
+
+def _draw_lines(ax, geoms: np.ndarray, *, zorder: float, **style) -> bool:
+    parts = _by_type(geoms)
+    lines = np.concatenate([parts["lines"][0], shapely.get_rings(parts["polygons"][0])])
+    segments = _line_segments(lines)
+    if not segments:
+        return False
+    ax.add_collection(LineCollection(segments, zorder=zorder, **style), autolim=False)
+    return True
+
+
+def _label_point(geom, view_box) -> tuple[float, float] | None:
+    """Where to write a layer's name: inside its visible part, if that part is not a sliver."""
+    visible = shapely.clip_by_rect(geom, *view_box.bounds)
+    if visible.is_empty:
+        return None
+    if visible.area < 0.5 * geom.area and visible.area < 0.015 * view_box.area:
+        return None  # a sliver of a larger area cut by the map's edge
+    point = visible.representative_point() if visible.area > 0 else visible.centroid
+    return point.x, point.y
+
+
+def _add_text(ax, x, y, text, **kwargs):
+    return ax.text(x, y, text, clip_on=True, **_PLAIN, **kwargs)
+
+
+# --- Page layout ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Layout:
+    landscape: bool
+    size: tuple[float, float]  # inches
+    map_rect: tuple[float, float, float, float]  # left, bottom, width, height in inches
+    legend_rect: tuple[float, float, float, float]
+
+    def scale(self, width_m: float, height_m: float) -> float:
+        """Inches of paper per metre when the commune's extent fits the map box."""
+        return min(self.map_rect[2] / width_m, self.map_rect[3] / height_m)
+
+
+def _layouts() -> tuple[_Layout, _Layout]:
+    w, h = A4_LONG, A4_SHORT
+    body_bottom = FOOTER_H + 0.08
+    body_h = h - HEADER_H - body_bottom
+    landscape = _Layout(
+        True,
+        (w, h),
+        (MARGIN, body_bottom, w - 2 * MARGIN - LANDSCAPE_LEGEND_W - GAP, body_h),
+        (w - MARGIN - LANDSCAPE_LEGEND_W, body_bottom, LANDSCAPE_LEGEND_W, body_h),
+    )
+    w, h = A4_SHORT, A4_LONG
+    body_h = h - HEADER_H - body_bottom
+    portrait = _Layout(
+        False,
+        (w, h),
+        (MARGIN, body_bottom + PORTRAIT_LEGEND_H + GAP, w - 2 * MARGIN, body_h - PORTRAIT_LEGEND_H - GAP),
+        (MARGIN, body_bottom, w - 2 * MARGIN, PORTRAIT_LEGEND_H),
+    )
+    return landscape, portrait
+
+
+def _choose_layout(width_m: float, height_m: float) -> _Layout:
+    """The orientation that shows the commune at the larger scale."""
+    landscape, portrait = _layouts()
+    return portrait if portrait.scale(width_m, height_m) > landscape.scale(width_m, height_m) else landscape
+
+
+def _view_limits(bounds, layout: _Layout) -> tuple[float, float, float, float]:
+    """Map limits centred on the commune, with a margin, matching the map box's aspect ratio."""
+    minx, miny, maxx, maxy = bounds
+    width = max(maxx - minx, 1.0)
+    height = max(maxy - miny, 1.0)
+    width, height = width * (1 + 2 * VIEW_MARGIN), height * (1 + 2 * VIEW_MARGIN)
+    box_aspect = layout.map_rect[2] / layout.map_rect[3]
+    if width / height < box_aspect:
+        width = height * box_aspect
+    else:
+        height = width / box_aspect
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    return cx - width / 2, cy - height / 2, cx + width / 2, cy + height / 2
+
+
+def _inches(fig: Figure, rect) -> list[float]:
+    w, h = fig.get_size_inches()
+    left, bottom, width, height = rect
+    return [left / w, bottom / h, width / w, height / h]
+
+
+# --- Drawing -------------------------------------------------------------------------------------------
+
+
+def _severity(values: pd.Series) -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce").fillna(1).round().clip(1, 4)
+    return numbers.astype(int).to_numpy()
+
+
+def _category_colors(codes: pd.Series) -> np.ndarray:
+    return np.array(
+        [taxonomy.category(c).color if taxonomy.is_category(c) else FALLBACK_CATEGORY_COLOR for c in codes],
+        dtype=object,
+    )
+
+
+def _draw_observations(ax, obs: geopandas.GeoDataFrame) -> dict[str, bool]:
+    """Observations, worst drawn last (on top). Returns which geometry kinds were drawn."""
+    drawn = {"points": False, "lines": False, "polygons": False}
+    if len(obs) == 0:
+        return drawn
+    severity = _severity(obs["severity"] if "severity" in obs else pd.Series(1, index=obs.index))
+    colors = _category_colors(obs["category"] if "category" in obs else pd.Series("autre", index=obs.index))
+    parts = _by_type(obs.geometry.to_numpy())
+
+    polygons, index = parts["polygons"]
+    if len(polygons):
+        order = np.argsort(severity[index], kind="stable")
+        patches, faces, edges, widths = [], [], [], []
+        for i in order:
+            path = _polygons_path(polygons[i : i + 1])
+            if path is None:
+                continue
+            patches.append(PathPatch(path))
+            faces.append(_with_alpha(colors[index[i]], 0.22))
+            edges.append(colors[index[i]])
+            widths.append(SEVERITY_LINE_WIDTHS[severity[index[i]]] * 0.7)
+        if patches:
+            ax.add_collection(
+                PatchCollection(patches, facecolors=faces, edgecolors=edges, linewidths=widths, zorder=6),
+                autolim=False,
+            )
+            drawn["polygons"] = True
+
+    lines, index = parts["lines"]
+    if len(lines):
+        order = np.argsort(severity[index], kind="stable")
+        segments = _line_segments(lines[order])
+        sev = severity[index[order]]
+        widths = np.array([SEVERITY_LINE_WIDTHS[s] for s in sev])
+        # A dark casing under each line keeps pale colours (éclairage yellow) readable.
+        ax.add_collection(
+            LineCollection(segments, colors="#222222", linewidths=widths + 1.3, capstyle="round", zorder=7),
+            autolim=False,
+        )
+        ax.add_collection(
+            LineCollection(
+                segments, colors=list(colors[index[order]]), linewidths=widths, capstyle="round", zorder=7.1
+            ),
+            autolim=False,
+        )
+        drawn["lines"] = True
+
+    points, index = parts["points"]
+    if len(points):
+        order = np.argsort(severity[index], kind="stable")
+        xy = shapely.get_coordinates(points[order])
+        sev = severity[index[order]]
+        ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=[SEVERITY_SIZES[s] for s in sev],
+            c=list(colors[index[order]]),
+            edgecolors="#111111",
+            linewidths=[SEVERITY_EDGE_WIDTHS[s] for s in sev],
+            zorder=8,
+        )
+        drawn["points"] = True
+    return drawn
+
+
+def _with_alpha(color: str, alpha: float) -> tuple[float, float, float, float]:
+    return to_rgba(color, alpha)
+
+
+def _draw_sites(ax, sites: geopandas.GeoDataFrame, view_box) -> list[str]:
+    """Sites with one marker per kind, named beside. Returns the kinds drawn, in a stable order."""
+    if len(sites) == 0:
+        return []
+    kinds = sites["kind"].map(_plain) if "kind" in sites else pd.Series("", index=sites.index)
+    names = sites["name"].map(_plain) if "name" in sites else pd.Series("", index=sites.index)
+    points = shapely.point_on_surface(sites.geometry.to_numpy())  # tolerate non-point sites
+    drawn = []
+    for kind in [*SITE_MARKERS, *sorted(set(kinds) - set(SITE_MARKERS))]:
+        mask = (kinds == kind).to_numpy()
+        if not mask.any():
+            continue
+        marker, size, _ = SITE_MARKERS.get(kind, OTHER_SITE_MARKER)
+        xy = shapely.get_coordinates(points[mask])
+        ax.scatter(
+            xy[:, 0], xy[:, 1], s=size**2, marker=marker, c=SITE_COLOR, edgecolors="white",
+            linewidths=1.2, zorder=9,
+        )  # fmt: skip
+        for (x, y), name in zip(xy, names[mask], strict=True):
+            if name and view_box.contains(shapely.Point(x, y)):
+                ax.annotate(
+                    name, (x, y), xytext=(7, 5), textcoords="offset points", fontsize=7.5,
+                    fontweight="bold", color=SITE_COLOR, path_effects=_HALO, zorder=10,
+                    annotation_clip=True, **_PLAIN,
+                )  # fmt: skip
+        drawn.append(kind if kind in SITE_MARKERS else "other")
+    return list(dict.fromkeys(drawn))
+
+
+def _draw_scale_bar(ax, limits) -> None:
+    xmin, ymin, xmax, ymax = limits
+    width, height = xmax - xmin, ymax - ymin
+    length = scale_bar_length(width)
+    x0, y0 = xmin + 0.035 * width, ymin + 0.045 * height
+    bar_h = 0.011 * height
+    n = 4 if str(int(length / 10 ** math.floor(math.log10(length))))[0] in "12" else 5
+    seg = length / n
+    ax.add_patch(
+        Rectangle(
+            (x0 - 0.015 * width, y0 - 0.028 * height), length + 0.03 * width + 0.045 * width,
+            bar_h + 0.058 * height, facecolor="white", edgecolor="none", alpha=0.85, zorder=11,
+        )
+    )  # fmt: skip
+    for i in range(n):
+        ax.add_patch(
+            Rectangle(
+                (x0 + i * seg, y0), seg, bar_h, facecolor=TEXT_DARK if i % 2 == 0 else "white",
+                edgecolor=TEXT_DARK, linewidth=0.8, zorder=12,
+            )
+        )  # fmt: skip
+    _add_text(ax, x0, y0 + bar_h * 1.6, "0", ha="center", va="bottom", fontsize=7.5, color=TEXT_DARK, zorder=12)
+    _add_text(
+        ax, x0 + length, y0 + bar_h * 1.6, _format_length(length), ha="center", va="bottom", fontsize=7.5,
+        color=TEXT_DARK, zorder=12,
+    )  # fmt: skip
+
+
+def _true_north_angle(x: float, y: float) -> float:
+    """Angle (radians, counter-clockwise from the map's up) of geographic north at (x, y) in L93."""
+    to_wgs = Transformer.from_crs(LAMBERT_93, WGS84, always_xy=True)
+    to_l93 = Transformer.from_crs(WGS84, LAMBERT_93, always_xy=True)
+    lon, lat = to_wgs.transform(x, y)
+    x2, y2 = to_l93.transform(lon, lat + 0.01)
+    return math.atan2(-(x2 - x), y2 - y)
+
+
+def _draw_north_arrow(fig: Figure, ax, angle: float) -> None:
+    """A compass needle in the map's upper-right corner, pointing to geographic north."""
+    anchor = ScaledTranslation(0.955, 0.9, ax.transAxes)
+    trans = fig.dpi_scale_trans + anchor  # shapes below are in inches around the anchor
+    cos, sin = math.cos(angle), math.sin(angle)
+
+    def rot(points):
+        return [(px * cos - py * sin, px * sin + py * cos) for px, py in points]
+
+    ax.add_patch(
+        PolygonPatch(rot([(-0.15, -0.36), (0.15, -0.36), (0.15, 0.36), (-0.15, 0.36)]), closed=True,
+                     facecolor="white", edgecolor="none", alpha=0.8, transform=trans, zorder=11)
+    )  # fmt: skip
+    tip, base, half = 0.22, -0.2, 0.09
+    ax.add_patch(PolygonPatch(rot([(0, tip), (-half, base), (0, base + 0.08)]), closed=True,
+                              facecolor=TEXT_DARK, edgecolor=TEXT_DARK, linewidth=0.8, transform=trans, zorder=12))
+    ax.add_patch(PolygonPatch(rot([(0, tip), (half, base), (0, base + 0.08)]), closed=True,
+                              facecolor="white", edgecolor=TEXT_DARK, linewidth=0.8, transform=trans, zorder=12))
+    (nx, ny), = rot([(0, tip + 0.03)])
+    ax.text(nx, ny, TEXT["north"], transform=trans, ha="center", va="bottom", fontsize=11, fontweight="bold",
+            color=TEXT_DARK, zorder=12, **_PLAIN)  # fmt: skip
+
+
+# --- Legend --------------------------------------------------------------------------------------------
+
+
+def _legend_sections(obs, drawn_obs, layers_present, site_kinds, wrap: int):
+    """(title, [(handle, label)]) for catégories present, the gravité scale and the layers drawn."""
+    sections = []
+    if len(obs):
+        counts = obs["category"].map(_plain).value_counts() if "category" in obs else pd.Series(dtype=int)
+        known = [c for c in taxonomy.CATEGORIES if c.code in counts.index]
+        unknown = sorted(set(counts.index) - {c.code for c in known})
+        entries = []
+        for code, label, color in [(c.code, c.label, c.color) for c in known] + [
+            (u, u or taxonomy.category_label("autre"), FALLBACK_CATEGORY_COLOR) for u in unknown
+        ]:
+            handle = Line2D([], [], linestyle="none", marker="o", markersize=7.5, markerfacecolor=color,
+                            markeredgecolor="#111111", markeredgewidth=0.7)  # fmt: skip
+            entries.append((handle, textwrap.fill(f"{label} ({counts[code]})", wrap)))
+        sections.append((TEXT["legend_categories"], entries))
+        entries = []
+        for level, name in taxonomy.SEVERITIES.items():
+            handle = Line2D([], [], linestyle="none", marker="o", markersize=math.sqrt(SEVERITY_SIZES[level]),
+                            markerfacecolor="#b5b5b5", markeredgecolor="#111111",
+                            markeredgewidth=SEVERITY_EDGE_WIDTHS[level])  # fmt: skip
+            entries.append((handle, f"{level} — {name}"))
+        sections.append((TEXT["legend_severity"], entries))
+
+    entries = [
+        (Line2D([], [], color=COMMUNE_EDGE, linewidth=2.4), TEXT["layer_commune"]),
+    ]
+    if layers_present["neighbours"]:
+        entries.append((_area_handle(NEIGHBOUR_FILL, NEIGHBOUR_EDGE), TEXT["layer_neighbours"]))
+    if layers_present["zones"]:
+        entries.append((_area_handle(_with_alpha(ZONE_COLOR, 0.1), ZONE_COLOR, hatch="////"), TEXT["layer_zone"]))
+    if layers_present["sectors"]:
+        entries.append((Line2D([], [], color=SECTOR_COLOR, linewidth=1.8, linestyle=(0, (4, 2))),
+                        TEXT["layer_sector"]))  # fmt: skip
+    for kind in site_kinds:
+        marker, size, key = SITE_MARKERS.get(kind, OTHER_SITE_MARKER)
+        handle = Line2D([], [], linestyle="none", marker=marker, markersize=size * 0.85, markerfacecolor=SITE_COLOR,
+                        markeredgecolor="white", markeredgewidth=0.8)  # fmt: skip
+        entries.append((handle, TEXT[key]))
+    if drawn_obs["lines"]:
+        entries.append((Line2D([], [], color="#7a7a7a", linewidth=2.4, path_effects=[
+            patheffects.withStroke(linewidth=3.7, foreground="#222222")]), TEXT["layer_obs_line"]))  # fmt: skip
+    if drawn_obs["polygons"]:
+        entries.append((_area_handle(_with_alpha("#7a7a7a", 0.22), "#7a7a7a"), TEXT["layer_obs_area"]))
+    sections.append((TEXT["legend_layers"], entries))
+    return sections
+
+
+def _area_handle(face, edge, hatch=None):
+    return Patch(facecolor=face, edgecolor=edge, linewidth=1.0, hatch=hatch)
+
+
+def _place_legends(fig: Figure, ax, sections, vertical: bool, fontsize: float) -> tuple[bool, list[Legend]]:
+    """Stack (landscape) or line up (portrait) one legend per section; False if they overflow."""
+    renderer = fig.canvas.get_renderer()
+    to_axes = ax.transAxes.inverted()
+    x, y = 0.0, 1.0
+    fits = True
+    legends = []
+    for title, entries in sections:
+        handles, labels = zip(*entries, strict=True)
+        legend = Legend(
+            ax, list(handles), list(labels), loc="upper left", bbox_to_anchor=(x, y), bbox_transform=ax.transAxes,
+            frameon=False, fontsize=fontsize, title=title, title_fontproperties={"weight": "bold",
+            "size": fontsize + 1.5}, alignment="left", borderaxespad=0.0, borderpad=0.0, handlelength=1.6,
+            handleheight=1.1, labelspacing=0.55, handletextpad=0.7,
+        )  # fmt: skip
+        for text in [*legend.get_texts(), legend.get_title()]:
+            text.set_parse_math(False)
+            text.set_usetex(False)
+        ax.add_artist(legend)
+        legends.append(legend)
+        (x0, y0), (x1, y1) = to_axes.transform(legend.get_window_extent(renderer).get_points())
+        if vertical:
+            y = y0 - 0.045
+            fits = fits and y0 >= 0 and x1 <= 1.02
+        else:
+            x = x1 + 0.05
+            fits = fits and x1 <= 1.0 and y0 >= 0
+    return fits, legends
+
+
+# --- Entry point ---------------------------------------------------------------------------------------
+
+
+def render_commune_png(
+    layers: SnapshotLayers,
+    *,
+    issued_on: datetime.date,
+    period: tuple[datetime.date | None, datetime.date | None] | None = None,
+    dpi: int = 150,
+) -> bytes:
+    """An A4 PNG map of one commune with its observations, for a mayor or a partner.
+
+    ``period`` is only printed (the caller filters the observations); ``(None, None)`` or ``None``
+    means all observations. Raises ValueError if ``layers.commune`` does not hold exactly one row.
+    """
+    if len(layers.commune) != 1:
+        raise ValueError(f"a snapshot shows exactly one commune, got {len(layers.commune)} rows")
+    if not dpi or dpi <= 0:
+        raise ValueError(f"dpi must be positive, got {dpi!r}")
+    period_text = _period_text(period)
+
+    commune = _to_l93(layers.commune)
+    if len(commune) == 0:
+        raise ValueError("the commune has no geometry")
+    row = commune.iloc[0]
+    insee = _plain(row.get("insee"))
+    neighbours = _to_l93(layers.neighbours)
+    if len(neighbours) and "insee" in neighbours and insee:
+        neighbours = neighbours[neighbours["insee"].map(_plain) != insee]
+    obs = _to_l93(layers.observations)
+    sectors = _to_l93(layers.sectors)
+    zones = _to_l93(layers.patrol_zones)
+    sites = _to_l93(layers.sites)
+
+    bounds = commune.total_bounds
+    layout = _choose_layout(max(bounds[2] - bounds[0], 1.0), max(bounds[3] - bounds[1], 1.0))
+    limits = _view_limits(bounds, layout)
+    view_box = shapely.box(*limits)
+    xmin, ymin, xmax, ymax = limits
+    pad = 0.05 * (xmax - xmin)
+    clip = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
+    metres_per_pixel = (xmax - xmin) / (layout.map_rect[2] * dpi)
+    tolerance = 0.5 * metres_per_pixel
+
+    fig = Figure(figsize=layout.size, dpi=dpi, facecolor="white")
+    FigureCanvasAgg(fig)
+    try:
+        ax = fig.add_axes(_inches(fig, layout.map_rect))
+        ax.set_xlim(xmin, xmax)
+        ax.set_ylim(ymin, ymax)
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_facecolor(BACKGROUND)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_edgecolor("#444444")
+            spine.set_linewidth(0.8)
+
+        # Reference layers.
+        commune_geoms = _prepare(commune.geometry.to_numpy(), clip, tolerance)
+        neighbour_geoms = _prepare(neighbours.geometry.to_numpy(), clip, tolerance)
+        zone_geoms = _prepare(zones.geometry.to_numpy(), clip, tolerance)
+        sector_geoms = _prepare(sectors.geometry.to_numpy(), clip, tolerance)
+        present = {
+            "neighbours": _draw_polygons(ax, neighbour_geoms, zorder=1, facecolor=NEIGHBOUR_FILL,
+                                         edgecolor=NEIGHBOUR_EDGE, linewidth=0.7),
+            "zones": False,
+            "sectors": False,
+        }  # fmt: skip
+        _draw_polygons(ax, commune_geoms, zorder=2, facecolor="white", edgecolor="none")
+        if _draw_polygons(ax, zone_geoms, zorder=3, facecolor=_with_alpha(ZONE_COLOR, 0.08), edgecolor="none"):
+            _draw_polygons(ax, zone_geoms, zorder=3.1, facecolor="none", edgecolor=ZONE_COLOR, hatch="////",
+                           linewidth=0.0)  # fmt: skip
+            _draw_lines(ax, zone_geoms, zorder=3.2, colors=ZONE_COLOR, linewidths=1.2)
+            present["zones"] = True
+        present["sectors"] = _draw_lines(ax, sector_geoms, zorder=4, colors=SECTOR_COLOR, linewidths=1.8,
+                                         linestyles=[(0, (4, 2))])  # fmt: skip
+        _draw_lines(ax, commune_geoms, zorder=5, colors="white", linewidths=4.2)
+        _draw_lines(ax, commune_geoms, zorder=5.1, colors=COMMUNE_EDGE, linewidths=2.4)
+
+        # Labels of reference layers.
+        if "name" in neighbours:
+            for geom, name in zip(neighbour_geoms, neighbours["name"].map(_plain), strict=True):
+                point = _label_point(geom, view_box) if name else None
+                if point:
+                    _add_text(ax, *point, textwrap.fill(name, 18), ha="center", va="center", fontsize=7,
+                              style="italic", color=NEIGHBOUR_TEXT, zorder=1.5)  # fmt: skip
+        for geoms, gdf, color, style in (
+            (zone_geoms, zones, ZONE_COLOR, "italic"),
+            (sector_geoms, sectors, SECTOR_COLOR, "normal"),
+        ):
+            if "name" not in gdf:
+                continue
+            for geom, name in zip(geoms, gdf["name"].map(_plain), strict=True):
+                point = _label_point(geom, view_box) if name and geom is not None else None
+                if point:
+                    _add_text(ax, *point, textwrap.fill(name, 24), ha="center", va="center", fontsize=7.5,
+                              fontweight="bold", style=style, color=color, path_effects=_HALO, zorder=10)  # fmt: skip
+
+        drawn_obs = _draw_observations(ax, obs)
+        site_kinds = _draw_sites(ax, sites, view_box)
+        _draw_scale_bar(ax, limits)
+        centre = shapely.box(*bounds).centroid
+        _draw_north_arrow(fig, ax, _true_north_angle(centre.x, centre.y))
+
+        # Header.
+        width, height = layout.size
+        top = 1 - MARGIN * 0.85 / height
+        left, right = MARGIN / width, 1 - MARGIN / width
+        title = TEXT["title"].format(name=_plain(row.get("name")), insee=insee)
+        fig.text(left, top, title, ha="left", va="top", fontsize=16 if layout.landscape else 14,
+                 fontweight="bold", color=TEXT_DARK, **_PLAIN)  # fmt: skip
+        subtitle = f"{period_text}   ·   {TEXT['issued'].format(date=french_date(issued_on))}"
+        fig.text(left, top - 0.36 / height, subtitle, ha="left", va="top", fontsize=10.5, color=TEXT_GREY, **_PLAIN)
+        department = _plain(row.get("department"))
+        place = []
+        if department:
+            name = taxonomy.DEPARTMENTS.get(department)
+            place.append(f"{name} ({department})" if name else department)
+        population = pd.to_numeric(pd.Series([row.get("population")]), errors="coerce").iloc[0]
+        if pd.notna(population):
+            place.append(TEXT["population"].format(population=_format_int(int(population))))
+        if place:
+            fig.text(right, top - 0.36 / height, "   ·   ".join(place), ha="right", va="top", fontsize=10.5,
+                     color=TEXT_GREY, **_PLAIN)  # fmt: skip
+        rule_y = 1 - (HEADER_H - 0.12) / height
+        fig.add_artist(Line2D([left, right], [rule_y, rule_y], color="#999999", linewidth=0.8))
+
+        # Footer.
+        foot_rule = (FOOTER_H - 0.02) / height
+        fig.add_artist(Line2D([left, right], [foot_rule, foot_rule], color="#999999", linewidth=0.8))
+        fig.text(left, foot_rule - 0.08 / height, _count_text(layers.observations), ha="left", va="top", fontsize=10, fontweight="bold",
+                 color=TEXT_DARK, **_PLAIN)  # fmt: skip
+        fig.text(left, foot_rule - 0.3 / height, TEXT["credits"], ha="left", va="top", fontsize=7.5,
+                 color=TEXT_GREY, **_PLAIN)  # fmt: skip
+        fig.text(right, foot_rule - 0.08 / height, TEXT["projection"], ha="right", va="top", fontsize=7.5,
+                 color=TEXT_GREY, **_PLAIN)  # fmt: skip
+        if present["zones"] or present["sectors"]:
+            fig.text(right, foot_rule - 0.3 / height, TEXT["approximate"], ha="right", va="top", fontsize=7.5,
+                     style="italic", color=TEXT_GREY, **_PLAIN)  # fmt: skip
+
+        # Legend panel.
+        wrap = 30 if layout.landscape else 34
+        sections = _legend_sections(obs, drawn_obs, present, site_kinds, wrap)
+        legend_ax = fig.add_axes(_inches(fig, layout.legend_rect))
+        legend_ax.set_axis_off()
+        font_sizes = (8.5, 7.8, 7.0, 6.3)  # shrink the legend until it fits its panel
+        for fontsize in font_sizes:
+            fits, legends = _place_legends(fig, legend_ax, sections, layout.landscape, fontsize)
+            if fits or fontsize == font_sizes[-1]:
+                break
+            for legend in legends:
+                legend.remove()
+
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+        return buffer.getvalue()
+    finally:
+        fig.clear()

@@ -1,0 +1,36 @@
+"""Every user-facing French message of the services, in one place (a translation starts here).
+
+Page labels stay in their page modules, which are short; messages raised by services, which
+pages and tests share, live here.
+"""
+
+from __future__ import annotations
+
+FR: dict[str, str] = {
+    "team_required": "Choisissez l'équipe qui réalise le diagnostic.",
+    "team_unknown": "Cette équipe n'existe pas (ou plus) : choisissez-en une dans la liste.",
+    "commune_required": "Choisissez la commune du diagnostic.",
+    "commune_unknown": "Commune inconnue : {insee}.",
+    "place_required": "Indiquez le lieu visité (rue, place, quartier…).",
+    "date_required": "Indiquez la date du diagnostic.",
+    "date_in_future": "La date du diagnostic ({date}) ne peut pas être dans le futur.",
+    "date_too_old": "La date du diagnostic ({date}) est antérieure à 2000 : vérifiez-la.",
+    "text_too_long": "Ce texte est trop long ({length} caractères, {limit} au maximum).",
+    "diagnostic_unknown": "Diagnostic introuvable (n° {id}).",
+    "category_required": "Choisissez une catégorie.",
+    "severity_invalid": "Choisissez une gravité entre 1 (faible) et 4 (critique).",
+    "description_required": "Décrivez ce qui a été observé.",
+    "position_required": "Placez l'observation : cliquez sur la carte ou saisissez la latitude et la longitude.",
+    "latitude_invalid": "Latitude invalide : un nombre en degrés décimaux entre -90 et 90 est attendu (ex. 47.4450).",
+    "longitude_invalid": "Longitude invalide : un nombre en degrés décimaux entre -180 et 180 est attendu (ex. 5.5922).",
+    "geometry_invalid": "La forme dessinée n'est pas valide.",
+    "outside_commune": (
+        "Le point ({lat:.5f}, {lon:.5f}) est en dehors de la commune de {commune}. "
+        "Cliquez à l'intérieur de la commune ou corrigez les coordonnées."
+    ),
+}
+
+
+def t(key: str, **values) -> str:
+    """The French message for `key`, with its placeholders filled."""
+    return FR[key].format(**values)
