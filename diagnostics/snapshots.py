@@ -21,7 +21,6 @@ import datetime
 import io
 import math
 import textwrap
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas
@@ -31,14 +30,14 @@ import shapely
 from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PatchCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
-from matplotlib.colors import to_rgba
 from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.patches import Polygon as PolygonPatch
 from matplotlib.path import Path
-from matplotlib.transforms import ScaledTranslation
+from matplotlib.transforms import Bbox, ScaledTranslation
 from pyproj import Transformer
 
 from diagnostics import taxonomy
@@ -110,8 +109,8 @@ OTHER_SITE_MARKER = ("^", 9.0, "site_other")
 
 A4_LONG, A4_SHORT = 11.69, 8.27  # inches
 MARGIN = 0.42  # page margin, inches
-HEADER_H = 1.0
-FOOTER_H = 0.62
+HEADER_H = 1.2
+FOOTER_H = 0.8
 LANDSCAPE_LEGEND_W = 2.75
 PORTRAIT_LEGEND_H = 2.35
 GAP = 0.18
@@ -303,6 +302,65 @@ def _add_text(ax, x, y, text, **kwargs):
     return ax.text(x, y, text, clip_on=True, **_PLAIN, **kwargs)
 
 
+# Candidate label shifts, in label widths and heights, nearest first.
+_NUDGES = sorted(
+    ((dx, dy) for dx in (0, -0.5, 0.5) for dy in (0, 1, -1, 2, -2, 3, -3)),
+    key=lambda d: (abs(d[0]) * 2 + abs(d[1]), d),
+)
+
+
+class _Labels:
+    """Places map labels so they neither overlap each other nor the scale bar and north arrow.
+
+    A label that collides is moved around by fractions of its own size; if it still collides
+    (or would be cut by the map's edge) it is dropped when optional, kept where it was otherwise.
+    """
+
+    def __init__(self, fig: Figure, ax) -> None:
+        self.ax = ax
+        self.renderer = fig.canvas.get_renderer()
+        self.frame = ax.get_window_extent(self.renderer)
+        self.taken: list = []
+        (x0, _), (x1, _) = ax.transData.transform([(ax.get_xlim()[0], 0), (ax.get_xlim()[1], 0)])
+        self.metres_per_pixel = (ax.get_xlim()[1] - ax.get_xlim()[0]) / (x1 - x0)
+
+    def block(self, artist) -> None:
+        self.taken.append(artist.get_window_extent(self.renderer))
+
+    def block_points(self, xy: np.ndarray, areas: np.ndarray, limit: int = 400) -> None:
+        """Keep labels off point markers (the first ``limit`` ones: beyond, the map is full anyway)."""
+        if len(xy) == 0:
+            return
+        xy, areas = xy[-limit:], areas[-limit:]  # the last drawn are the most severe
+        centres = self.ax.transData.transform(xy)
+        radii = np.sqrt(areas) / 2 * self.ax.figure.dpi / 72  # marker diameter in points -> pixels
+        for (x, y), r in zip(centres, radii, strict=True):
+            if self.frame.contains(x, y):
+                self.taken.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+
+    def _free(self, bbox) -> bool:
+        inside = (
+            bbox.x0 >= self.frame.x0 and bbox.x1 <= self.frame.x1
+            and bbox.y0 >= self.frame.y0 and bbox.y1 <= self.frame.y1
+        )  # fmt: skip
+        return inside and not any(bbox.overlaps(other) for other in self.taken)
+
+    def add(self, x: float, y: float, text: str, *, optional: bool, **kwargs) -> None:
+        artist = _add_text(self.ax, x, y, text, **kwargs)
+        bbox = artist.get_window_extent(self.renderer).padded(2)
+        for dx, dy in _NUDGES:
+            moved = bbox.translated(dx * bbox.width, dy * bbox.height)
+            if self._free(moved):
+                artist.set_position((x + dx * bbox.width * self.metres_per_pixel,
+                                     y + dy * bbox.height * self.metres_per_pixel))  # fmt: skip
+                self.taken.append(moved)
+                return
+        if optional:
+            artist.remove()
+        else:
+            self.taken.append(bbox)
+
+
 # --- Page layout ---------------------------------------------------------------------------------------
 
 
@@ -381,11 +439,16 @@ def _category_colors(codes: pd.Series) -> np.ndarray:
     )
 
 
-def _draw_observations(ax, obs: geopandas.GeoDataFrame) -> dict[str, bool]:
-    """Observations, worst drawn last (on top). Returns which geometry kinds were drawn."""
+def _draw_observations(ax, obs: geopandas.GeoDataFrame) -> tuple[dict[str, bool], np.ndarray, np.ndarray]:
+    """Observations, worst drawn last (on top).
+
+    Returns which geometry kinds were drawn, and the points' coordinates and marker areas (pt²)
+    so that labels can keep clear of them.
+    """
     drawn = {"points": False, "lines": False, "polygons": False}
+    xy, sizes = np.empty((0, 2)), np.empty(0)
     if len(obs) == 0:
-        return drawn
+        return drawn, xy, sizes
     severity = _severity(obs["severity"] if "severity" in obs else pd.Series(1, index=obs.index))
     colors = _category_colors(obs["category"] if "category" in obs else pd.Series("autre", index=obs.index))
     parts = _by_type(obs.geometry.to_numpy())
@@ -433,32 +496,37 @@ def _draw_observations(ax, obs: geopandas.GeoDataFrame) -> dict[str, bool]:
         order = np.argsort(severity[index], kind="stable")
         xy = shapely.get_coordinates(points[order])
         sev = severity[index[order]]
+        sizes = np.array([SEVERITY_SIZES[s] for s in sev])
         ax.scatter(
             xy[:, 0],
             xy[:, 1],
-            s=[SEVERITY_SIZES[s] for s in sev],
+            s=sizes,
             c=list(colors[index[order]]),
             edgecolors="#111111",
             linewidths=[SEVERITY_EDGE_WIDTHS[s] for s in sev],
             zorder=8,
         )
         drawn["points"] = True
-    return drawn
+    return drawn, xy, sizes
 
 
 def _with_alpha(color: str, alpha: float) -> tuple[float, float, float, float]:
     return to_rgba(color, alpha)
 
 
-def _draw_sites(ax, sites: geopandas.GeoDataFrame, view_box) -> list[str]:
-    """Sites with one marker per kind, named beside. Returns the kinds drawn, in a stable order."""
+def _draw_sites(ax, sites: geopandas.GeoDataFrame, view_box, labels: _Labels) -> list[str]:
+    """Sites in view, one marker per kind, named beside. Returns the kinds drawn, in a stable order."""
+    points = shapely.point_on_surface(sites.geometry.to_numpy())  # tolerate non-point sites
+    in_view = shapely.contains(view_box, points)
+    sites, points = sites[in_view], points[in_view]
     if len(sites) == 0:
         return []
     kinds = sites["kind"].map(_plain) if "kind" in sites else pd.Series("", index=sites.index)
     names = sites["name"].map(_plain) if "name" in sites else pd.Series("", index=sites.index)
-    points = shapely.point_on_surface(sites.geometry.to_numpy())  # tolerate non-point sites
-    drawn = []
-    for kind in [*SITE_MARKERS, *sorted(set(kinds) - set(SITE_MARKERS))]:
+    metres_per_point = labels.metres_per_pixel * ax.figure.dpi / 72
+    order = [*SITE_MARKERS, *sorted(set(kinds) - set(SITE_MARKERS))]
+    drawn, to_label = [], []
+    for kind in order:
         mask = (kinds == kind).to_numpy()
         if not mask.any():
             continue
@@ -468,18 +536,17 @@ def _draw_sites(ax, sites: geopandas.GeoDataFrame, view_box) -> list[str]:
             xy[:, 0], xy[:, 1], s=size**2, marker=marker, c=SITE_COLOR, edgecolors="white",
             linewidths=1.2, zorder=9,
         )  # fmt: skip
-        for (x, y), name in zip(xy, names[mask], strict=True):
-            if name and view_box.contains(shapely.Point(x, y)):
-                ax.annotate(
-                    name, (x, y), xytext=(7, 5), textcoords="offset points", fontsize=7.5,
-                    fontweight="bold", color=SITE_COLOR, path_effects=_HALO, zorder=10,
-                    annotation_clip=True, **_PLAIN,
-                )  # fmt: skip
+        labels.block_points(xy, np.full(len(xy), size**2))
+        offset = (size / 2 + 2.5) * metres_per_point
+        to_label += [(x + offset, y, name) for (x, y), name in zip(xy, names[mask], strict=True) if name]
         drawn.append(kind if kind in SITE_MARKERS else "other")
+    for x, y, name in to_label:  # after every marker is known, so no label hides a site
+        labels.add(x, y, textwrap.fill(name, 28), optional=False, va="center", fontsize=7.5, fontweight="bold",
+                   color=SITE_COLOR, path_effects=_HALO, zorder=10)  # fmt: skip
     return list(dict.fromkeys(drawn))
 
 
-def _draw_scale_bar(ax, limits) -> None:
+def _draw_scale_bar(ax, limits) -> Rectangle:
     xmin, ymin, xmax, ymax = limits
     width, height = xmax - xmin, ymax - ymin
     length = scale_bar_length(width)
@@ -487,12 +554,11 @@ def _draw_scale_bar(ax, limits) -> None:
     bar_h = 0.011 * height
     n = 4 if str(int(length / 10 ** math.floor(math.log10(length))))[0] in "12" else 5
     seg = length / n
-    ax.add_patch(
-        Rectangle(
-            (x0 - 0.015 * width, y0 - 0.028 * height), length + 0.03 * width + 0.045 * width,
-            bar_h + 0.058 * height, facecolor="white", edgecolor="none", alpha=0.85, zorder=11,
-        )
-    )  # fmt: skip
+    background = Rectangle(
+        (x0 - 0.015 * width, y0 - 0.025 * height), length + 0.05 * width, bar_h + 0.055 * height,
+        facecolor="white", edgecolor="none", alpha=0.85, zorder=11,
+    )
+    ax.add_patch(background)
     for i in range(n):
         ax.add_patch(
             Rectangle(
@@ -505,6 +571,7 @@ def _draw_scale_bar(ax, limits) -> None:
         ax, x0 + length, y0 + bar_h * 1.6, _format_length(length), ha="center", va="bottom", fontsize=7.5,
         color=TEXT_DARK, zorder=12,
     )  # fmt: skip
+    return background
 
 
 def _true_north_angle(x: float, y: float) -> float:
@@ -516,7 +583,7 @@ def _true_north_angle(x: float, y: float) -> float:
     return math.atan2(-(x2 - x), y2 - y)
 
 
-def _draw_north_arrow(fig: Figure, ax, angle: float) -> None:
+def _draw_north_arrow(fig: Figure, ax, angle: float) -> PolygonPatch:
     """A compass needle in the map's upper-right corner, pointing to geographic north."""
     anchor = ScaledTranslation(0.955, 0.9, ax.transAxes)
     trans = fig.dpi_scale_trans + anchor  # shapes below are in inches around the anchor
@@ -525,10 +592,9 @@ def _draw_north_arrow(fig: Figure, ax, angle: float) -> None:
     def rot(points):
         return [(px * cos - py * sin, px * sin + py * cos) for px, py in points]
 
-    ax.add_patch(
-        PolygonPatch(rot([(-0.15, -0.36), (0.15, -0.36), (0.15, 0.36), (-0.15, 0.36)]), closed=True,
-                     facecolor="white", edgecolor="none", alpha=0.8, transform=trans, zorder=11)
-    )  # fmt: skip
+    background = PolygonPatch([(-0.16, -0.3), (0.16, -0.3), (0.16, 0.47), (-0.16, 0.47)], closed=True,
+                              facecolor="white", edgecolor="none", alpha=0.8, transform=trans, zorder=11)
+    ax.add_patch(background)  # fmt: skip
     tip, base, half = 0.22, -0.2, 0.09
     ax.add_patch(PolygonPatch(rot([(0, tip), (-half, base), (0, base + 0.08)]), closed=True,
                               facecolor=TEXT_DARK, edgecolor=TEXT_DARK, linewidth=0.8, transform=trans, zorder=12))
@@ -537,6 +603,7 @@ def _draw_north_arrow(fig: Figure, ax, angle: float) -> None:
     (nx, ny), = rot([(0, tip + 0.03)])
     ax.text(nx, ny, TEXT["north"], transform=trans, ha="center", va="bottom", fontsize=11, fontweight="bold",
             color=TEXT_DARK, zorder=12, **_PLAIN)  # fmt: skip
+    return background
 
 
 # --- Legend --------------------------------------------------------------------------------------------
@@ -613,7 +680,7 @@ def _place_legends(fig: Figure, ax, sections, vertical: bool, fontsize: float) -
             text.set_usetex(False)
         ax.add_artist(legend)
         legends.append(legend)
-        (x0, y0), (x1, y1) = to_axes.transform(legend.get_window_extent(renderer).get_points())
+        (_, y0), (x1, _) = to_axes.transform(legend.get_window_extent(renderer).get_points())
         if vertical:
             y = y0 - 0.045
             fits = fits and y0 >= 0 and x1 <= 1.02
@@ -703,30 +770,34 @@ def render_commune_png(
         _draw_lines(ax, commune_geoms, zorder=5, colors="white", linewidths=4.2)
         _draw_lines(ax, commune_geoms, zorder=5.1, colors=COMMUNE_EDGE, linewidths=2.4)
 
-        # Labels of reference layers.
-        if "name" in neighbours:
-            for geom, name in zip(neighbour_geoms, neighbours["name"].map(_plain), strict=True):
-                point = _label_point(geom, view_box) if name else None
-                if point:
-                    _add_text(ax, *point, textwrap.fill(name, 18), ha="center", va="center", fontsize=7,
-                              style="italic", color=NEIGHBOUR_TEXT, zorder=1.5)  # fmt: skip
+        drawn_obs, point_xy, point_sizes = _draw_observations(ax, obs)
+        labels = _Labels(fig, ax)
+        labels.block_points(point_xy, point_sizes)
+        labels.block(_draw_scale_bar(ax, limits))
+        centre = shapely.box(*bounds).centroid
+        labels.block(_draw_north_arrow(fig, ax, _true_north_angle(centre.x, centre.y)))
+
+        # Labels, most important first: sites, sectors and zones, then neighbours where room is left.
+        site_kinds = _draw_sites(ax, sites, view_box, labels)
         for geoms, gdf, color, style in (
-            (zone_geoms, zones, ZONE_COLOR, "italic"),
             (sector_geoms, sectors, SECTOR_COLOR, "normal"),
+            (zone_geoms, zones, ZONE_COLOR, "italic"),
         ):
             if "name" not in gdf:
                 continue
             for geom, name in zip(geoms, gdf["name"].map(_plain), strict=True):
                 point = _label_point(geom, view_box) if name and geom is not None else None
                 if point:
-                    _add_text(ax, *point, textwrap.fill(name, 24), ha="center", va="center", fontsize=7.5,
-                              fontweight="bold", style=style, color=color, path_effects=_HALO, zorder=10)  # fmt: skip
-
-        drawn_obs = _draw_observations(ax, obs)
-        site_kinds = _draw_sites(ax, sites, view_box)
-        _draw_scale_bar(ax, limits)
-        centre = shapely.box(*bounds).centroid
-        _draw_north_arrow(fig, ax, _true_north_angle(centre.x, centre.y))
+                    labels.add(*point, textwrap.fill(name, 24), optional=False, ha="center", va="center",
+                               fontsize=7.5, fontweight="bold", style=style, color=color, path_effects=_HALO,
+                               zorder=10)  # fmt: skip
+        if "name" in neighbours:
+            for geom, name in zip(neighbour_geoms, neighbours["name"].map(_plain), strict=True):
+                point = _label_point(geom, view_box) if name else None
+                if point:
+                    labels.add(*point, textwrap.fill(name, 18), optional=True, ha="center", va="center",
+                               fontsize=7, style="italic", color=NEIGHBOUR_TEXT, zorder=5.5,
+                               path_effects=[patheffects.withStroke(linewidth=2, foreground=NEIGHBOUR_FILL)])
 
         # Header.
         width, height = layout.size
@@ -736,7 +807,7 @@ def render_commune_png(
         fig.text(left, top, title, ha="left", va="top", fontsize=16 if layout.landscape else 14,
                  fontweight="bold", color=TEXT_DARK, **_PLAIN)  # fmt: skip
         subtitle = f"{period_text}   ·   {TEXT['issued'].format(date=french_date(issued_on))}"
-        fig.text(left, top - 0.36 / height, subtitle, ha="left", va="top", fontsize=10.5, color=TEXT_GREY, **_PLAIN)
+        fig.text(left, top - 0.34 / height, subtitle, ha="left", va="top", fontsize=11, color=TEXT_DARK, **_PLAIN)
         department = _plain(row.get("department"))
         place = []
         if department:
@@ -746,26 +817,26 @@ def render_commune_png(
         if pd.notna(population):
             place.append(TEXT["population"].format(population=_format_int(int(population))))
         if place:
-            fig.text(right, top - 0.36 / height, "   ·   ".join(place), ha="right", va="top", fontsize=10.5,
+            fig.text(left, top - 0.58 / height, "   ·   ".join(place), ha="left", va="top", fontsize=9.5,
                      color=TEXT_GREY, **_PLAIN)  # fmt: skip
-        rule_y = 1 - (HEADER_H - 0.12) / height
+        rule_y = 1 - (HEADER_H - 0.1) / height
         fig.add_artist(Line2D([left, right], [rule_y, rule_y], color="#999999", linewidth=0.8))
 
-        # Footer.
+        # Footer: count and projection, credits, and a caveat when hand-drawn areas are shown.
         foot_rule = (FOOTER_H - 0.02) / height
         fig.add_artist(Line2D([left, right], [foot_rule, foot_rule], color="#999999", linewidth=0.8))
-        fig.text(left, foot_rule - 0.08 / height, _count_text(layers.observations), ha="left", va="top", fontsize=10, fontweight="bold",
-                 color=TEXT_DARK, **_PLAIN)  # fmt: skip
-        fig.text(left, foot_rule - 0.3 / height, TEXT["credits"], ha="left", va="top", fontsize=7.5,
+        fig.text(left, foot_rule - 0.08 / height, _count_text(layers.observations), ha="left", va="top",
+                 fontsize=10, fontweight="bold", color=TEXT_DARK, **_PLAIN)  # fmt: skip
+        fig.text(right, foot_rule - 0.1 / height, TEXT["projection"], ha="right", va="top", fontsize=7.5,
                  color=TEXT_GREY, **_PLAIN)  # fmt: skip
-        fig.text(right, foot_rule - 0.08 / height, TEXT["projection"], ha="right", va="top", fontsize=7.5,
+        fig.text(left, foot_rule - 0.32 / height, TEXT["credits"], ha="left", va="top", fontsize=7.5,
                  color=TEXT_GREY, **_PLAIN)  # fmt: skip
         if present["zones"] or present["sectors"]:
-            fig.text(right, foot_rule - 0.3 / height, TEXT["approximate"], ha="right", va="top", fontsize=7.5,
+            fig.text(left, foot_rule - 0.49 / height, TEXT["approximate"], ha="left", va="top", fontsize=7.5,
                      style="italic", color=TEXT_GREY, **_PLAIN)  # fmt: skip
 
         # Legend panel.
-        wrap = 30 if layout.landscape else 34
+        wrap = 30 if layout.landscape else 44
         sections = _legend_sections(obs, drawn_obs, present, site_kinds, wrap)
         legend_ax = fig.add_axes(_inches(fig, layout.legend_rect))
         legend_ax.set_axis_off()

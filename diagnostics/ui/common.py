@@ -1,0 +1,78 @@
+"""What the pages share: the database, cached reference layers, map display, error display."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from diagnostics import assets, config
+from diagnostics.db import Database, open_database, schema_revision
+from diagnostics.errors import DatabaseUnavailable, ValidationError
+from diagnostics.services import reference
+
+NOT_INITIALISED = (
+    "La base de données n'est pas encore initialisée. Lancez `make run` ou "
+    "`python -m diagnostics init --demo`, puis rechargez la page."
+)
+DATABASE_DOWN = "La base de données est inaccessible : {reason}"
+ASSETS_MISSING = (
+    "Les fichiers de cartographie (Leaflet) ne sont pas installés sur ce serveur : lancez `make assets`."
+)
+
+
+@st.cache_resource(show_spinner=False)
+def _database(url: str) -> Database:
+    return open_database(url)
+
+
+def database() -> Database:
+    """The app's database, opened once per process; stops the page with a French message if absent."""
+    try:
+        db = _database(config.database_url())
+        if schema_revision(db) is None:
+            st.error(NOT_INITIALISED)
+            st.stop()
+    except DatabaseUnavailable as exc:
+        _database.clear()
+        st.error(DATABASE_DOWN.format(reason=exc))
+        st.stop()
+    return db
+
+
+@st.cache_data(show_spinner=False)
+def communes(_db: Database, url: str) -> gpd.GeoDataFrame:
+    return reference.communes_frame(_db)
+
+
+@st.cache_data(show_spinner=False)
+def commune_choices(_db: Database, url: str) -> dict[str, str]:
+    """INSEE code → « Name (INSEE) », sorted by name, for pickers."""
+    return {c.insee: c.label for c in reference.list_communes(_db, config.departments())}
+
+
+@st.cache_data(show_spinner=False)
+def team_choices(_db: Database, url: str) -> dict[int, str]:
+    return {team.id: team.name for team in reference.list_teams(_db)}
+
+
+@st.cache_data(show_spinner=False)
+def context_layers(_db: Database, url: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Sectors, patrol zones and sites."""
+    return reference.sectors_frame(_db), reference.patrol_zones_frame(_db), reference.sites_frame(_db)
+
+
+def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | None = None):
+    """Render a folium map with every asset served by this app (no CDN), via streamlit-folium."""
+    if not assets.assets_installed():
+        st.error(ASSETS_MISSING)
+        return None
+    assets.localize(m, assets.vendor_url())
+    return st_folium(
+        m, key=key, height=height, use_container_width=True,
+        returned_objects=returned_objects if returned_objects is not None else [],
+    )
+
+
+def show_validation_errors(error: ValidationError) -> None:
+    st.error("Le formulaire contient des erreurs :\n" + "\n".join(f"- {m}" for m in error.errors.values()))

@@ -1,0 +1,43 @@
+"""Export maire: a commune's map snapshot, to see and download."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from diagnostics import config
+from diagnostics.errors import DiagnosticsError
+from diagnostics.services.exports import commune_snapshot_png
+from diagnostics.ui import common
+
+
+@st.cache_data(show_spinner="Préparation de la carte…", ttl=600, max_entries=64)
+def _snapshot(_db, url: str, insee: str, issued_on: dt.date) -> bytes:
+    return commune_snapshot_png(_db, insee, issued_on=issued_on)
+
+
+def page() -> None:
+    st.title("Export maire")
+    st.write("Carte de la commune à transmettre au maire : limites, observations, zones, secteurs et sites.")
+    db = common.database()
+    url = config.database_url()
+    communes = common.commune_choices(db, url)
+    insee = st.selectbox("Commune", list(communes), index=None, key="export_commune", format_func=communes.get,
+                         placeholder="Tapez le nom de la commune")
+    if insee is None:
+        return
+    today = dt.date.today()
+    try:
+        image = _snapshot(db, url, insee, today)
+    except DiagnosticsError as exc:
+        st.error(f"La carte n'a pas pu être produite : {exc}")
+        return
+    st.image(image, caption=communes[insee], use_container_width=True)
+    st.download_button(
+        "Télécharger la carte (PNG)", data=image, mime="image/png", type="primary",
+        file_name=f"diagnostic-surete-{insee}-{today:%Y%m%d}.png",
+    )
+
+
+page()

@@ -1,0 +1,70 @@
+"""Shared fixtures: a real SpatiaLite file per test, copied from a template built once per run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from diagnostics import config
+from diagnostics.db import Database, open_database, upgrade_schema
+from diagnostics.services import fieldwork
+from diagnostics.services.reference import list_teams, load_reference_layers
+
+# Places that lie inside their commune (checked by the tests that use them).
+GRAY = ("70279", 47.4452, 5.5925)
+VESOUL = ("70550", 47.6231, 6.1558)
+PUSEY = ("70428", 47.6466, 6.1296)
+LONS = ("39300", 46.6742, 5.5680)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory) -> Path:
+    """A migrated database with the reference layers, built once and copied by each test."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    db = open_database(sqlite_url(path))
+    upgrade_schema(db)
+    load_reference_layers(db, config.geodata_dir())
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def db_url(template_database, tmp_path, monkeypatch) -> str:
+    path = tmp_path / "psq.sqlite"
+    shutil.copyfile(template_database, path)
+    url = sqlite_url(path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def db(db_url) -> Database:
+    database = open_database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def team_id(db) -> int:
+    return next(team.id for team in list_teams(db) if team.name == "Groupe de contact de Gray")
+
+
+def make_diagnostic(db: Database, team_id: int, *, commune: str = GRAY[0], **overrides) -> int:
+    values = dict(team_id=team_id, commune_insee=commune, place="Quartier de l'île",
+                  visited_on=dt.date(2026, 9, 15), participants="BTA Gray")
+    values.update(overrides)
+    return fieldwork.start_diagnostic(db, fieldwork.DiagnosticDraft(**values))
+
+
+def make_observation(db: Database, diagnostic_id: int, *, lat: float = GRAY[1], lon: float = GRAY[2],
+                     **overrides) -> int:
+    values = dict(category="eclairage", severity=2, description="Candélabre éteint", latitude=lat, longitude=lon)
+    values.update(overrides)
+    return fieldwork.add_observation(db, diagnostic_id, fieldwork.ObservationDraft(**values))
