@@ -38,7 +38,7 @@ def page() -> None:
     st.caption(f"{len(observations)} observation(s) retenue(s) par les filtres.")
     common.show_map(maps.build_command_map(layers, tiles=config.tile_sources(), focus=focus),
                     key="command_map", height=600)
-    st.dataframe(_table(observations), hide_index=True, use_container_width=True)
+    st.dataframe(_table(observations), hide_index=True, width="stretch")
 
 
 def _filters(db, url: str) -> ObservationFilter:

@@ -33,7 +33,7 @@ def page() -> None:
     except DiagnosticsError as exc:
         st.error(f"La carte n'a pas pu être produite : {exc}")
         return
-    st.image(image, caption=communes[insee], use_container_width=True)
+    st.image(image, caption=communes[insee], width="stretch")
     st.download_button(
         "Télécharger la carte (PNG)", data=image, mime="image/png", type="primary",
         file_name=f"diagnostic-surete-{insee}-{today:%Y%m%d}.png",

@@ -42,7 +42,7 @@ def _pick_diagnostic(db) -> int:
         st.session_state["diagnostic_id"] = NEW
     return st.selectbox(
         "Diagnostic", options, key="diagnostic_id",
-        format_func=lambda i: "➕ Nouveau diagnostic" if i == NEW else summaries[i],
+        format_func=lambda i: "➕ Nouveau diagnostic" if i == NEW else summaries.get(i, f"Diagnostic n° {i}"),
     )
 
 
@@ -99,8 +99,12 @@ def _pending_point() -> tuple[float, float] | None:
 
 
 def _apply_click(result) -> bool:
-    """Copy a new map click into the coordinate fields; True when something changed."""
-    clicked = (result or {}).get("last_clicked")
+    """Copy a new map click into the coordinate fields; True when something changed.
+
+    st_folium keys its component by a hash of the map, and mirrors the value into
+    session_state[MAP_KEY] on every change: that mirror survives map redraws.
+    """
+    clicked = (st.session_state.get(MAP_KEY) or {}).get("last_clicked") or (result or {}).get("last_clicked")
     if not clicked or clicked == st.session_state.get("applied_click"):
         return False
     st.session_state["applied_click"] = clicked
@@ -123,7 +127,7 @@ def _observation_form(diagnostic_id: int) -> None:
     st.text_input("Partenaire concerné", key="obs_partner", placeholder="ex. Commune, bailleur, transporteur")
     st.checkbox("Partageable avec les partenaires (mairie…)", key="obs_shareable")
     st.button("Enregistrer l'observation", type="primary", on_click=_save_observation, args=(diagnostic_id,),
-              use_container_width=True)
+              width="stretch")
     for message in st.session_state.get("obs_errors", {}).values():
         st.error(message)
 

@@ -1,0 +1,102 @@
+"""The command line: init (twice), export, snapshot, and one-line errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from diagnostics.__main__ import main
+from diagnostics.config import PROJECT_ROOT
+
+
+@pytest.fixture
+def empty_url(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_twice_changes_nothing_the_second_time(empty_url, capsys):
+    code, first, _ = run(capsys, "init", "--demo")
+    assert code == 0
+    assert "communes: 1028 added" in first and "demo: 5 diagnostics added" in first
+    code, second, _ = run(capsys, "init", "--demo")
+    assert code == 0
+    assert "communes: 0 added, 0 updated" in second and "demo: 0 diagnostics added" in second
+    assert all(" 0 added, 0 updated" in line for line in second.splitlines() if "updated" in line)
+
+
+@pytest.mark.parametrize(("layer", "count"), [("communes", 1028), ("sectors", 6), ("zones", 3), ("sites", 3),
+                                              ("observations", 12)])
+def test_export_writes_valid_geojson(empty_url, capsys, tmp_path, layer, count):
+    assert run(capsys, "init", "--demo")[0] == 0
+    out_file = tmp_path / "out" / f"{layer}.geojson"
+    code, out, _ = run(capsys, "export", layer, "--format", "geojson", "--out", str(out_file))
+    assert code == 0 and f"{count} features" in out
+    collection = json.loads(out_file.read_text(encoding="utf-8"))
+    assert collection["type"] == "FeatureCollection" and len(collection["features"]) == count
+    lon, lat = _first_position(collection["features"][0]["geometry"]["coordinates"])
+    assert 5.0 < lon < 7.2 and 46.2 < lat < 48.1
+
+
+def test_snapshot_writes_a_png_of_the_commune(empty_url, capsys, tmp_path):
+    assert run(capsys, "init", "--demo")[0] == 0
+    out_file = tmp_path / "gray.png"
+    code, out, _ = run(capsys, "snapshot", "--commune", "70279", "--format", "png", "--out", str(out_file))
+    assert code == 0 and "70279" in out
+    with Image.open(io.BytesIO(out_file.read_bytes())) as image:
+        assert image.format == "PNG" and min(image.size) > 800
+
+
+def test_an_unknown_commune_is_one_line_and_status_1(empty_url, capsys, tmp_path):
+    run(capsys, "init")
+    code, _, err = run(capsys, "snapshot", "--commune", "99999", "--out", str(tmp_path / "x.png"))
+    assert code == 1 and err.strip() == "error: Commune inconnue : 99999"
+
+
+def test_commands_before_init_say_what_to_do(empty_url, capsys, tmp_path):
+    code, _, err = run(capsys, "export", "sites", "--out", str(tmp_path / "s.geojson"))
+    assert code == 1 and "run `python -m diagnostics init` first" in err
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"}, "Cannot open the database"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL is not a usable database URL"),
+        ({"SPATIALITE_LIBRARY_PATH": "no_such_spatialite"}, "apt-get install libsqlite3-mod-spatialite"),
+    ],
+)
+def test_environment_errors_are_one_line_without_traceback(tmp_path, env, expected):
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", **env}
+    result = subprocess.run([sys.executable, "-m", "diagnostics", "init"], cwd=PROJECT_ROOT, env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_every_command_has_help(capsys):
+    for command in ("init", "export", "snapshot"):
+        with pytest.raises(SystemExit) as exited:
+            main([command, "--help"])
+        assert exited.value.code == 0
+        assert "usage: python -m diagnostics " + command in capsys.readouterr().out
+
+
+def _first_position(coordinates):
+    while isinstance(coordinates[0], list):
+        coordinates = coordinates[0]
+    return coordinates
