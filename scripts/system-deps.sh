@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs when they are missing.
+#   scripts/system-deps.sh run    what the app needs (SpatiaLite, npm for the map assets)
+#   scripts/system-deps.sh test   the same plus Chromium for the browser tests
+# As root it runs apt-get; otherwise it says what to install and fails.
+set -euo pipefail
+
+purpose="${1:-run}"
+missing=()
+
+have_spatialite() {
+  [ -n "$(find /usr/lib /usr/local/lib -name 'mod_spatialite.so*' -print -quit 2>/dev/null)" ]
+}
+have_venv() {
+  python3 -c 'import ensurepip, venv' >/dev/null 2>&1
+}
+
+have_venv || missing+=(python3-venv)
+have_spatialite || missing+=(libsqlite3-mod-spatialite)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "$purpose" = "test" ]; then
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing Debian packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "Installing Debian packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
