@@ -8,11 +8,13 @@ from __future__ import annotations
 import streamlit as st
 
 PAGES_DIR = "diagnostics/ui"
+# A local file: a Material icon here would make the browser fetch the favicon from a font CDN.
+FAVICON = "diagnostics/ui/favicon.svg"
 
 
 def build_navigation():
     pages = [
-        st.Page(f"{PAGES_DIR}/saisie.py", title="Saisie terrain", icon=":material/edit_location_alt:", url_path="saisie", default=True),
+        st.Page(f"{PAGES_DIR}/saisie.py", title="Saisie terrain", icon=":material/edit_location_alt:", default=True),
         st.Page(f"{PAGES_DIR}/carte.py", title="Carte de commandement", icon=":material/map:", url_path="carte"),
         st.Page(f"{PAGES_DIR}/export_maire.py", title="Export maire", icon=":material/print:", url_path="export"),
     ]
@@ -20,7 +22,7 @@ def build_navigation():
 
 
 def main() -> None:
-    st.set_page_config(page_title="PSQ diagnostics", page_icon=":material/shield:", layout="wide")
+    st.set_page_config(page_title="PSQ diagnostics", page_icon=FAVICON, layout="wide")
     build_navigation().run()
 
 

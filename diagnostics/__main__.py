@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = commands.add_parser(
-        "init", help="create or upgrade the schema and load the reference layers",
+        "init",
+        help="create or upgrade the schema and load the reference layers",
         description="Create or upgrade the database schema, load the reference layers from "
         "the geodata folder and, with --demo, add the demo diagnostics. Safe to run again: "
         "what is already there is kept.",
@@ -45,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     init.set_defaults(handler=_init)
 
     export = commands.add_parser(
-        "export", help="export a layer to a file",
+        "export",
+        help="export a layer to a file",
         description="Write a layer (reference or observations) to a file in WGS84.",
     )
     export.add_argument("layer", choices=_layer_names(), help="the layer to export")
@@ -54,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_export)
 
     snapshot = commands.add_parser(
-        "snapshot", help="draw a commune's map for its mayor",
+        "snapshot",
+        help="draw a commune's map for its mayor",
         description="Render the map of one commune (boundary, observations, zones, sectors, sites, "
         "legend, scale, credits) as an image.",
     )

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import branca.colormap
 import folium
-from branca.element import CssLink, Element, JavascriptLink
+from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from jinja2 import Template
 
 BASE_URL = "/app/static/vendor"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -41,41 +42,49 @@ LOCAL_FILES: dict[str, str | None] = {
     # folium's Popup builds its content with $(`...`), so no jQuery means no map at all.
     "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
     # folium.Icon is drawn by Leaflet.awesome-markers with Font Awesome glyphs.
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js":
-        "leaflet.awesome-markers/dist/leaflet.awesome-markers.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css":
-        "leaflet.awesome-markers/dist/leaflet.awesome-markers.css",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css":
-        "@fortawesome/fontawesome-free/css/all.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": (
+        "leaflet.awesome-markers/dist/leaflet.awesome-markers.js"
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": (
+        "leaflet.awesome-markers/dist/leaflet.awesome-markers.css"
+    ),
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": (
+        "@fortawesome/fontawesome-free/css/all.min.css"
+    ),
     # No folium element we use needs Bootstrap: without it popups and controls look the same
     # (Leaflet's own CSS styles them). Glyphicons and the rotation CSS only serve folium.Icon
     # with prefix="glyphicon" or an odd angle, which _check_element refuses.
     "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": None,
     "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": None,
     "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": None,
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css":
-        None,
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css": None,
     # plugins.MarkerCluster (folium asks for 1.1.0; 1.5.3 keeps the same API)
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js":
-        "leaflet.markercluster/dist/leaflet.markercluster.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css":
-        "leaflet.markercluster/dist/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css":
-        "leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": (
+        "leaflet.markercluster/dist/leaflet.markercluster.js"
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": (
+        "leaflet.markercluster/dist/MarkerCluster.css"
+    ),
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": (
+        "leaflet.markercluster/dist/MarkerCluster.Default.css"
+    ),
     # plugins.HeatMap: folium's own patched copy (npm's leaflet.heat 0.2.0 ignores weights)
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js":
-        "folium/templates/leaflet_heat.min.js",
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js": (
+        "folium/templates/leaflet_heat.min.js"
+    ),
     # plugins.Draw
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js":
-        "leaflet-draw/dist/leaflet.draw.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css":
-        "leaflet-draw/dist/leaflet.draw.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js": "leaflet-draw/dist/leaflet.draw.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css": "leaflet-draw/dist/leaflet.draw.css",
     # plugins.Fullscreen
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js":
-        "leaflet.fullscreen/Control.FullScreen.js",
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css":
-        "leaflet.fullscreen/Control.FullScreen.css",
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": (
+        "leaflet.fullscreen/Control.FullScreen.js"
+    ),
+    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": (
+        "leaflet.fullscreen/Control.FullScreen.css"
+    ),
 }
+
+LEAFLET_IMAGES = "leaflet/dist/images/"
 
 # Rotations that Font Awesome's own CSS provides (fa-rotate-N); others need folium's CSS.
 _FA_ROTATIONS = {0, 90, 180, 270}
@@ -100,6 +109,7 @@ def localize(m: folium.Map, base_url: str = BASE_URL) -> folium.Map:
             if links:
                 setattr(element, attr, _localized(links, base, type(element).__name__))
     _check_rendered_header(m, base)
+    _set_icon_image_path(m, f"{base}/{LEAFLET_IMAGES}")
     return m
 
 
@@ -167,6 +177,29 @@ def _check_element(element: Element) -> None:
                 f"folium.Icon angle {angle}: only 0, 90, 180 and 270 work without folium's "
                 "rotation stylesheet (leaflet.awesome.rotate.css), which is not served."
             )
+
+
+class _IconImagePath(MacroElement):
+    """Tells Leaflet where its default marker images are, before any marker is made.
+
+    Left alone, Leaflet guesses from leaflet.css; streamlit-folium creates the markers
+    before that stylesheet has loaded, and the fallback guess drops "images/" (404s).
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}L.Icon.Default.imagePath = {{ this.path|tojson }};{% endmacro %}"
+    )
+
+    def __init__(self, path: str):
+        super().__init__()
+        self._name = "IconImagePath"
+        self.path = path
+
+
+def _set_icon_image_path(m: folium.Map, path: str) -> None:
+    key = "psq_icon_image_path"
+    m.add_child(_IconImagePath(path), name=key)
+    m._children.move_to_end(key, last=False)  # children's scripts run in this order
 
 
 def _check_rendered_header(m: folium.Map, base: str) -> None:

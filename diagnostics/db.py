@@ -108,7 +108,8 @@ def sqlite_module_with_extensions() -> ModuleType:
             return module
         tried.append(f"{name} (built without extension loading)")
     raise SpatialiteUnavailable(
-        "No SQLite module can load SpatiaLite; tried: " + ", ".join(tried)
+        "No SQLite module can load SpatiaLite; tried: "
+        + ", ".join(tried)
         + ". Install pysqlite3-binary (pip install pysqlite3-binary) or use a Python built with"
         " loadable SQLite extensions."
     )

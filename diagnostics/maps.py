@@ -106,8 +106,14 @@ def build_field_map(
     if pending is not None:
         lat, lon = pending
         folium.CircleMarker(
-            location=[lat, lon], radius=10, color="#000000", weight=3, fill=True,
-            fill_color="#ffffff", fill_opacity=0.6, tooltip=LAYER_NAMES["pending"],
+            location=[lat, lon],
+            radius=10,
+            color="#000000",
+            weight=3,
+            fill=True,
+            fill_color="#ffffff",
+            fill_opacity=0.6,
+            tooltip=LAYER_NAMES["pending"],
         ).add_to(m)
     fit_to(m, commune)
     return m
@@ -119,7 +125,10 @@ def base_map(tiles: Iterable[str] = ()) -> folium.Map:
     for key in tiles:
         source = TILE_SOURCES[key]
         folium.TileLayer(
-            tiles=source["url"], attr=source["attribution"], name=source["name"], max_zoom=19,
+            tiles=source["url"],
+            attr=source["attribution"],
+            name=source["name"],
+            max_zoom=19,
         ).add_to(m)
     return m
 
@@ -141,8 +150,12 @@ def add_communes(m: folium.Map, communes: gpd.GeoDataFrame, *, highlight: bool =
         else {"color": "#7f8c8d", "weight": 1, "fillColor": "#f2f2f2", "fillOpacity": 0.6}
     )
     folium.GeoJson(
-        frame.to_json(), name=LAYER_NAMES["communes"], style_function=lambda _feature: style,
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False), control=True, overlay=True,
+        frame.to_json(),
+        name=LAYER_NAMES["communes"],
+        style_function=lambda _feature: style,
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        control=True,
+        overlay=True,
         smooth_factor=1.0,
     ).add_to(m)
 
@@ -151,12 +164,12 @@ def add_sectors(m: folium.Map, sectors: gpd.GeoDataFrame) -> None:
     if sectors.empty:
         return
     popups = [
-        _card(row["name"], [("Type", row["kind"]), ("Source", row.get("source"))])
-        for _, row in sectors.iterrows()
+        _card(row["name"], [("Type", row["kind"]), ("Source", row.get("source"))]) for _, row in sectors.iterrows()
     ]
     frame = _prepared(sectors, tooltip=sectors["name"].map(escape_text), popup=popups)
     folium.GeoJson(
-        frame.to_json(), name=LAYER_NAMES["sectors"],
+        frame.to_json(),
+        name=LAYER_NAMES["sectors"],
         style_function=lambda _f: {"color": "#8e44ad", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.1},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
@@ -167,13 +180,15 @@ def add_patrol_zones(m: folium.Map, zones: gpd.GeoDataFrame) -> None:
     if zones.empty:
         return
     popups = [
-        _card(row["name"], [("Unité", row.get("unit")), ("Horaires", row.get("schedule")),
-                            ("Source", row.get("source"))])
+        _card(
+            row["name"], [("Unité", row.get("unit")), ("Horaires", row.get("schedule")), ("Source", row.get("source"))]
+        )
         for _, row in zones.iterrows()
     ]
     frame = _prepared(zones, tooltip=zones["name"].map(escape_text), popup=popups)
     folium.GeoJson(
-        frame.to_json(), name=LAYER_NAMES["zones"],
+        frame.to_json(),
+        name=LAYER_NAMES["zones"],
         style_function=lambda _f: {"color": "#16a085", "weight": 2, "fillColor": "#1abc9c", "fillOpacity": 0.12},
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
@@ -188,11 +203,16 @@ def add_sites(m: folium.Map, sites: gpd.GeoDataFrame) -> None:
         letter, colour, shape = SITE_SYMBOLS.get(row["kind"], ("?", "#555555", "square"))
         folium.Marker(
             location=[row.geometry.y, row.geometry.x],
-            icon=folium.DivIcon(html=_site_icon_html(letter, colour, shape), icon_size=(26, 26),
-                                icon_anchor=(13, 13), class_name=f"psq-site psq-site-{escape_text(row['kind'])}"),
+            icon=folium.DivIcon(
+                html=_site_icon_html(letter, colour, shape),
+                icon_size=(26, 26),
+                icon_anchor=(13, 13),
+                class_name=f"psq-site psq-site-{escape_text(row['kind'])}",
+            ),
             tooltip=escape_text(row["name"]),
-            popup=folium.Popup(_card(row["name"], [("Type", row["kind"]), ("Adresse", row.get("address"))]),
-                               max_width=320),
+            popup=folium.Popup(
+                _card(row["name"], [("Type", row["kind"]), ("Adresse", row.get("address"))]), max_width=320
+            ),
         ).add_to(group)
     group.add_to(m)
 
@@ -209,7 +229,8 @@ def add_observations(m: folium.Map, observations: gpd.GeoDataFrame) -> None:
         popup=observations.apply(_observation_popup, axis=1),
     )
     folium.GeoJson(
-        frame.to_json(), name=LAYER_NAMES["observations"],
+        frame.to_json(),
+        name=LAYER_NAMES["observations"],
         marker=folium.CircleMarker(radius=7, weight=1, fill=True, fill_opacity=0.85),
         style_function=_observation_style,
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
@@ -237,7 +258,7 @@ def add_severity_legend(m: folium.Map) -> None:
     )
     legend = (
         '<div class="psq-legend" style="position:absolute;bottom:24px;left:10px;z-index:1000;'
-        'background:rgba(255,255,255,0.92);padding:6px 8px;border:1px solid #999;border-radius:4px;'
+        "background:rgba(255,255,255,0.92);padding:6px 8px;border:1px solid #999;border-radius:4px;"
         f'font:12px sans-serif"><b>Gravité</b>{rows}</div>'
     )
     m.get_root().html.add_child(folium.Element(legend))

@@ -17,6 +17,7 @@ codes) is drawn with mathtext and TeX disabled, so a ``$`` in a name is printed 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 import math
@@ -60,10 +61,7 @@ TEXT = {
     "count_one": "1 observation",
     "count_many": "{n} observations",
     "count_open": " (dont {n} non clôturée{s})",
-    "credits": (
-        "Sources : IGN — ADMIN EXPRESS (Licence Ouverte 2.0) ; "
-        "données PSQ — forces de sécurité intérieure"
-    ),
+    "credits": "Sources : IGN — ADMIN EXPRESS (Licence Ouverte 2.0) ; données PSQ — forces de sécurité intérieure",
     "projection": "Projection : Lambert-93 (EPSG:2154)",
     "approximate": "Zones de patrouille et secteurs : tracés indicatifs.",
     "legend_categories": "Catégories",
@@ -112,7 +110,8 @@ MARGIN = 0.42  # page margin, inches
 HEADER_H = 1.2
 FOOTER_H = 0.8
 LANDSCAPE_LEGEND_W = 2.75
-PORTRAIT_LEGEND_H = 2.35
+PORTRAIT_LEGEND_H = 2.35  # assumed when choosing the orientation
+PORTRAIT_LEGEND_MIN_H, PORTRAIT_LEGEND_MAX_H = 0.9, 3.0  # the legend panel then takes what it needs
 GAP = 0.18
 VIEW_MARGIN = 0.06  # fraction of the commune's extent kept around it
 _HALO = [patheffects.withStroke(linewidth=2.6, foreground="white")]
@@ -157,7 +156,7 @@ def _format_length(metres: float) -> str:
         value, unit = metres / 1000.0, "km"
     else:
         value, unit = metres, "m"
-    text = f"{value:.10g}".replace(".", ",")  # French decimal comma (0,5 km would not occur, but)
+    text = f"{value:.10g}".replace(".", ",")  # French decimal comma, should a bar ever be 0,5 m
     return f"{text} {unit}"
 
 
@@ -260,10 +259,8 @@ def _by_type(geoms: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 def _prepare(geoms: np.ndarray, clip: tuple[float, float, float, float], tolerance: float) -> np.ndarray:
     """Clip large reference geometries to (a bit more than) the view and simplify below a pixel."""
-    try:
+    with contextlib.suppress(shapely.errors.GEOSException):  # very broken input: draw it unclipped
         geoms = shapely.clip_by_rect(geoms, *clip)
-    except shapely.errors.GEOSException:  # very broken input: draw it unclipped
-        pass
     if tolerance > 0:
         geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
     return geoms
@@ -340,9 +337,11 @@ class _Labels:
 
     def _free(self, bbox) -> bool:
         inside = (
-            bbox.x0 >= self.frame.x0 and bbox.x1 <= self.frame.x1
-            and bbox.y0 >= self.frame.y0 and bbox.y1 <= self.frame.y1
-        )  # fmt: skip
+            bbox.x0 >= self.frame.x0
+            and bbox.x1 <= self.frame.x1
+            and bbox.y0 >= self.frame.y0
+            and bbox.y1 <= self.frame.y1
+        )
         return inside and not any(bbox.overlaps(other) for other in self.taken)
 
     def add(self, x: float, y: float, text: str, *, optional: bool, **kwargs) -> None:
@@ -351,8 +350,9 @@ class _Labels:
         for dx, dy in _NUDGES:
             moved = bbox.translated(dx * bbox.width, dy * bbox.height)
             if self._free(moved):
-                artist.set_position((x + dx * bbox.width * self.metres_per_pixel,
-                                     y + dy * bbox.height * self.metres_per_pixel))  # fmt: skip
+                artist.set_position(
+                    (x + dx * bbox.width * self.metres_per_pixel, y + dy * bbox.height * self.metres_per_pixel)
+                )
                 self.taken.append(moved)
                 return
         if optional:
@@ -376,7 +376,7 @@ class _Layout:
         return min(self.map_rect[2] / width_m, self.map_rect[3] / height_m)
 
 
-def _layouts() -> tuple[_Layout, _Layout]:
+def _layouts(portrait_legend_h: float = PORTRAIT_LEGEND_H) -> tuple[_Layout, _Layout]:
     w, h = A4_LONG, A4_SHORT
     body_bottom = FOOTER_H + 0.08
     body_h = h - HEADER_H - body_bottom
@@ -391,8 +391,8 @@ def _layouts() -> tuple[_Layout, _Layout]:
     portrait = _Layout(
         False,
         (w, h),
-        (MARGIN, body_bottom + PORTRAIT_LEGEND_H + GAP, w - 2 * MARGIN, body_h - PORTRAIT_LEGEND_H - GAP),
-        (MARGIN, body_bottom, w - 2 * MARGIN, PORTRAIT_LEGEND_H),
+        (MARGIN, body_bottom + portrait_legend_h + GAP, w - 2 * MARGIN, body_h - portrait_legend_h - GAP),
+        (MARGIN, body_bottom, w - 2 * MARGIN, portrait_legend_h),
     )
     return landscape, portrait
 
@@ -516,12 +516,14 @@ def _with_alpha(color: str, alpha: float) -> tuple[float, float, float, float]:
 
 def _draw_sites(ax, sites: geopandas.GeoDataFrame, view_box, labels: _Labels) -> list[str]:
     """Sites in view, one marker per kind, named beside. Returns the kinds drawn, in a stable order."""
-    points = shapely.point_on_surface(sites.geometry.to_numpy())  # tolerate non-point sites
+    if len(sites) == 0:
+        return []
+    points = _site_points(sites)
     in_view = shapely.contains(view_box, points)
     sites, points = sites[in_view], points[in_view]
     if len(sites) == 0:
         return []
-    kinds = sites["kind"].map(_plain) if "kind" in sites else pd.Series("", index=sites.index)
+    kinds = _site_kind_codes(sites)
     names = sites["name"].map(_plain) if "name" in sites else pd.Series("", index=sites.index)
     metres_per_point = labels.metres_per_pixel * ax.figure.dpi / 72
     order = [*SITE_MARKERS, *sorted(set(kinds) - set(SITE_MARKERS))]
@@ -533,16 +535,32 @@ def _draw_sites(ax, sites: geopandas.GeoDataFrame, view_box, labels: _Labels) ->
         marker, size, _ = SITE_MARKERS.get(kind, OTHER_SITE_MARKER)
         xy = shapely.get_coordinates(points[mask])
         ax.scatter(
-            xy[:, 0], xy[:, 1], s=size**2, marker=marker, c=SITE_COLOR, edgecolors="white",
-            linewidths=1.2, zorder=9,
-        )  # fmt: skip
+            xy[:, 0],
+            xy[:, 1],
+            s=size**2,
+            marker=marker,
+            c=SITE_COLOR,
+            edgecolors="white",
+            linewidths=1.2,
+            zorder=9,
+        )
         labels.block_points(xy, np.full(len(xy), size**2))
         offset = (size / 2 + 2.5) * metres_per_point
         to_label += [(x + offset, y, name) for (x, y), name in zip(xy, names[mask], strict=True) if name]
         drawn.append(kind if kind in SITE_MARKERS else "other")
     for x, y, name in to_label:  # after every marker is known, so no label hides a site
-        labels.add(x, y, textwrap.fill(name, 28), optional=False, va="center", fontsize=7.5, fontweight="bold",
-                   color=SITE_COLOR, path_effects=_HALO, zorder=10)  # fmt: skip
+        labels.add(
+            x,
+            y,
+            textwrap.fill(name, 28),
+            optional=False,
+            va="center",
+            fontsize=7.5,
+            fontweight="bold",
+            color=SITE_COLOR,
+            path_effects=_HALO,
+            zorder=10,
+        )
     return list(dict.fromkeys(drawn))
 
 
@@ -555,22 +573,39 @@ def _draw_scale_bar(ax, limits) -> Rectangle:
     n = 4 if str(int(length / 10 ** math.floor(math.log10(length))))[0] in "12" else 5
     seg = length / n
     background = Rectangle(
-        (x0 - 0.015 * width, y0 - 0.025 * height), length + 0.05 * width, bar_h + 0.055 * height,
-        facecolor="white", edgecolor="none", alpha=0.85, zorder=11,
+        (x0 - 0.015 * width, y0 - 0.025 * height),
+        length + 0.05 * width,
+        bar_h + 0.055 * height,
+        facecolor="white",
+        edgecolor="none",
+        alpha=0.85,
+        zorder=11,
     )
     ax.add_patch(background)
     for i in range(n):
         ax.add_patch(
             Rectangle(
-                (x0 + i * seg, y0), seg, bar_h, facecolor=TEXT_DARK if i % 2 == 0 else "white",
-                edgecolor=TEXT_DARK, linewidth=0.8, zorder=12,
+                (x0 + i * seg, y0),
+                seg,
+                bar_h,
+                facecolor=TEXT_DARK if i % 2 == 0 else "white",
+                edgecolor=TEXT_DARK,
+                linewidth=0.8,
+                zorder=12,
             )
-        )  # fmt: skip
+        )
     _add_text(ax, x0, y0 + bar_h * 1.6, "0", ha="center", va="bottom", fontsize=7.5, color=TEXT_DARK, zorder=12)
     _add_text(
-        ax, x0 + length, y0 + bar_h * 1.6, _format_length(length), ha="center", va="bottom", fontsize=7.5,
-        color=TEXT_DARK, zorder=12,
-    )  # fmt: skip
+        ax,
+        x0 + length,
+        y0 + bar_h * 1.6,
+        _format_length(length),
+        ha="center",
+        va="bottom",
+        fontsize=7.5,
+        color=TEXT_DARK,
+        zorder=12,
+    )
     return background
 
 
@@ -592,24 +627,91 @@ def _draw_north_arrow(fig: Figure, ax, angle: float) -> PolygonPatch:
     def rot(points):
         return [(px * cos - py * sin, px * sin + py * cos) for px, py in points]
 
-    background = PolygonPatch([(-0.16, -0.3), (0.16, -0.3), (0.16, 0.47), (-0.16, 0.47)], closed=True,
-                              facecolor="white", edgecolor="none", alpha=0.8, transform=trans, zorder=11)
-    ax.add_patch(background)  # fmt: skip
+    background = PolygonPatch(
+        [(-0.16, -0.3), (0.16, -0.3), (0.16, 0.47), (-0.16, 0.47)],
+        closed=True,
+        facecolor="white",
+        edgecolor="none",
+        alpha=0.8,
+        transform=trans,
+        zorder=11,
+    )
+    ax.add_patch(background)
     tip, base, half = 0.22, -0.2, 0.09
-    ax.add_patch(PolygonPatch(rot([(0, tip), (-half, base), (0, base + 0.08)]), closed=True,
-                              facecolor=TEXT_DARK, edgecolor=TEXT_DARK, linewidth=0.8, transform=trans, zorder=12))
-    ax.add_patch(PolygonPatch(rot([(0, tip), (half, base), (0, base + 0.08)]), closed=True,
-                              facecolor="white", edgecolor=TEXT_DARK, linewidth=0.8, transform=trans, zorder=12))
-    (nx, ny), = rot([(0, tip + 0.03)])
-    ax.text(nx, ny, TEXT["north"], transform=trans, ha="center", va="bottom", fontsize=11, fontweight="bold",
-            color=TEXT_DARK, zorder=12, **_PLAIN)  # fmt: skip
+    ax.add_patch(
+        PolygonPatch(
+            rot([(0, tip), (-half, base), (0, base + 0.08)]),
+            closed=True,
+            facecolor=TEXT_DARK,
+            edgecolor=TEXT_DARK,
+            linewidth=0.8,
+            transform=trans,
+            zorder=12,
+        )
+    )
+    ax.add_patch(
+        PolygonPatch(
+            rot([(0, tip), (half, base), (0, base + 0.08)]),
+            closed=True,
+            facecolor="white",
+            edgecolor=TEXT_DARK,
+            linewidth=0.8,
+            transform=trans,
+            zorder=12,
+        )
+    )
+    ((nx, ny),) = rot([(0, tip + 0.03)])
+    ax.text(
+        nx,
+        ny,
+        TEXT["north"],
+        transform=trans,
+        ha="center",
+        va="bottom",
+        fontsize=11,
+        fontweight="bold",
+        color=TEXT_DARK,
+        zorder=12,
+        **_PLAIN,
+    )
     return background
+
+
+def _padded(limits, fraction: float = 0.05) -> tuple[float, float, float, float]:
+    xmin, ymin, xmax, ymax = limits
+    pad = fraction * (xmax - xmin)
+    return xmin - pad, ymin - pad, xmax + pad, ymax + pad
+
+
+def _site_points(sites: geopandas.GeoDataFrame) -> np.ndarray:
+    return shapely.point_on_surface(sites.geometry.to_numpy())  # tolerate non-point sites
+
+
+def _site_kind_codes(sites: geopandas.GeoDataFrame) -> pd.Series:
+    return sites["kind"].map(_plain) if "kind" in sites else pd.Series("", index=sites.index)
+
+
+def _legend_content(limits, obs, neighbours, zones, sectors, sites) -> tuple:
+    """What the legend lists for a view: layers with something visible, site kinds in view,
+    observation geometry kinds. Computed before drawing so the page can be laid out around it."""
+    clip = _padded(limits)
+
+    def visible(gdf) -> bool:
+        return bool(len(gdf)) and not shapely.is_empty(_prepare(gdf.geometry.to_numpy(), clip, 0)).all()
+
+    present = {"neighbours": visible(neighbours), "zones": visible(zones), "sectors": visible(sectors)}
+    in_view = shapely.contains(shapely.box(*limits), _site_points(sites)) if len(sites) else np.zeros(0, bool)
+    kinds = set(_site_kind_codes(sites)[in_view])
+    site_kinds = [k for k in SITE_MARKERS if k in kinds] + (["other"] if kinds - set(SITE_MARKERS) else [])
+    parts = _by_type(obs.geometry.to_numpy()) if len(obs) else None
+    obs_kinds = {k: parts is not None and len(parts[k][0]) > 0 for k in ("points", "lines", "polygons")}
+    return present, tuple(site_kinds), obs_kinds
 
 
 # --- Legend --------------------------------------------------------------------------------------------
 
 
-def _legend_sections(obs, drawn_obs, layers_present, site_kinds, wrap: int):
+def _legend_sections(obs, layers_present, site_kinds, drawn_obs, wrap: int):
     """(title, [(handle, label)]) for catégories present, the gravité scale and the layers drawn."""
     sections = []
     if len(obs):
@@ -620,15 +722,30 @@ def _legend_sections(obs, drawn_obs, layers_present, site_kinds, wrap: int):
         for code, label, color in [(c.code, c.label, c.color) for c in known] + [
             (u, u or taxonomy.category_label("autre"), FALLBACK_CATEGORY_COLOR) for u in unknown
         ]:
-            handle = Line2D([], [], linestyle="none", marker="o", markersize=7.5, markerfacecolor=color,
-                            markeredgecolor="#111111", markeredgewidth=0.7)  # fmt: skip
+            handle = Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=7.5,
+                markerfacecolor=color,
+                markeredgecolor="#111111",
+                markeredgewidth=0.7,
+            )
             entries.append((handle, textwrap.fill(f"{label} ({counts[code]})", wrap)))
         sections.append((TEXT["legend_categories"], entries))
         entries = []
         for level, name in taxonomy.SEVERITIES.items():
-            handle = Line2D([], [], linestyle="none", marker="o", markersize=math.sqrt(SEVERITY_SIZES[level]),
-                            markerfacecolor="#b5b5b5", markeredgecolor="#111111",
-                            markeredgewidth=SEVERITY_EDGE_WIDTHS[level])  # fmt: skip
+            handle = Line2D(
+                [],
+                [],
+                linestyle="none",
+                marker="o",
+                markersize=math.sqrt(SEVERITY_SIZES[level]),
+                markerfacecolor="#b5b5b5",
+                markeredgecolor="#111111",
+                markeredgewidth=SEVERITY_EDGE_WIDTHS[level],
+            )
             entries.append((handle, f"{level} — {name}"))
         sections.append((TEXT["legend_severity"], entries))
 
@@ -640,16 +757,35 @@ def _legend_sections(obs, drawn_obs, layers_present, site_kinds, wrap: int):
     if layers_present["zones"]:
         entries.append((_area_handle(_with_alpha(ZONE_COLOR, 0.1), ZONE_COLOR, hatch="////"), TEXT["layer_zone"]))
     if layers_present["sectors"]:
-        entries.append((Line2D([], [], color=SECTOR_COLOR, linewidth=1.8, linestyle=(0, (4, 2))),
-                        TEXT["layer_sector"]))  # fmt: skip
+        entries.append(
+            (Line2D([], [], color=SECTOR_COLOR, linewidth=1.8, linestyle=(0, (2.5, 1.5))), TEXT["layer_sector"])
+        )
     for kind in site_kinds:
         marker, size, key = SITE_MARKERS.get(kind, OTHER_SITE_MARKER)
-        handle = Line2D([], [], linestyle="none", marker=marker, markersize=size * 0.85, markerfacecolor=SITE_COLOR,
-                        markeredgecolor="white", markeredgewidth=0.8)  # fmt: skip
+        handle = Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=marker,
+            markersize=size * 0.85,
+            markerfacecolor=SITE_COLOR,
+            markeredgecolor="white",
+            markeredgewidth=0.8,
+        )
         entries.append((handle, TEXT[key]))
     if drawn_obs["lines"]:
-        entries.append((Line2D([], [], color="#7a7a7a", linewidth=2.4, path_effects=[
-            patheffects.withStroke(linewidth=3.7, foreground="#222222")]), TEXT["layer_obs_line"]))  # fmt: skip
+        entries.append(
+            (
+                Line2D(
+                    [],
+                    [],
+                    color="#7a7a7a",
+                    linewidth=2.4,
+                    path_effects=[patheffects.withStroke(linewidth=3.7, foreground="#222222")],
+                ),
+                TEXT["layer_obs_line"],
+            )
+        )
     if drawn_obs["polygons"]:
         entries.append((_area_handle(_with_alpha("#7a7a7a", 0.22), "#7a7a7a"), TEXT["layer_obs_area"]))
     sections.append((TEXT["legend_layers"], entries))
@@ -660,34 +796,64 @@ def _area_handle(face, edge, hatch=None):
     return Patch(facecolor=face, edgecolor=edge, linewidth=1.0, hatch=hatch)
 
 
-def _place_legends(fig: Figure, ax, sections, vertical: bool, fontsize: float) -> tuple[bool, list[Legend]]:
-    """Stack (landscape) or line up (portrait) one legend per section; False if they overflow."""
+def _place_legends(fig: Figure, ax, sections, vertical: bool, fontsize: float) -> tuple[bool, list[Legend], float]:
+    """Stack (landscape) or line up (portrait) one legend per section.
+
+    Returns whether they fit the axes, the legends, and the lowest point they reach (axes fraction).
+    """
     renderer = fig.canvas.get_renderer()
     to_axes = ax.transAxes.inverted()
     x, y = 0.0, 1.0
     fits = True
     legends = []
+    bottom = 1.0
     for title, entries in sections:
         handles, labels = zip(*entries, strict=True)
         legend = Legend(
-            ax, list(handles), list(labels), loc="upper left", bbox_to_anchor=(x, y), bbox_transform=ax.transAxes,
-            frameon=False, fontsize=fontsize, title=title, title_fontproperties={"weight": "bold",
-            "size": fontsize + 1.5}, alignment="left", borderaxespad=0.0, borderpad=0.0, handlelength=1.6,
-            handleheight=1.1, labelspacing=0.55, handletextpad=0.7,
-        )  # fmt: skip
+            ax,
+            list(handles),
+            list(labels),
+            loc="upper left",
+            bbox_to_anchor=(x, y),
+            bbox_transform=ax.transAxes,
+            frameon=False,
+            fontsize=fontsize,
+            title=title,
+            title_fontproperties={"weight": "bold", "size": fontsize + 1.5},
+            alignment="left",
+            borderaxespad=0.0,
+            borderpad=0.0,
+            handlelength=1.6,
+            handleheight=1.1,
+            labelspacing=0.55,
+            handletextpad=0.7,
+        )
         for text in [*legend.get_texts(), legend.get_title()]:
             text.set_parse_math(False)
             text.set_usetex(False)
         ax.add_artist(legend)
         legends.append(legend)
         (_, y0), (x1, _) = to_axes.transform(legend.get_window_extent(renderer).get_points())
+        bottom = min(bottom, y0)
         if vertical:
             y = y0 - 0.045
             fits = fits and y0 >= 0 and x1 <= 1.02
         else:
             x = x1 + 0.05
             fits = fits and x1 <= 1.0 and y0 >= 0
-    return fits, legends
+    return fits, legends, bottom
+
+
+def _fit_legends(fig: Figure, ax, sections, vertical: bool) -> tuple[list[Legend], float]:
+    """The legends at the largest font size that fits the panel (the smallest one if none does)."""
+    font_sizes = (8.5, 7.8, 7.0, 6.3)
+    for fontsize in font_sizes:
+        fits, legends, bottom = _place_legends(fig, ax, sections, vertical, fontsize)
+        if fits or fontsize == font_sizes[-1]:
+            return legends, bottom
+        for legend in legends:
+            legend.remove()
+    raise AssertionError("unreachable")
 
 
 # --- Entry point ---------------------------------------------------------------------------------------
@@ -726,17 +892,37 @@ def render_commune_png(
 
     bounds = commune.total_bounds
     layout = _choose_layout(max(bounds[2] - bounds[0], 1.0), max(bounds[3] - bounds[1], 1.0))
+    if not layout.landscape:  # give the legend panel its largest height until it is measured
+        layout = _layouts(PORTRAIT_LEGEND_MAX_H)[1]
     limits = _view_limits(bounds, layout)
-    view_box = shapely.box(*limits)
-    xmin, ymin, xmax, ymax = limits
-    pad = 0.05 * (xmax - xmin)
-    clip = (xmin - pad, ymin - pad, xmax + pad, ymax + pad)
-    metres_per_pixel = (xmax - xmin) / (layout.map_rect[2] * dpi)
-    tolerance = 0.5 * metres_per_pixel
+    content = _legend_content(limits, obs, neighbours, zones, sectors, sites)
+    wrap = 30 if layout.landscape else 44
 
     fig = Figure(figsize=layout.size, dpi=dpi, facecolor="white")
     FigureCanvasAgg(fig)
     try:
+        # Legend first: in portrait its height decides how tall the map can be.
+        legend_ax = fig.add_axes(_inches(fig, layout.legend_rect))
+        legend_ax.set_axis_off()
+        legends, bottom = _fit_legends(fig, legend_ax, _legend_sections(obs, *content, wrap), layout.landscape)
+        if not layout.landscape:
+            used = (1 - bottom) * layout.legend_rect[3] + 0.05
+            layout = _layouts(min(max(used, PORTRAIT_LEGEND_MIN_H), PORTRAIT_LEGEND_MAX_H))[1]
+            legend_ax.set_position(_inches(fig, layout.legend_rect))  # legends hang from its top edge
+            limits = _view_limits(bounds, layout)
+            new_content = _legend_content(limits, obs, neighbours, zones, sectors, sites)
+            if new_content != content:  # the final view shows another set of layers: redo the legend
+                for legend in legends:
+                    legend.remove()
+                content = new_content
+                _fit_legends(fig, legend_ax, _legend_sections(obs, *content, wrap), layout.landscape)
+        present = content[0]
+
+        view_box = shapely.box(*limits)
+        xmin, ymin, xmax, ymax = limits
+        clip = _padded(limits)
+        tolerance = 0.5 * (xmax - xmin) / (layout.map_rect[2] * dpi)  # half a pixel, in metres
+
         ax = fig.add_axes(_inches(fig, layout.map_rect))
         ax.set_xlim(xmin, xmax)
         ax.set_ylim(ymin, ymax)
@@ -753,24 +939,16 @@ def render_commune_png(
         neighbour_geoms = _prepare(neighbours.geometry.to_numpy(), clip, tolerance)
         zone_geoms = _prepare(zones.geometry.to_numpy(), clip, tolerance)
         sector_geoms = _prepare(sectors.geometry.to_numpy(), clip, tolerance)
-        present = {
-            "neighbours": _draw_polygons(ax, neighbour_geoms, zorder=1, facecolor=NEIGHBOUR_FILL,
-                                         edgecolor=NEIGHBOUR_EDGE, linewidth=0.7),
-            "zones": False,
-            "sectors": False,
-        }  # fmt: skip
+        _draw_polygons(ax, neighbour_geoms, zorder=1, facecolor=NEIGHBOUR_FILL, edgecolor=NEIGHBOUR_EDGE, linewidth=0.7)
         _draw_polygons(ax, commune_geoms, zorder=2, facecolor="white", edgecolor="none")
-        if _draw_polygons(ax, zone_geoms, zorder=3, facecolor=_with_alpha(ZONE_COLOR, 0.08), edgecolor="none"):
-            _draw_polygons(ax, zone_geoms, zorder=3.1, facecolor="none", edgecolor=ZONE_COLOR, hatch="////",
-                           linewidth=0.0)  # fmt: skip
-            _draw_lines(ax, zone_geoms, zorder=3.2, colors=ZONE_COLOR, linewidths=1.2)
-            present["zones"] = True
-        present["sectors"] = _draw_lines(ax, sector_geoms, zorder=4, colors=SECTOR_COLOR, linewidths=1.8,
-                                         linestyles=[(0, (4, 2))])  # fmt: skip
+        _draw_polygons(ax, zone_geoms, zorder=3, facecolor=_with_alpha(ZONE_COLOR, 0.08), edgecolor="none")
+        _draw_polygons(ax, zone_geoms, zorder=3.1, facecolor="none", edgecolor=ZONE_COLOR, hatch="////", linewidth=0.0)
+        _draw_lines(ax, zone_geoms, zorder=3.2, colors=ZONE_COLOR, linewidths=1.2)
+        _draw_lines(ax, sector_geoms, zorder=4, colors=SECTOR_COLOR, linewidths=1.8, linestyles=[(0, (4, 2))])
         _draw_lines(ax, commune_geoms, zorder=5, colors="white", linewidths=4.2)
         _draw_lines(ax, commune_geoms, zorder=5.1, colors=COMMUNE_EDGE, linewidths=2.4)
 
-        drawn_obs, point_xy, point_sizes = _draw_observations(ax, obs)
+        _, point_xy, point_sizes = _draw_observations(ax, obs)
         labels = _Labels(fig, ax)
         labels.block_points(point_xy, point_sizes)
         labels.block(_draw_scale_bar(ax, limits))
@@ -778,7 +956,7 @@ def render_commune_png(
         labels.block(_draw_north_arrow(fig, ax, _true_north_angle(centre.x, centre.y)))
 
         # Labels, most important first: sites, sectors and zones, then neighbours where room is left.
-        site_kinds = _draw_sites(ax, sites, view_box, labels)
+        _draw_sites(ax, sites, view_box, labels)
         for geoms, gdf, color, style in (
             (sector_geoms, sectors, SECTOR_COLOR, "normal"),
             (zone_geoms, zones, ZONE_COLOR, "italic"),
@@ -788,24 +966,52 @@ def render_commune_png(
             for geom, name in zip(geoms, gdf["name"].map(_plain), strict=True):
                 point = _label_point(geom, view_box) if name and geom is not None else None
                 if point:
-                    labels.add(*point, textwrap.fill(name, 24), optional=False, ha="center", va="center",
-                               fontsize=7.5, fontweight="bold", style=style, color=color, path_effects=_HALO,
-                               zorder=10)  # fmt: skip
+                    labels.add(
+                        *point,
+                        textwrap.fill(name, 24),
+                        optional=False,
+                        ha="center",
+                        va="center",
+                        fontsize=7.5,
+                        fontweight="bold",
+                        style=style,
+                        color=color,
+                        path_effects=_HALO,
+                        zorder=10,
+                    )
         if "name" in neighbours:
             for geom, name in zip(neighbour_geoms, neighbours["name"].map(_plain), strict=True):
                 point = _label_point(geom, view_box) if name else None
                 if point:
-                    labels.add(*point, textwrap.fill(name, 18), optional=True, ha="center", va="center",
-                               fontsize=7, style="italic", color=NEIGHBOUR_TEXT, zorder=5.5,
-                               path_effects=[patheffects.withStroke(linewidth=2, foreground=NEIGHBOUR_FILL)])
+                    labels.add(
+                        *point,
+                        textwrap.fill(name, 18),
+                        optional=True,
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        style="italic",
+                        color=NEIGHBOUR_TEXT,
+                        zorder=5.5,
+                        path_effects=[patheffects.withStroke(linewidth=2, foreground=NEIGHBOUR_FILL)],
+                    )
 
         # Header.
         width, height = layout.size
         top = 1 - MARGIN * 0.85 / height
         left, right = MARGIN / width, 1 - MARGIN / width
         title = TEXT["title"].format(name=_plain(row.get("name")), insee=insee)
-        fig.text(left, top, title, ha="left", va="top", fontsize=16 if layout.landscape else 14,
-                 fontweight="bold", color=TEXT_DARK, **_PLAIN)  # fmt: skip
+        fig.text(
+            left,
+            top,
+            title,
+            ha="left",
+            va="top",
+            fontsize=16 if layout.landscape else 14,
+            fontweight="bold",
+            color=TEXT_DARK,
+            **_PLAIN,
+        )
         subtitle = f"{period_text}   ·   {TEXT['issued'].format(date=french_date(issued_on))}"
         fig.text(left, top - 0.34 / height, subtitle, ha="left", va="top", fontsize=11, color=TEXT_DARK, **_PLAIN)
         department = _plain(row.get("department"))
@@ -817,36 +1023,65 @@ def render_commune_png(
         if pd.notna(population):
             place.append(TEXT["population"].format(population=_format_int(int(population))))
         if place:
-            fig.text(left, top - 0.58 / height, "   ·   ".join(place), ha="left", va="top", fontsize=9.5,
-                     color=TEXT_GREY, **_PLAIN)  # fmt: skip
+            fig.text(
+                left,
+                top - 0.58 / height,
+                "   ·   ".join(place),
+                ha="left",
+                va="top",
+                fontsize=9.5,
+                color=TEXT_GREY,
+                **_PLAIN,
+            )
         rule_y = 1 - (HEADER_H - 0.1) / height
         fig.add_artist(Line2D([left, right], [rule_y, rule_y], color="#999999", linewidth=0.8))
 
         # Footer: count and projection, credits, and a caveat when hand-drawn areas are shown.
         foot_rule = (FOOTER_H - 0.02) / height
         fig.add_artist(Line2D([left, right], [foot_rule, foot_rule], color="#999999", linewidth=0.8))
-        fig.text(left, foot_rule - 0.08 / height, _count_text(layers.observations), ha="left", va="top",
-                 fontsize=10, fontweight="bold", color=TEXT_DARK, **_PLAIN)  # fmt: skip
-        fig.text(right, foot_rule - 0.1 / height, TEXT["projection"], ha="right", va="top", fontsize=7.5,
-                 color=TEXT_GREY, **_PLAIN)  # fmt: skip
-        fig.text(left, foot_rule - 0.32 / height, TEXT["credits"], ha="left", va="top", fontsize=7.5,
-                 color=TEXT_GREY, **_PLAIN)  # fmt: skip
+        fig.text(
+            left,
+            foot_rule - 0.08 / height,
+            _count_text(layers.observations),
+            ha="left",
+            va="top",
+            fontsize=10,
+            fontweight="bold",
+            color=TEXT_DARK,
+            **_PLAIN,
+        )
+        fig.text(
+            right,
+            foot_rule - 0.1 / height,
+            TEXT["projection"],
+            ha="right",
+            va="top",
+            fontsize=7.5,
+            color=TEXT_GREY,
+            **_PLAIN,
+        )
+        fig.text(
+            left,
+            foot_rule - 0.32 / height,
+            TEXT["credits"],
+            ha="left",
+            va="top",
+            fontsize=7.5,
+            color=TEXT_GREY,
+            **_PLAIN,
+        )
         if present["zones"] or present["sectors"]:
-            fig.text(left, foot_rule - 0.49 / height, TEXT["approximate"], ha="left", va="top", fontsize=7.5,
-                     style="italic", color=TEXT_GREY, **_PLAIN)  # fmt: skip
-
-        # Legend panel.
-        wrap = 30 if layout.landscape else 44
-        sections = _legend_sections(obs, drawn_obs, present, site_kinds, wrap)
-        legend_ax = fig.add_axes(_inches(fig, layout.legend_rect))
-        legend_ax.set_axis_off()
-        font_sizes = (8.5, 7.8, 7.0, 6.3)  # shrink the legend until it fits its panel
-        for fontsize in font_sizes:
-            fits, legends = _place_legends(fig, legend_ax, sections, layout.landscape, fontsize)
-            if fits or fontsize == font_sizes[-1]:
-                break
-            for legend in legends:
-                legend.remove()
+            fig.text(
+                left,
+                foot_rule - 0.49 / height,
+                TEXT["approximate"],
+                ha="left",
+                va="top",
+                fontsize=7.5,
+                style="italic",
+                color=TEXT_GREY,
+                **_PLAIN,
+            )
 
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")

@@ -22,7 +22,9 @@ FR: dict[str, str] = {
     "description_required": "Décrivez ce qui a été observé.",
     "position_required": "Placez l'observation : cliquez sur la carte ou saisissez la latitude et la longitude.",
     "latitude_invalid": "Latitude invalide : un nombre en degrés décimaux entre -90 et 90 est attendu (ex. 47.4450).",
-    "longitude_invalid": "Longitude invalide : un nombre en degrés décimaux entre -180 et 180 est attendu (ex. 5.5922).",
+    "longitude_invalid": (
+        "Longitude invalide : un nombre en degrés décimaux entre -180 et 180 est attendu (ex. 5.5922)."
+    ),
     "geometry_invalid": "La forme dessinée n'est pas valide.",
     "outside_commune": (
         "Le point ({lat:.5f}, {lon:.5f}) est en dehors de la commune de {commune}. "

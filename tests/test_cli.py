@@ -38,8 +38,9 @@ def test_init_twice_changes_nothing_the_second_time(empty_url, capsys):
     assert all(" 0 added, 0 updated" in line for line in second.splitlines() if "updated" in line)
 
 
-@pytest.mark.parametrize(("layer", "count"), [("communes", 1028), ("sectors", 6), ("zones", 3), ("sites", 3),
-                                              ("observations", 12)])
+@pytest.mark.parametrize(
+    ("layer", "count"), [("communes", 1028), ("sectors", 6), ("zones", 3), ("sites", 3), ("observations", 12)]
+)
 def test_export_writes_valid_geojson(empty_url, capsys, tmp_path, layer, count):
     assert run(capsys, "init", "--demo")[0] == 0
     out_file = tmp_path / "out" / f"{layer}.geojson"
@@ -81,8 +82,14 @@ def test_commands_before_init_say_what_to_do(empty_url, capsys, tmp_path):
 )
 def test_environment_errors_are_one_line_without_traceback(tmp_path, env, expected):
     environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", **env}
-    result = subprocess.run([sys.executable, "-m", "diagnostics", "init"], cwd=PROJECT_ROOT, env=environment,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "diagnostics", "init"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert expected in result.stderr and "Traceback" not in result.stderr

@@ -51,7 +51,11 @@ def test_an_observation_is_stored_with_its_commune_and_date(db, team_id):
     observation_id = make_observation(db, diagnostic_id, description="Hall sombre", severity=3)
     stored = observations_frame(db).set_index("id").loc[observation_id]
     assert (stored.commune_insee, stored.severity, stored.status, stored.description) == (
-        GRAY[0], 3, "nouvelle", "Hall sombre")
+        GRAY[0],
+        3,
+        "nouvelle",
+        "Hall sombre",
+    )
     assert stored.observed_on == dt.date(2026, 9, 15)
     assert (round(stored.geometry.y, 4), round(stored.geometry.x, 4)) == (GRAY[1], GRAY[2])
 
@@ -60,7 +64,9 @@ def test_a_point_outside_the_diagnostic_commune_is_refused_and_nothing_is_writte
     diagnostic_id = make_diagnostic(db, team_id)
     with pytest.raises(ValidationError) as refused:
         make_observation(db, diagnostic_id, lat=VESOUL[1], lon=VESOUL[2])
-    assert refused.value.errors["position"].startswith("Le point (47.62310, 6.15580) est en dehors de la commune de Gray")
+    assert refused.value.errors["position"].startswith(
+        "Le point (47.62310, 6.15580) est en dehors de la commune de Gray"
+    )
     assert count_observations(db) == 0
 
 

@@ -42,9 +42,7 @@ def test_communes_properties_are_exactly_the_documented_ones():
         properties = feature["properties"]
         assert set(properties) == {"insee", "name", "department", "population"}
         assert isinstance(properties["name"], str) and properties["name"]
-        assert (
-            isinstance(properties["population"], int) and properties["population"] >= 0
-        )
+        assert isinstance(properties["population"], int) and properties["population"] >= 0
 
 
 def test_communes_geometries_are_valid_multipolygons(communes):
@@ -88,9 +86,7 @@ def test_hand_made_features_say_they_are_approximate(layer):
     assert features
     for feature in features:
         properties = feature["properties"]
-        assert (
-            isinstance(properties.get("source"), str) and properties["source"].strip()
-        )
+        assert isinstance(properties.get("source"), str) and properties["source"].strip()
         assert properties.get("approximate") is True
 
 

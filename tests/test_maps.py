@@ -18,19 +18,40 @@ def frame(rows, geometries):
 
 
 def sample_layers(description: str = "Candélabre éteint", name: str = "Gray") -> maps.CommandLayers:
-    communes = frame([{"insee": "70279", "name": name, "department": "70", "population": 5500}],
-                     [box(5.55, 47.42, 5.63, 47.47)])
-    sectors = frame([{"name": "Quartier de l'île", "kind": "quartier", "source": "tracé", "approximate": True}],
-                    [box(5.590, 47.443, 5.595, 47.447)])
-    zones = frame([{"name": "Groupe de contact de Gray", "unit": "BTA", "schedule": "Lundi–samedi"}],
-                  [box(5.58, 47.44, 5.60, 47.45)])
-    sites = frame([{"name": "Brigade de Gray", "kind": "brigade", "address": None},
-                   {"name": "Kiosque Oasis III", "kind": "kiosque", "address": "Pusey"}],
-                  [Point(5.59, 47.446), Point(5.595, 47.444)])
+    communes = frame(
+        [{"insee": "70279", "name": name, "department": "70", "population": 5500}], [box(5.55, 47.42, 5.63, 47.47)]
+    )
+    sectors = frame(
+        [{"name": "Quartier de l'île", "kind": "quartier", "source": "tracé", "approximate": True}],
+        [box(5.590, 47.443, 5.595, 47.447)],
+    )
+    zones = frame(
+        [{"name": "Groupe de contact de Gray", "unit": "BTA", "schedule": "Lundi–samedi"}],
+        [box(5.58, 47.44, 5.60, 47.45)],
+    )
+    sites = frame(
+        [
+            {"name": "Brigade de Gray", "kind": "brigade", "address": None},
+            {"name": "Kiosque Oasis III", "kind": "kiosque", "address": "Pusey"},
+        ],
+        [Point(5.59, 47.446), Point(5.595, 47.444)],
+    )
     observations = frame(
-        [{"id": 1, "category": "eclairage", "severity": 3, "status": "nouvelle", "observed_on": dt.date(2026, 9, 15),
-          "description": description, "recommendation": description, "partner": description,
-          "place": description, "commune_name": name, "team_name": description}],
+        [
+            {
+                "id": 1,
+                "category": "eclairage",
+                "severity": 3,
+                "status": "nouvelle",
+                "observed_on": dt.date(2026, 9, 15),
+                "description": description,
+                "recommendation": description,
+                "partner": description,
+                "place": description,
+                "commune_name": name,
+                "team_name": description,
+            }
+        ],
         [Point(5.5925, 47.4452)],
     )
     return maps.CommandLayers(communes, sectors, zones, sites, observations)

@@ -163,8 +163,9 @@ def _observation_field_errors(draft: ObservationDraft) -> dict[str, str]:
         errors["severity"] = t("severity_invalid")
     if not draft.description.strip():
         errors["description"] = t("description_required")
-    errors.update(_length_errors({"description": draft.description, "recommendation": draft.recommendation},
-                                 LONG_TEXT_LIMIT))
+    errors.update(
+        _length_errors({"description": draft.description, "recommendation": draft.recommendation}, LONG_TEXT_LIMIT)
+    )
     errors.update(_length_errors({"partner": draft.partner}, SHORT_TEXT_LIMIT))
     return errors
 
@@ -242,8 +243,14 @@ def _summaries():
     )
     return (
         select(
-            Diagnostic.id, Diagnostic.reference, Team.name, Diagnostic.commune_insee, Commune.name,
-            Diagnostic.place, Diagnostic.visited_on, func.coalesce(counts.c.n, 0),
+            Diagnostic.id,
+            Diagnostic.reference,
+            Team.name,
+            Diagnostic.commune_insee,
+            Commune.name,
+            Diagnostic.place,
+            Diagnostic.visited_on,
+            func.coalesce(counts.c.n, 0),
         )
         .join(Team, Team.id == Diagnostic.team_id)
         .join(Commune, Commune.insee == Diagnostic.commune_insee)

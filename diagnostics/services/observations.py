@@ -35,9 +35,23 @@ class ObservationFilter:
 
 
 OBSERVATION_COLUMNS = (
-    "id", "diagnostic_id", "observed_on", "category", "severity", "status", "description",
-    "recommendation", "partner", "shareable", "author", "commune_insee", "commune_name",
-    "team_id", "team_name", "place", "version",
+    "id",
+    "diagnostic_id",
+    "observed_on",
+    "category",
+    "severity",
+    "status",
+    "description",
+    "recommendation",
+    "partner",
+    "shareable",
+    "author",
+    "commune_insee",
+    "commune_name",
+    "team_id",
+    "team_name",
+    "place",
+    "version",
 )
 
 
@@ -57,11 +71,24 @@ def count_observations(db: Database, criteria: ObservationFilter = ObservationFi
 def _observation_select() -> Select:
     return (
         select(
-            Observation.id, Observation.diagnostic_id, Observation.observed_on, Observation.category,
-            Observation.severity, Observation.status, Observation.description, Observation.recommendation,
-            Observation.partner, Observation.shareable, Observation.author, Observation.commune_insee,
-            Commune.name.label("commune_name"), Diagnostic.team_id, Team.name.label("team_name"),
-            Diagnostic.place, Observation.version, geometry_as_wkb(Observation.geom),
+            Observation.id,
+            Observation.diagnostic_id,
+            Observation.observed_on,
+            Observation.category,
+            Observation.severity,
+            Observation.status,
+            Observation.description,
+            Observation.recommendation,
+            Observation.partner,
+            Observation.shareable,
+            Observation.author,
+            Observation.commune_insee,
+            Commune.name.label("commune_name"),
+            Diagnostic.team_id,
+            Team.name.label("team_name"),
+            Diagnostic.place,
+            Observation.version,
+            geometry_as_wkb(Observation.geom),
         )
         .join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
         .join(Team, Team.id == Diagnostic.team_id)

@@ -159,9 +159,7 @@ def list_communes(db: Database, departments: tuple[str, ...] | None = None) -> l
 def get_commune(db: Database, insee: str) -> CommuneInfo:
     with db.session() as session:
         row = session.execute(
-            select(Commune.insee, Commune.name, Commune.department, Commune.population).where(
-                Commune.insee == insee
-            )
+            select(Commune.insee, Commune.name, Commune.department, Commune.population).where(Commune.insee == insee)
         ).first()
     if row is None:
         raise NotFound(f"Commune inconnue : {insee}")
@@ -198,7 +196,12 @@ def neighbours_frame(db: Database, insee: str) -> gpd.GeoDataFrame:
 
 def sectors_frame(db: Database) -> gpd.GeoDataFrame:
     statement = select(
-        Sector.id, Sector.name, Sector.kind, Sector.commune_insee, Sector.source, Sector.approximate,
+        Sector.id,
+        Sector.name,
+        Sector.kind,
+        Sector.commune_insee,
+        Sector.source,
+        Sector.approximate,
         geometry_as_wkb(Sector.geom),
     )
     with db.session() as session:
@@ -207,8 +210,15 @@ def sectors_frame(db: Database) -> gpd.GeoDataFrame:
 
 def patrol_zones_frame(db: Database) -> gpd.GeoDataFrame:
     statement = select(
-        PatrolZone.id, PatrolZone.name, PatrolZone.unit, PatrolZone.kind, PatrolZone.schedule,
-        PatrolZone.commune_insee, PatrolZone.source, PatrolZone.approximate, geometry_as_wkb(PatrolZone.geom),
+        PatrolZone.id,
+        PatrolZone.name,
+        PatrolZone.unit,
+        PatrolZone.kind,
+        PatrolZone.schedule,
+        PatrolZone.commune_insee,
+        PatrolZone.source,
+        PatrolZone.approximate,
+        geometry_as_wkb(PatrolZone.geom),
     )
     with db.session() as session:
         return read_frame(session, statement.order_by(PatrolZone.name))
@@ -216,7 +226,13 @@ def patrol_zones_frame(db: Database) -> gpd.GeoDataFrame:
 
 def sites_frame(db: Database) -> gpd.GeoDataFrame:
     statement = select(
-        Site.id, Site.name, Site.kind, Site.commune_insee, Site.address, Site.source, Site.approximate,
+        Site.id,
+        Site.name,
+        Site.kind,
+        Site.commune_insee,
+        Site.address,
+        Site.source,
+        Site.approximate,
         geometry_as_wkb(Site.geom),
     )
     with db.session() as session:

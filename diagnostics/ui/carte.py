@@ -36,32 +36,56 @@ def page() -> None:
     layers = maps.CommandLayers(common.communes(db, url), sectors, zones, sites, observations)
     focus = observations if not observations.empty else None
     st.caption(f"{len(observations)} observation(s) retenue(s) par les filtres.")
-    common.show_map(maps.build_command_map(layers, tiles=config.tile_sources(), focus=focus),
-                    key="command_map", height=600)
+    common.show_map(
+        maps.build_command_map(layers, tiles=config.tile_sources(), focus=focus), key="command_map", height=600
+    )
     st.dataframe(_table(observations), hide_index=True, width="stretch")
 
 
 def _filters(db, url: str) -> ObservationFilter:
     sidebar = st.sidebar
     sidebar.header("Filtres")
-    period = sidebar.date_input("Période", value=(), format="DD/MM/YYYY", key="f_period",
-                                help="Choisissez une date de début puis une date de fin.")
-    categories = sidebar.multiselect("Catégories", [c.code for c in taxonomy.CATEGORIES], key="f_categories",
-                                     format_func=taxonomy.category_label, placeholder="Toutes")
-    severities = sidebar.multiselect("Gravité", list(taxonomy.SEVERITIES), key="f_severities",
-                                     format_func=taxonomy.severity_label, placeholder="Toutes")
-    statuses = sidebar.multiselect("Statut", list(taxonomy.STATUSES), key="f_statuses",
-                                   format_func=taxonomy.status_label, placeholder="Tous")
+    period = sidebar.date_input(
+        "Période",
+        value=(),
+        format="DD/MM/YYYY",
+        key="f_period",
+        help="Choisissez une date de début puis une date de fin.",
+    )
+    categories = sidebar.multiselect(
+        "Catégories",
+        [c.code for c in taxonomy.CATEGORIES],
+        key="f_categories",
+        format_func=taxonomy.category_label,
+        placeholder="Toutes",
+    )
+    severities = sidebar.multiselect(
+        "Gravité",
+        list(taxonomy.SEVERITIES),
+        key="f_severities",
+        format_func=taxonomy.severity_label,
+        placeholder="Toutes",
+    )
+    statuses = sidebar.multiselect(
+        "Statut", list(taxonomy.STATUSES), key="f_statuses", format_func=taxonomy.status_label, placeholder="Tous"
+    )
     communes = common.commune_choices(db, url)
-    chosen_communes = sidebar.multiselect("Communes", list(communes), key="f_communes",
-                                          format_func=communes.get, placeholder="Toutes")
+    chosen_communes = sidebar.multiselect(
+        "Communes", list(communes), key="f_communes", format_func=communes.get, placeholder="Toutes"
+    )
     teams = common.team_choices(db, url)
-    chosen_teams = sidebar.multiselect("Équipes", list(teams), key="f_teams", format_func=teams.get,
-                                       placeholder="Toutes")
+    chosen_teams = sidebar.multiselect(
+        "Équipes", list(teams), key="f_teams", format_func=teams.get, placeholder="Toutes"
+    )
     start, end = _period_bounds(period)
     return ObservationFilter(
-        start=start, end=end, categories=tuple(categories), severities=tuple(severities),
-        statuses=tuple(statuses), communes=tuple(chosen_communes), team_ids=tuple(chosen_teams),
+        start=start,
+        end=end,
+        categories=tuple(categories),
+        severities=tuple(severities),
+        statuses=tuple(statuses),
+        communes=tuple(chosen_communes),
+        team_ids=tuple(chosen_teams),
     )
 
 

@@ -16,9 +16,7 @@ NOT_INITIALISED = (
     "`python -m diagnostics init --demo`, puis rechargez la page."
 )
 DATABASE_DOWN = "La base de données est inaccessible : {reason}"
-ASSETS_MISSING = (
-    "Les fichiers de cartographie (Leaflet) ne sont pas installés sur ce serveur : lancez `make assets`."
-)
+ASSETS_MISSING = "Les fichiers de cartographie (Leaflet) ne sont pas installés sur ce serveur : lancez `make assets`."
 
 
 @st.cache_resource(show_spinner=False)
@@ -69,7 +67,10 @@ def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | No
         return None
     assets.localize(m, assets.vendor_url())
     return st_folium(
-        m, key=key, height=height, use_container_width=True,
+        m,
+        key=key,
+        height=height,
+        use_container_width=True,
         returned_objects=returned_objects if returned_objects is not None else [],
     )
 

@@ -23,8 +23,14 @@ def page() -> None:
     db = common.database()
     url = config.database_url()
     communes = common.commune_choices(db, url)
-    insee = st.selectbox("Commune", list(communes), index=None, key="export_commune", format_func=communes.get,
-                         placeholder="Tapez le nom de la commune")
+    insee = st.selectbox(
+        "Commune",
+        list(communes),
+        index=None,
+        key="export_commune",
+        format_func=communes.get,
+        placeholder="Tapez le nom de la commune",
+    )
     if insee is None:
         return
     today = dt.date.today()
@@ -35,7 +41,10 @@ def page() -> None:
         return
     st.image(image, caption=communes[insee], width="stretch")
     st.download_button(
-        "Télécharger la carte (PNG)", data=image, mime="image/png", type="primary",
+        "Télécharger la carte (PNG)",
+        data=image,
+        mime="image/png",
+        type="primary",
         file_name=f"diagnostic-surete-{insee}-{today:%Y%m%d}.png",
     )
 

@@ -14,8 +14,18 @@ from diagnostics.ui import common
 
 MAP_KEY = "field_map"
 NEW = 0  # the « new diagnostic » choice in the picker
-OBSERVATION_FIELDS = ("obs_category", "obs_severity", "obs_description", "obs_recommendation", "obs_partner",
-                      "obs_shareable", "obs_lat", "obs_lon")
+# The empty value of each observation field. A saved form is reset by assigning these: removing
+# the keys would leave the browser's widgets showing, and sending back, the previous values.
+EMPTY_OBSERVATION = {
+    "obs_category": None,
+    "obs_severity": None,
+    "obs_description": "",
+    "obs_recommendation": "",
+    "obs_partner": "",
+    "obs_shareable": False,
+    "obs_lat": None,
+    "obs_lon": None,
+}
 
 
 def page() -> None:
@@ -41,8 +51,10 @@ def _pick_diagnostic(db) -> int:
     if st.session_state.get("diagnostic_id") not in options:
         st.session_state["diagnostic_id"] = NEW
     return st.selectbox(
-        "Diagnostic", options, key="diagnostic_id",
-        format_func=lambda i: "➕ Nouveau diagnostic" if i == NEW else summaries.get(i, f"Diagnostic n° {i}"),
+        "Diagnostic",
+        options,
+        key="diagnostic_id",
+        format_func=lambda i: "+ Nouveau diagnostic" if i == NEW else summaries.get(i, f"Diagnostic n° {i}"),
     )
 
 
@@ -51,10 +63,17 @@ def _new_diagnostic_form(db, url: str) -> None:
     communes = common.commune_choices(db, url)
     with st.form("new_diagnostic"):
         st.subheader("Nouveau diagnostic de sûreté")
-        st.selectbox("Équipe", list(teams), key="diag_team", index=None, format_func=teams.get,
-                     placeholder="Choisissez l'équipe")
-        st.selectbox("Commune", list(communes), key="diag_commune", index=None, format_func=communes.get,
-                     placeholder="Tapez le nom de la commune")
+        st.selectbox(
+            "Équipe", list(teams), key="diag_team", index=None, format_func=teams.get, placeholder="Choisissez l'équipe"
+        )
+        st.selectbox(
+            "Commune",
+            list(communes),
+            key="diag_commune",
+            index=None,
+            format_func=communes.get,
+            placeholder="Tapez le nom de la commune",
+        )
         st.text_input("Lieu visité", key="diag_place", placeholder="ex. Quartier de l'île, rue …")
         st.date_input("Date", key="diag_date", value=dt.date.today(), format="DD/MM/YYYY")
         st.text_area("Participants", key="diag_participants")
@@ -67,9 +86,12 @@ def _new_diagnostic_form(db, url: str) -> None:
 def _start_diagnostic(db) -> None:
     state = st.session_state
     draft = fieldwork.DiagnosticDraft(
-        team_id=state.get("diag_team"), commune_insee=state.get("diag_commune"),
-        place=state.get("diag_place", ""), visited_on=state.get("diag_date"),
-        participants=state.get("diag_participants", ""), context=state.get("diag_context", ""),
+        team_id=state.get("diag_team"),
+        commune_insee=state.get("diag_commune"),
+        place=state.get("diag_place", ""),
+        visited_on=state.get("diag_date"),
+        participants=state.get("diag_participants", ""),
+        context=state.get("diag_context", ""),
     )
     try:
         new_id = fieldwork.start_diagnostic(db, draft)
@@ -118,16 +140,29 @@ def _observation_form(diagnostic_id: int) -> None:
     columns[0].number_input("Latitude (degrés décimaux)", key="obs_lat", value=None, format="%.6f", step=0.0001)
     columns[1].number_input("Longitude (degrés décimaux)", key="obs_lon", value=None, format="%.6f", step=0.0001)
     categories = {c.code: c.label for c in taxonomy.CATEGORIES}
-    st.selectbox("Catégorie", list(categories), key="obs_category", index=None, format_func=categories.get,
-                 placeholder="Choisissez une catégorie")
-    st.radio("Gravité", list(taxonomy.SEVERITIES), key="obs_severity", index=None, horizontal=True,
-             format_func=lambda level: f"{level} — {taxonomy.severity_label(level)}")
+    st.selectbox(
+        "Catégorie",
+        list(categories),
+        key="obs_category",
+        index=None,
+        format_func=categories.get,
+        placeholder="Choisissez une catégorie",
+    )
+    st.radio(
+        "Gravité",
+        list(taxonomy.SEVERITIES),
+        key="obs_severity",
+        index=None,
+        horizontal=True,
+        format_func=lambda level: f"{level} — {taxonomy.severity_label(level)}",
+    )
     st.text_area("Description", key="obs_description", placeholder="Ce qui a été observé")
     st.text_area("Préconisation", key="obs_recommendation", placeholder="Ce qui est proposé")
     st.text_input("Partenaire concerné", key="obs_partner", placeholder="ex. Commune, bailleur, transporteur")
     st.checkbox("Partageable avec les partenaires (mairie…)", key="obs_shareable")
-    st.button("Enregistrer l'observation", type="primary", on_click=_save_observation, args=(diagnostic_id,),
-              width="stretch")
+    st.button(
+        "Enregistrer l'observation", type="primary", on_click=_save_observation, args=(diagnostic_id,), width="stretch"
+    )
     for message in st.session_state.get("obs_errors", {}).values():
         st.error(message)
 
@@ -136,10 +171,14 @@ def _save_observation(diagnostic_id: int) -> None:
     """Button callback: runs before the page is redrawn, so the fields can be cleared on success."""
     state = st.session_state
     draft = fieldwork.ObservationDraft(
-        category=state.get("obs_category"), severity=state.get("obs_severity"),
-        description=state.get("obs_description") or "", latitude=state.get("obs_lat"),
-        longitude=state.get("obs_lon"), recommendation=state.get("obs_recommendation") or "",
-        partner=state.get("obs_partner") or "", shareable=bool(state.get("obs_shareable")),
+        category=state.get("obs_category"),
+        severity=state.get("obs_severity"),
+        description=state.get("obs_description") or "",
+        latitude=state.get("obs_lat"),
+        longitude=state.get("obs_lon"),
+        recommendation=state.get("obs_recommendation") or "",
+        partner=state.get("obs_partner") or "",
+        shareable=bool(state.get("obs_shareable")),
     )
     try:
         observation_id = fieldwork.add_observation(common.database(), diagnostic_id, draft)
@@ -148,8 +187,7 @@ def _save_observation(diagnostic_id: int) -> None:
         return
     state["obs_errors"] = {}
     state["flash"] = f"Observation n° {observation_id} enregistrée."
-    for name in OBSERVATION_FIELDS:
-        state.pop(name, None)
+    state.update(EMPTY_OBSERVATION)
 
 
 def _show_flash() -> None:

@@ -1,0 +1,213 @@
+"""Browser tests: a real Streamlit server on loopback, driven by Debian's Chromium.
+
+Every request the browser makes is recorded; anything that is not for 127.0.0.1/localhost
+is aborted and fails the test, because police intranets have no internet.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+SERVER_START_TIMEOUT_S = 60
+
+
+def _pick_free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    return _pick_free_port()
+
+
+def _streamlit_command() -> list[str]:
+    venv_streamlit = REPO / ".venv" / "bin" / "streamlit"
+    if venv_streamlit.exists():
+        return [str(venv_streamlit)]
+    return [sys.executable, "-m", "streamlit"]
+
+
+def _stage_app(app_path: Path, workdir: Path) -> Path:
+    """Copy the app next to a link to the repo's static/.
+
+    Streamlit serves the `static` folder that sits beside the main script, not the one in
+    the working directory; the real app's main script lives at the repo root, beside it.
+    """
+    if (app_path.parent / "static").exists():
+        return app_path  # already beside static/, like streamlit_app.py: its page paths stay valid
+    staged = workdir / app_path.name
+    shutil.copy2(app_path, staged)
+    (workdir / "static").symlink_to(REPO / "static", target_is_directory=True)
+    return staged
+
+
+def _wait_healthy(base_url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def streamlit_server(free_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
+    """Factory: streamlit_server(app_path, env=None) starts the app and returns its base URL.
+
+    Run from the repo root so that .streamlit/config.toml applies; the repo is on
+    PYTHONPATH so the app can import `diagnostics`. Servers are stopped at teardown.
+    """
+    started: list[subprocess.Popen] = []
+
+    def start(app_path: str | Path, env: dict[str, str] | None = None) -> str:
+        port = free_port if not started else _pick_free_port()
+        workdir = tmp_path_factory.mktemp("streamlit_app")
+        staged = _stage_app(Path(app_path).resolve(), workdir)
+        full_env = dict(os.environ)
+        full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), full_env.get("PYTHONPATH")]))
+        full_env.update(env or {})
+        log = workdir / "streamlit.log"
+        cmd = [
+            *_streamlit_command(),
+            "run",
+            str(staged),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+        ]
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                cmd, cwd=REPO, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        started.append(proc)
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_healthy(base_url, proc, log)
+        return base_url
+
+    yield start
+
+    for proc in started:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@dataclass
+class NetworkLog:
+    """What the browser asked for during a test."""
+
+    requests: list[str] = field(default_factory=list)
+    offsite: list[str] = field(default_factory=list)  # aborted: not for loopback
+    errors: list[str] = field(default_factory=list)  # loopback answers with status >= 400
+
+    def problems(self) -> list[str]:
+        return [f"left loopback: {url}" for url in self.offsite] + self.errors
+
+
+def _is_loopback(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "ws", "wss"):
+        return True  # data:, blob:, about:srcdoc never reach the network
+    return (parts.hostname or "") in LOOPBACK_HOSTS
+
+
+def _is_base_path_probe(response) -> bool:
+    """Opened on a page URL (/carte), Streamlit's frontend first looks for its server under that
+    path (/carte/_stcore/health), gets a 404, then uses the root: expected, not an error."""
+    path = urlsplit(response.url).path
+    return (
+        response.status == 404 and path.endswith(("/_stcore/health", "/_stcore/host-config")) and (path.count("/") > 2)
+    )
+
+
+@pytest.fixture
+def network_log() -> NetworkLog:
+    return NetworkLog()
+
+
+@pytest.fixture
+def browser_page(tmp_path_factory: pytest.TempPathFactory, network_log: NetworkLog):
+    """A Playwright page in Debian's Chromium, with a fresh profile and no way off loopback."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} not found: install Debian's chromium package"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    def route(route_, request) -> None:
+        if _is_loopback(request.url):
+            route_.continue_()
+        else:
+            network_log.offsite.append(request.url)
+            route_.abort("blockedbyclient")
+
+    def on_response(response) -> None:
+        if response.status >= 400 and _is_loopback(response.url) and not _is_base_path_probe(response):
+            network_log.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def on_websocket(ws) -> None:
+        network_log.requests.append(ws.url)
+        if not _is_loopback(ws.url):
+            network_log.offsite.append(ws.url)
+
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1200, "height": 900},
+        )
+        context.route("**/*", route)
+        context.on("request", lambda request: network_log.requests.append(request.url))
+        context.on("response", on_response)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.on("websocket", on_websocket)
+        try:
+            yield page
+        finally:
+            context.close()
+    if network_log.problems():
+        pytest.fail("browser network problems:\n" + "\n".join(network_log.problems()))
