@@ -8,8 +8,10 @@ PORT ?= 8501
 .PHONY: run test setup setup-test system-deps system-deps-test assets init geodata lint format
 
 ## Set everything up, create or upgrade the demo database, start the app on http://localhost:$(PORT)
+# browser.serverAddress set by hand stops Streamlit from asking an outside service for this
+# machine's public IP at start-up (no request may leave an intranet).
 run: setup init
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --browser.serverAddress localhost
 
 ## Set everything up and run the whole test suite (browser tests included)
 test: setup-test
