@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from diagnostics import config
+from diagnostics.auth import system_actor
 from diagnostics.errors import DiagnosticsError
 
 
@@ -94,7 +95,7 @@ def _export(args: argparse.Namespace) -> int:
     from diagnostics.services.exports import export_layer
 
     with _database() as db:
-        count = export_layer(db, args.layer, args.out, args.format)
+        count = export_layer(db, system_actor(), args.layer, args.out, args.format)
     print(f"{args.layer}: {count} features written to {args.out}")
     return 0
 
@@ -103,7 +104,7 @@ def _snapshot(args: argparse.Namespace) -> int:
     from diagnostics.services.exports import commune_snapshot_png
 
     with _database() as db:
-        image = commune_snapshot_png(db, args.commune)
+        image = commune_snapshot_png(db, system_actor(), args.commune)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(image)
     print(f"snapshot of {args.commune} written to {args.out} ({len(image) // 1024} KiB)")

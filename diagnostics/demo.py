@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from diagnostics.auth import Actor, system_actor
 from diagnostics.db import Database
 from diagnostics.models import Commune, Diagnostic, Team
 from diagnostics.services.fieldwork import DiagnosticDraft, ObservationDraft, add_observation, start_diagnostic
@@ -221,15 +222,16 @@ DEMO_DIAGNOSTICS: tuple[_DemoDiagnostic, ...] = (
 )
 
 
-def load_demo(db: Database) -> int:
+def load_demo(db: Database, actor: Actor | None = None) -> int:
     """Add the demo diagnostics that are not there yet; returns how many were added."""
+    actor = actor or system_actor()
     added = 0
     for demo in DEMO_DIAGNOSTICS:
         if _already_loaded(db, demo.reference):
             continue
-        diagnostic_id = start_diagnostic(db, _diagnostic_draft(db, demo), today=demo.visited_on)
+        diagnostic_id = start_diagnostic(db, actor, _diagnostic_draft(db, demo), today=demo.visited_on)
         for observation in demo.observations:
-            add_observation(db, diagnostic_id, _observation_draft(observation))
+            add_observation(db, actor, diagnostic_id, _observation_draft(observation))
         added += 1
     return added
 

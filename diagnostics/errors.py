@@ -29,3 +29,11 @@ class ValidationError(DiagnosticsError):
     def __init__(self, errors: dict[str, str]):
         self.errors = dict(errors)
         super().__init__(" ; ".join(self.errors.values()))
+
+
+class PermissionDenied(DiagnosticsError):
+    """The acting user may not do this. The message is French and says why."""
+
+
+class Conflict(DiagnosticsError):
+    """Someone else changed the record since it was read (optimistic locking)."""

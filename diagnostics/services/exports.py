@@ -12,33 +12,38 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from diagnostics.auth import Actor, require, require_commune
 from diagnostics.db import Database
 from diagnostics.errors import DiagnosticsError
 from diagnostics.io import geojson
-from diagnostics.services import reference
+from diagnostics.services import audit, reference
 from diagnostics.services.observations import ObservationFilter, observations_frame
 
-LAYERS: dict[str, Callable[[Database], gpd.GeoDataFrame]] = {
-    "communes": lambda db: reference.communes_frame(db),
-    "sectors": reference.sectors_frame,
-    "zones": reference.patrol_zones_frame,
-    "sites": reference.sites_frame,
-    "observations": lambda db: observations_frame(db),
+LAYERS: dict[str, Callable[[Database, Actor], gpd.GeoDataFrame]] = {
+    "communes": lambda db, actor: reference.communes_frame(db),
+    "sectors": lambda db, actor: reference.sectors_frame(db),
+    "zones": lambda db, actor: reference.patrol_zones_frame(db),
+    "sites": lambda db, actor: reference.sites_frame(db),
+    "observations": lambda db, actor: observations_frame(db, actor),
 }
 FORMATS = ("geojson",)
 
 
-def export_layer(db: Database, layer: str, path: Path, fmt: str = "geojson") -> int:
+def export_layer(db: Database, actor: Actor, layer: str, path: Path, fmt: str = "geojson") -> int:
     """Write `layer` to `path` in `fmt`; returns the number of features written."""
+    require(actor, "export_layers")
     if layer not in LAYERS:
         raise DiagnosticsError(f"Unknown layer '{layer}'; choose one of: {', '.join(LAYERS)}")
     if fmt not in FORMATS:
         raise DiagnosticsError(f"Unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
-    return geojson.write_layer(LAYERS[layer](db), path)
+    count = geojson.write_layer(LAYERS[layer](db, actor), path)
+    audit.record_now(db, actor, "export", entity=layer, detail=f"{fmt}: {count} objets")
+    return count
 
 
 def commune_snapshot_png(
     db: Database,
+    actor: Actor,
     insee: str,
     *,
     issued_on: dt.date | None = None,
@@ -47,18 +52,24 @@ def commune_snapshot_png(
     """The mayor's PNG map of a commune: boundary, observations of the period, layers around."""
     from diagnostics.snapshots import render_commune_png
 
-    layers = snapshot_layers(db, insee, period)
-    return render_commune_png(layers, issued_on=issued_on or dt.date.today(), period=period)
+    layers = snapshot_layers(db, actor, insee, period)
+    image = render_commune_png(layers, issued_on=issued_on or dt.date.today(), period=period)
+    audit.record_now(db, actor, "export", entity="commune", entity_id=insee, detail="carte PNG")
+    return image
 
 
-def snapshot_layers(db: Database, insee: str, period: tuple[dt.date | None, dt.date | None] | None = None):
+def snapshot_layers(
+    db: Database, actor: Actor, insee: str, period: tuple[dt.date | None, dt.date | None] | None = None
+):
     from diagnostics.snapshots import SnapshotLayers
 
+    require(actor, "export_snapshot")
     commune = reference.communes_frame(db, (insee,))
     if commune.empty:
         raise DiagnosticsError(f"Commune inconnue : {insee}")
+    require_commune(actor, insee, commune["department"].iloc[0])
     start, end = period or (None, None)
-    observations = observations_frame(db, ObservationFilter(start=start, end=end, communes=(insee,)))
+    observations = observations_frame(db, actor, ObservationFilter(start=start, end=end, communes=(insee,)))
     boundary = commune.geometry.iloc[0]
     return SnapshotLayers(
         commune=commune,

@@ -16,9 +16,11 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
 from diagnostics import taxonomy
+from diagnostics.auth import AGENT, COMMANDANT, Actor, require, require_team
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
 from diagnostics.models import SRID, Commune, Diagnostic, Observation, Team
+from diagnostics.services import audit
 from diagnostics.services.reference import commune_geometry
 from diagnostics.texts import t
 
@@ -70,8 +72,11 @@ class DiagnosticSummary:
         return f"{self.visited_on:%d/%m/%Y} — {self.place}, {self.commune_name} ({self.team})"
 
 
-def start_diagnostic(db: Database, draft: DiagnosticDraft, *, today: dt.date | None = None) -> int:
-    """Record a new diagnostic and return its id."""
+def start_diagnostic(db: Database, actor: Actor, draft: DiagnosticDraft, *, today: dt.date | None = None) -> int:
+    """Record a new diagnostic and return its id. Agents record for their own team only."""
+    require(actor, "record_diagnostic")
+    if draft.team_id:
+        require_team(actor, draft.team_id)
     with db.session() as session:
         errors = _diagnostic_errors(draft, today or dt.date.today())
         if "team_id" not in errors and session.get(Team, draft.team_id) is None:
@@ -89,10 +94,12 @@ def start_diagnostic(db: Database, draft: DiagnosticDraft, *, today: dt.date | N
             participants=draft.participants.strip(),
             context=draft.context.strip(),
             summary=draft.summary.strip(),
-            author=draft.author,
+            author=draft.author or actor.login,
         )
         session.add(diagnostic)
         session.flush()
+        audit.record(session, actor, "create", entity="diagnostic", entity_id=diagnostic.id,
+                     after=_diagnostic_audit_values(diagnostic))
         return diagnostic.id
 
 
@@ -120,7 +127,7 @@ def _diagnostic_errors(draft: DiagnosticDraft, today: dt.date) -> dict[str, str]
     return errors
 
 
-def add_observation(db: Database, diagnostic_id: int, draft: ObservationDraft) -> int:
+def add_observation(db: Database, actor: Actor, diagnostic_id: int, draft: ObservationDraft) -> int:
     """Record an observation of a diagnostic and return its id.
 
     The geometry must lie in the diagnostic's commune (a line or polygon must touch it).
@@ -129,6 +136,7 @@ def add_observation(db: Database, diagnostic_id: int, draft: ObservationDraft) -
         diagnostic = session.get(Diagnostic, diagnostic_id)
         if diagnostic is None:
             raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
+        require_team(actor, diagnostic.team_id)
         errors = _observation_field_errors(draft)
         geometry, position_errors = _observation_geometry(draft)
         errors.update(position_errors)
@@ -147,12 +155,25 @@ def add_observation(db: Database, diagnostic_id: int, draft: ObservationDraft) -
             recommendation=draft.recommendation.strip(),
             partner=draft.partner.strip(),
             shareable=bool(draft.shareable),
-            author=draft.author,
+            author=draft.author or actor.login,
             geom=from_shape(geometry, srid=SRID),
         )
         session.add(observation)
         session.flush()
+        audit.record(session, actor, "create", entity="observation", entity_id=observation.id,
+                     after={**_observation_audit_values(observation), "wkt": geometry.wkt})
         return observation.id
+
+
+def _diagnostic_audit_values(diagnostic: Diagnostic) -> dict:
+    names = ("team_id", "commune_insee", "place", "visited_on", "participants", "context", "summary")
+    return {name: getattr(diagnostic, name) for name in names}
+
+
+def _observation_audit_values(observation: Observation) -> dict:
+    names = ("diagnostic_id", "category", "severity", "status", "description", "recommendation", "partner",
+             "shareable")
+    return {name: getattr(observation, name) for name in names}
 
 
 def _observation_field_errors(draft: ObservationDraft) -> dict[str, str]:
@@ -218,21 +239,28 @@ def _length_errors(texts: dict[str, str], limit: int) -> dict[str, str]:
     }
 
 
-def list_diagnostics(db: Database, *, team_id: int | None = None, limit: int = 200) -> list[DiagnosticSummary]:
-    """The most recent diagnostics, newest first, with their observation counts."""
-    statement = _summaries().limit(limit)
-    if team_id is not None:
-        statement = statement.where(Diagnostic.team_id == team_id)
+def list_diagnostics(db: Database, actor: Actor, *, limit: int = 200) -> list[DiagnosticSummary]:
+    """The most recent diagnostics the actor may add to, newest first, with their observation counts."""
+    statement = _visible_to(actor, _summaries()).limit(limit)
     with db.session() as session:
         return [DiagnosticSummary(*row) for row in session.execute(statement)]
 
 
-def get_diagnostic(db: Database, diagnostic_id: int) -> DiagnosticSummary:
+def get_diagnostic(db: Database, actor: Actor, diagnostic_id: int) -> DiagnosticSummary:
     with db.session() as session:
-        row = session.execute(_summaries().where(Diagnostic.id == diagnostic_id)).first()
+        row = session.execute(_visible_to(actor, _summaries()).where(Diagnostic.id == diagnostic_id)).first()
     if row is None:
         raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
     return DiagnosticSummary(*row)
+
+
+def _visible_to(actor: Actor, statement):
+    require(actor, "record_diagnostic")
+    if actor.role == AGENT:
+        return statement.where(Diagnostic.team_id == actor.team_id)
+    if actor.role == COMMANDANT:
+        return statement.where(Commune.department.in_(actor.departments))
+    return statement
 
 
 def _summaries():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 from sqlalchemy import Select, func, select, text
 
+from diagnostics.auth import Actor, Scope, observation_scope
 from diagnostics.db import Database
 from diagnostics.models import SRID, Commune, Diagnostic, Observation, Team
 from diagnostics.services._frames import geometry_as_wkb, read_frame
@@ -55,17 +56,40 @@ OBSERVATION_COLUMNS = (
 )
 
 
-def observations_frame(db: Database, criteria: ObservationFilter = ObservationFilter()) -> gpd.GeoDataFrame:
-    """Observations kept by `criteria`, newest first, with commune, team and place."""
-    statement = _filtered(db, _observation_select(), criteria)
-    with db.session() as session:
-        return read_frame(session, statement.order_by(Observation.observed_on.desc(), Observation.id.desc()))
+# Free text written by the forces; partners only read it where the observation is shareable.
+CONFIDENTIAL_TEXT = ("description", "author")
 
 
-def count_observations(db: Database, criteria: ObservationFilter = ObservationFilter()) -> int:
-    statement = _filtered(db, select(func.count(Observation.id)).select_from(Observation).join(Diagnostic), criteria)
+def observations_frame(
+    db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter()
+) -> gpd.GeoDataFrame:
+    """Observations the actor may read that `criteria` keeps, newest first, with commune, team and place."""
+    scope = observation_scope(actor)
+    statement = _filtered(db, _observation_select(), criteria, scope)
     with db.session() as session:
-        return session.scalar(statement) or 0
+        frame = read_frame(session, statement.order_by(Observation.observed_on.desc(), Observation.id.desc()))
+    return redact_confidential_text(frame) if scope.shareable_text_only else frame
+
+
+def count_observations(db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter()) -> int:
+    statement = (
+        select(func.count(Observation.id))
+        .select_from(Observation)
+        .join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
+        .join(Commune, Commune.insee == Observation.commune_insee)
+    )
+    with db.session() as session:
+        return session.scalar(_filtered(db, statement, criteria, observation_scope(actor))) or 0
+
+
+def redact_confidential_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Blank the forces' free text of every observation not marked shareable."""
+    frame = frame.copy()
+    hidden = ~frame["shareable"].astype(bool)
+    for column in CONFIDENTIAL_TEXT:
+        if column in frame.columns:
+            frame.loc[hidden, column] = ""
+    return frame
 
 
 def _observation_select() -> Select:
@@ -96,8 +120,8 @@ def _observation_select() -> Select:
     )
 
 
-def _filtered(db: Database, statement: Select, criteria: ObservationFilter) -> Select:
-    conditions = []
+def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scope: Scope) -> Select:
+    conditions = _scope_conditions(scope)
     if criteria.start is not None:
         conditions.append(Observation.observed_on >= criteria.start)
     if criteria.end is not None:
@@ -117,6 +141,17 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter) -> S
     if criteria.bbox is not None:
         conditions.append(_in_bbox(db, criteria.bbox))
     return statement.where(*conditions)
+
+
+def _scope_conditions(scope: Scope) -> list:
+    conditions = []
+    if scope.team_ids:
+        conditions.append(Diagnostic.team_id.in_(scope.team_ids))
+    if scope.communes:
+        conditions.append(Observation.commune_insee.in_(scope.communes))
+    if scope.departments:
+        conditions.append(Commune.department.in_(scope.departments))
+    return conditions
 
 
 def _in_bbox(db: Database, bbox: BBox):

@@ -1,0 +1,118 @@
+"""Roles, the acting user and what each role may do.
+
+Services call `require` and `observation_scope` themselves: hiding a page is a convenience, the
+check that counts is in the service.
+"""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+
+from diagnostics.errors import PermissionDenied
+
+AGENT, COMMANDANT, MAIRE, ADMIN = "agent", "commandant", "maire", "admin"
+ROLES: dict[str, str] = {
+    AGENT: "Agent de terrain",
+    COMMANDANT: "Commandant",
+    MAIRE: "Maire / partenaire",
+    ADMIN: "Administrateur",
+}
+
+# permission → roles that hold it
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "record_diagnostic": frozenset({AGENT, COMMANDANT, ADMIN}),
+    "review_observations": frozenset({AGENT, COMMANDANT, MAIRE, ADMIN}),
+    "follow_up": frozenset({COMMANDANT, ADMIN}),
+    "export_snapshot": frozenset({COMMANDANT, MAIRE, ADMIN}),
+    "export_layers": frozenset({COMMANDANT, ADMIN}),
+    "manage_accounts": frozenset({ADMIN}),
+    "manage_reference": frozenset({ADMIN}),
+    "read_audit": frozenset({ADMIN}),
+    "purge": frozenset({ADMIN}),
+}
+
+DENIED = {
+    "record_diagnostic": "Votre rôle ne permet pas d'enregistrer des diagnostics.",
+    "review_observations": "Votre rôle ne permet pas de consulter les observations.",
+    "follow_up": "Seuls les commandants peuvent changer le statut ou l'attribution d'une observation.",
+    "export_snapshot": "Votre rôle ne permet pas d'exporter les cartes.",
+    "export_layers": "Votre rôle ne permet pas d'exporter les couches.",
+    "manage_accounts": "Seuls les administrateurs gèrent les comptes.",
+    "manage_reference": "Seuls les administrateurs gèrent les couches de référence.",
+    "read_audit": "Seuls les administrateurs consultent le journal d'audit.",
+    "purge": "Seuls les administrateurs peuvent purger les données.",
+}
+OTHER_TEAM = "Ce diagnostic appartient à une autre équipe : vous ne pouvez pas le modifier."
+OTHER_COMMUNE = "Vous n'avez accès qu'aux données de votre commune."
+OTHER_DEPARTMENT = "Cette commune n'est pas dans votre périmètre."
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a logged-in user, or the command line acting as administrator."""
+
+    login: str
+    role: str
+    team_id: int | None = None
+    commune_insee: str | None = None
+    departments: tuple[str, ...] = ()
+    display_name: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_name or self.login} ({ROLES.get(self.role, self.role)})"
+
+
+def system_actor() -> Actor:
+    """The command line: a person with shell access to the server, acting as administrator."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return Actor(login=f"cli:{user}", role=ADMIN, display_name="Ligne de commande")
+
+
+def can(actor: Actor, permission: str) -> bool:
+    return actor.role in PERMISSIONS[permission]
+
+
+def require(actor: Actor, permission: str) -> None:
+    if not can(actor, permission):
+        raise PermissionDenied(DENIED[permission])
+
+
+def require_team(actor: Actor, team_id: int) -> None:
+    """Agents only touch the diagnostics of their own team."""
+    require(actor, "record_diagnostic")
+    if actor.role == AGENT and actor.team_id != team_id:
+        raise PermissionDenied(OTHER_TEAM)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the observations an actor may read; empty tuples mean no restriction."""
+
+    team_ids: tuple[int, ...] = ()
+    communes: tuple[str, ...] = ()
+    departments: tuple[str, ...] = ()
+    shareable_text_only: bool = False
+
+
+def observation_scope(actor: Actor) -> Scope:
+    require(actor, "review_observations")
+    if actor.role == AGENT:
+        return Scope(team_ids=(actor.team_id if actor.team_id is not None else -1,))
+    if actor.role == MAIRE:
+        return Scope(communes=(actor.commune_insee or "-",), shareable_text_only=True)
+    if actor.role == COMMANDANT:
+        return Scope(departments=actor.departments or ("-",))
+    return Scope()
+
+
+def require_commune(actor: Actor, insee: str, department: str) -> None:
+    """For exports of one commune: a maire only theirs, a commandant only their départements."""
+    if actor.role == MAIRE and actor.commune_insee != insee:
+        raise PermissionDenied(OTHER_COMMUNE)
+    if actor.role == COMMANDANT and department not in actor.departments:
+        raise PermissionDenied(OTHER_DEPARTMENT)
