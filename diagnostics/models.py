@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from geoalchemy2 import Geometry
+from geoalchemy2 import Geometry, WKBElement
+from geoalchemy2.shape import to_shape
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -135,6 +138,13 @@ class Observation(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=True), nullable=False)
+    # Follow-up (issue 3): the partner the observation is assigned to, and a point to draw it
+    # at (a line or polygon's point on surface), so that maps of 100,000 observations need no
+    # geometry parsing. Kept in step with `geom` by the listener at the end of this module.
+    assigned_kind: Mapped[str | None] = mapped_column(String(40))
+    assigned_to: Mapped[str | None] = mapped_column(String(120))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
 
     diagnostic: Mapped[Diagnostic] = relationship(back_populates="observations")
 
@@ -148,9 +158,7 @@ class User(Base):
     """An account. Local accounts have an argon2 hash; single sign-on accounts have none."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(120), unique=True)
@@ -181,3 +189,37 @@ class AuditEvent(Base):
     before: Mapped[str | None] = mapped_column(Text)  # JSON
     after: Mapped[str | None] = mapped_column(Text)  # JSON
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- Follow-up of observations (issue 3) -----------------------------------------------------
+
+
+class ObservationEvent(Base):
+    """One step of an observation's follow-up: a status change, an assignment or a dated comment.
+
+    Never updated: the history of an observation is the list of its events.
+    """
+
+    __tablename__ = "observation_events"
+    __table_args__ = (
+        CheckConstraint("kind IN ('status', 'assignment', 'comment')", name="ck_observation_events_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    old_value: Mapped[str | None] = mapped_column(String(200))
+    new_value: Mapped[str | None] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    dated: Mapped[dt.date | None] = mapped_column(Date)  # the day a comment refers to
+
+
+@event.listens_for(Observation, "before_insert")
+@event.listens_for(Observation, "before_update")
+def _keep_drawing_point(_mapper, _connection, observation: Observation) -> None:
+    """Set lon/lat from the geometry whenever the ORM writes one (a point on its surface)."""
+    if isinstance(observation.geom, WKBElement):
+        point = to_shape(observation.geom).representative_point()
+        observation.lon, observation.lat = point.x, point.y

@@ -53,6 +53,27 @@ FORCES: dict[str, str] = {
 
 DEPARTMENTS: dict[str, str] = {"70": "Haute-Saône", "39": "Jura"}
 
+# Partners an observation can be assigned to for treatment (follow-up, issue 3).
+PARTNER_KINDS: dict[str, str] = {
+    "commune": "Commune",
+    "police_municipale": "Police municipale",
+    "intercommunalite": "Intercommunalité",
+    "bailleur": "Bailleur social",
+    "transporteur": "Transporteur",
+    "departement": "Conseil départemental",
+    "prefecture": "Préfecture",
+    "commercant": "Commerçants / gestionnaire de site",
+    "education": "Éducation nationale",
+    "justice": "Justice / parquet",
+    "forces": "Forces de sécurité (unité)",
+    "autre": "Autre partenaire",
+}
+
+
+def partner_kind_label(code: str | None) -> str:
+    return PARTNER_KINDS.get(code, code or "") if code else ""
+
+
 _BY_CODE = {c.code: c for c in CATEGORIES}
 
 

@@ -30,6 +30,22 @@ FR: dict[str, str] = {
         "Le point ({lat:.5f}, {lon:.5f}) est en dehors de la commune de {commune}. "
         "Cliquez à l'intérieur de la commune ou corrigez les coordonnées."
     ),
+    # Follow-up of observations (issue 3)
+    "observation_unknown": "Observation introuvable (n° {id}).",
+    "status_invalid": "Choisissez un statut dans la liste.",
+    "partner_kind_invalid": "Choisissez un type de partenaire dans la liste.",
+    "partner_name_required": "Indiquez le partenaire précis (ex. « Commune de Gray », « Habitat 70 »).",
+    "comment_date_in_future": "La date du commentaire ({date}) ne peut pas être dans le futur.",
+    "nothing_to_save": "Rien à enregistrer : changez le statut, l'attribution, ou écrivez un commentaire.",
+    "follow_up_conflict": (
+        "L'observation n° {id} a été modifiée par {who} le {when} depuis que vous l'avez ouverte : "
+        "votre modification n'a pas été enregistrée. Rechargez l'observation, vérifiez ses changements, "
+        "puis refaites votre modification."
+    ),
+    "follow_up_conflict_unknown": (
+        "L'observation n° {id} a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : "
+        "votre modification n'a pas été enregistrée. Rechargez l'observation puis refaites votre modification."
+    ),
 }
 
 

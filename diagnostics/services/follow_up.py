@@ -1,0 +1,283 @@
+"""Commanders' follow-up of an observation: status, assignment to a partner, dated comments.
+
+Every saved change appends events to the observation's history and an audit event, in the same
+transaction as the change. Saves are optimistic: the form carries the version it was read at;
+if someone saved in between, the save is refused with `Conflict` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from diagnostics import taxonomy
+from diagnostics.auth import Actor, observation_scope, require
+from diagnostics.db import Database
+from diagnostics.errors import Conflict, NotFound, ValidationError
+from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Team, utcnow
+from diagnostics.services import audit
+from diagnostics.services.observations import CONFIDENTIAL_TEXT, _scope_conditions
+from diagnostics.texts import t
+
+COMMENT_LIMIT = 5000
+PARTNER_NAME_LIMIT = 120
+
+
+@dataclass(frozen=True)
+class ObservationDetail:
+    """What the follow-up form shows; `version` goes back with the save."""
+
+    id: int
+    version: int
+    observed_on: dt.date
+    category: str
+    severity: int
+    status: str
+    assigned_kind: str | None
+    assigned_to: str | None
+    description: str
+    recommendation: str
+    partner: str
+    shareable: bool
+    commune_name: str
+    place: str
+    team_name: str
+    updated_at: dt.datetime
+
+    @property
+    def assignment_label(self) -> str:
+        return _assignment_text(self.assigned_kind, self.assigned_to)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The state the commander wants: status and assignment as chosen, plus an optional comment."""
+
+    status: str
+    assigned_kind: str | None = None
+    assigned_to: str | None = None
+    comment: str = ""
+    comment_date: dt.date | None = None
+
+
+HISTORY_COLUMNS = ("at", "actor", "kind", "old_value", "new_value", "comment", "dated")
+
+
+def observation_detail(db: Database, actor: Actor, observation_id: int) -> ObservationDetail:
+    """One observation the actor may read, with what its follow-up needs."""
+    scope = observation_scope(actor)
+    statement = (
+        select(
+            Observation.id,
+            Observation.version,
+            Observation.observed_on,
+            Observation.category,
+            Observation.severity,
+            Observation.status,
+            Observation.assigned_kind,
+            Observation.assigned_to,
+            Observation.description,
+            Observation.recommendation,
+            Observation.partner,
+            Observation.shareable,
+            Commune.name,
+            Diagnostic.place,
+            Team.name,
+            Observation.updated_at,
+        )
+        .join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
+        .join(Team, Team.id == Diagnostic.team_id)
+        .join(Commune, Commune.insee == Observation.commune_insee)
+        .where(Observation.id == observation_id, *_scope_conditions(scope))
+    )
+    with db.session() as session:
+        row = session.execute(statement).first()
+    if row is None:
+        raise NotFound(t("observation_unknown", id=observation_id))
+    detail = ObservationDetail(*row)
+    if scope.shareable_text_only and not detail.shareable:
+        detail = _redacted(detail)
+    return detail
+
+
+def save_follow_up(
+    db: Database,
+    actor: Actor,
+    observation_id: int,
+    read_version: int,
+    change: FollowUp,
+    *,
+    today: dt.date | None = None,
+) -> int:
+    """Apply `change` to an observation read at `read_version`; return its new version.
+
+    Raises `Conflict` when the observation was saved by someone else since `read_version`,
+    `ValidationError` for a wrong input or when nothing changes.
+    """
+    require(actor, "follow_up")
+    errors = _follow_up_errors(change, today or dt.date.today())
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with db.session() as session:
+            observation = _observation_in_scope(session, actor, observation_id)
+            if observation.version != read_version:
+                raise Conflict(_conflict_message(session, observation))
+            before = _follow_up_values(observation)
+            events = _apply(observation, change, _who(actor))
+            if not events:
+                raise ValidationError({"follow_up": t("nothing_to_save")})
+            # A comment alone changes no column: touch the row so that the version moves on
+            # and a concurrent editor learns that the observation was worked on.
+            observation.updated_at = utcnow()
+            session.flush()
+            for event in events:
+                event.observation_id = observation.id
+                session.add(event)
+            audit.record(
+                session,
+                actor,
+                "update",
+                entity="observation",
+                entity_id=observation.id,
+                before=before,
+                after={**_follow_up_values(observation), **_comment_values(change)},
+                detail="suivi",
+            )
+            return observation.version
+    except StaleDataError as exc:
+        # Saved by someone else between our read and our write: the UPDATE matched no row.
+        with db.session() as session:
+            current = session.get(Observation, observation_id)
+            message = _conflict_message(session, current) if current else t("observation_unknown", id=observation_id)
+        raise Conflict(message) from exc
+
+
+def observation_history(db: Database, actor: Actor, observation_id: int) -> pd.DataFrame:
+    """The follow-up events of an observation the actor may read, oldest first."""
+    observation_detail(db, actor, observation_id)  # raises NotFound outside the actor's scope
+    statement = (
+        select(*(getattr(ObservationEvent, column) for column in HISTORY_COLUMNS))
+        .where(ObservationEvent.observation_id == observation_id)
+        .order_by(ObservationEvent.at, ObservationEvent.id)
+    )
+    with db.session() as session:
+        rows = session.execute(statement).all()
+    history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
+    for column in ("old_value", "new_value", "comment"):
+        history[column] = history[column].fillna("").astype(str)
+    return history
+
+
+def _observation_in_scope(session: Session, actor: Actor, observation_id: int) -> Observation:
+    statement = (
+        select(Observation)
+        .join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
+        .join(Commune, Commune.insee == Observation.commune_insee)
+        .where(Observation.id == observation_id, *_scope_conditions(observation_scope(actor)))
+    )
+    observation = session.scalars(statement).first()
+    if observation is None:
+        raise NotFound(t("observation_unknown", id=observation_id))
+    return observation
+
+
+def _follow_up_errors(change: FollowUp, today: dt.date) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if change.status not in taxonomy.STATUSES:
+        errors["status"] = t("status_invalid")
+    if change.assigned_kind is not None and change.assigned_kind not in taxonomy.PARTNER_KINDS:
+        errors["assigned_kind"] = t("partner_kind_invalid")
+    name = (change.assigned_to or "").strip()
+    if change.assigned_kind is not None and not name:
+        errors["assigned_to"] = t("partner_name_required")
+    if len(name) > PARTNER_NAME_LIMIT:
+        errors["assigned_to"] = t("text_too_long", length=len(name), limit=PARTNER_NAME_LIMIT)
+    if len(change.comment) > COMMENT_LIMIT:
+        errors["comment"] = t("text_too_long", length=len(change.comment), limit=COMMENT_LIMIT)
+    if change.comment_date is not None and change.comment_date > today:
+        errors["comment_date"] = t("comment_date_in_future", date=f"{change.comment_date:%d/%m/%Y}")
+    return errors
+
+
+def _apply(observation: Observation, change: FollowUp, who: str) -> list[ObservationEvent]:
+    events = []
+    if change.status != observation.status:
+        events.append(
+            ObservationEvent(
+                actor=who, kind="status", old_value=observation.status, new_value=change.status, comment=""
+            )
+        )
+        observation.status = change.status
+    kind = change.assigned_kind
+    name = (change.assigned_to or "").strip() or None if kind is not None else None
+    if (kind, name) != (observation.assigned_kind, observation.assigned_to):
+        events.append(
+            ObservationEvent(
+                actor=who,
+                kind="assignment",
+                old_value=_assignment_text(observation.assigned_kind, observation.assigned_to) or None,
+                new_value=_assignment_text(kind, name) or None,
+                comment="",
+            )
+        )
+        observation.assigned_kind, observation.assigned_to = kind, name
+    if change.comment.strip():
+        events.append(
+            ObservationEvent(
+                actor=who,
+                kind="comment",
+                comment=change.comment.strip(),
+                dated=change.comment_date or dt.date.today(),
+            )
+        )
+    return events
+
+
+def _conflict_message(session: Session, observation: Observation) -> str:
+    last = session.execute(
+        select(ObservationEvent.actor, ObservationEvent.at)
+        .where(ObservationEvent.observation_id == observation.id)
+        .order_by(ObservationEvent.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return t("follow_up_conflict_unknown", id=observation.id)
+    return t("follow_up_conflict", id=observation.id, who=last.actor, when=f"{last.at:%d/%m/%Y à %H:%M} (UTC)")
+
+
+def _who(actor: Actor) -> str:
+    return actor.label[:120]
+
+
+def _assignment_text(kind: str | None, name: str | None) -> str:
+    if not kind:
+        return ""
+    label = taxonomy.partner_kind_label(kind)
+    return f"{label} — {name}" if name else label
+
+
+def _follow_up_values(observation: Observation) -> dict:
+    return {
+        "status": observation.status,
+        "assigned_kind": observation.assigned_kind,
+        "assigned_to": observation.assigned_to,
+        "version": observation.version,
+    }
+
+
+def _comment_values(change: FollowUp) -> dict:
+    if not change.comment.strip():
+        return {}
+    return {"comment": change.comment.strip(), "comment_date": change.comment_date or dt.date.today()}
+
+
+def _redacted(detail: ObservationDetail) -> ObservationDetail:
+    from dataclasses import replace
+
+    return replace(detail, **{column: "" for column in CONFIDENTIAL_TEXT if hasattr(detail, column)})
