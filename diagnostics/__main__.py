@@ -44,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
         "what is already there is kept.",
     )
     init.add_argument("--demo", action="store_true", help="also add the demo diagnostics")
+    init.add_argument(
+        "--observations",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --demo, also add N synthetic observations (deterministic; for load tests)",
+    )
     init.set_defaults(handler=_init)
 
     export = commands.add_parser(
@@ -85,6 +92,12 @@ def _init(args: argparse.Namespace) -> int:
             print(report)
         if args.demo:
             print(f"demo: {load_demo(db)} diagnostics added")
+        if args.observations > 0:
+            from diagnostics.synthetic import load_synthetic
+
+            if not args.demo:
+                raise DiagnosticsError("--observations needs --demo (synthetic data is demo data).")
+            print(f"demo: {load_synthetic(db, system_actor(), args.observations)} synthetic observations added")
     finally:
         db.dispose()
     print("database ready")

@@ -1,0 +1,338 @@
+"""Synthetic observations for load tests and demonstrations at scale (`init --demo --observations N`).
+
+Deterministic for a given seed and database: communes are drawn by population, diagnostics
+group a few observations around one place inside the commune, dates span three years, and
+older observations are more often treated. Rows are written in bulk (Core executemany), with
+one audit event for the whole load rather than one per row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from sqlalchemy import bindparam, func, insert, select
+
+from diagnostics import taxonomy
+from diagnostics.auth import Actor, require
+from diagnostics.db import Database
+from diagnostics.models import SRID, Diagnostic, Observation, Team, utcnow
+from diagnostics.services import audit
+from diagnostics.services.reference import communes_frame
+
+DEFAULT_SEED = 7039
+REFERENCE_PREFIX = "SYN-"
+YEARS = 3
+DIAGNOSTIC_SIZE = (4, 30)  # observations per diagnostic, min and max
+SPREAD_DEGREES = 0.002  # about 150-200 m around the place visited
+AUTHOR = "données synthétiques"
+BATCH = 20_000
+
+PLACES = (
+    "Centre-bourg",
+    "Place de la mairie",
+    "Abords de la gare",
+    "Zone commerciale",
+    "Abords du collège",
+    "Parc municipal",
+    "Quartier résidentiel",
+    "Parking de la salle des fêtes",
+    "Rue principale",
+    "Stade et city-stade",
+    "Résidence HLM",
+    "Arrêt de bus",
+)
+
+# catégorie: (weight, descriptions, recommendation, partner kind)
+CATEGORY_PROFILES: dict[str, tuple[float, tuple[str, ...], str, str]] = {
+    "eclairage": (
+        0.14,
+        ("Candélabres éteints sur le cheminement piéton.", "Éclairage insuffisant du parking la nuit."),
+        "Réparer l'éclairage public et revoir les horaires d'extinction.",
+        "commune",
+    ),
+    "visibilite": (
+        0.10,
+        ("Haie haute masquant l'aire de jeux.", "Recoin sans visibilité derrière les garages."),
+        "Tailler la végétation et supprimer les masques visuels.",
+        "commune",
+    ),
+    "acces": (
+        0.07,
+        ("Passage étroit entre deux bâtiments, sans issue visible.", "Porte de hall qui ne ferme plus."),
+        "Réparer le contrôle d'accès ; signaler le cheminement.",
+        "bailleur",
+    ),
+    "videoprotection": (
+        0.06,
+        ("Angle mort de la vidéoprotection sur l'entrée.", "Caméra hors service depuis plusieurs semaines."),
+        "Réorienter ou remplacer la caméra.",
+        "commune",
+    ),
+    "degradations": (
+        0.12,
+        ("Tags sur l'abribus et le mobilier urbain.", "Boîtes aux lettres forcées dans le hall."),
+        "Nettoyage rapide et dépôt de plainte systématique.",
+        "bailleur",
+    ),
+    "depots": (
+        0.11,
+        ("Dépôts sauvages d'encombrants près des conteneurs.", "Déchets accumulés derrière le commerce."),
+        "Enlèvement et rappel des jours de collecte.",
+        "intercommunalite",
+    ),
+    "regroupements": (
+        0.09,
+        ("Regroupements en soirée dans le hall.", "Occupation du parking par des groupes la nuit."),
+        "Patrouilles en soirée ; rencontre avec le bailleur.",
+        "bailleur",
+    ),
+    "stupefiants": (
+        0.04,
+        ("Point de vente suspecté, guetteurs observés.", "Va-et-vient suspect au pied de l'immeuble."),
+        "Transmettre au service d'investigation ; ne pas diffuser.",
+        "forces",
+    ),
+    "circulation": (
+        0.10,
+        ("Rodéos de deux-roues le week-end.", "Vitesse excessive devant l'école."),
+        "Ralentisseurs et contrôles de vitesse.",
+        "police_municipale",
+    ),
+    "commerces": (
+        0.06,
+        ("Vitrine sans protection anti-effraction.", "Commerce isolé fermant tard, sans alarme."),
+        "Conseils de prévention au commerçant ; référent sûreté.",
+        "commercant",
+    ),
+    "nuisances": (
+        0.07,
+        ("Nuisances sonores nocturnes signalées par les habitants.", "Sentiment d'insécurité près de la gare."),
+        "Rencontre avec les habitants ; passages de patrouille.",
+        "commune",
+    ),
+    "autre": (
+        0.04,
+        ("Signalement divers à vérifier.", "Mobilier urbain dangereux."),
+        "À examiner en cellule de veille.",
+        "autre",
+    ),
+}
+SEVERITY_WEIGHTS = (0.35, 0.35, 0.2, 0.1)
+STATUS_CODES = ("nouvelle", "transmise", "en_cours", "traitee", "classee")
+# Status probabilities by age of the observation: under 3 months, under a year, older.
+STATUS_BY_AGE = (
+    (0.50, 0.25, 0.15, 0.08, 0.02),
+    (0.15, 0.25, 0.30, 0.25, 0.05),
+    (0.08, 0.07, 0.10, 0.55, 0.20),
+)
+
+
+def load_synthetic(
+    db: Database, actor: Actor, count: int, *, seed: int = DEFAULT_SEED, today: dt.date | None = None
+) -> int:
+    """Add `count` synthetic observations (and their diagnostics); return how many were added."""
+    require(actor, "manage_reference")
+    if count <= 0:
+        return 0
+    today = today or dt.date.today()
+    communes = communes_frame(db)
+    with db.session() as session:
+        teams = session.execute(select(Team.id, Team.department).order_by(Team.id)).all()
+        already = session.scalar(
+            select(func.count(Diagnostic.id)).where(Diagnostic.reference.like(f"{REFERENCE_PREFIX}%"))
+        )
+    rng = np.random.default_rng([seed, already])
+    plan = _plan(rng, communes, teams, count, today)
+    with db.session() as session:
+        diagnostic_ids = _insert_diagnostics(session, plan, already)
+        _insert_observations(db, session, rng, plan, diagnostic_ids, communes, today)
+        audit.record(
+            session,
+            actor,
+            "create",
+            entity="observation",
+            entity_id="synthetic",
+            after={"observations": count, "diagnostics": len(diagnostic_ids), "seed": seed},
+            detail="données synthétiques (chargement groupé)",
+        )
+    return count
+
+
+def _plan(rng, communes: gpd.GeoDataFrame, teams, count: int, today: dt.date) -> dict:
+    """Diagnostics (commune, team, date, place, size) whose sizes add up to `count`."""
+    population = np.maximum(communes["population"].to_numpy(dtype=float), 50.0)
+    sizes = []
+    remaining = count
+    while remaining > 0:
+        size = min(int(rng.integers(DIAGNOSTIC_SIZE[0], DIAGNOSTIC_SIZE[1] + 1)), remaining)
+        sizes.append(size)
+        remaining -= size
+    n = len(sizes)
+    # Busier communes are visited more often: draw by population, with observations following.
+    commune_index = rng.choice(len(communes), size=n, p=population / population.sum())
+    departments = communes["department"].to_numpy()[commune_index]
+    teams_by_department = {}
+    for team_id, department in teams:
+        teams_by_department.setdefault(department, []).append(team_id)
+    all_teams = [team_id for team_id, _ in teams]
+    team_ids = [int(rng.choice(teams_by_department.get(department) or all_teams)) for department in departments]
+    ages = rng.integers(0, YEARS * 365, size=n)
+    return {
+        "sizes": np.array(sizes),
+        "commune_index": commune_index,
+        "insee": [str(code) for code in communes["insee"].to_numpy()[commune_index]],
+        "team_ids": team_ids,
+        "dates": [today - dt.timedelta(days=int(age)) for age in ages],
+        "ages": ages,
+        "places": rng.choice(len(PLACES), size=n),
+    }
+
+
+def _insert_diagnostics(session, plan: dict, already: int) -> list[int]:
+    rows = [
+        {
+            "reference": f"{REFERENCE_PREFIX}{already + i + 1:07d}",
+            "team_id": plan["team_ids"][i],
+            "commune_insee": plan["insee"][i],
+            "place": PLACES[plan["places"][i]],
+            "visited_on": plan["dates"][i],
+            "participants": "",
+            "context": "Diagnostic synthétique (test de charge).",
+            "summary": "",
+            "author": AUTHOR,
+            "created_at": utcnow(),
+        }
+        for i in range(len(plan["sizes"]))
+    ]
+    session.execute(insert(Diagnostic), rows)
+    references = [row["reference"] for row in rows]
+    found = dict(
+        session.execute(
+            select(Diagnostic.reference, Diagnostic.id).where(
+                Diagnostic.reference.between(references[0], references[-1])
+            )
+        ).all()
+    )
+    return [found[reference] for reference in references]
+
+
+def _insert_observations(db: Database, session, rng, plan, diagnostic_ids, communes, today) -> None:
+    sizes = plan["sizes"]
+    count = int(sizes.sum())
+    per_observation = np.repeat(np.arange(len(sizes)), sizes)
+    lon, lat = _points(rng, communes, plan["commune_index"], sizes)
+    categories = list(CATEGORY_PROFILES)
+    weights = np.array([profile[0] for profile in CATEGORY_PROFILES.values()])
+    category_index = rng.choice(len(categories), size=count, p=weights / weights.sum())
+    severities = rng.choice(4, size=count, p=SEVERITY_WEIGHTS) + 1
+    ages = plan["ages"][per_observation]
+    age_class = np.where(ages < 90, 0, np.where(ages < 365, 1, 2))
+    uniform = rng.random(count)
+    cumulative = np.cumsum(np.array(STATUS_BY_AGE), axis=1)[age_class]
+    status_index = np.minimum((uniform[:, None] > cumulative).sum(axis=1), len(STATUS_CODES) - 1)
+    variants = rng.integers(0, 2, size=count)
+    shareable = rng.random(count) < 0.6
+    names = communes["name"].to_numpy()
+    now = utcnow()
+    rows = []
+    for i in range(count):
+        d = per_observation[i]
+        category = categories[category_index[i]]
+        _, descriptions, recommendation, partner_kind = CATEGORY_PROFILES[category]
+        status = STATUS_CODES[status_index[i]]
+        commune_name = names[plan["commune_index"][d]]
+        partner = _partner_name(partner_kind, commune_name)
+        assigned = status != "nouvelle" and partner_kind != "forces"
+        rows.append(
+            {
+                "diagnostic_id": diagnostic_ids[d],
+                "commune_insee": plan["insee"][d],
+                "observed_on": plan["dates"][d],
+                "category": category,
+                "severity": int(severities[i]),
+                "status": status,
+                "description": descriptions[variants[i]],
+                "recommendation": recommendation,
+                "partner": partner,
+                "shareable": bool(shareable[i]) and category != "stupefiants",
+                "author": AUTHOR,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                "assigned_kind": partner_kind if assigned else None,
+                "assigned_to": partner if assigned else None,
+                "x": float(lon[i]),
+                "y": float(lat[i]),
+            }
+        )
+    statement = insert(Observation).values(
+        lon=bindparam("x"), lat=bindparam("y"), geom=_point_expression(db, bindparam("x"), bindparam("y"))
+    )
+    for start in range(0, count, BATCH):
+        session.execute(statement, rows[start : start + BATCH])
+
+
+def _point_expression(db: Database, x, y):
+    if db.is_sqlite:
+        return func.MakePoint(x, y, SRID)
+    return func.ST_SetSRID(func.ST_MakePoint(x, y), SRID)
+
+
+def _points(rng, communes: gpd.GeoDataFrame, commune_index, sizes) -> tuple[np.ndarray, np.ndarray]:
+    """For each diagnostic, a place inside its commune and observations scattered around it."""
+    count = int(sizes.sum())
+    lon = np.empty(count)
+    lat = np.empty(count)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    geometries = communes.geometry.to_numpy()
+    for commune in np.unique(commune_index):
+        polygon = geometries[commune]
+        shapely.prepare(polygon)
+        diagnostics = np.flatnonzero(commune_index == commune)
+        centres = _inside(rng, polygon, len(diagnostics))
+        for k, d in enumerate(diagnostics):
+            start, stop = offsets[d], offsets[d + 1]
+            lon[start:stop], lat[start:stop] = _around(rng, polygon, centres[k], stop - start)
+    return lon, lat
+
+
+def _inside(rng, polygon, n: int) -> np.ndarray:
+    """`n` points drawn uniformly inside `polygon` (rejection sampling in its bounds)."""
+    west, south, east, north = polygon.bounds
+    found = np.empty((0, 2))
+    while len(found) < n:
+        tries = max(16, 3 * (n - len(found)))
+        candidates = np.column_stack((rng.uniform(west, east, tries), rng.uniform(south, north, tries)))
+        keep = shapely.contains_xy(polygon, candidates[:, 0], candidates[:, 1])
+        found = np.vstack((found, candidates[keep]))
+    return found[:n]
+
+
+def _around(rng, polygon, centre, n: int) -> tuple[np.ndarray, np.ndarray]:
+    points = centre + rng.normal(0.0, SPREAD_DEGREES, size=(n, 2)) * (1.0, 0.7)
+    outside = ~shapely.contains_xy(polygon, points[:, 0], points[:, 1])
+    if outside.any():  # near the boundary: fall back to the place itself
+        points[outside] = centre
+    return points[:, 0], points[:, 1]
+
+
+def _partner_name(kind: str, commune_name: str) -> str:
+    names = {
+        "commune": f"Commune de {commune_name}",
+        "police_municipale": f"Police municipale de {commune_name}",
+        "intercommunalite": "Communauté de communes",
+        "bailleur": "Bailleur social",
+        "commercant": "Commerçants",
+        "forces": "",
+        "autre": "",
+    }
+    return names.get(kind, taxonomy.partner_kind_label(kind))
+
+
+def expected_diagnostics(count: int) -> int:
+    """About how many diagnostics `count` observations make (for messages)."""
+    return math.ceil(count / (sum(DIAGNOSTIC_SIZE) / 2))
