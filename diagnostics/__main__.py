@@ -63,16 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, type=Path, help="the file to write")
     export.set_defaults(handler=_export)
 
-    snapshot = commands.add_parser(
-        "snapshot",
-        help="draw a commune's map for its mayor",
-        description="Render the map of one commune (boundary, observations, zones, sectors, sites, "
-        "legend, scale, credits) as an image.",
-    )
-    snapshot.add_argument("--commune", required=True, metavar="INSEE", help="INSEE code of the commune, e.g. 70279")
-    snapshot.add_argument("--format", default="png", choices=["png"], help="image format (default: png)")
-    snapshot.add_argument("--out", required=True, type=Path, help="the file to write")
-    snapshot.set_defaults(handler=_snapshot)
+    _add_snapshot_command(commands)
     return parser
 
 
@@ -113,15 +104,124 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_snapshot_command(commands) -> None:
+    snapshot = commands.add_parser(
+        "snapshot",
+        help="draw a commune's map for its mayor (PNG, PDF, HTML), or every commune of a département",
+        description="Render the map of one commune (boundary, neighbours, observations, zones, sectors, "
+        "sites, legend, scale, credits) as an A4 PNG, an A4 PDF with the list of observations, or one "
+        "HTML file that works offline. With --department, one file per commune into --out-dir. "
+        "Descriptions and names only appear for observations marked shareable.",
+    )
+    target = snapshot.add_mutually_exclusive_group(required=True)
+    target.add_argument("--commune", metavar="INSEE", help="INSEE code of the commune, e.g. 70279")
+    target.add_argument("--department", metavar="CODE", help="every commune of this département, e.g. 70")
+    snapshot.add_argument("--format", default="png", choices=["png", "pdf", "html"], help="file format (default: png)")
+    snapshot.add_argument("--out", type=Path, help="the file to write (with --commune)")
+    snapshot.add_argument("--out-dir", type=Path, help="the folder to write into (with --department)")
+    snapshot.add_argument("--from", dest="start", type=_iso_date, metavar="DATE", help="first day, YYYY-MM-DD")
+    snapshot.add_argument("--to", dest="end", type=_iso_date, metavar="DATE", help="last day, YYYY-MM-DD")
+    snapshot.add_argument(
+        "--skip-empty", action="store_true", help="with --department: no file for communes without observations"
+    )
+    snapshot.add_argument(
+        "--jobs", type=int, metavar="N", help="with --department: worker processes (default: one per CPU)"
+    )
+    snapshot.set_defaults(handler=_snapshot, parser=snapshot)
+
+
+def _iso_date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD, e.g. 2025-01-31)") from None
+
+
 def _snapshot(args: argparse.Namespace) -> int:
-    from diagnostics.services.exports import commune_snapshot_png
+    if args.start and args.end and args.start > args.end:
+        args.parser.error(f"--from {args.start} is after --to {args.end}")
+    if args.commune is not None and args.out is None:
+        args.parser.error("--commune needs --out FILE")
+    if args.department is not None and args.out_dir is None:
+        args.parser.error("--department needs --out-dir DIR")
+    if args.jobs is not None and args.jobs < 1:
+        args.parser.error("--jobs must be 1 or more")
+    period = (args.start, args.end) if args.start or args.end else None
+    if args.department is not None:
+        return _snapshot_department(args, period)
+    from diagnostics.services.exports import commune_snapshot
 
     with _database() as db:
-        image = commune_snapshot_png(db, system_actor(), args.commune)
+        content = commune_snapshot(db, system_actor(), args.commune, args.format, period=period)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(image)
-    print(f"snapshot of {args.commune} written to {args.out} ({len(image) // 1024} KiB)")
+    args.out.write_bytes(content)
+    print(f"snapshot of {args.commune} written to {args.out} ({len(content) // 1024} KiB)")
     return 0
+
+
+def _snapshot_department(args: argparse.Namespace, period) -> int:
+    from diagnostics.services.snapshot_batch import FAILED, export_department
+
+    progress = _Progress(sys.stderr)
+
+    def on_result(result, done: int, total: int) -> None:
+        if result.status == FAILED:
+            progress.message(f"failed: {result.insee} {result.name}: {result.error}")
+        progress.update(done, total, f"{result.insee} {result.name}")
+
+    with _database() as db:
+        report = export_department(
+            db,
+            system_actor(),
+            args.department,
+            args.format,
+            args.out_dir,
+            period=period,
+            skip_empty=args.skip_empty,
+            jobs=args.jobs,
+            on_result=on_result,
+        )
+    progress.finish()
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
+class _Progress:
+    """A progress bar on a terminal; on a pipe or a log file, one line every tenth of the way."""
+
+    WIDTH = 30
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_tenth = -1
+        self.drawn = False
+
+    def update(self, done: int, total: int, label: str) -> None:
+        if self.tty:
+            filled = self.WIDTH * done // max(total, 1)
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {done}/{total} {label[:30]:<30}")
+            self.drawn = True
+        else:
+            tenth = 10 * done // max(total, 1)
+            if tenth != self.last_tenth:
+                self.last_tenth = tenth
+                self.stream.write(f"{done}/{total} ({100 * done // max(total, 1)} %)\n")
+        self.stream.flush()
+
+    def message(self, text: str) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
 
 
 class _database:

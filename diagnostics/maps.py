@@ -326,3 +326,28 @@ def _extent_of(*frames: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
 
 def _joined(*parts: object) -> str:
     return ", ".join(str(part) for part in parts if part is not None and str(part).strip())
+
+
+def build_commune_snapshot_map(
+    commune: gpd.GeoDataFrame,
+    neighbours: gpd.GeoDataFrame,
+    observations: gpd.GeoDataFrame,
+    sectors: gpd.GeoDataFrame,
+    patrol_zones: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    tiles: Iterable[str] = (),
+) -> folium.Map:
+    """A mayor's interactive map of one commune: neighbours greyed, the commune outlined, its
+    zones, sectors, sites and (already redacted) observations, framed on the commune."""
+    m = base_map(tiles)
+    add_communes(m, neighbours)
+    add_communes(m, commune, highlight=True)
+    add_patrol_zones(m, patrol_zones)
+    add_sectors(m, sectors)
+    add_sites(m, sites)
+    add_observations(m, observations)
+    add_severity_legend(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    fit_to(m, commune)
+    return m

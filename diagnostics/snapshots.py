@@ -43,7 +43,14 @@ from pyproj import Transformer
 
 from diagnostics import taxonomy
 
-__all__ = ["SnapshotLayers", "french_date", "render_commune_png", "scale_bar_length"]
+__all__ = [
+    "SnapshotLayers",
+    "commune_map_figure",
+    "french_date",
+    "render_commune_pdf",
+    "render_commune_png",
+    "scale_bar_length",
+]
 
 LAMBERT_93 = "EPSG:2154"
 WGS84 = "EPSG:4326"
@@ -78,6 +85,26 @@ TEXT = {
     "site_commissariat": "Commissariat",
     "site_other": "Autre site",
     "north": "N",
+    # The PDF's list of observations.
+    "list_title": "Observations — {name} ({insee})",
+    "list_counts": "Nombre d'observations par catégorie",
+    "list_rows": "Liste des observations (de la plus grave à la moins grave)",
+    "list_none": "Aucune observation sur la période.",
+    "list_continued": "Liste des observations (suite)",
+    "col_category": "Catégorie",
+    "col_total": "Total",
+    "col_open": "Non clôturées",
+    "col_number": "N°",
+    "col_date": "Date",
+    "col_severity": "Gravité",
+    "col_status": "Statut",
+    "col_description": "Constat (si communicable)",
+    "col_recommendation": "Préconisation",
+    "total": "Total",
+    "not_shared": "—",
+    "confidential": "Document pour le maire et les partenaires : le constat détaillé ne figure que pour les "
+    "observations déclarées communicables.",
+    "page": "Page {n} / {total}",
 }
 
 # --- Styles ------------------------------------------------------------------------------------------
@@ -871,6 +898,26 @@ def render_commune_png(
     ``period`` is only printed (the caller filters the observations); ``(None, None)`` or ``None``
     means all observations. Raises ValueError if ``layers.commune`` does not hold exactly one row.
     """
+    fig = commune_map_figure(layers, issued_on=issued_on, period=period, dpi=dpi)
+    try:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+        return buffer.getvalue()
+    finally:
+        fig.clear()
+
+
+def commune_map_figure(
+    layers: SnapshotLayers,
+    *,
+    issued_on: datetime.date,
+    period: tuple[datetime.date | None, datetime.date | None] | None = None,
+    dpi: int = 150,
+) -> Figure:
+    """The A4 map page of a commune as a Figure on an Agg canvas (see ``render_commune_png``).
+
+    The PNG and the PDF share it; the caller saves it and then clears it.
+    """
     if len(layers.commune) != 1:
         raise ValueError(f"a snapshot shows exactly one commune, got {len(layers.commune)} rows")
     if not dpi or dpi <= 0:
@@ -1083,8 +1130,336 @@ def render_commune_png(
                 **_PLAIN,
             )
 
+        return fig
+    except BaseException:
+        fig.clear()
+        raise
+
+
+# --- PDF: the map page, then the list of observations --------------------------------------------------
+
+# Page geometry of the list (A4 portrait, inches) and its table columns: key, width, header.
+LIST_MARGIN = 0.5
+LIST_FONT = 7.5  # points
+LIST_LINE_H = LIST_FONT * 1.3 / 72  # inches per line of text
+LIST_ROW_PAD = 0.07
+LIST_MAX_LINES = 14  # a cell longer than this is cut with "…" so a row always fits a page
+CHARS_PER_INCH = 17.0  # DejaVu Sans at LIST_FONT, measured on French text, rounded down
+LIST_COLUMNS = (
+    ("number", 0.35, "col_number"),
+    ("date", 0.72, "col_date"),
+    ("category", 1.45, "col_category"),
+    ("severity", 0.74, "col_severity"),
+    ("status", 0.76, "col_status"),
+    ("description", 1.7, "col_description"),
+    ("recommendation", 1.55, "col_recommendation"),
+)
+ZEBRA = "#f2f2f0"
+LIST_HEADINGS_H = 0.3 + 0.32  # the list's title and the table's header row
+
+
+def render_commune_pdf(
+    layers: SnapshotLayers,
+    *,
+    issued_on: datetime.date,
+    period: tuple[datetime.date | None, datetime.date | None] | None = None,
+    dpi: int = 150,
+) -> bytes:
+    """An A4 PDF for a mayor: the map page (vector, as in the PNG), then the observations.
+
+    The list shows, for each observation, date, catégorie, gravité, statut and préconisation,
+    and the constat (description) only where the observation is marked ``shareable``; it opens
+    with the counts by catégorie. The caller is expected to have redacted the frame already
+    (see ``diagnostics.redaction``): this check is a second line of defence, not the rule.
+    """
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    figures = [commune_map_figure(layers, issued_on=issued_on, period=period, dpi=dpi)]
+    try:
+        figures += _observation_pages(layers, issued_on=issued_on, period=period)
+        name = _plain(layers.commune.iloc[0].get("name"))
+        metadata = {
+            "Title": TEXT["title"].format(name=name, insee=_plain(layers.commune.iloc[0].get("insee"))),
+            "Subject": _period_text(period),
+            "Creator": "PSQ diagnostics",
+            "CreationDate": None,  # reproducible files: same data, same bytes
+        }
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+        with PdfPages(buffer, metadata=metadata) as pdf:
+            for fig in figures:
+                pdf.savefig(fig, facecolor="white")
         return buffer.getvalue()
     finally:
-        fig.clear()
+        for fig in figures:
+            fig.clear()
+
+
+def _wrap_cell(text: str, width_in: float) -> list[str]:
+    chars = max(4, int(width_in * CHARS_PER_INCH))
+    lines = []
+    for paragraph in text.splitlines() or [""]:
+        lines += textwrap.wrap(paragraph, chars, break_long_words=True, break_on_hyphens=False) or [""]
+    if len(lines) > LIST_MAX_LINES:
+        lines = lines[: LIST_MAX_LINES - 1] + [lines[LIST_MAX_LINES - 1][: chars - 1] + "…"]
+    return lines
+
+
+def _observation_cells(obs: pd.DataFrame) -> list[dict[str, str]]:
+    """One dict of printable cells per observation, worst gravité first, then newest."""
+    frame = pd.DataFrame(obs.drop(columns="geometry", errors="ignore"))
+    frame["_severity"] = _severity(frame["severity"]) if "severity" in frame else 1
+    frame["_date"] = pd.to_datetime(frame["observed_on"], errors="coerce") if "observed_on" in frame else pd.NaT
+    frame = frame.sort_values(["_severity", "_date"], ascending=[False, False], kind="stable")
+    cells = []
+    for number, (_, row) in enumerate(frame.iterrows(), start=1):
+        shared = bool(row.get("shareable")) if pd.notna(row.get("shareable")) else False
+        description = _plain(row.get("description")).strip() if shared else ""
+        date = row["_date"]
+        cells.append(
+            {
+                "number": str(number),
+                "date": french_date(date) if pd.notna(date) else "",
+                "category": taxonomy.category_label(_plain(row.get("category"))),
+                "severity": f"{row['_severity']} — {taxonomy.severity_label(row['_severity'])}",
+                "status": taxonomy.status_label(_plain(row.get("status"))),
+                "description": description or TEXT["not_shared"],
+                "recommendation": _plain(row.get("recommendation")).strip() or TEXT["not_shared"],
+            }
+        )
+    return cells
+
+
+def _category_counts(obs: pd.DataFrame) -> list[tuple[str, str, int, int]]:
+    """(colour, label, total, still open) per catégorie present, in taxonomy order."""
+    if len(obs) == 0 or "category" not in obs:
+        return []
+    codes = obs["category"].map(_plain)
+    open_ = obs["status"].isin(taxonomy.OPEN_STATUSES) if "status" in obs else pd.Series(False, index=obs.index)
+    known = [c.code for c in taxonomy.CATEGORIES if c.code in set(codes)]
+    rows = []
+    for code in known + sorted(set(codes) - set(known)):
+        mask = codes == code
+        color = taxonomy.category(code).color if taxonomy.is_category(code) else FALLBACK_CATEGORY_COLOR
+        rows.append((color, taxonomy.category_label(code), int(mask.sum()), int((mask & open_).sum())))
+    return rows
+
+
+def _observation_pages(layers: SnapshotLayers, *, issued_on: datetime.date, period) -> list[Figure]:
+    """The list of observations on as many A4 portrait pages as it needs."""
+    row = layers.commune.iloc[0]
+    title = TEXT["list_title"].format(name=_plain(row.get("name")), insee=_plain(row.get("insee")))
+    subtitle = f"{_period_text(period)}   ·   {TEXT['issued'].format(date=french_date(issued_on))}"
+    counts = _category_counts(layers.observations)
+    cells = _observation_cells(layers.observations)
+    wrapped = [{key: _wrap_cell(c[key], width - 0.08) for key, width, _ in LIST_COLUMNS} for c in cells]
+    heights = [max(len(v) for v in w.values()) * LIST_LINE_H + LIST_ROW_PAD for w in wrapped]
+
+    width, height = A4_SHORT, A4_LONG
+    top, bottom = height - LIST_MARGIN - 0.95, LIST_MARGIN + 0.55  # below the header, above the footer
+    counts_h = _counts_height(len(counts)) if counts else 0.0
+    pages: list[list[int]] = [[]]
+    y = top - counts_h - LIST_HEADINGS_H  # the first page starts below the counts and the headings
+    for i, h in enumerate(heights):
+        if y - h < bottom and pages[-1]:
+            pages.append([])
+            y = top - LIST_HEADINGS_H
+        pages[-1].append(i)
+        y -= h
+    total_pages = len(pages) + 1  # the map is page 1
+
+    figures = []
+    for page_number, indexes in enumerate(pages, start=2):
+        fig = Figure(figsize=(width, height), dpi=100, facecolor="white")
+        FigureCanvasAgg(fig)
+        figures.append(fig)
+        inches = fig.dpi_scale_trans
+        left, right = LIST_MARGIN, width - LIST_MARGIN
+
+        def text(x, y, s, fig=fig, inches=inches, **kwargs):
+            return fig.text(x, y, s, transform=inches, **_PLAIN, **kwargs)
+
+        text(left, height - LIST_MARGIN, title, va="top", fontsize=14, fontweight="bold", color=TEXT_DARK)
+        text(left, height - LIST_MARGIN - 0.32, subtitle, va="top", fontsize=10, color=TEXT_DARK)
+        rule = height - LIST_MARGIN - 0.7
+        fig.add_artist(Line2D([left, right], [rule, rule], transform=inches, color="#999999", linewidth=0.8))
+        y = top
+        if page_number == 2:
+            y = _draw_counts(fig, text, counts, left, y) if counts else y
+            if not cells:
+                text(left, y, TEXT["list_none"], va="top", fontsize=10, color=TEXT_DARK)
+            else:
+                text(left, y, TEXT["list_rows"], va="top", fontsize=10.5, fontweight="bold", color=TEXT_DARK)
+                y -= 0.3
+        else:
+            text(left, y, TEXT["list_continued"], va="top", fontsize=10.5, fontweight="bold", color=TEXT_DARK)
+            y -= 0.3
+        if indexes:
+            y = _draw_table_header(fig, text, left, right, y)
+        for n, i in enumerate(indexes):
+            if n % 2 == 0:
+                fig.add_artist(
+                    Rectangle((left, y - heights[i]), right - left, heights[i], transform=inches, facecolor=ZEBRA)
+                )
+            x = left
+            for key, col_width, _ in LIST_COLUMNS:
+                text(
+                    x + 0.04,
+                    y - LIST_ROW_PAD / 2,
+                    "\n".join(wrapped[i][key]),
+                    va="top",
+                    fontsize=LIST_FONT,
+                    color=TEXT_DARK,
+                    linespacing=1.3,
+                )
+                x += col_width
+            y -= heights[i]
+
+        foot = LIST_MARGIN + 0.4
+        fig.add_artist(Line2D([left, right], [foot, foot], transform=inches, color="#999999", linewidth=0.8))
+        text(left, foot - 0.08, textwrap.fill(TEXT["confidential"], 150), va="top", fontsize=7, color=TEXT_GREY)
+        text(
+            right,
+            LIST_MARGIN,
+            TEXT["page"].format(n=page_number, total=total_pages),
+            ha="right",
+            va="bottom",
+            fontsize=7.5,
+            color=TEXT_GREY,
+        )
+        text(left, LIST_MARGIN, TEXT["credits"], va="bottom", fontsize=6.5, color=TEXT_GREY)
+    return figures
+
+
+def _counts_height(n: int) -> float:
+    return 0.32 + 0.2 * n + 0.22 + 0.45  # what _draw_counts uses: title, rows, total, gap
+
+
+def _draw_counts(fig: Figure, text, counts, left: float, y: float) -> float:
+    """The counts by catégorie, as a small table; returns the height below it (inches)."""
+    text(left, y, TEXT["list_counts"], va="top", fontsize=10.5, fontweight="bold", color=TEXT_DARK)
+    y -= 0.32
+    label_x, total_x, open_x = left + 0.25, left + 4.3, left + 5.4
+    text(label_x, y, TEXT["col_category"], va="top", fontsize=8, fontweight="bold", color=TEXT_GREY)
+    text(total_x, y, TEXT["col_total"], ha="right", va="top", fontsize=8, fontweight="bold", color=TEXT_GREY)
+    text(open_x, y, TEXT["col_open"], ha="right", va="top", fontsize=8, fontweight="bold", color=TEXT_GREY)
+    for color, label, total, still_open in counts:
+        y -= 0.2
+        fig.add_artist(
+            Rectangle(
+                (left + 0.03, y - 0.13),
+                0.13,
+                0.11,
+                transform=fig.dpi_scale_trans,
+                facecolor=color,
+                edgecolor="#111111",
+                linewidth=0.5,
+            )
+        )
+        text(label_x, y, label, va="top", fontsize=8.5, color=TEXT_DARK)
+        text(total_x, y, _format_int(total), ha="right", va="top", fontsize=8.5, color=TEXT_DARK)
+        text(open_x, y, _format_int(still_open), ha="right", va="top", fontsize=8.5, color=TEXT_DARK)
+    y -= 0.22
+    fig.add_artist(
+        Line2D([label_x, open_x], [y + 0.03, y + 0.03], transform=fig.dpi_scale_trans, color="#999999", linewidth=0.6)
+    )
+    text(label_x, y, TEXT["total"], va="top", fontsize=8.5, fontweight="bold", color=TEXT_DARK)
+    text(
+        total_x,
+        y,
+        _format_int(sum(c[2] for c in counts)),
+        ha="right",
+        va="top",
+        fontsize=8.5,
+        fontweight="bold",
+        color=TEXT_DARK,
+    )
+    text(
+        open_x,
+        y,
+        _format_int(sum(c[3] for c in counts)),
+        ha="right",
+        va="top",
+        fontsize=8.5,
+        fontweight="bold",
+        color=TEXT_DARK,
+    )
+    return y - 0.45
+
+
+def _draw_table_header(fig: Figure, text, left: float, right: float, y: float) -> float:
+    x = left
+    for _, col_width, key in LIST_COLUMNS:
+        text(
+            x + 0.04,
+            y,
+            textwrap.fill(TEXT[key], int(col_width * CHARS_PER_INCH * 0.9)),
+            va="top",
+            fontsize=7.5,
+            fontweight="bold",
+            color=TEXT_DARK,
+            linespacing=1.2,
+        )
+        x += col_width
+    y -= 0.3
+    fig.add_artist(
+        Line2D([left, right], [y + 0.02, y + 0.02], transform=fig.dpi_scale_trans, color="#444444", linewidth=0.8)
+    )
+    return y - 0.02
+
+
+# --- Standalone HTML -------------------------------------------------------------------------------------
+
+
+def render_commune_html(
+    layers: SnapshotLayers,
+    *,
+    issued_on: datetime.date,
+    period: tuple[datetime.date | None, datetime.date | None] | None = None,
+    tiles: tuple[str, ...] = (),
+) -> str:
+    """The commune's interactive map as one HTML file that works offline (scripts inlined).
+
+    ``tiles`` adds basemap layers the reader's browser loads when it is online; without them,
+    or offline, the communes are the base. Raises AssetNotAvailable if the map files are missing.
+    """
+    import html
+
+    import folium
+
+    from diagnostics import maps
+    from diagnostics.standalone import inline_assets
+
+    if len(layers.commune) != 1:
+        raise ValueError(f"a snapshot shows exactly one commune, got {len(layers.commune)} rows")
+    row = layers.commune.iloc[0]
+    insee = _plain(row.get("insee"))
+    neighbours = layers.neighbours
+    if len(neighbours) and "insee" in neighbours:
+        neighbours = neighbours[neighbours["insee"].map(_plain) != insee]
+    m = maps.build_commune_snapshot_map(
+        layers.commune,
+        neighbours,
+        layers.observations,
+        layers.sectors,
+        layers.patrol_zones,
+        layers.sites,
+        tiles=tiles,
+    )
+    title = TEXT["title"].format(name=_plain(row.get("name")), insee=insee)
+    lines = [
+        f"{_period_text(period)} · {TEXT['issued'].format(date=french_date(issued_on))}",
+        _count_text(layers.observations),
+    ]
+    panel = (
+        '<div class="psq-title" style="position:absolute;top:10px;left:54px;z-index:1000;max-width:60%;'
+        "background:rgba(255,255,255,0.94);padding:6px 10px;border:1px solid #999;border-radius:4px;"
+        f'font:13px sans-serif"><b style="font-size:15px">{maps.escape_text(title)}</b>'
+        + "".join(f"<br>{maps.escape_text(line)}" for line in lines)
+        + "</div>"
+        '<div class="psq-credits" style="position:absolute;bottom:24px;right:10px;z-index:1000;max-width:55%;'
+        'background:rgba(255,255,255,0.85);padding:3px 6px;font:11px sans-serif;color:#444">'
+        f"{maps.escape_text(TEXT['credits'])}</div>"
+    )
+    m.get_root().html.add_child(folium.Element(panel))
+    m.get_root().title = html.escape(title)
+    return inline_assets(m)

@@ -1,0 +1,64 @@
+"""What may leave the forces: the redaction rule, on frames (no database)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+from shapely.geometry import Point
+
+from diagnostics.redaction import redact_for_partners
+
+
+def _frame(**overrides) -> gpd.GeoDataFrame:
+    rows = {
+        "id": [1, 2],
+        "category": ["eclairage", "depots"],
+        "severity": [3, 1],
+        "status": ["nouvelle", "traitee"],
+        "description": ["Constat confidentiel", "Constat partageable"],
+        "recommendation": ["Remplacer la lampe", "Nettoyer"],
+        "place": ["Chez M. Dupont", "Place de la mairie"],
+        "author": ["adj.martin", "gpx.durand"],
+        "team_name": ["Groupe de contact de Gray", "Brigade de Gray"],
+        "diagnostic_id": [10, 11],
+        "shareable": [False, True],
+    }
+    rows.update(overrides)
+    return gpd.GeoDataFrame(rows, geometry=[Point(5.59, 47.44), Point(5.6, 47.45)], crs="EPSG:4326")
+
+
+def test_free_text_and_names_leave_only_when_shareable():
+    redacted = redact_for_partners(_frame())
+    hidden, shared = redacted.iloc[0], redacted.iloc[1]
+    assert (hidden["description"], hidden["place"], hidden["author"]) == ("", "", "")
+    assert (shared["description"], shared["place"], shared["author"]) == (
+        "Constat partageable",
+        "Place de la mairie",
+        "gpx.durand",
+    )
+
+
+def test_preconisation_and_coded_fields_always_leave():
+    redacted = redact_for_partners(_frame())
+    assert list(redacted["recommendation"]) == ["Remplacer la lampe", "Nettoyer"]
+    assert list(redacted["category"]) == ["eclairage", "depots"] and list(redacted["severity"]) == [3, 1]
+    assert redacted.geometry.equals(_frame().geometry) and redacted.crs == "EPSG:4326"
+
+
+def test_unlisted_columns_are_dropped():
+    redacted = redact_for_partners(_frame())
+    assert "team_name" not in redacted and "diagnostic_id" not in redacted
+
+
+def test_missing_or_odd_flags_are_not_consent():
+    for flags in ([None, np.nan], [0, ""], ["false", "non"]):
+        redacted = redact_for_partners(_frame(shareable=flags))
+        assert list(redacted["description"]) == ["", ""], flags
+    without_flag = redact_for_partners(_frame().drop(columns="shareable"))
+    assert list(without_flag["description"]) == ["", ""]
+
+
+def test_the_input_is_left_untouched():
+    frame = _frame()
+    redact_for_partners(frame)
+    assert frame["description"].iloc[0] == "Constat confidentiel" and "team_name" in frame
