@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     except DiagnosticsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # a setting with a wrong value
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
@@ -64,7 +67,51 @@ def _parser() -> argparse.ArgumentParser:
     export.set_defaults(handler=_export)
 
     _add_snapshot_command(commands)
+    _add_user_commands(commands)
+    _add_purge_command(commands)
     return parser
+
+
+def _add_user_commands(commands) -> None:
+    users = commands.add_parser("users", help="manage accounts", description="Create, list and disable accounts.")
+    actions = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="create an account",
+        description="Create an account. The password is asked on the terminal, or read from the first line "
+        "of standard input when it is not a terminal. With --sso, no password: the user signs in through "
+        "OpenID Connect with this login as e-mail address.",
+    )
+    add.add_argument("login", help="the login (for single sign-on: the e-mail address)")
+    add.add_argument("--role", required=True, choices=["agent", "commandant", "maire", "admin"])
+    add.add_argument("--commune", metavar="INSEE", help="a maire's commune")
+    add.add_argument("--team", metavar="NAME", help="an agent's team (as listed in the app)")
+    add.add_argument(
+        "--department",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="a commandant's département (repeat for several; default: the team's, else all)",
+    )
+    add.add_argument("--name", default="", help="the name shown in the app")
+    add.add_argument("--sso", action="store_true", help="single sign-on only, no password")
+    add.set_defaults(handler=_users_add)
+    listing = actions.add_parser("list", help="list accounts", description="List every account.")
+    listing.set_defaults(handler=_users_list)
+    disable = actions.add_parser("disable", help="disable an account", description="Disable an account.")
+    disable.add_argument("login")
+    disable.set_defaults(handler=_users_disable)
+
+
+def _add_purge_command(commands) -> None:
+    purge = commands.add_parser(
+        "purge",
+        help="anonymise data older than the retention period",
+        description="Blank participant names and free text of diagnostics and observations older than "
+        "PSQ_RETENTION_DAYS (default 1095 days). Dates, places, catégories and préconisations stay.",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only say what would be anonymised")
+    purge.set_defaults(handler=_purge)
 
 
 def _layer_names() -> list[str]:
@@ -73,7 +120,7 @@ def _layer_names() -> list[str]:
 
 def _init(args: argparse.Namespace) -> int:
     from diagnostics.db import open_database, upgrade_schema
-    from diagnostics.demo import load_demo
+    from diagnostics.demo import load_demo, load_demo_accounts
     from diagnostics.services.reference import load_reference_layers
 
     db = open_database()
@@ -83,6 +130,7 @@ def _init(args: argparse.Namespace) -> int:
             print(report)
         if args.demo:
             print(f"demo: {load_demo(db)} diagnostics added")
+            print(f"demo: {load_demo_accounts(db)} accounts added")
         if args.observations > 0:
             from diagnostics.synthetic import load_synthetic
 
@@ -222,6 +270,65 @@ class _Progress:
         if self.drawn:
             self.stream.write("\n")
             self.stream.flush()
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from diagnostics.services.accounts import NewAccount, add_user
+
+    password = None if args.sso else _read_password()
+    account = NewAccount(
+        login=args.login,
+        role=args.role,
+        password=password,
+        display_name=args.name,
+        commune_insee=args.commune,
+        team_name=args.team,
+        departments=tuple(args.department),
+    )
+    with _database() as db:
+        actor = add_user(db, system_actor(), account)
+    print(f"account {actor.login} created ({actor.role})")
+    return 0
+
+
+def _read_password() -> str:
+    import getpass
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise DiagnosticsError("the two passwords differ")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    from diagnostics.services.accounts import list_users
+
+    with _database() as db:
+        for user in list_users(db, system_actor()):
+            state = "active" if user["active"] else "disabled"
+            scope = user["commune"] or user["departments"] or (f"team {user['team_id']}" if user["team_id"] else "")
+            print(f"{user['login']}\t{user['role']}\t{scope}\t{state}")
+    return 0
+
+
+def _users_disable(args: argparse.Namespace) -> int:
+    from diagnostics.services.accounts import set_active
+
+    with _database() as db:
+        set_active(db, system_actor(), args.login, False)
+    print(f"account {args.login} disabled")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from diagnostics.services.retention import purge
+
+    with _database() as db:
+        report = purge(db, system_actor(), retention_days=config.retention_days(), dry_run=args.dry_run)
+    print(report)
+    return 0
 
 
 class _database:

@@ -43,6 +43,16 @@ SETTINGS: tuple[Setting, ...] = (
         "or a comma-separated list of `osm` and `ign` (needs internet access).",
     ),
     Setting(
+        "PSQ_SESSION_IDLE_MINUTES",
+        "120",
+        "Minutes without activity after which a user must log in again.",
+    ),
+    Setting(
+        "PSQ_RETENTION_DAYS",
+        "1095",
+        "Days after which participant names and free text are anonymised by `purge`.",
+    ),
+    Setting(
         "PSQ_DEPARTMENTS",
         "70,39",
         "Départements covered by this installation (INSEE codes, comma-separated).",
@@ -76,3 +86,22 @@ def tile_sources() -> tuple[str, ...]:
     if value in ("", "none"):
         return ()
     return tuple(s.strip() for s in value.split(",") if s.strip() in ("osm", "ign"))
+
+
+def session_idle_minutes() -> int:
+    return _positive_int("PSQ_SESSION_IDLE_MINUTES")
+
+
+def retention_days() -> int:
+    return _positive_int("PSQ_RETENTION_DAYS")
+
+
+def _positive_int(name: str) -> int:
+    value = get(name)
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number of days or minutes, not {value!r}") from None
+    if number <= 0:
+        raise ValueError(f"{name} must be positive, not {number}")
+    return number

@@ -271,3 +271,41 @@ def _observation_draft(demo: _DemoObservation) -> ObservationDraft:
         shareable=demo.shareable,
         author="démo",
     )
+
+
+# Demo accounts, one per role. For the demo database only: `init` without --demo creates none.
+DEMO_PASSWORD = "demo-psq-2026"
+DEMO_ACCOUNTS: tuple[dict, ...] = (
+    {
+        "login": "agent.gray",
+        "role": "agent",
+        "team_name": "Groupe de contact de Gray",
+        "display_name": "Agent du groupe de contact de Gray",
+    },
+    {
+        "login": "agent.vesoul",
+        "role": "agent",
+        "team_name": "Groupe de cohésion police-population de Vesoul",
+        "display_name": "Agent du GCPP de Vesoul",
+    },
+    {"login": "commandant.70", "role": "commandant", "departments": ("70",), "display_name": "Commandant (70)"},
+    {"login": "commandant.39", "role": "commandant", "departments": ("39",), "display_name": "Commandant (39)"},
+    {"login": "maire.gray", "role": "maire", "commune_insee": "70279", "display_name": "Mairie de Gray"},
+    {"login": "admin.psq", "role": "admin", "display_name": "Référent PSQ"},
+)
+
+
+def load_demo_accounts(db: Database, actor: Actor | None = None) -> int:
+    """Add the demo accounts that are not there yet; returns how many were added."""
+    from diagnostics.models import User
+    from diagnostics.services.accounts import NewAccount, add_user
+
+    actor = actor or system_actor()
+    with db.session() as session:
+        existing = set(session.scalars(select(User.login)))
+    added = 0
+    for account in DEMO_ACCOUNTS:
+        if account["login"] not in existing:
+            add_user(db, actor, NewAccount(password=DEMO_PASSWORD, **account))
+            added += 1
+    return added

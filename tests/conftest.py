@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from diagnostics import config
+from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, Actor
 from diagnostics.db import Database, open_database, upgrade_schema
 from diagnostics.services import fieldwork
 from diagnostics.services.reference import list_teams, load_reference_layers
@@ -56,7 +57,27 @@ def team_id(db) -> int:
     return next(team.id for team in list_teams(db) if team.name == "Groupe de contact de Gray")
 
 
-def make_diagnostic(db: Database, team_id: int, *, commune: str = GRAY[0], **overrides) -> int:
+# One actor per role, as the services see them once logged in.
+ADMIN_ACTOR = Actor(login="admin.test", role=ADMIN)
+COMMANDANT_70 = Actor(login="commandant.test", role=COMMANDANT, departments=("70",))
+COMMANDANT_39 = Actor(login="commandant39.test", role=COMMANDANT, departments=("39",))
+MAIRE_GRAY = Actor(login="maire.test", role=MAIRE, commune_insee=GRAY[0])
+
+
+@pytest.fixture
+def admin() -> Actor:
+    return ADMIN_ACTOR
+
+
+@pytest.fixture
+def agent(team_id) -> Actor:
+    """An agent of the Gray contact group (the team of make_diagnostic's default)."""
+    return Actor(login="agent.test", role=AGENT, team_id=team_id)
+
+
+def make_diagnostic(
+    db: Database, team_id: int, *, commune: str = GRAY[0], actor: Actor = ADMIN_ACTOR, **overrides
+) -> int:
     values = dict(
         team_id=team_id,
         commune_insee=commune,
@@ -65,12 +86,18 @@ def make_diagnostic(db: Database, team_id: int, *, commune: str = GRAY[0], **ove
         participants="BTA Gray",
     )
     values.update(overrides)
-    return fieldwork.start_diagnostic(db, fieldwork.DiagnosticDraft(**values))
+    return fieldwork.start_diagnostic(db, actor, fieldwork.DiagnosticDraft(**values))
 
 
 def make_observation(
-    db: Database, diagnostic_id: int, *, lat: float = GRAY[1], lon: float = GRAY[2], **overrides
+    db: Database,
+    diagnostic_id: int,
+    *,
+    lat: float = GRAY[1],
+    lon: float = GRAY[2],
+    actor: Actor = ADMIN_ACTOR,
+    **overrides,
 ) -> int:
     values = dict(category="eclairage", severity=2, description="Candélabre éteint", latitude=lat, longitude=lon)
     values.update(overrides)
-    return fieldwork.add_observation(db, diagnostic_id, fieldwork.ObservationDraft(**values))
+    return fieldwork.add_observation(db, actor, diagnostic_id, fieldwork.ObservationDraft(**values))

@@ -10,18 +10,26 @@ from streamlit.testing.v1 import AppTest
 
 from diagnostics.config import PROJECT_ROOT
 from diagnostics.services.observations import count_observations, observations_frame
-from tests.conftest import GRAY, VESOUL, make_diagnostic, make_observation
+from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL, make_diagnostic, make_observation
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 
 
 @pytest.fixture
 def app(db_url):
+    """The app, with an administrator logged in (the login itself is tested in test_app_login.py)."""
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=120)
+    log_in_as(at, ADMIN_ACTOR)
     yield at
     st.cache_resource.clear()
+
+
+def log_in_as(at: AppTest, actor) -> AppTest:
+    at.session_state["actor"] = actor
+    at.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC)
+    return at
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
@@ -97,7 +105,7 @@ def test_a_map_click_places_the_observation_and_saving_stores_it(app, db, team_i
     save(app)
     assert not errors(app)
     assert app.success[0].value.startswith("Observation n°")
-    stored = observations_frame(db)
+    stored = observations_frame(db, ADMIN_ACTOR)
     assert list(stored["description"]) == ["Hall sombre au bâtiment B"]
     assert (round(stored.geometry.iloc[0].y, 4), round(stored.geometry.iloc[0].x, 4)) == (47.4455, 5.5931)
     assert app.text_area(key="obs_description").value == ""  # ready for the next one
@@ -114,7 +122,7 @@ def test_typed_coordinates_outside_the_commune_are_refused_and_the_form_is_kept(
     assert any("en dehors de la commune de Gray" in message for message in errors(app))
     assert app.text_area(key="obs_description").value == "Tags sur le mur"
     assert app.number_input(key="obs_lat").value == VESOUL[1]
-    assert count_observations(db) == 0
+    assert count_observations(db, ADMIN_ACTOR) == 0
 
 
 def test_an_observation_without_position_or_category_is_refused(app, db, team_id):
@@ -125,7 +133,7 @@ def test_an_observation_without_position_or_category_is_refused(app, db, team_id
     messages = " ".join(errors(app))
     assert "Placez l'observation" in messages and "Choisissez une catégorie" in messages
     assert app.text_area(key="obs_description").value == "Quelque chose"
-    assert count_observations(db) == 0
+    assert count_observations(db, ADMIN_ACTOR) == 0
 
 
 def test_the_command_map_filters_the_table(app, db, team_id):

@@ -32,9 +32,11 @@ def test_init_twice_changes_nothing_the_second_time(empty_url, capsys):
     code, first, _ = run(capsys, "init", "--demo")
     assert code == 0
     assert "communes: 1028 added" in first and "demo: 5 diagnostics added" in first
+    assert "demo: 6 accounts added" in first
     code, second, _ = run(capsys, "init", "--demo")
     assert code == 0
     assert "communes: 0 added, 0 updated" in second and "demo: 0 diagnostics added" in second
+    assert "demo: 0 accounts added" in second
     assert all(" 0 added, 0 updated" in line for line in second.splitlines() if "updated" in line)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from diagnostics.services.observations import ObservationFilter, count_observations, observations_frame
 from diagnostics.services.reference import list_teams
-from tests.conftest import LONS, PUSEY, VESOUL, make_diagnostic, make_observation
+from tests.conftest import ADMIN_ACTOR, LONS, PUSEY, VESOUL, make_diagnostic, make_observation
 
 
 @pytest.fixture
@@ -29,11 +29,11 @@ def recorded(db, team_id):
 
 
 def ids(db, **criteria) -> set[int]:
-    return set(observations_frame(db, ObservationFilter(**criteria))["id"])
+    return set(observations_frame(db, ADMIN_ACTOR, ObservationFilter(**criteria))["id"])
 
 
 def test_no_filter_keeps_everything_newest_first(db, recorded):
-    frame = observations_frame(db)
+    frame = observations_frame(db, ADMIN_ACTOR)
     assert len(frame) == 4 and frame.crs == "EPSG:4326"
     assert list(frame["observed_on"])[:2] == [dt.date(2026, 10, 2)] * 2
     assert set(frame.columns) >= {"commune_name", "team_name", "place", "version", "geometry"}
@@ -55,13 +55,14 @@ def test_the_bounding_box_keeps_what_lies_inside(db, recorded):
     around_vesoul_and_pusey = (6.10, 47.60, 6.20, 47.66)
     assert ids(db, bbox=around_vesoul_and_pusey) == {recorded["vesoul"], recorded["pusey"]}
     assert ids(db, bbox=(LONS[2] - 0.01, LONS[1] - 0.01, LONS[2] + 0.01, LONS[1] + 0.01)) == set()
-    assert count_observations(db, ObservationFilter(bbox=around_vesoul_and_pusey, severities=(3,))) == 1
+    assert count_observations(db, ADMIN_ACTOR, ObservationFilter(bbox=around_vesoul_and_pusey, severities=(3,))) == 1
 
 
 def test_the_bounding_box_query_goes_through_the_spatial_index(db, recorded):
+    from diagnostics.auth import Scope
     from diagnostics.services.observations import _filtered, _observation_select
 
-    statement = _filtered(db, _observation_select(), ObservationFilter(bbox=(6.1, 47.6, 6.2, 47.7)))
+    statement = _filtered(db, _observation_select(), ObservationFilter(bbox=(6.1, 47.6, 6.2, 47.7)), Scope())
     compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
     with db.engine.connect() as connection:
         plan = " ".join(str(row) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))

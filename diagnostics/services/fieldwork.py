@@ -98,8 +98,14 @@ def start_diagnostic(db: Database, actor: Actor, draft: DiagnosticDraft, *, toda
         )
         session.add(diagnostic)
         session.flush()
-        audit.record(session, actor, "create", entity="diagnostic", entity_id=diagnostic.id,
-                     after=_diagnostic_audit_values(diagnostic))
+        audit.record(
+            session,
+            actor,
+            "create",
+            entity="diagnostic",
+            entity_id=diagnostic.id,
+            after=_diagnostic_audit_values(diagnostic),
+        )
         return diagnostic.id
 
 
@@ -160,8 +166,14 @@ def add_observation(db: Database, actor: Actor, diagnostic_id: int, draft: Obser
         )
         session.add(observation)
         session.flush()
-        audit.record(session, actor, "create", entity="observation", entity_id=observation.id,
-                     after={**_observation_audit_values(observation), "wkt": geometry.wkt})
+        audit.record(
+            session,
+            actor,
+            "create",
+            entity="observation",
+            entity_id=observation.id,
+            after={**_observation_audit_values(observation), "wkt": geometry.wkt},
+        )
         return observation.id
 
 
@@ -171,8 +183,7 @@ def _diagnostic_audit_values(diagnostic: Diagnostic) -> dict:
 
 
 def _observation_audit_values(observation: Observation) -> dict:
-    names = ("diagnostic_id", "category", "severity", "status", "description", "recommendation", "partner",
-             "shareable")
+    names = ("diagnostic_id", "category", "severity", "status", "description", "recommendation", "partner", "shareable")
     return {name: getattr(observation, name) for name in names}
 
 

@@ -10,7 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 import geopandas as gpd
-from sqlalchemy import Select, func, select, text
+import numpy as np
+import pandas as pd
+from sqlalchemy import Select, String, cast, func, select, text
 
 from diagnostics.auth import Actor, Scope, observation_scope
 from diagnostics.db import Database
@@ -56,14 +58,19 @@ OBSERVATION_COLUMNS = (
 )
 
 
-# Free text written by the forces; partners only read it where the observation is shareable.
-CONFIDENTIAL_TEXT = ("description", "author")
+# Free text written by the forces: partners read it only where the observation is shareable.
+CONFIDENTIAL_TEXT = ("description",)
+# Personal data of the forces: partners never read it.
+FORCES_ONLY = ("author",)
 
 
 def observations_frame(
     db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter()
 ) -> gpd.GeoDataFrame:
-    """Observations the actor may read that `criteria` keeps, newest first, with commune, team and place."""
+    """Observations the actor may read that `criteria` keeps, newest first, with commune, team and place.
+
+    Partners (maires) get them through `redact_confidential_text`.
+    """
     scope = observation_scope(actor)
     statement = _filtered(db, _observation_select(), criteria, scope)
     with db.session() as session:
@@ -83,12 +90,13 @@ def count_observations(db: Database, actor: Actor, criteria: ObservationFilter =
 
 
 def redact_confidential_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Blank the forces' free text of every observation not marked shareable."""
+    """Blank the forces' free text where not shareable, and their names everywhere."""
     frame = frame.copy()
     hidden = ~frame["shareable"].astype(bool)
     for column in CONFIDENTIAL_TEXT:
-        if column in frame.columns:
-            frame.loc[hidden, column] = ""
+        frame.loc[hidden, column] = ""
+    for column in FORCES_ONLY:
+        frame[column] = ""
     return frame
 
 
@@ -164,3 +172,43 @@ def _in_bbox(db: Database, bbox: BBox):
         return Observation.id.in_(candidates.columns(rowid=Observation.id.type))
     envelope = func.ST_MakeEnvelope(west, south, east, north, SRID)
     return Observation.geom.op("&&")(envelope)
+
+
+# --- Points for maps at scale (issue 3) ------------------------------------------------------
+
+POINT_COLUMNS = ("id", "lon", "lat", "severity", "category", "status", "observed_on", "commune_insee")
+
+
+def observation_points(db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter()) -> pd.DataFrame:
+    """The observations `criteria` keeps, as drawing points only: no text, no geometry parsing.
+
+    For maps of 100,000 observations: lon/lat is the stored drawing point (a line or polygon's
+    point on surface), `observed_on` an ISO date string. Sorted by gravité, so that the most
+    serious are drawn last, on top.
+    """
+    scope = observation_scope(actor)
+    statement = select(
+        Observation.id,
+        Observation.lon,
+        Observation.lat,
+        Observation.severity,
+        Observation.category,
+        Observation.status,
+        cast(Observation.observed_on, String).label("observed_on"),
+        Observation.commune_insee,
+    )
+    # Join only what a filter or the scope needs: each join is a lookup per row.
+    if criteria.team_ids or scope.team_ids:
+        statement = statement.join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
+    if scope.departments:
+        statement = statement.join(Commune, Commune.insee == Observation.commune_insee)
+    statement = _filtered(db, statement, criteria, scope)
+    with db.session() as session:
+        result = session.connection().execute(statement)
+        # Plain DB-API tuples: these columns need no conversion, and building 100,000 Row
+        # objects (then having pandas probe each) costs more than the query itself.
+        rows = result.cursor.fetchall()
+        result.close()
+    frame = pd.DataFrame(rows, columns=list(POINT_COLUMNS))
+    order = np.argsort(frame["severity"].to_numpy(), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)

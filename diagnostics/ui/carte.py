@@ -28,10 +28,11 @@ TABLE_COLUMNS = {
 
 def page() -> None:
     st.title("Carte de commandement")
+    actor = common.current_actor("review_observations")
     db = common.database()
     url = config.database_url()
     criteria = _filters(db, url)
-    observations = observations_frame(db, criteria)
+    observations = observations_frame(db, actor, criteria)
     sectors, zones, sites = common.context_layers(db, url)
     layers = maps.CommandLayers(common.communes(db, url), sectors, zones, sites, observations)
     focus = observations if not observations.empty else None

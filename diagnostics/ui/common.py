@@ -7,9 +7,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from diagnostics import assets, config
+from diagnostics.auth import Actor, can
 from diagnostics.db import Database, open_database, schema_revision
-from diagnostics.errors import DatabaseUnavailable, ValidationError
+from diagnostics.errors import DatabaseUnavailable, PermissionDenied, ValidationError
 from diagnostics.services import reference
+from diagnostics.ui import session
 
 NOT_INITIALISED = (
     "La base de données n'est pas encore initialisée. Lancez `make run` ou "
@@ -36,6 +38,27 @@ def database() -> Database:
         st.error(DATABASE_DOWN.format(reason=exc))
         st.stop()
     return db
+
+
+def current_actor(permission: str | None = None) -> Actor:
+    """The logged-in actor; stops the page if nobody is, or if the role lacks `permission`.
+
+    The services check permissions again: this only avoids showing a page that would refuse.
+    """
+    actor = session.current_actor()
+    if actor is None:
+        st.warning("Connectez-vous pour accéder à cette page.")
+        st.stop()
+    if permission is not None and not can(actor, permission):
+        from diagnostics.auth import DENIED
+
+        st.error(DENIED[permission])
+        st.stop()
+    return actor
+
+
+def show_permission_error(error: PermissionDenied) -> None:
+    st.error(str(error))
 
 
 @st.cache_data(show_spinner=False)

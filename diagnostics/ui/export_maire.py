@@ -12,17 +12,20 @@ from diagnostics.services.exports import commune_snapshot_png
 from diagnostics.ui import common
 
 
-@st.cache_data(show_spinner="Préparation de la carte…", ttl=600, max_entries=64)
-def _snapshot(_db, url: str, insee: str, issued_on: dt.date) -> bytes:
-    return commune_snapshot_png(_db, insee, issued_on=issued_on)
+def _snapshot(db, actor, insee: str, issued_on: dt.date) -> bytes:
+    # Not cached across users: what a snapshot shows depends on who asks (scope, redaction).
+    return commune_snapshot_png(db, actor, insee, issued_on=issued_on)
 
 
 def page() -> None:
     st.title("Export maire")
+    actor = common.current_actor("export_snapshot")
     st.write("Carte de la commune à transmettre au maire : limites, observations, zones, secteurs et sites.")
     db = common.database()
     url = config.database_url()
     communes = common.commune_choices(db, url)
+    if actor.commune_insee and actor.role == "maire":
+        communes = {actor.commune_insee: communes.get(actor.commune_insee, actor.commune_insee)}
     insee = st.selectbox(
         "Commune",
         list(communes),
@@ -35,7 +38,7 @@ def page() -> None:
         return
     today = dt.date.today()
     try:
-        image = _snapshot(db, url, insee, today)
+        image = _snapshot(db, actor, insee, today)
     except DiagnosticsError as exc:
         st.error(f"La carte n'a pas pu être produite : {exc}")
         return

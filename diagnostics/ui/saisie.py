@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from diagnostics import config, maps, taxonomy
-from diagnostics.errors import NotFound, ValidationError
+from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.services import fieldwork, reference
 from diagnostics.services.observations import ObservationFilter, observations_frame
 from diagnostics.ui import common
@@ -30,23 +30,24 @@ EMPTY_OBSERVATION = {
 
 def page() -> None:
     st.title("Saisie terrain")
+    actor = common.current_actor("record_diagnostic")
     db = common.database()
     url = config.database_url()
-    diagnostic_id = _pick_diagnostic(db)
+    diagnostic_id = _pick_diagnostic(db, actor)
     if diagnostic_id == NEW:
-        _new_diagnostic_form(db, url)
+        _new_diagnostic_form(db, actor, url)
         return
     try:
-        diagnostic = fieldwork.get_diagnostic(db, diagnostic_id)
+        diagnostic = fieldwork.get_diagnostic(db, actor, diagnostic_id)
     except NotFound as exc:
         st.error(str(exc))
         return
     st.caption(f"{diagnostic.label} — {diagnostic.observation_count} observation(s)")
-    _observation_section(db, diagnostic)
+    _observation_section(db, actor, diagnostic)
 
 
-def _pick_diagnostic(db) -> int:
-    summaries = {d.id: d.label for d in fieldwork.list_diagnostics(db)}
+def _pick_diagnostic(db, actor) -> int:
+    summaries = {d.id: d.label for d in fieldwork.list_diagnostics(db, actor)}
     options = [NEW, *summaries]
     if st.session_state.get("diagnostic_id") not in options:
         st.session_state["diagnostic_id"] = NEW
@@ -58,8 +59,10 @@ def _pick_diagnostic(db) -> int:
     )
 
 
-def _new_diagnostic_form(db, url: str) -> None:
+def _new_diagnostic_form(db, actor, url: str) -> None:
     teams = common.team_choices(db, url)
+    if actor.team_id is not None and actor.role == "agent":
+        teams = {actor.team_id: teams.get(actor.team_id, "")}  # agents record for their own team
     communes = common.commune_choices(db, url)
     with st.form("new_diagnostic"):
         st.subheader("Nouveau diagnostic de sûreté")
@@ -80,10 +83,10 @@ def _new_diagnostic_form(db, url: str) -> None:
         st.text_area("Contexte", key="diag_context")
         submitted = st.form_submit_button("Commencer le diagnostic", type="primary")
     if submitted:
-        _start_diagnostic(db)
+        _start_diagnostic(db, actor)
 
 
-def _start_diagnostic(db) -> None:
+def _start_diagnostic(db, actor) -> None:
     state = st.session_state
     draft = fieldwork.DiagnosticDraft(
         team_id=state.get("diag_team"),
@@ -94,25 +97,28 @@ def _start_diagnostic(db) -> None:
         context=state.get("diag_context", ""),
     )
     try:
-        new_id = fieldwork.start_diagnostic(db, draft)
+        new_id = fieldwork.start_diagnostic(db, actor, draft)
     except ValidationError as exc:
         common.show_validation_errors(exc)
+        return
+    except PermissionDenied as exc:
+        common.show_permission_error(exc)
         return
     state["pending_diagnostic_id"] = new_id
     st.rerun()
 
 
-def _observation_section(db, diagnostic: fieldwork.DiagnosticSummary) -> None:
+def _observation_section(db, actor, diagnostic: fieldwork.DiagnosticSummary) -> None:
     st.subheader("Ajouter une observation")
     _show_flash()
     commune = reference.communes_frame(db, (diagnostic.commune_insee,))
-    observations = observations_frame(db, ObservationFilter(diagnostic_id=diagnostic.id))
+    observations = observations_frame(db, actor, ObservationFilter(diagnostic_id=diagnostic.id))
     st.caption("Cliquez sur la carte pour placer l'observation, ou saisissez ses coordonnées.")
     m = maps.build_field_map(commune, observations, pending=_pending_point(), tiles=config.tile_sources())
     result = common.show_map(m, key=MAP_KEY, height=420, returned_objects=["last_clicked"])
     if _apply_click(result):
         st.rerun()  # redraw the map with the new point
-    _observation_form(diagnostic.id)
+    _observation_form(actor, diagnostic.id)
 
 
 def _pending_point() -> tuple[float, float] | None:
@@ -135,7 +141,7 @@ def _apply_click(result) -> bool:
     return True
 
 
-def _observation_form(diagnostic_id: int) -> None:
+def _observation_form(actor, diagnostic_id: int) -> None:
     columns = st.columns(2)
     columns[0].number_input("Latitude (degrés décimaux)", key="obs_lat", value=None, format="%.6f", step=0.0001)
     columns[1].number_input("Longitude (degrés décimaux)", key="obs_lon", value=None, format="%.6f", step=0.0001)
@@ -161,13 +167,17 @@ def _observation_form(diagnostic_id: int) -> None:
     st.text_input("Partenaire concerné", key="obs_partner", placeholder="ex. Commune, bailleur, transporteur")
     st.checkbox("Partageable avec les partenaires (mairie…)", key="obs_shareable")
     st.button(
-        "Enregistrer l'observation", type="primary", on_click=_save_observation, args=(diagnostic_id,), width="stretch"
+        "Enregistrer l'observation",
+        type="primary",
+        on_click=_save_observation,
+        args=(actor, diagnostic_id),
+        width="stretch",
     )
     for message in st.session_state.get("obs_errors", {}).values():
         st.error(message)
 
 
-def _save_observation(diagnostic_id: int) -> None:
+def _save_observation(actor, diagnostic_id: int) -> None:
     """Button callback: runs before the page is redrawn, so the fields can be cleared on success."""
     state = st.session_state
     draft = fieldwork.ObservationDraft(
@@ -181,9 +191,12 @@ def _save_observation(diagnostic_id: int) -> None:
         shareable=bool(state.get("obs_shareable")),
     )
     try:
-        observation_id = fieldwork.add_observation(common.database(), diagnostic_id, draft)
-    except (ValidationError, NotFound) as exc:
-        state["obs_errors"] = exc.errors if isinstance(exc, ValidationError) else {"diagnostic": str(exc)}
+        observation_id = fieldwork.add_observation(common.database(), actor, diagnostic_id, draft)
+    except ValidationError as exc:
+        state["obs_errors"] = exc.errors
+        return
+    except (NotFound, PermissionDenied) as exc:
+        state["obs_errors"] = {"diagnostic": str(exc)}
         return
     state["obs_errors"] = {}
     state["flash"] = f"Observation n° {observation_id} enregistrée."

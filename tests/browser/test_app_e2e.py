@@ -34,6 +34,17 @@ def demo_app(streamlit_server, tmp_path) -> str:
     return streamlit_server(APP, env={"DATABASE_URL": url})
 
 
+def log_in(page, base_url: str, login: str = "admin.psq") -> None:
+    """Through the real login form, with a demo account."""
+    from diagnostics.demo import DEMO_PASSWORD
+
+    page.goto(base_url)
+    page.get_by_label("Identifiant").fill(login)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("Connecté :")).to_be_visible(timeout=TIMEOUT_MS)
+
+
 def map_frame(page):
     iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
     expect(iframe).to_be_visible(timeout=TIMEOUT_MS)
@@ -44,7 +55,9 @@ def map_frame(page):
 
 def test_the_command_map_draws_every_layer_offline(demo_app, browser_page, network_log):
     browser_page.set_viewport_size({"width": 1366, "height": 768})
-    browser_page.goto(f"{demo_app}/carte")
+    log_in(browser_page, demo_app)
+    # In-app navigation: a full page load would start a new, logged-out Streamlit session.
+    browser_page.get_by_role("link", name="Carte de commandement").click()
     iframe, frame = map_frame(browser_page)
     expect(frame.locator(".psq-site-kiosque")).to_have_count(1, timeout=TIMEOUT_MS)
     expect(frame.locator(".psq-legend")).to_be_visible()
@@ -58,7 +71,7 @@ def test_the_command_map_draws_every_layer_offline(demo_app, browser_page, netwo
 def test_a_click_on_the_field_map_places_and_saves_an_observation(demo_app, browser_page, network_log):
     page = browser_page
     page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto(demo_app)  # Saisie terrain is the default page, served at /
+    log_in(page, demo_app, "agent.gray")  # Saisie terrain is the agent's first page, served at /
     choose(page, "Diagnostic", "Quartier de l'île, Gray")
     iframe, frame = map_frame(page)
     box = frame.locator(".leaflet-container").bounding_box()

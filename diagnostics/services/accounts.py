@@ -1,0 +1,225 @@
+"""Accounts: creation, password login with throttling, single sign-on mapping.
+
+Passwords are stored as argon2id hashes. A failed login never says whether the account exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from diagnostics import auth
+from diagnostics.auth import Actor, require
+from diagnostics.db import Database
+from diagnostics.errors import NotFound, PermissionDenied, ValidationError
+from diagnostics.models import Commune, Team, User, utcnow
+from diagnostics.services import audit
+
+MAX_FAILED_LOGINS = 5
+LOCK_DURATION = dt.timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 12
+LOGIN_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{3,120}$")
+
+BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect."
+LOCKED = "Trop de tentatives échouées : ce compte est bloqué jusqu'à {until:%H:%M} (UTC). Réessayez plus tard."
+SSO_UNKNOWN = "Votre compte {email} n'est pas autorisé dans l'application : demandez-le au référent PSQ."
+
+_hasher = PasswordHasher()
+# Verified when the login is unknown, so that a wrong login costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a real password, only for constant time")
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    login: str
+    role: str
+    password: str | None = None  # None: single sign-on only
+    display_name: str = ""
+    commune_insee: str | None = None
+    team_name: str | None = None
+    departments: tuple[str, ...] = ()
+
+
+def add_user(db: Database, actor: Actor, account: NewAccount) -> Actor:
+    """Create an account; returns what the new user will act as."""
+    require(actor, "manage_accounts")
+    with db.session() as session:
+        errors = _account_errors(account)
+        team_id = None
+        if account.team_name:
+            team_id = session.scalar(select(Team.id).where(Team.name == account.team_name))
+            if team_id is None:
+                errors["team"] = f"Équipe inconnue : {account.team_name}"
+        if account.commune_insee and session.get(Commune, account.commune_insee) is None:
+            errors["commune"] = f"Commune inconnue : {account.commune_insee}"
+        if session.scalar(select(User.id).where(User.login == account.login)) is not None:
+            errors["login"] = f"Le compte {account.login} existe déjà."
+        if errors:
+            raise ValidationError(errors)
+        departments = account.departments or _departments_of(session, account)
+        user = User(
+            login=account.login,
+            role=account.role,
+            display_name=account.display_name,
+            password_hash=_hasher.hash(account.password) if account.password else None,
+            team_id=team_id,
+            commune_insee=account.commune_insee,
+            departments=",".join(departments),
+        )
+        session.add(user)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "create",
+            entity="user",
+            entity_id=user.login,
+            after={
+                "role": user.role,
+                "team_id": team_id,
+                "commune": user.commune_insee,
+                "departments": user.departments,
+            },
+        )
+        return _actor_of(user)
+
+
+def _account_errors(account: NewAccount) -> dict[str, str]:
+    errors = {}
+    if not LOGIN_PATTERN.match(account.login):
+        errors["login"] = "Identifiant invalide : 3 à 120 caractères parmi lettres, chiffres, . _ @ -"
+    if account.role not in auth.ROLES:
+        errors["role"] = f"Rôle inconnu : {account.role} (agent, commandant, maire ou admin)."
+    if account.password is not None and len(account.password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"Mot de passe trop court : {MIN_PASSWORD_LENGTH} caractères au moins."
+    if account.role == auth.MAIRE and not account.commune_insee:
+        errors["commune"] = "Un compte maire est rattaché à une commune (--commune INSEE)."
+    if account.role == auth.AGENT and not account.team_name:
+        errors["team"] = "Un compte agent est rattaché à une équipe (--team NOM)."
+    return errors
+
+
+def _departments_of(session, account: NewAccount) -> tuple[str, ...]:
+    """A commandant's default perimeter: the département of their team or commune, else all."""
+    if account.role != auth.COMMANDANT:
+        return ()
+    if account.team_name:
+        department = session.scalar(select(Team.department).where(Team.name == account.team_name))
+        return (department,) if department else ()
+    from diagnostics import config
+
+    return config.departments()
+
+
+def authenticate(db: Database, login: str, password: str, *, now: dt.datetime | None = None) -> Actor:
+    """The actor for a correct login and password; PermissionDenied (French) otherwise.
+
+    After MAX_FAILED_LOGINS failures in a row the account is locked for LOCK_DURATION. The
+    failure is recorded (counter, lock, audit) before the refusal is raised.
+    """
+    with db.session() as session:
+        outcome = _check_password(session, login, password, now or utcnow())
+    if isinstance(outcome, str):
+        raise PermissionDenied(outcome)
+    return outcome
+
+
+def _check_password(session, login: str, password: str, now: dt.datetime) -> Actor | str:
+    user = session.scalar(select(User).where(User.login == login))
+    if user is None or not user.active or not user.password_hash:
+        _verify(_DUMMY_HASH, password)
+        audit.record(session, login[:120] or "?", "login_failed", entity="user", entity_id=login[:40])
+        return BAD_CREDENTIALS
+    if user.locked_until and user.locked_until > now:
+        audit.record(session, user.login, "login_failed", entity="user", entity_id=user.login, detail="bloqué")
+        return LOCKED.format(until=user.locked_until)
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCK_DURATION
+            user.failed_logins = 0
+        audit.record(session, user.login, "login_failed", entity="user", entity_id=user.login)
+        return BAD_CREDENTIALS
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    audit.record(session, user.login, "login", entity="user", entity_id=user.login)
+    return _actor_of(user)
+
+
+def actor_for_sso(db: Database, email: str) -> Actor:
+    """The account of a user who signed in through OpenID Connect: it must exist and be active."""
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.login == email.lower()))
+        if user is None or not user.active:
+            audit.record(session, email[:120], "login_failed", entity="user", entity_id=email[:40], detail="sso")
+            outcome: Actor | str = SSO_UNKNOWN.format(email=email)
+        else:
+            user.last_login_at = utcnow()
+            audit.record(session, user.login, "login", entity="user", entity_id=user.login, detail="sso")
+            outcome = _actor_of(user)
+    if isinstance(outcome, str):
+        raise PermissionDenied(outcome)
+    return outcome
+
+
+def set_active(db: Database, actor: Actor, login: str, active: bool) -> None:
+    require(actor, "manage_accounts")
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.login == login))
+        if user is None:
+            raise NotFound(f"Compte inconnu : {login}")
+        before = user.active
+        user.active = active
+        audit.record(
+            session,
+            actor,
+            "update",
+            entity="user",
+            entity_id=login,
+            before={"active": before},
+            after={"active": active},
+        )
+
+
+def list_users(db: Database, actor: Actor) -> list[dict]:
+    require(actor, "manage_accounts")
+    with db.session() as session:
+        users = session.scalars(select(User).order_by(User.login)).all()
+        return [
+            {
+                "login": u.login,
+                "role": u.role,
+                "display_name": u.display_name,
+                "team_id": u.team_id,
+                "commune": u.commune_insee,
+                "departments": u.departments,
+                "active": u.active,
+                "sso_only": u.password_hash is None,
+                "last_login_at": u.last_login_at,
+            }
+            for u in users
+        ]
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _actor_of(user: User) -> Actor:
+    return Actor(
+        login=user.login,
+        role=user.role,
+        team_id=user.team_id,
+        commune_insee=user.commune_insee,
+        departments=tuple(d for d in user.departments.split(",") if d),
+        display_name=user.display_name,
+    )

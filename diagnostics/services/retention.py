@@ -1,0 +1,72 @@
+"""Retention: participant names and free text are anonymised once older than the retention period.
+
+What stays: dates, places, communes, catégories, gravités, statuses, geometries and the
+préconisations addressed to partners — what the statistics and the follow-up need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, update
+
+from diagnostics.auth import Actor, require
+from diagnostics.db import Database
+from diagnostics.models import Diagnostic, Observation, utcnow
+from diagnostics.services import audit
+
+DIAGNOSTIC_TEXT = ("participants", "context", "summary", "author")
+OBSERVATION_TEXT = ("description", "author")
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    cutoff: dt.date
+    diagnostics: int
+    observations: int
+    dry_run: bool
+
+    def __str__(self) -> str:
+        verb = "would anonymise" if self.dry_run else "anonymised"
+        return (
+            f"{verb} {self.diagnostics} diagnostics and {self.observations} observations "
+            f"dated before {self.cutoff:%Y-%m-%d}"
+        )
+
+
+def purge(
+    db: Database, actor: Actor, *, retention_days: int, dry_run: bool, today: dt.date | None = None
+) -> PurgeReport:
+    """Anonymise what is older than `retention_days`; with `dry_run`, only count it."""
+    require(actor, "purge")
+    cutoff = (today or dt.date.today()) - dt.timedelta(days=retention_days)
+    old_diagnostics = (Diagnostic.visited_on < cutoff, _has_text(Diagnostic, DIAGNOSTIC_TEXT))
+    old_observations = (Observation.observed_on < cutoff, _has_text(Observation, OBSERVATION_TEXT))
+    with db.session() as session:
+        diagnostic_ids = session.scalars(select(Diagnostic.id).where(*old_diagnostics)).all()
+        observation_ids = session.scalars(select(Observation.id).where(*old_observations)).all()
+        report = PurgeReport(cutoff, len(diagnostic_ids), len(observation_ids), dry_run)
+        if dry_run:
+            return report
+        session.execute(update(Diagnostic).where(*old_diagnostics).values(**dict.fromkeys(DIAGNOSTIC_TEXT, "")))
+        session.execute(
+            update(Observation)
+            .where(*old_observations)
+            .values(**dict.fromkeys(OBSERVATION_TEXT, ""), version=Observation.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        audit.record(
+            session,
+            actor,
+            "purge",
+            entity="retention",
+            entity_id=str(cutoff),
+            after={"diagnostics": diagnostic_ids, "observations": observation_ids},
+            detail=f"conservation {retention_days} jours",
+        )
+    return report
+
+
+def _has_text(model, columns: tuple[str, ...]):
+    return or_(*(getattr(model, column) != "" for column in columns))

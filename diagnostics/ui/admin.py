@@ -1,0 +1,132 @@
+"""Administration: accounts, the audit log (filter, CSV export) and the retention purge."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from diagnostics import auth, config
+from diagnostics.errors import DiagnosticsError, ValidationError
+from diagnostics.services import accounts, audit, retention
+from diagnostics.ui import common
+
+AUDIT_LABELS = {
+    "at": "Date (UTC)",
+    "actor": "Qui",
+    "action": "Action",
+    "entity": "Objet",
+    "entity_id": "N°",
+    "before": "Avant",
+    "after": "Après",
+    "detail": "Détail",
+}
+
+
+def page() -> None:
+    st.title("Administration")
+    actor = common.current_actor("manage_accounts")
+    db = common.database()
+    accounts_tab, audit_tab, purge_tab = st.tabs(["Comptes", "Journal d'audit", "Conservation des données"])
+    with accounts_tab:
+        _accounts(db, actor)
+    with audit_tab:
+        _audit_log(db, actor)
+    with purge_tab:
+        _purge(db, actor)
+
+
+def _accounts(db, actor) -> None:
+    users = pd.DataFrame(accounts.list_users(db, actor))
+    st.dataframe(users, hide_index=True, width="stretch")
+    url = config.database_url()
+    teams = common.team_choices(db, url)
+    communes = common.commune_choices(db, url)
+    with st.form("new_account"):
+        st.subheader("Nouveau compte")
+        st.text_input("Identifiant (ou adresse électronique pour l'annuaire)", key="acc_login")
+        st.text_input("Nom affiché", key="acc_name")
+        st.selectbox("Rôle", list(auth.ROLES), key="acc_role", format_func=auth.ROLES.get)
+        st.selectbox("Équipe (agents)", [None, *teams.values()], key="acc_team")
+        st.selectbox(
+            "Commune (maires)",
+            [None, *communes],
+            key="acc_commune",
+            format_func=lambda insee: "" if insee is None else communes[insee],
+        )
+        st.text_input("Mot de passe (vide : connexion par l'annuaire uniquement)", type="password", key="acc_password")
+        if st.form_submit_button("Créer le compte", type="primary"):
+            _create_account(db, actor)
+    disable = st.selectbox("Désactiver un compte", [None, *users.get("login", [])], key="acc_disable")
+    if disable and st.button("Désactiver", key="acc_disable_button"):
+        accounts.set_active(db, actor, disable, False)
+        st.success(f"Compte {disable} désactivé.")
+
+
+def _create_account(db, actor) -> None:
+    state = st.session_state
+    account = accounts.NewAccount(
+        login=state.get("acc_login", "").strip(),
+        role=state.get("acc_role"),
+        password=state.get("acc_password") or None,
+        display_name=state.get("acc_name", ""),
+        team_name=state.get("acc_team"),
+        commune_insee=state.get("acc_commune"),
+    )
+    try:
+        created = accounts.add_user(db, actor, account)
+    except ValidationError as exc:
+        common.show_validation_errors(exc)
+        return
+    st.success(f"Compte {created.login} créé.")
+
+
+def _audit_log(db, actor) -> None:
+    columns = st.columns(3)
+    period = columns[0].date_input("Période", value=(), format="DD/MM/YYYY", key="audit_period")
+    who = columns[1].text_input("Utilisateur", key="audit_actor")
+    actions = columns[2].multiselect(
+        "Actions", list(audit.ACTIONS), format_func=audit.ACTIONS.get, key="audit_actions", placeholder="Toutes"
+    )
+    start, end = _bounds(period)
+    events = audit.audit_events(
+        db, actor, audit.AuditFilter(start=start, end=end, actor=who.strip(), actions=tuple(actions))
+    )
+    shown = events.assign(action=events["action"].map(lambda a: audit.ACTIONS.get(a, a)))
+    st.dataframe(shown.rename(columns=AUDIT_LABELS), hide_index=True, width="stretch")
+    st.download_button(
+        "Exporter en CSV",
+        data=audit.audit_csv(events),
+        mime="text/csv",
+        file_name=f"journal-audit-{dt.date.today():%Y%m%d}.csv",
+    )
+
+
+def _bounds(period) -> tuple[dt.date | None, dt.date | None]:
+    values = tuple(period or ())
+    return (values[0] if values else None), (values[1] if len(values) > 1 else None)
+
+
+def _purge(db, actor) -> None:
+    days = config.retention_days()
+    st.write(
+        f"Les noms des participants et les textes libres sont conservés **{days} jours** "
+        "(réglage `PSQ_RETENTION_DAYS`). Au-delà, ils sont effacés ; dates, lieux, catégories, gravités "
+        "et préconisations restent."
+    )
+    try:
+        preview = retention.purge(db, actor, retention_days=days, dry_run=True)
+    except DiagnosticsError as exc:
+        st.error(str(exc))
+        return
+    st.info(
+        f"À anonymiser : {preview.diagnostics} diagnostic(s) et {preview.observations} observation(s) "
+        f"antérieurs au {preview.cutoff:%d/%m/%Y}."
+    )
+    if (preview.diagnostics or preview.observations) and st.button("Anonymiser maintenant", type="primary"):
+        done = retention.purge(db, actor, retention_days=days, dry_run=False)
+        st.success(f"{done.diagnostics} diagnostic(s) et {done.observations} observation(s) anonymisés.")
+
+
+page()

@@ -1,0 +1,96 @@
+"""Login before any page, pages per role, logout and idle expiry, through AppTest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from diagnostics.config import PROJECT_ROOT
+from diagnostics.services.accounts import NewAccount, add_user
+from tests.conftest import ADMIN_ACTOR, GRAY
+
+APP = str(PROJECT_ROOT / "streamlit_app.py")
+PASSWORD = "mot de passe solide"
+
+
+@pytest.fixture
+def app(db, team_id):
+    add_user(db, ADMIN_ACTOR, NewAccount(login="maire.gray", role="maire", password=PASSWORD, commune_insee=GRAY[0]))
+    add_user(
+        db,
+        ADMIN_ACTOR,
+        NewAccount(login="agent.gray", role="agent", password=PASSWORD, team_name="Groupe de contact de Gray"),
+    )
+    add_user(db, ADMIN_ACTOR, NewAccount(login="chef", role="admin", password=PASSWORD))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield AppTest.from_file(APP, default_timeout=120)
+    st.cache_resource.clear()
+
+
+def log_in(at: AppTest, login: str, password: str) -> AppTest:
+    at.text_input(key="login_name").input(login)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click()
+    return at.run()
+
+
+def page_titles(at: AppTest) -> list[str]:
+    return [title.value for title in at.title]
+
+
+def test_nothing_but_the_login_page_before_logging_in(app):
+    app.run()
+    assert page_titles(app) == ["PSQ diagnostics — Connexion"]
+    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not even registered
+        app.switch_page("diagnostics/ui/carte.py").run()
+
+
+def test_a_wrong_password_is_refused_in_french(app):
+    log_in(app.run(), "maire.gray", "pas le bon")
+    assert [e.value for e in app.error] == ["Identifiant ou mot de passe incorrect."]
+    assert page_titles(app) == ["PSQ diagnostics — Connexion"]
+
+
+@pytest.mark.parametrize(
+    ("login", "first_page", "allowed"),
+    [
+        ("agent.gray", "Saisie terrain", {"saisie", "carte"}),
+        ("maire.gray", "Carte de commandement", {"carte", "export_maire"}),
+        ("chef", "Saisie terrain", {"saisie", "carte", "export_maire", "admin"}),
+    ],
+)
+def test_each_role_sees_its_pages(app, login, first_page, allowed):
+    log_in(app.run(), login, PASSWORD)
+    assert not app.exception and page_titles(app) == [first_page]
+    for page in ("saisie", "carte", "export_maire", "admin"):
+        if page not in allowed:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                app.switch_page(f"diagnostics/ui/{page}.py").run()
+
+
+def test_logout_returns_to_the_login_page(app):
+    log_in(app.run(), "chef", PASSWORD)
+    next(b for b in app.sidebar.button if b.label == "Se déconnecter").click().run()
+    assert page_titles(app) == ["PSQ diagnostics — Connexion"]
+    assert "actor" not in app.session_state
+
+
+def test_an_idle_session_expires(app):
+    log_in(app.run(), "chef", PASSWORD)
+    app.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+    app.run()
+    assert page_titles(app) == ["PSQ diagnostics — Connexion"]
+    assert "expiré" in app.warning[0].value
+
+
+def test_the_admin_page_lists_accounts_and_the_audit_log(app):
+    log_in(app.run(), "chef", PASSWORD)
+    app.switch_page("diagnostics/ui/admin.py").run()
+    assert not app.exception and page_titles(app) == ["Administration"]
+    accounts_table, audit_table = app.dataframe[0].value, app.dataframe[1].value
+    assert {"maire.gray", "agent.gray", "chef"} <= set(accounts_table["login"])
+    assert "Connexion" in set(audit_table["Action"])
