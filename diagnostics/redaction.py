@@ -9,9 +9,10 @@ The rule:
   written to be passed on to the partner), the partner concerned, the commune, the geometry, and
   the ``shareable`` flag itself;
 - kept only on observations marked ``shareable``: the free text that describes what was seen or
-  who was there: ``description``, ``place``, ``participants``, ``author``;
-- every other column (team, diagnostic id, version, timestamps, any column added later) is
-  dropped: a column must be listed here to leave.
+  who was there: ``description``, ``place``, ``participants``;
+- every other column (author, team, diagnostic id, version, timestamps, any column added later) is
+  dropped: a column must be listed here to leave. The author is an agent's login: the forces' own
+  personal data, which partners never receive, shareable or not.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ ALWAYS_SHARED = (
     "commune_name",
     "shareable",
 )
-SHARED_IF_MARKED = ("description", "place", "participants", "author")
+SHARED_IF_MARKED = ("description", "place", "participants")
 
 
 def redact_for_partners(observations: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

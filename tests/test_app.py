@@ -167,3 +167,19 @@ def test_a_database_without_schema_gets_a_french_message(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert any("pas encore initialisée" in message for message in errors(at))
+
+
+def test_a_maire_sees_only_their_commune_without_confidential_text(app, db, team_id):
+    from tests.conftest import MAIRE_GRAY
+
+    diagnostic_id = make_diagnostic(db, team_id)
+    make_observation(db, diagnostic_id, description="Guetteurs au hall B")
+    make_observation(db, diagnostic_id, description="Haie à tailler", shareable=True)
+    vesoul = make_diagnostic(db, team_id, commune=VESOUL[0], place="Centre")
+    make_observation(db, vesoul, lat=VESOUL[1], lon=VESOUL[2], description="À Vesoul")
+    log_in_as(app, MAIRE_GRAY)
+    app.run()  # the maire's first page is the map
+    assert not app.exception and app.title[0].value == "Carte de commandement"
+    table = app.dataframe[0].value
+    assert sorted(table["Description"]) == ["", "Haie à tailler"]
+    assert set(table["Commune"]) == {"Gray"} and "Équipe" not in table.columns

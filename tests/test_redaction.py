@@ -30,12 +30,9 @@ def _frame(**overrides) -> gpd.GeoDataFrame:
 def test_free_text_and_names_leave_only_when_shareable():
     redacted = redact_for_partners(_frame())
     hidden, shared = redacted.iloc[0], redacted.iloc[1]
-    assert (hidden["description"], hidden["place"], hidden["author"]) == ("", "", "")
-    assert (shared["description"], shared["place"], shared["author"]) == (
-        "Constat partageable",
-        "Place de la mairie",
-        "gpx.durand",
-    )
+    assert (hidden["description"], hidden["place"]) == ("", "")
+    assert (shared["description"], shared["place"]) == ("Constat partageable", "Place de la mairie")
+    assert "author" not in redacted.columns  # the forces' names never leave, shareable or not
 
 
 def test_preconisation_and_coded_fields_always_leave():

@@ -17,6 +17,7 @@ from sqlalchemy import Select, String, cast, func, select, text
 from diagnostics.auth import Actor, Scope, observation_scope
 from diagnostics.db import Database
 from diagnostics.models import SRID, Commune, Diagnostic, Observation, Team
+from diagnostics.redaction import SHARED_IF_MARKED, redact_for_partners
 from diagnostics.services._frames import geometry_as_wkb, read_frame
 
 BBox = tuple[float, float, float, float]  # west, south, east, north in WGS84 degrees
@@ -58,10 +59,8 @@ OBSERVATION_COLUMNS = (
 )
 
 
-# Free text written by the forces: partners read it only where the observation is shareable.
-CONFIDENTIAL_TEXT = ("description",)
-# Personal data of the forces: partners never read it.
-FORCES_ONLY = ("author",)
+# What partners do not read on an observation that is not marked shareable (see diagnostics.redaction).
+CONFIDENTIAL_TEXT = (*SHARED_IF_MARKED, "author")
 
 
 def observations_frame(
@@ -69,13 +68,14 @@ def observations_frame(
 ) -> gpd.GeoDataFrame:
     """Observations the actor may read that `criteria` keeps, newest first, with commune, team and place.
 
-    Partners (maires) get them through `redact_confidential_text`.
+    Partners (maires) get them through `redaction.redact_for_partners`: fewer columns, no free text
+    unless shareable.
     """
     scope = observation_scope(actor)
     statement = _filtered(db, _observation_select(), criteria, scope)
     with db.session() as session:
         frame = read_frame(session, statement.order_by(Observation.observed_on.desc(), Observation.id.desc()))
-    return redact_confidential_text(frame) if scope.shareable_text_only else frame
+    return redact_for_partners(frame) if scope.shareable_text_only else frame
 
 
 def count_observations(db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter()) -> int:
@@ -87,17 +87,6 @@ def count_observations(db: Database, actor: Actor, criteria: ObservationFilter =
     )
     with db.session() as session:
         return session.scalar(_filtered(db, statement, criteria, observation_scope(actor))) or 0
-
-
-def redact_confidential_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Blank the forces' free text where not shareable, and their names everywhere."""
-    frame = frame.copy()
-    hidden = ~frame["shareable"].astype(bool)
-    for column in CONFIDENTIAL_TEXT:
-        frame.loc[hidden, column] = ""
-    for column in FORCES_ONLY:
-        frame[column] = ""
-    return frame
 
 
 def _observation_select() -> Select:

@@ -103,7 +103,8 @@ def _period_bounds(period) -> tuple[dt.date | None, dt.date | None]:
 
 
 def _table(observations) -> pd.DataFrame:
-    table = pd.DataFrame(observations.drop(columns="geometry"))[list(TABLE_COLUMNS)]
+    shown = [column for column in TABLE_COLUMNS if column in observations.columns]  # partners get fewer
+    table = pd.DataFrame(observations.drop(columns="geometry"))[shown]
     table["category"] = table["category"].map(taxonomy.category_label)
     table["severity"] = table["severity"].map(taxonomy.severity_label)
     table["status"] = table["status"].map(taxonomy.status_label)
