@@ -174,3 +174,12 @@ def test_removing_an_assignment_is_recorded(db, observation_id):
     history = observation_history(db, CHEF, observation_id)
     assert list(history["new_value"]) == ["transmise", "Préfecture — Préfecture 70", ""]
     assert observation_detail(db, CHEF, observation_id).assigned_kind is None
+
+
+def test_a_maire_reads_the_follow_up_without_the_forces_names_or_comments(db, observation_id):
+    maire = Actor(login="maire", role=MAIRE, commune_insee=GRAY[0])
+    save_follow_up(db, CHEF, observation_id, 1, FollowUp("transmise", "commune", "Commune de Gray", comment="RAS"))
+    detail = observation_detail(db, maire, observation_id)
+    assert detail.team_name == "" and detail.description == "" and detail.status == "transmise"
+    history = observation_history(db, maire, observation_id)
+    assert list(history["kind"]) == ["status", "assignment"] and set(history["actor"]) == {""}

@@ -8,7 +8,7 @@ if someone saved in between, the save is refused with `Conflict` and nothing is 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from sqlalchemy import select
@@ -20,8 +20,9 @@ from diagnostics.auth import Actor, observation_scope, require
 from diagnostics.db import Database
 from diagnostics.errors import Conflict, NotFound, ValidationError
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Team, utcnow
+from diagnostics.redaction import SHARED_IF_MARKED
 from diagnostics.services import audit
-from diagnostics.services.observations import CONFIDENTIAL_TEXT, _scope_conditions
+from diagnostics.services.observations import _scope_conditions
 from diagnostics.texts import t
 
 COMMENT_LIMIT = 5000
@@ -100,9 +101,7 @@ def observation_detail(db: Database, actor: Actor, observation_id: int) -> Obser
     if row is None:
         raise NotFound(t("observation_unknown", id=observation_id))
     detail = ObservationDetail(*row)
-    if scope.shareable_text_only and not detail.shareable:
-        detail = _redacted(detail)
-    return detail
+    return _redacted(detail) if scope.shareable_text_only else detail
 
 
 def save_follow_up(
@@ -161,6 +160,7 @@ def save_follow_up(
 def observation_history(db: Database, actor: Actor, observation_id: int) -> pd.DataFrame:
     """The follow-up events of an observation the actor may read, oldest first."""
     observation_detail(db, actor, observation_id)  # raises NotFound outside the actor's scope
+    partner = observation_scope(actor).shareable_text_only
     statement = (
         select(*(getattr(ObservationEvent, column) for column in HISTORY_COLUMNS))
         .where(ObservationEvent.observation_id == observation_id)
@@ -171,6 +171,9 @@ def observation_history(db: Database, actor: Actor, observation_id: int) -> pd.D
     history = pd.DataFrame(rows, columns=list(HISTORY_COLUMNS))
     for column in ("old_value", "new_value", "comment"):
         history[column] = history[column].fillna("").astype(str)
+    if partner:
+        # Partners see what happened, not who in the forces did it nor their internal comments.
+        history = history[history["kind"] != "comment"].assign(actor="").reset_index(drop=True)
     return history
 
 
@@ -278,6 +281,8 @@ def _comment_values(change: FollowUp) -> dict:
 
 
 def _redacted(detail: ObservationDetail) -> ObservationDetail:
-    from dataclasses import replace
-
-    return replace(detail, **{column: "" for column in CONFIDENTIAL_TEXT if hasattr(detail, column)})
+    """What a partner may read (see diagnostics.redaction): never the team, free text if shareable."""
+    hidden = {"team_name": ""}
+    if not detail.shareable:
+        hidden.update({column: "" for column in SHARED_IF_MARKED if hasattr(detail, column)})
+    return replace(detail, **hidden)
