@@ -109,3 +109,57 @@ def _first_position(coordinates):
     while isinstance(coordinates[0], list):
         coordinates = coordinates[0]
     return coordinates
+
+
+def test_users_add_reads_the_password_from_stdin_and_it_logs_in(empty_url, capsys):
+    from diagnostics.db import open_database
+    from diagnostics.services.accounts import authenticate
+
+    assert run(capsys, "init")[0] == 0
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "diagnostics",
+            "users",
+            "add",
+            "chef.gray",
+            "--role",
+            "commandant",
+            "--team",
+            "Brigade de Gray",
+        ],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "DATABASE_URL": empty_url},
+        input="un mot de passe solide\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "account chef.gray created (commandant)"
+    db = open_database(empty_url)
+    try:
+        assert authenticate(db, "chef.gray", "un mot de passe solide").departments == ("70",)
+    finally:
+        db.dispose()
+    code, out, _ = run(capsys, "users", "list")
+    assert code == 0 and "chef.gray\tcommandant\t70\tactive" in out
+
+
+def test_users_add_refuses_a_bad_account_in_one_line(empty_url, capsys, monkeypatch):
+    assert run(capsys, "init")[0] == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _, err = run(capsys, "users", "add", "maire.x", "--role", "maire")
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "Mot de passe trop court" in err and "rattaché à une commune" in err
+
+
+def test_purge_dry_run_then_for_real(empty_url, capsys, monkeypatch):
+    assert run(capsys, "init", "--demo")[0] == 0
+    monkeypatch.setenv("PSQ_RETENTION_DAYS", "1")
+    code, out, _ = run(capsys, "purge", "--dry-run")
+    assert code == 0 and out.startswith("would anonymise 5 diagnostics and 12 observations")
+    code, out, _ = run(capsys, "purge")
+    assert code == 0 and out.startswith("anonymised 5 diagnostics and 12 observations")
+    assert run(capsys, "purge", "--dry-run")[1].startswith("would anonymise 0 diagnostics and 0 observations")
