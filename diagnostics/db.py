@@ -159,6 +159,21 @@ def schema_revision(db: Database) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
+# Tables SpatiaLite creates for itself; migrations must neither create nor drop them.
+_SPATIALITE_INTERNAL_TABLES = frozenset(
+    {"SpatialIndex", "KNN", "KNN2", "ElementaryGeometries", "data_licenses", "sql_statements_log"}
+)
+
+
+def include_in_migrations(obj, name, obj_type, reflected, compare_to) -> bool:
+    """Alembic's filter: our tables only, with GeoAlchemy2's handling of spatial indexes."""
+    from geoalchemy2 import alembic_helpers
+
+    if obj_type == "table" and name in _SPATIALITE_INTERNAL_TABLES:
+        return False
+    return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
+
+
 def _alembic_config(connection):
     from alembic.config import Config
 

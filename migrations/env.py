@@ -6,33 +6,17 @@ from __future__ import annotations
 from alembic import context
 from geoalchemy2 import alembic_helpers
 
+from diagnostics.db import include_in_migrations
 from diagnostics.models import Base
 
 target_metadata = Base.metadata
-
-
-# Tables SpatiaLite creates for itself; autogenerate must neither create nor drop them.
-_SPATIALITE_INTERNAL_TABLES = {
-    "SpatialIndex",
-    "KNN",
-    "KNN2",
-    "ElementaryGeometries",
-    "data_licenses",
-    "sql_statements_log",
-}
-
-
-def _include_object(obj, name, obj_type, reflected, compare_to) -> bool:
-    if obj_type == "table" and name in _SPATIALITE_INTERNAL_TABLES:
-        return False
-    return alembic_helpers.include_object(obj, name, obj_type, reflected, compare_to)
 
 
 def _configure(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=_include_object,
+        include_object=include_in_migrations,
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
         render_as_batch=connection.dialect.name == "sqlite",
