@@ -240,6 +240,55 @@ _ZONE_STYLE = {"color": "#16a085", "weight": 2, "fillColor": "#1abc9c", "fillOpa
 _SECTOR_STYLE = {"color": "#8e44ad", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.1}
 
 
+# Yellow to dark purple, readable in black-and-white print; the first class is « none ».
+CHOROPLETH_COLORS = ("#f7f7f7", "#fee8c8", "#fdbb84", "#e34a33", "#b30000", "#67001f")
+
+
+def build_choropleth(
+    communes: gpd.GeoDataFrame, values: pd.DataFrame, *, column: str, legend: str, tiles: Iterable[str] = ()
+) -> folium.Map:
+    """Communes coloured by `values[column]` (indexed by INSEE code) in five quantile classes."""
+    m = maps.base_map(tiles)
+    m.options["max_zoom"] = MAX_ZOOM
+    series = values[column].reindex(communes["insee"]).fillna(0).to_numpy(dtype=float)
+    breaks = _quantile_breaks(series[series > 0])
+    classes = np.where(series > 0, np.searchsorted(breaks, series, side="left") + 1, 0)
+    counts = values["observations"].reindex(communes["insee"]).fillna(0).astype(int).to_numpy()
+    tooltips = [
+        f"{maps.escape_text(name)} : {count} observation(s), {value:.2f} {maps.escape_text(legend)}"
+        for name, count, value in zip(communes["name"], counts, series, strict=True)
+    ]
+    data = maps._prepared(communes, tooltip=tooltips, fill=[CHOROPLETH_COLORS[c] for c in classes]).to_json()
+    PreparedGeoJson(
+        data, "Communes", {"color": "#555", "weight": 0.6, "fillOpacity": 0.8}, fill_property="fill"
+    ).add_to(m)
+    labels = ["aucune"] + [f"{low:.2f} – {high:.2f}" for low, high in zip((0.0, *breaks[:-1]), breaks, strict=True)]
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:14px;height:10px;background:{colour};'
+        f'border:1px solid #555;margin-right:6px"></span>{label}</div>'
+        for colour, label in zip(CHOROPLETH_COLORS, labels, strict=False)
+    )
+    m.get_root().html.add_child(
+        folium.Element(
+            '<div class="psq-legend" style="position:absolute;bottom:24px;left:10px;z-index:1000;'
+            "background:rgba(255,255,255,0.92);padding:6px 8px;border:1px solid #999;border-radius:4px;"
+            f'font:12px sans-serif"><b>{maps.escape_text(legend)}</b>{rows}</div>'
+        )
+    )
+    if not communes.empty:
+        west, south, east, north = communes.total_bounds
+        m.fit_bounds([[south, west], [north, east]])
+    return m
+
+
+def _quantile_breaks(values: np.ndarray) -> list[float]:
+    """Upper bounds of five classes of the non-zero values (fewer when values repeat)."""
+    if values.size == 0:
+        return [0.0]
+    breaks = sorted(set(np.quantile(values, [0.2, 0.4, 0.6, 0.8, 1.0]).round(4).tolist()))
+    return breaks
+
+
 class PreparedGeoJson(Layer):
     """A GeoJSON layer from ready-made text whose `tooltip`/`popup` properties are escaped.
 
@@ -251,7 +300,13 @@ class PreparedGeoJson(Layer):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
-            style: function () { return {{ this.style|tojson }}; },
+            style: function (feature) {
+                var style = Object.assign({}, {{ this.style|tojson }});
+                {% if this.fill_property -%}
+                style.fillColor = feature.properties[{{ this.fill_property|tojson }}];
+                {%- endif %}
+                return style;
+            },
             onEachFeature: function (feature, layer) {
                 layer.bindTooltip(feature.properties.tooltip, {sticky: true});
                 {% if this.popup %}layer.bindPopup(feature.properties.popup, {maxWidth: 360});{% endif %}
@@ -261,12 +316,13 @@ class PreparedGeoJson(Layer):
         """
     )
 
-    def __init__(self, data: str, name: str, style: dict, *, popup: bool = False):
+    def __init__(self, data: str, name: str, style: dict, *, popup: bool = False, fill_property: str = ""):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "PreparedGeoJson"
         self.data = data
         self.style = style
         self.popup = popup
+        self.fill_property = fill_property
 
 
 # A small Leaflet layer: one canvas in the overlay pane, redrawn after each move; points are
@@ -285,7 +341,11 @@ if (!L.PsqPoints) {
       this._map = map;
       var c = this._canvas = L.DomUtil.create('canvas', 'leaflet-zoom-hide psq-points');
       c.style.pointerEvents = 'none';
-      map.getPanes().overlayPane.appendChild(c);
+      // Its own pane, above the vector layers: Leaflet's shared canvas stays alone in the overlay pane.
+      var pane = map.getPane('psqPoints') || map.createPane('psqPoints');
+      pane.style.zIndex = 450;
+      pane.style.pointerEvents = 'none';
+      pane.appendChild(c);
       map.on('moveend zoomend resize viewreset', this._redraw, this);
       map.on('click', this._click, this);
       this._redraw();

@@ -64,7 +64,7 @@ CONFIDENTIAL_TEXT = (*SHARED_IF_MARKED, "author")
 
 
 def observations_frame(
-    db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter()
+    db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter(), *, limit: int | None = None
 ) -> gpd.GeoDataFrame:
     """Observations the actor may read that `criteria` keeps, newest first, with commune, team and place.
 
@@ -74,7 +74,8 @@ def observations_frame(
     scope = observation_scope(actor)
     statement = _filtered(db, _observation_select(), criteria, scope)
     with db.session() as session:
-        frame = read_frame(session, statement.order_by(Observation.observed_on.desc(), Observation.id.desc()))
+        statement = statement.order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(limit)
+        frame = read_frame(session, statement)
     return redact_for_partners(frame) if scope.shareable_text_only else frame
 
 
