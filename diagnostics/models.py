@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -223,3 +224,45 @@ def _keep_drawing_point(_mapper, _connection, observation: Observation) -> None:
     if isinstance(observation.geom, WKBElement):
         point = to_shape(observation.geom).representative_point()
         observation.lon, observation.lat = point.x, point.y
+
+
+# --- Exchange with other tools: dispositifs and the history of reference layers (issue 6) -----
+
+
+class CommuneDispositif(Base):
+    """A citizen scheme a commune has joined (participation citoyenne, voisins solidaires), since a date."""
+
+    __tablename__ = "commune_dispositifs"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('participation_citoyenne', 'voisins_solidaires')", name="ck_commune_dispositifs_kind"
+        ),
+        UniqueConstraint("commune_insee", "kind", name="uq_commune_dispositifs_commune_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_insee: Mapped[str] = mapped_column(ForeignKey("communes.insee"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    since: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReferenceChange(Base):
+    """One version of a sector, patrol zone, site or commune: what it was and became, who, when.
+
+    Never updated: the history of a reference object is the list of its changes.
+    """
+
+    __tablename__ = "reference_changes"
+    __table_args__ = (Index("ix_reference_changes_layer_key", "layer", "object_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    layer: Mapped[str] = mapped_column(String(20))
+    object_key: Mapped[str] = mapped_column(String(160))
+    action: Mapped[str] = mapped_column(String(20))  # create, update, delete, import
+    before_wkt: Mapped[str | None] = mapped_column(Text)
+    after_wkt: Mapped[str | None] = mapped_column(Text)
+    before_attributes: Mapped[str | None] = mapped_column(Text)  # JSON
+    after_attributes: Mapped[str | None] = mapped_column(Text)  # JSON
