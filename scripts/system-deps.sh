@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs when they are missing.
 #   scripts/system-deps.sh run    what the app needs (SpatiaLite, npm for the map assets)
-#   scripts/system-deps.sh test   the same plus Chromium for the browser tests
+#   scripts/system-deps.sh test   the same plus Chromium (browser tests) and PostgreSQL + PostGIS
+#                                 (the suite runs on SpatiaLite and on a throwaway PostGIS cluster)
 # As root it runs apt-get; otherwise it says what to install and fails.
 set -euo pipefail
 
@@ -18,8 +19,12 @@ have_venv() {
 have_venv || missing+=(python3-venv)
 have_spatialite || missing+=(libsqlite3-mod-spatialite)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+have_postgis() {
+  compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null && compgen -G "/usr/share/postgresql/*/extension/postgis.control" >/dev/null
+}
 if [ "$purpose" = "test" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  have_postgis || missing+=(postgresql-15-postgis-3)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

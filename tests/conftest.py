@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from diagnostics import config
 from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, Actor
 from diagnostics.db import Database, open_database, upgrade_schema
 from diagnostics.services import fieldwork
 from diagnostics.services.reference import list_teams, load_reference_layers
+from tests.postgres_cluster import ClusterUnavailable, remove_cluster, start_cluster
 
 # Places that lie inside their commune (checked by the tests that use them).
 GRAY = ("70279", 47.4452, 5.5925)
@@ -36,13 +40,66 @@ def template_database(tmp_path_factory) -> Path:
     return path
 
 
+# Every test that uses a database runs on both backends; PSQ_TEST_BACKENDS=spatialite narrows it.
+BACKENDS = tuple(
+    name.strip() for name in os.environ.get("PSQ_TEST_BACKENDS", "spatialite,postgis").split(",") if name.strip()
+)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL + PostGIS server for this run (a failure in CI, a skip elsewhere)."""
+    try:
+        cluster = start_cluster()
+    except ClusterUnavailable as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostGIS is required in CI: {exc}")
+        pytest.skip(str(exc))
+    yield cluster
+    remove_cluster(cluster)
+
+
+@pytest.fixture(scope="session")
+def postgis_template(postgres) -> str:
+    """A migrated PostGIS database with the reference layers, cloned by each test."""
+    name = "psq_template"
+    _admin_sql(postgres, f"CREATE DATABASE {name}")
+    db = open_database(postgres.database_url(name))
+    upgrade_schema(db)
+    load_reference_layers(db, config.geodata_dir())
+    db.dispose()
+    return name
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
 @pytest.fixture
-def db_url(template_database, tmp_path, monkeypatch) -> str:
-    path = tmp_path / "psq.sqlite"
-    shutil.copyfile(template_database, path)
-    url = sqlite_url(path)
+def db_url(backend, request, tmp_path, monkeypatch) -> str:
+    if backend == "spatialite":
+        path = tmp_path / "psq.sqlite"
+        shutil.copyfile(request.getfixturevalue("template_database"), path)
+        url = sqlite_url(path)
+    else:
+        postgres = request.getfixturevalue("postgres")
+        template = request.getfixturevalue("postgis_template")
+        name = f"test_{uuid.uuid4().hex[:12]}"
+        _admin_sql(postgres, f"CREATE DATABASE {name} TEMPLATE {template}")
+        request.addfinalizer(lambda: _admin_sql(postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        url = postgres.database_url(name)
     monkeypatch.setenv("DATABASE_URL", url)
     return url
+
+
+def _admin_sql(postgres, statement: str) -> None:
+    engine = create_engine(postgres.database_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
