@@ -53,9 +53,27 @@ SETTINGS: tuple[Setting, ...] = (
         "Days after which participant names and free text are anonymised by `purge`.",
     ),
     Setting(
+        "PSQ_PHOTO_DIR",
+        str(PROJECT_ROOT / "data" / "photos"),
+        "Folder where field photos are stored (JPEG, metadata stripped, generated names); "
+        "the database keeps only their names. Back it up with the database.",
+    ),
+    Setting(
+        "PSQ_GEOCODER_URL",
+        "",
+        "Address search on Saisie terrain: URL of a Base Adresse Nationale-compatible `/search/` "
+        "endpoint (e.g. a local addok). Empty: search only the local communes, sectors and sites.",
+    ),
+    Setting(
         "PSQ_DEPARTMENTS",
         "70,39",
         "Départements covered by this installation (INSEE codes, comma-separated).",
+    ),
+    Setting(
+        "PSQ_IMPORT_MAX_MB",
+        "50",
+        "Largest file accepted by `import` and the Couches de référence page, in megabytes "
+        "(a zipped shapefile may unpack to ten times as much, no more).",
     ),
 )
 
@@ -81,6 +99,14 @@ def departments() -> tuple[str, ...]:
     return tuple(code.strip() for code in get("PSQ_DEPARTMENTS").split(",") if code.strip())
 
 
+def photo_dir() -> Path:
+    return Path(get("PSQ_PHOTO_DIR"))
+
+
+def geocoder_url() -> str:
+    return get("PSQ_GEOCODER_URL")
+
+
 def tile_sources() -> tuple[str, ...]:
     value = get("PSQ_TILES").lower()
     if value in ("", "none"):
@@ -94,6 +120,10 @@ def session_idle_minutes() -> int:
 
 def retention_days() -> int:
     return _positive_int("PSQ_RETENTION_DAYS")
+
+
+def import_max_bytes() -> int:
+    return _positive_int("PSQ_IMPORT_MAX_MB") * 1_000_000
 
 
 def _positive_int(name: str) -> int:

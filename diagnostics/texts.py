@@ -46,6 +46,12 @@ FR: dict[str, str] = {
         "L'observation n° {id} a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : "
         "votre modification n'a pas été enregistrée. Rechargez l'observation puis refaites votre modification."
     ),
+    # Field entry (issue 8)
+    "diagnostic_closed": (
+        "Le diagnostic n° {id} a été clôturé le {when} par {who} : il ne peut plus être modifié."
+    ),
+    "diagnostic_already_closed": "Le diagnostic n° {id} est déjà clôturé.",
+    "diagnostic_close_empty": "Ajoutez au moins une observation avant de clôturer le diagnostic.",
 }
 
 

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from diagnostics import taxonomy
 from diagnostics.auth import AGENT, COMMANDANT, Actor, require, require_team
 from diagnostics.db import Database
-from diagnostics.errors import NotFound, ValidationError
-from diagnostics.models import SRID, Commune, Diagnostic, Observation, Team
+from diagnostics.errors import NotFound, PermissionDenied, ValidationError
+from diagnostics.models import SRID, Commune, Diagnostic, DiagnosticClosure, Observation, Team
 from diagnostics.services import audit
 from diagnostics.services.reference import commune_geometry
 from diagnostics.texts import t
@@ -66,10 +66,16 @@ class DiagnosticSummary:
     place: str
     visited_on: dt.date
     observation_count: int
+    closed_at: dt.datetime | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
 
     @property
     def label(self) -> str:
-        return f"{self.visited_on:%d/%m/%Y} — {self.place}, {self.commune_name} ({self.team})"
+        mark = " — clôturé" if self.closed else ""
+        return f"{self.visited_on:%d/%m/%Y} — {self.place}, {self.commune_name} ({self.team}){mark}"
 
 
 def start_diagnostic(db: Database, actor: Actor, draft: DiagnosticDraft, *, today: dt.date | None = None) -> int:
@@ -143,6 +149,7 @@ def add_observation(db: Database, actor: Actor, diagnostic_id: int, draft: Obser
         if diagnostic is None:
             raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
         require_team(actor, diagnostic.team_id)
+        require_open(session, actor, diagnostic.id)
         errors = _observation_field_errors(draft)
         geometry, position_errors = _observation_geometry(draft)
         errors.update(position_errors)
@@ -175,6 +182,31 @@ def add_observation(db: Database, actor: Actor, diagnostic_id: int, draft: Obser
             after={**_observation_audit_values(observation), "wkt": geometry.wkt},
         )
         return observation.id
+
+
+def require_open(session, actor: Actor, diagnostic_id: int) -> None:
+    """Closed (validated) diagnostics refuse every change, whoever asks."""
+    closure = session.get(DiagnosticClosure, diagnostic_id)
+    if closure is not None:
+        raise PermissionDenied(
+            t("diagnostic_closed", id=diagnostic_id, when=f"{closure.closed_at:%d/%m/%Y %H:%M}", who=closure.closed_by)
+        )
+
+
+def close_diagnostic(db: Database, actor: Actor, diagnostic_id: int) -> None:
+    """Close (validate) a diagnostic: from then on it can no longer be changed."""
+    with db.session() as session:
+        diagnostic = session.get(Diagnostic, diagnostic_id)
+        if diagnostic is None:
+            raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
+        require_team(actor, diagnostic.team_id)
+        if session.get(DiagnosticClosure, diagnostic_id) is not None:
+            raise ValidationError({"diagnostic": t("diagnostic_already_closed", id=diagnostic_id)})
+        count = session.scalar(select(func.count(Observation.id)).where(Observation.diagnostic_id == diagnostic_id))
+        if not count:
+            raise ValidationError({"diagnostic": t("diagnostic_close_empty")})
+        session.add(DiagnosticClosure(diagnostic_id=diagnostic_id, closed_by=actor.login))
+        audit.record(session, actor, "update", entity="diagnostic", entity_id=diagnostic_id, after={"closed": True})
 
 
 def _diagnostic_audit_values(diagnostic: Diagnostic) -> dict:
@@ -290,8 +322,10 @@ def _summaries():
             Diagnostic.place,
             Diagnostic.visited_on,
             func.coalesce(counts.c.n, 0),
+            DiagnosticClosure.closed_at,
         )
         .join(Team, Team.id == Diagnostic.team_id)
+        .outerjoin(DiagnosticClosure, DiagnosticClosure.diagnostic_id == Diagnostic.id)
         .join(Commune, Commune.insee == Diagnostic.commune_insee)
         .outerjoin(counts, counts.c.diagnostic_id == Diagnostic.id)
         .order_by(Diagnostic.visited_on.desc(), Diagnostic.id.desc())
