@@ -1469,6 +1469,7 @@ def render_commune_html(
         '<div class="psq-credits" style="position:absolute;bottom:24px;right:10px;z-index:1000;max-width:55%;'
         'background:rgba(255,255,255,0.85);padding:3px 6px;font:11px sans-serif;color:#444">'
         f"{maps.escape_text(TEXT['credits'])}</div>"
+        "<style>.psq-legend{bottom:64px !important}</style>"  # above Leaflet's scale bar
     )
     m.get_root().html.add_child(folium.Element(panel))
     m.get_root().title = html.escape(title)
