@@ -62,9 +62,17 @@ def _parser() -> argparse.ArgumentParser:
         description="Write a layer (reference or observations) to a file in WGS84.",
     )
     export.add_argument("layer", choices=_layer_names(), help="the layer to export")
-    export.add_argument("--format", default="geojson", choices=["geojson"], help="file format (default: geojson)")
+    export.add_argument(
+        "--format",
+        default="geojson",
+        choices=["geojson", "gpkg", "csv", "kml", "shp"],
+        help="file format (default: geojson); shp writes a zip",
+    )
     export.add_argument("--out", required=True, type=Path, help="the file to write")
-    export.set_defaults(handler=_export)
+    _add_observation_filters(export)
+    export.set_defaults(handler=_export, parser=export)
+
+    _add_import_command(commands)
 
     _add_snapshot_command(commands)
     _add_user_commands(commands)
@@ -146,10 +154,120 @@ def _init(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from diagnostics.services.exports import export_layer
 
+    criteria = _observation_filter(args)
+    if criteria is not None and args.layer != "observations":
+        args.parser.error("--from/--to/--category/--severity/--status/--commune/--team filter observations only")
     with _database() as db:
-        count = export_layer(db, system_actor(), args.layer, args.out, args.format)
+        if args.team:
+            criteria = _with_team_ids(db, criteria, args.team)
+        count = export_layer(db, system_actor(), args.layer, args.out, args.format, criteria)
     print(f"{args.layer}: {count} features written to {args.out}")
     return 0
+
+
+def _add_observation_filters(command) -> None:
+    """The filters of the commanders' map, for observations."""
+    command.add_argument("--from", dest="start", type=_iso_date, metavar="DATE", help="first day, YYYY-MM-DD")
+    command.add_argument("--to", dest="end", type=_iso_date, metavar="DATE", help="last day, YYYY-MM-DD")
+    command.add_argument("--category", action="append", default=[], metavar="CODE", help="catégorie (repeatable)")
+    command.add_argument("--severity", action="append", default=[], type=int, choices=[1, 2, 3, 4], help="gravité")
+    command.add_argument("--status", action="append", default=[], metavar="CODE", help="statut (repeatable)")
+    command.add_argument("--commune", action="append", default=[], metavar="INSEE", help="commune (repeatable)")
+    command.add_argument("--team", action="append", default=[], metavar="NAME", help="team name (repeatable)")
+
+
+def _observation_filter(args: argparse.Namespace):
+    from diagnostics import taxonomy
+    from diagnostics.services.observations import ObservationFilter
+
+    if not (args.start or args.end or args.category or args.severity or args.status or args.commune or args.team):
+        return None
+    for code in args.category:
+        if not taxonomy.is_category(code):
+            codes = ", ".join(c.code for c in taxonomy.CATEGORIES)
+            args.parser.error(f"unknown category {code!r}; choose among: {codes}")
+    for code in args.status:
+        if code not in taxonomy.STATUSES:
+            args.parser.error(f"unknown status {code!r}; choose among: {', '.join(taxonomy.STATUSES)}")
+    return ObservationFilter(
+        start=args.start,
+        end=args.end,
+        categories=tuple(args.category),
+        severities=tuple(args.severity),
+        statuses=tuple(args.status),
+        communes=tuple(args.commune),
+    )
+
+
+def _with_team_ids(db, criteria, names: list[str]):
+    import dataclasses
+
+    from diagnostics.services.reference import list_teams
+
+    teams = {team.name: team.id for team in list_teams(db)}
+    unknown = [name for name in names if name not in teams]
+    if unknown:
+        raise DiagnosticsError(f"unknown team {unknown[0]!r}; teams: {', '.join(sorted(teams))}")
+    return dataclasses.replace(criteria, team_ids=tuple(teams[name] for name in names))
+
+
+def _add_import_command(commands) -> None:
+    command = commands.add_parser(
+        "import",
+        help="import a layer from a file (GeoJSON, GeoPackage, zipped shapefile, KML, CSV)",
+        description="Read a file, reproject it to WGS84 and check every row; print the report. With any "
+        "rejected row nothing is written, unless --keep-valid. --dry-run only checks. Observations are "
+        "attached to one « import » diagnostic per commune, for the team given by --team.",
+    )
+    command.add_argument("layer", choices=["observations", "zones", "sectors", "sites", "communes", "dispositifs"])
+    command.add_argument("file", type=Path, help="the file to read")
+    command.add_argument("--crs", help="coordinate system when the file has none or a wrong one, e.g. EPSG:2154")
+    command.add_argument("--team", metavar="NAME", help="observations: the team the imported diagnostics belong to")
+    command.add_argument("--keep-valid", action="store_true", help="import the valid rows even if others are rejected")
+    command.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    command.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="which column holds a field (repeatable), e.g. --column category=Thème; for CSV positions "
+        "also x=…, y=… or wkt=…",
+    )
+    command.set_defaults(handler=_import, parser=command)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from diagnostics.services.imports import commit_import, preview_import
+
+    columns, position = {}, {}
+    for item in args.column:
+        field, _, column = item.partition("=")
+        if not column:
+            args.parser.error(f"--column expects FIELD=COLUMN, not {item!r}")
+        (position if field in ("x", "y", "wkt") else columns)[field.strip()] = column.strip()
+    if not args.file.is_file():
+        raise DiagnosticsError(f"file not found: {args.file}")
+    actor = system_actor()
+    with _database() as db:
+        preview = preview_import(
+            db, actor, args.layer, args.file, crs=args.crs, columns=columns, position=position or None
+        )
+        print(preview.report())
+        if args.dry_run:
+            return 1 if preview.rejected else 0
+        team_id = _team_id(db, args.team) if args.layer == "observations" else None
+        result = commit_import(db, actor, preview, keep_valid=args.keep_valid, team_id=team_id)
+    print(result)
+    return 0
+
+
+def _team_id(db, name: str | None) -> int:
+    from diagnostics.services.reference import list_teams
+
+    teams = {team.name: team.id for team in list_teams(db)}
+    if not name or name not in teams:
+        raise DiagnosticsError(f"observations need --team NAME, one of: {', '.join(sorted(teams))}")
+    return teams[name]
 
 
 def _add_snapshot_command(commands) -> None:

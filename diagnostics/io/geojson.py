@@ -53,3 +53,9 @@ def _json_value(value):
     if value is None or value is pd.NaT:
         return None
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def read(path: Path) -> gpd.GeoDataFrame:
+    """A GeoJSON file for import: RFC 7946 files are WGS84; an old-style `crs` member is honoured."""
+    frame = gpd.read_file(path)
+    return frame if frame.crs is not None else frame.set_crs(WGS84)

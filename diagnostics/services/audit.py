@@ -28,6 +28,7 @@ ACTIONS: dict[str, str] = {
     "update": "Modification",
     "delete": "Suppression",
     "export": "Export",
+    "import": "Import",
     "purge": "Purge",
 }
 

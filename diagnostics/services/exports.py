@@ -15,7 +15,7 @@ import geopandas as gpd
 from diagnostics.auth import Actor, require, require_commune
 from diagnostics.db import Database
 from diagnostics.errors import DiagnosticsError
-from diagnostics.io import geojson
+from diagnostics.io import files
 from diagnostics.redaction import redact_for_partners
 from diagnostics.services import audit, reference
 from diagnostics.services.observations import ObservationFilter, observations_frame
@@ -27,19 +27,32 @@ LAYERS: dict[str, Callable[[Database, Actor], gpd.GeoDataFrame]] = {
     "sites": lambda db, actor: reference.sites_frame(db),
     "observations": lambda db, actor: observations_frame(db, actor),
 }
-FORMATS = ("geojson",)
+FORMATS = ("geojson", "gpkg", "csv", "kml", "shp")
 SNAPSHOT_FORMATS = ("png", "pdf", "html")
 SNAPSHOT_MIME_TYPES = {"png": "image/png", "pdf": "application/pdf", "html": "text/html"}
 
 
-def export_layer(db: Database, actor: Actor, layer: str, path: Path, fmt: str = "geojson") -> int:
-    """Write `layer` to `path` in `fmt`; returns the number of features written."""
+def export_layer(
+    db: Database,
+    actor: Actor,
+    layer: str,
+    path: Path,
+    fmt: str = "geojson",
+    criteria: ObservationFilter | None = None,
+) -> int:
+    """Write `layer` to `path` in `fmt` (geojson, gpkg, csv, kml, shp: a zip); returns the number
+    of features written. `criteria` filters observations as the commanders' map does."""
+
     require(actor, "export_layers")
     if layer not in LAYERS:
         raise DiagnosticsError(f"Unknown layer '{layer}'; choose one of: {', '.join(LAYERS)}")
     if fmt not in FORMATS:
         raise DiagnosticsError(f"Unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
-    count = geojson.write_layer(LAYERS[layer](db, actor), path)
+    if layer == "observations" and criteria is not None:
+        frame = observations_frame(db, actor, criteria)
+    else:
+        frame = LAYERS[layer](db, actor)
+    count = files.write(frame, path, fmt, layer=layer)
     audit.record_now(db, actor, "export", entity=layer, detail=f"{fmt}: {count} objets")
     return count
 

@@ -1,0 +1,145 @@
+"""CSV as French spreadsheets write it: comma or semicolon, decimal point or comma, UTF-8 or
+Windows-1252; positions as latitude/longitude, Lambert-93 X/Y, or a WKT column.
+
+Column names are recognised whatever their accents and case (`Latitude`, `LAT`, `Coord. X`…);
+others can be named by the caller (`x=`, `y=`, `crs=`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from diagnostics.errors import DiagnosticsError
+
+WGS84 = "EPSG:4326"
+LAMBERT93 = "EPSG:2154"
+
+LATITUDE_NAMES = ("latitude", "lat", "y_wgs84", "lat_wgs84", "latitude_wgs84", "gps_lat")
+LONGITUDE_NAMES = ("longitude", "lon", "lng", "long", "x_wgs84", "lon_wgs84", "longitude_wgs84", "gps_lon")
+X_NAMES = ("x", "x_l93", "x_lambert93", "x_lambert_93", "coord_x", "coordonnee_x", "lambert_x", "xl93", "easting")
+Y_NAMES = ("y", "y_l93", "y_lambert93", "y_lambert_93", "coord_y", "coordonnee_y", "lambert_y", "yl93", "northing")
+WKT_NAMES = ("wkt", "geometry", "geometrie", "geom", "the_geom", "forme")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def normalise_name(name: object) -> str:
+    """`Coordonnée X (L93)` → `coordonnee_x_l93`: no accents, lower case, underscores."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def read(
+    path: Path, *, x: str | None = None, y: str | None = None, wkt: str | None = None, crs: str | None = None
+) -> gpd.GeoDataFrame:
+    """The rows of a CSV as a GeoDataFrame: columns `x`/`y` (or `wkt`) given, else recognised.
+
+    The CRS is `crs` when given, else WGS84 for latitude/longitude and WKT, Lambert-93 for X/Y.
+    Rows without a readable position get an empty geometry (the importer reports them).
+    """
+    frame = _read_table(path.read_bytes())
+    columns = {normalise_name(c): c for c in frame.columns}
+    if x is None and y is None and wkt is None:
+        wkt = _first(columns, WKT_NAMES)
+        x, y = _first(columns, LONGITUDE_NAMES), _first(columns, LATITUDE_NAMES)
+        guessed = WGS84
+        if x is None or y is None:
+            x, y, guessed = _first(columns, X_NAMES), _first(columns, Y_NAMES), LAMBERT93
+        crs = crs or (WGS84 if wkt else guessed)
+    if wkt:  # a shape beats a point: lines and polygons survive the round trip
+        geometry = [_wkt(value) for value in frame[wkt]]
+        frame = frame.drop(columns=[c for c in (wkt, x, y) if c])
+    elif x and y:
+        xs, ys = _numbers(frame[x]), _numbers(frame[y])
+        geometry = [shapely.Point(a, b) if pd.notna(a) and pd.notna(b) else None for a, b in zip(xs, ys, strict=True)]
+        frame = frame.drop(columns=[x, y])
+    else:
+        raise DiagnosticsError(
+            "Aucune colonne de position reconnue (latitude/longitude, X/Y Lambert-93 ou WKT). "
+            f"Colonnes du fichier : {', '.join(map(str, columns.values()))}."
+        )
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry), crs=crs or WGS84)
+
+
+def columns_of(path: Path) -> list[str]:
+    """The column names of a CSV, for the page that lets the user say which is which."""
+    return [str(c) for c in _read_table(path.read_bytes()).columns]
+
+
+def _read_table(content: bytes) -> pd.DataFrame:
+    text = _decode(content)
+    delimiter = _delimiter(text)
+    frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.map(_unquote_formula)
+
+
+def _decode(content: bytes) -> str:
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
+
+
+def _delimiter(text: str) -> str:
+    header = text.splitlines()[0] if text else ""
+    counts = {d: header.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=counts.get) if any(counts.values()) else ","
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """`47,4452` and `47.4452` alike; `947 000,5` too (spaces as thousands separators)."""
+    cleaned = values.astype(str).str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
+    return pd.to_numeric(cleaned, errors="coerce")
+
+
+def _wkt(value: str):
+    try:
+        return shapely.from_wkt(value) if value and value.strip() else None
+    except shapely.errors.GEOSException:
+        return None
+
+
+def _first(columns: dict[str, str], names: tuple[str, ...]) -> str | None:
+    return next((columns[n] for n in names if n in columns), None)
+
+
+def _unquote_formula(value: str) -> str:
+    """Undo the quote our own exports put before cells a spreadsheet would evaluate."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in _FORMULA_START and value[1:2]:
+        return value[1:]
+    return value
+
+
+def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:
+    """`;`-separated UTF-8 with BOM (French Excel), positions as WKT plus longitude/latitude of a
+    point on each shape; cells a spreadsheet would evaluate get a leading quote."""
+    frame = frame.to_crs(WGS84) if frame.crs is not None else frame
+    points = frame.geometry.representative_point()
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    table["longitude"] = points.x.round(7)
+    table["latitude"] = points.y.round(7)
+    table["wkt"] = frame.geometry.to_wkt(rounding_precision=8)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(table.columns)
+    for row in table.itertuples(index=False):
+        writer.writerow([_cell(value) for value in row])
+    path.write_bytes(("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    return len(frame)
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text if text[:1] in _FORMULA_START else text
