@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from diagnostics.auth import Actor, can
+from diagnostics.errors import DatabaseUnavailable
 
 PAGES_DIR = "diagnostics/ui"
 # A local file: a Material icon here would make the browser fetch the favicon from a font CDN.
@@ -51,7 +52,12 @@ def main() -> None:
     navigation = build_navigation(actor)
     if actor is not None:
         sidebar(actor)
-    navigation.run()
+    try:
+        navigation.run()
+    except DatabaseUnavailable as exc:
+        # The database went away mid-page: say so; the next interaction tries again.
+        st.error(str(exc))
+        st.button("Réessayer", icon=":material/refresh:")
 
 
 if __name__ == "__main__":

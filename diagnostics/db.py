@@ -14,11 +14,12 @@ from types import ModuleType
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from diagnostics import config
 from diagnostics.errors import DatabaseUnavailable, SpatialiteUnavailable
+from diagnostics.texts import t
 
 MIGRATIONS_DIR = config.PROJECT_ROOT / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -41,9 +42,18 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session inside a transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A session inside a transaction: committed on success, rolled back on error.
+
+        A lost connection becomes `DatabaseUnavailable` with a message for people; the pool
+        reconnects on a later call once the server is back (pre-ping on PostGIS).
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except (OperationalError, InterfaceError) as exc:
+            if _is_lock_timeout(exc):
+                raise DatabaseUnavailable(t("database_busy")) from exc
+            raise DatabaseUnavailable(t("database_lost")) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -153,10 +163,13 @@ def upgrade_schema(db: Database) -> None:
 
 def schema_revision(db: Database) -> str | None:
     """The Alembic revision the database is at, or None before the first migration."""
-    if not inspect(db.engine).has_table("alembic_version"):
-        return None
-    with db.engine.connect() as connection:
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    try:
+        if not inspect(db.engine).has_table("alembic_version"):
+            return None
+        with db.engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except (OperationalError, InterfaceError) as exc:
+        raise DatabaseUnavailable(t("database_lost")) from exc
 
 
 # Tables SpatiaLite creates for itself; migrations must neither create nor drop them.
@@ -181,6 +194,10 @@ def _alembic_config(connection):
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = connection
     return cfg
+
+
+def _is_lock_timeout(exc: BaseException) -> bool:
+    return "database is locked" in str(getattr(exc, "orig", exc))
 
 
 def _safe_url(engine: Engine) -> str:

@@ -7,6 +7,13 @@ pages and tests share, live here.
 from __future__ import annotations
 
 FR: dict[str, str] = {
+    "database_lost": (
+        "La base de données est momentanément inaccessible. Ce que vous avez saisi est conservé : "
+        "réessayez dans un instant."
+    ),
+    "database_busy": (
+        "La base de données est très sollicitée. Ce que vous avez saisi est conservé : réessayez dans un instant."
+    ),
     "team_required": "Choisissez l'équipe qui réalise le diagnostic.",
     "team_unknown": "Cette équipe n'existe pas (ou plus) : choisissez-en une dans la liste.",
     "commune_required": "Choisissez la commune du diagnostic.",
@@ -47,9 +54,7 @@ FR: dict[str, str] = {
         "votre modification n'a pas été enregistrée. Rechargez l'observation puis refaites votre modification."
     ),
     # Field entry (issue 8)
-    "diagnostic_closed": (
-        "Le diagnostic n° {id} a été clôturé le {when} par {who} : il ne peut plus être modifié."
-    ),
+    "diagnostic_closed": ("Le diagnostic n° {id} a été clôturé le {when} par {who} : il ne peut plus être modifié."),
     "diagnostic_already_closed": "Le diagnostic n° {id} est déjà clôturé.",
     "diagnostic_close_empty": "Ajoutez au moins une observation avant de clôturer le diagnostic.",
 }
