@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from diagnostics import config, maps, taxonomy
-from diagnostics.errors import NotFound, PermissionDenied, ValidationError
+from diagnostics.errors import DatabaseUnavailable, NotFound, PermissionDenied, ValidationError
 from diagnostics.services import fieldwork, reference
 from diagnostics.services.observations import ObservationFilter, observations_frame
 from diagnostics.ui import common
@@ -195,7 +195,7 @@ def _save_observation(actor, diagnostic_id: int) -> None:
     except ValidationError as exc:
         state["obs_errors"] = exc.errors
         return
-    except (NotFound, PermissionDenied) as exc:
+    except (NotFound, PermissionDenied, DatabaseUnavailable) as exc:
         state["obs_errors"] = {"diagnostic": str(exc)}
         return
     state["obs_errors"] = {}
