@@ -356,7 +356,8 @@ if (!L.PsqPoints) {
       map.off('click', this._click, this);
     },
     _radius: function (zoom, sev) {
-      if (zoom <= 9) { return 1.5 + 0.5 * sev; }
+      if (zoom <= 8) { return 0.8 + 0.45 * sev; }
+      if (zoom <= 10) { return 1.5 + 0.5 * sev; }
       if (zoom <= 12) { return 2 + sev; }
       return 3 + 1.5 * sev;
     },

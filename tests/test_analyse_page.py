@@ -30,14 +30,21 @@ def test_the_analysis_shows_charts_months_and_coverage(page, db, team_id):
     log_in_as(page, COMMANDANT_70).run()
     assert not page.exception and not errors(page)
     assert page.caption[0].value.startswith("2 observation(s)")
-    assert len(page.get("vega_lite_chart")) == 4
+    assert len(page.get("vega_lite_chart")) == 3
+    page.session_state["a_view"] = "months"
+    page.run()
+    assert len(page.get("vega_lite_chart")) == 1
     assert page.select_slider(key="a_month").options == ["2026-06", "2026-07", "2026-08", "2026-09"]
-    assert [metric.value for metric in page.metric][:2] == ["2", "0"]
+    page.session_state["a_view"] = "coverage"
+    page.run()
+    assert not page.exception and [metric.value for metric in page.metric][:2] == ["2", "0"]
 
 
 def test_out_of_zone_observations_are_listed(page, db, team_id):
     make_observation(db, make_diagnostic(db, team_id, commune=LONS[0], place="Centre"), lat=LONS[1], lon=LONS[2])
-    log_in_as(page, COMMANDANT_70.__class__(login="cdt", role="commandant", departments=("39",))).run()
+    log_in_as(page, COMMANDANT_70.__class__(login="cdt", role="commandant", departments=("39",)))
+    page.session_state["a_view"] = "coverage"
+    page.run()
     assert not page.exception
     assert [metric.value for metric in page.metric][:2] == ["1", "1"]
 

@@ -14,6 +14,7 @@ from diagnostics.ui import common, filters
 
 CACHE_SECONDS = 60
 OUTSIDE_LIST_LIMIT = 500
+VIEWS = {"spread": "Répartition", "months": "Mois par mois", "coverage": "Couverture"}
 
 
 def page() -> None:
@@ -28,13 +29,14 @@ def page() -> None:
         st.info("Aucune observation ne correspond aux filtres.")
         return
     charts = analysis.charts_of(points, common.communes(db, url))
-    spread, months, coverage = st.tabs(["Répartition", "Mois par mois", "Couverture"])
-    with spread:
-        _spread(charts)
-    with months:
+    # One view at a time (not st.tabs): a Leaflet map drawn in a hidden tab gets no size.
+    view = st.segmented_control("Vue", list(VIEWS), default="spread", format_func=VIEWS.get, key="a_view")
+    if view == "months":
         _month_by_month(points, charts)
-    with coverage:
-        _coverage(db, url, points)
+    elif view == "coverage":
+        _coverage(db, url, points, actor)
+    else:
+        _spread(charts)
 
 
 @st.cache_resource(show_spinner=False, ttl=CACHE_SECONDS, max_entries=8)
@@ -48,7 +50,7 @@ def _bars(frame: pd.DataFrame, label: str, *, sort: bool = True, color: str = "#
         .mark_bar(color=color)
         .encode(
             x=alt.X("observations:Q", title="Observations"),
-            y=alt.Y(f"{label}:N", title=None, sort="-x" if sort else None),
+            y=alt.Y(f"{label}:N", title=None, sort="-x" if sort else None, axis=alt.Axis(labelLimit=320)),
             tooltip=[label, "observations"],
         )
     )
@@ -99,9 +101,11 @@ def _month_by_month(points: pd.DataFrame, charts: analysis.Charts) -> None:
     right.dataframe(by_status.rename_axis("Statut").reset_index(), hide_index=True, width="stretch")
 
 
-def _coverage(db, url: str, points: pd.DataFrame) -> None:
+def _coverage(db, url: str, points: pd.DataFrame, actor: Actor) -> None:
     sectors, zones, _sites = common.context_layers(db, url)
     communes = common.communes(db, url)
+    if actor.departments:  # a commandant's communes only, not the other département's zeros
+        communes = communes[communes["department"].isin(actor.departments)].reset_index(drop=True)
     result = analysis.coverage_of(points, zones, sectors, communes)
     outside_share = len(result.outside) / result.total if result.total else 0
     first, second, third = st.columns(3)
