@@ -93,6 +93,18 @@ def db_url(backend, request, tmp_path, monkeypatch) -> str:
     return url
 
 
+@pytest.fixture
+def empty_database_url(backend, request, tmp_path) -> str:
+    """A database with nothing in it (no schema, no PostGIS extension yet), on the backend."""
+    if backend == "spatialite":
+        return sqlite_url(tmp_path / "empty.sqlite")
+    postgres = request.getfixturevalue("postgres")
+    name = f"empty_{uuid.uuid4().hex[:12]}"
+    _admin_sql(postgres, f"CREATE DATABASE {name}")
+    request.addfinalizer(lambda: _admin_sql(postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    return postgres.database_url(name)
+
+
 def _admin_sql(postgres, statement: str) -> None:
     engine = create_engine(postgres.database_url("postgres"), isolation_level="AUTOCOMMIT")
     try:

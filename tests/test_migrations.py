@@ -1,4 +1,5 @@
-"""Migrations build exactly the schema the models describe, and go down and up again."""
+"""From an empty database, on each backend, migrations build exactly the schema the models describe,
+and go down and up again."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from diagnostics.db import _alembic_config, include_in_migrations, open_database
 from diagnostics.models import Base
 
 
-def test_the_migrated_schema_matches_the_models(tmp_path):
-    db = open_database(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+def test_the_migrated_schema_matches_the_models(empty_database_url):
+    db = open_database(empty_database_url)
     try:
         upgrade_schema(db)
         with db.engine.connect() as connection:
@@ -23,8 +24,8 @@ def test_the_migrated_schema_matches_the_models(tmp_path):
         db.dispose()
 
 
-def test_downgrade_to_nothing_and_upgrade_again(tmp_path):
-    db = open_database(f"sqlite:///{tmp_path / 'fresh.sqlite'}")
+def test_downgrade_to_nothing_and_upgrade_again(empty_database_url):
+    db = open_database(empty_database_url)
     try:
         upgrade_schema(db)
         with db.engine.begin() as connection:
