@@ -38,6 +38,8 @@ def read(path: Path) -> gpd.GeoDataFrame:
     frames = [gpd.read_file(path, layer=name) for name in layers] or [gpd.read_file(path)]
     frame = _concat([f for f in frames if len(f)] or frames[:1])
     frame = frame.drop(columns=[c for c in _KML_STYLE_COLUMNS if c in frame.columns and _is_noise(frame[c])])
+    if "description" in frame.columns and _is_noise(frame["description"]):
+        frame = frame.drop(columns=["description"])  # ours carry free text as `constat`
     frame = frame.rename(columns={"Name": "name"})
     frame[frame.geometry.name] = shapely.force_2d(frame.geometry.values)
     return frame.set_crs(WGS84, allow_override=True)

@@ -25,6 +25,7 @@ SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xm
 # Field names longer than 10 characters, as written (the importer recognises these names too).
 SHORT_NAMES = {
     "recommendation": "preconisat",
+    "description": "constat",
     "commune_insee": "insee",
     "commune_name": "commune",
     "diagnostic_id": "diag_id",
