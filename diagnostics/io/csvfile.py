@@ -37,7 +37,13 @@ def normalise_name(name: object) -> str:
 
 
 def read(
-    path: Path, *, x: str | None = None, y: str | None = None, wkt: str | None = None, crs: str | None = None
+    path: Path,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    wkt: str | None = None,
+    crs: str | None = None,
+    require_position: bool = True,
 ) -> gpd.GeoDataFrame:
     """The rows of a CSV as a GeoDataFrame: columns `x`/`y` (or `wkt`) given, else recognised.
 
@@ -60,6 +66,8 @@ def read(
         xs, ys = _numbers(frame[x]), _numbers(frame[y])
         geometry = [shapely.Point(a, b) if pd.notna(a) and pd.notna(b) else None for a, b in zip(xs, ys, strict=True)]
         frame = frame.drop(columns=[x, y])
+    elif not require_position:  # a table of attributes only (dispositifs of communes)
+        geometry = [None] * len(frame)
     else:
         raise DiagnosticsError(
             "Aucune colonne de position reconnue (latitude/longitude, X/Y Lambert-93 ou WKT). "

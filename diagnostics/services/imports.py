@@ -278,6 +278,8 @@ def preview_import(
     options = dict(position or {}) if fmt == "csv" else {}
     if fmt == "shp":
         options["max_uncompressed"] = 10 * config.import_max_bytes()
+    if fmt == "csv" and not GEOMETRY_KINDS[layer]:
+        options["require_position"] = False
     if fmt == "csv" and crs:
         options["crs"] = _crs(crs).to_string()
     raw = files.read(path, fmt, **options)
@@ -354,6 +356,8 @@ def _column_mapping(layer: str, columns: list[str], given: Mapping[str, str]) ->
         aliases = ALIASES[name]
         if layer == "sites" and name == "kind":
             aliases = (*aliases, "categorie")
+        if layer == "dispositifs" and name == "name":
+            aliases = (*aliases, "commune", "ville")
         found = next((by_name[a] for a in aliases if a in by_name and by_name[a] not in taken), None)
         if found is not None:
             mapping[name] = found
@@ -580,7 +584,9 @@ class _RowChecker:
         if not name:
             problems.append((ERROR, MESSAGES["required"].format(field="Code INSEE ou nom de commune")))
             return
-        code = self.commune_names.get(normalise_name(name))
+        code = (
+            str(name).strip() if str(name).strip() in self.insee_codes else self.commune_names.get(normalise_name(name))
+        )
         if code is None:
             problems.append((ERROR, MESSAGES["commune_unknown"].format(value=name)))
         record["commune_insee"] = code
@@ -771,7 +777,9 @@ def _existing_keys(db: Database, layer: str) -> set:
         if layer == "communes":
             return set(session.scalars(select(Commune.insee)))
         if layer == "dispositifs":
-            return set(session.execute(select(CommuneDispositif.commune_insee, CommuneDispositif.kind)).tuples())
+            return {
+                tuple(row) for row in session.execute(select(CommuneDispositif.commune_insee, CommuneDispositif.kind))
+            }
     return set()
 
 
