@@ -12,6 +12,7 @@ forces' free text never reaches this map (details are read in the page, per obse
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -78,26 +79,33 @@ def prepare_base(
 
 
 def points_payload(points: pd.DataFrame) -> str:
-    """The observations as a compact JSON of arrays (the canvas layer's input).
+    """The observations as JSON of base64-packed little-endian arrays (the canvas layer's input).
 
     `points` has id, lon, lat, severity, category, status, observed_on and optionally a boolean
-    `outside` (outside every patrol zone). Coordinates are sent as integers of 1e-5 degree (≈1 m).
+    `outside` (outside every patrol zone). Coordinates travel as integers of 1e-5 degree (≈1 m),
+    dates as days since 1970-01-01. Packed arrays cost a few milliseconds to write and to read,
+    where a JSON list of 100,000 numbers per column costs tens of milliseconds on each side.
     """
     categories = [c.code for c in taxonomy.CATEGORIES]
     statuses = list(taxonomy.STATUSES)
-    category_index = pd.Categorical(points["category"], categories=categories).codes
-    status_index = pd.Categorical(points["status"], categories=statuses).codes
-    days = (pd.to_datetime(points["observed_on"]).to_numpy().astype("datetime64[D]") - _EPOCH).astype(int)
+    days = pd.to_datetime(points["observed_on"]).to_numpy().astype("datetime64[D]") - _EPOCH
     outside = points["outside"].to_numpy(dtype=bool) if "outside" in points else np.zeros(len(points), dtype=bool)
+    columns = {
+        "id": (points["id"].to_numpy(), "<i4"),
+        "lat": (np.rint(points["lat"].to_numpy(dtype=float) * 1e5), "<i4"),
+        "lon": (np.rint(points["lon"].to_numpy(dtype=float) * 1e5), "<i4"),
+        "day": (days.astype(np.int64), "<i4"),
+        "sev": (points["severity"].to_numpy(), "u1"),
+        "cat": (_codes(points["category"], categories), "i1"),
+        "st": (_codes(points["status"], statuses), "i1"),
+        "out": (outside, "u1"),
+    }
     payload = {
-        "id": points["id"].to_numpy(dtype=np.int64).tolist(),
-        "lat": np.rint(points["lat"].to_numpy(dtype=float) * 1e5).astype(np.int64).tolist(),
-        "lon": np.rint(points["lon"].to_numpy(dtype=float) * 1e5).astype(np.int64).tolist(),
-        "sev": points["severity"].to_numpy(dtype=np.int64).tolist(),
-        "cat": category_index.astype(int).tolist(),
-        "st": status_index.astype(int).tolist(),
-        "day": days.tolist(),
-        "out": outside.astype(int).tolist(),
+        "n": len(points),
+        "packed": {
+            name: [dtype, base64.b64encode(np.asarray(values).astype(dtype).tobytes()).decode("ascii")]
+            for name, (values, dtype) in columns.items()
+        },
         "labels": {
             "cat": [maps.escape_text(c.label) for c in taxonomy.CATEGORIES],
             "st": [maps.escape_text(label) for label in taxonomy.STATUSES.values()],
@@ -106,6 +114,20 @@ def points_payload(points: pd.DataFrame) -> str:
         "colors": {str(k): v for k, v in taxonomy.SEVERITY_COLORS.items()},
     }
     return json.dumps(payload, separators=(",", ":"))
+
+
+def unpack_payload(payload: str) -> dict:
+    """The payload's arrays as numpy arrays (what the browser reads; for tests and checks)."""
+    data = json.loads(payload)
+    for name, (dtype, text) in data.pop("packed").items():
+        data[name] = np.frombuffer(base64.b64decode(text), dtype=dtype)
+    return data
+
+
+def _codes(values: pd.Series, categories: list[str]) -> np.ndarray:
+    if isinstance(values.dtype, pd.CategoricalDtype) and list(values.cat.categories) == categories:
+        return values.cat.codes.to_numpy()
+    return pd.Categorical(values, categories=categories).codes
 
 
 def build_review_map(
@@ -332,8 +354,15 @@ if (!L.PsqPoints) {
   L.PsqPoints = L.Layer.extend({
     initialize: function (data, options) {
       L.setOptions(this, options);
+      var types = {'<i4': Int32Array, 'u1': Uint8Array, 'i1': Int8Array};
+      for (var name in data.packed) {
+        var text = atob(data.packed[name][1]), bytes = new Uint8Array(text.length);
+        for (var b = 0; b < text.length; b++) { bytes[b] = text.charCodeAt(b); }
+        data[name] = new types[data.packed[name][0]](bytes.buffer);
+      }
+      delete data.packed;
       this._d = data;
-      this._n = data.id.length;
+      this._n = data.n;
       this._x = new Float32Array(this._n);
       this._y = new Float32Array(this._n);
     },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from diagnostics.services.analysis import charts, coverage
@@ -93,7 +94,7 @@ def test_map_points_carry_a_drawing_point_and_are_sorted_by_severity(db, admin, 
     assert list(points["severity"]) == [1, 2, 3, 4]
     lons = points.set_index("id").loc[recorded["lons"]]
     assert (round(lons["lat"], 4), round(lons["lon"], 4)) == (LONS[1], LONS[2])
-    assert lons["observed_on"] == "2026-07-09"
+    assert lons["observed_on"] == pd.Timestamp("2026-07-09") and lons["category"] == "nuisances"
 
 
 def test_map_points_respect_the_actors_scope(db, recorded, agent):

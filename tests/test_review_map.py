@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
 
@@ -40,9 +38,9 @@ def html_of(m) -> str:
 
 
 def test_the_payload_is_compact_arrays_with_escaped_labels():
-    payload = json.loads(review_map.points_payload(points(4, outside=True)))
-    assert payload["id"] == [1, 2, 3, 4] and payload["sev"] == [1, 2, 3, 4]
-    assert payload["lat"][0] == 4744500 and payload["out"] == [1, 0, 1, 0]
+    payload = review_map.unpack_payload(review_map.points_payload(points(4, outside=True)))
+    assert payload["n"] == 4 and list(payload["id"]) == [1, 2, 3, 4] and list(payload["sev"]) == [1, 2, 3, 4]
+    assert payload["lat"][0] == 4744500 and list(payload["out"]) == [1, 0, 1, 0] and list(payload["cat"]) == [0] * 4
     assert payload["day"][0] == (pd.Timestamp("2026-09-15") - pd.Timestamp("1970-01-01")).days
     assert payload["labels"]["cat"][0] == "Éclairage"
     assert "Nuisances et sentiment d&#x27;insécurité" in payload["labels"]["cat"]  # escaped like every label

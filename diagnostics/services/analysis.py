@@ -37,8 +37,9 @@ class Coverage:
     by_commune: pd.DataFrame  # insee, commune, population, observations, pour 1 000 habitants
 
 
-def charts(db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter(), *, top: int = 20) -> Charts:
-    return charts_of(observation_points(db, actor, criteria), reference.communes_frame(db), top=top)
+def charts(db: Database, actor: Actor, criteria: ObservationFilter | None = None, *, top: int = 20) -> Charts:
+    points = observation_points(db, actor, criteria or ObservationFilter())
+    return charts_of(points, reference.communes_frame(db), top=top)
 
 
 def charts_of(points: pd.DataFrame, communes: pd.DataFrame, *, top: int = 20) -> Charts:
@@ -51,7 +52,7 @@ def charts_of(points: pd.DataFrame, communes: pd.DataFrame, *, top: int = 20) ->
     names = dict(zip(communes["insee"], communes["name"], strict=True))
     by_commune = points["commune_insee"].value_counts().head(top).rename("observations").reset_index()
     by_commune["commune"] = by_commune["commune_insee"].map(lambda code: f"{names.get(code, code)} ({code})")
-    months = points["observed_on"].astype(str).str[:7]
+    months = month_of(points)
     by_month = months.value_counts().sort_index().rename("observations")
     if not by_month.empty:
         every_month = pd.period_range(by_month.index[0], by_month.index[-1], freq="M").astype(str)
@@ -73,8 +74,8 @@ def charts_of(points: pd.DataFrame, communes: pd.DataFrame, *, top: int = 20) ->
     )
 
 
-def coverage(db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter()) -> Coverage:
-    points = observation_points(db, actor, criteria)
+def coverage(db: Database, actor: Actor, criteria: ObservationFilter | None = None) -> Coverage:
+    points = observation_points(db, actor, criteria or ObservationFilter())
     return coverage_of(
         points, reference.patrol_zones_frame(db), reference.sectors_frame(db), reference.communes_frame(db)
     )
@@ -89,6 +90,7 @@ def coverage_of(
     listed = points.loc[outside, ["id", "observed_on", "commune_insee", "category", "severity", "status"]].copy()
     listed.insert(3, "commune", listed["commune_insee"].map(lambda code: names.get(code, code)))
     listed = listed.drop(columns="commune_insee").sort_values(["severity", "observed_on"], ascending=False)
+    listed["observed_on"] = pd.to_datetime(listed["observed_on"]).dt.date
     by_sector = pd.DataFrame(
         {
             "secteur": list(sectors["name"]) if not sectors.empty else [],
@@ -114,6 +116,12 @@ def coverage_of(
         by_sector=by_sector,
         by_commune=by_commune.sort_values("pour 1 000 habitants", ascending=False).reset_index(drop=True),
     )
+
+
+def month_of(points: pd.DataFrame) -> pd.Series:
+    """Each observation's month as « YYYY-MM »."""
+    days = pd.to_datetime(points["observed_on"]).to_numpy().astype("datetime64[M]")
+    return pd.Series(days.astype(str), index=points.index)
 
 
 def mark_outside_zones(points: pd.DataFrame, zones: gpd.GeoDataFrame) -> np.ndarray:

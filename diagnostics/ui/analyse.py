@@ -92,7 +92,7 @@ def _month_by_month(points: pd.DataFrame, charts: analysis.Charts) -> None:
     )
     months = list(charts.by_month["mois"])
     month = st.select_slider("Détail du mois", options=months, value=months[-1], key="a_month")
-    of_month = points[points["observed_on"].astype(str).str[:7] == month]
+    of_month = points[analysis.month_of(points) == month]
     st.caption(f"{len(of_month)} observation(s) en {month}.")
     left, right = st.columns(2)
     by_category = of_month["category"].map(taxonomy.category_label).value_counts().rename("observations")
