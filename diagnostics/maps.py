@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import folium
 import geopandas as gpd
 import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
 
 from diagnostics import taxonomy
 
@@ -98,11 +100,46 @@ def build_field_map(
     *,
     pending: tuple[float, float] | None = None,
     tiles: Iterable[str] = (),
+    pending_shape=None,
+    draw: bool = False,
+    locate: bool = False,
 ) -> folium.Map:
-    """The field-entry map: the diagnostic's commune, its observations, the point being placed."""
+    """The field-entry map: the diagnostic's commune, its observations, the point being placed.
+
+    `pending_shape` (a shapely line or polygon) is the drawn shape about to be saved; `draw` adds
+    the line and polygon tools; `locate` adds the « Ma position » button. On phones the map
+    never traps the page's scrolling: no wheel zoom, and one finger scrolls the page while two
+    fingers pan and zoom the map.
+    """
     m = base_map(tiles)
+    m.options["scrollWheelZoom"] = False
+    m.add_child(_PhoneGestures())
     add_communes(m, commune, highlight=True)
     add_observations(m, observations)
+    if pending_shape is not None and not pending_shape.is_empty:
+        folium.GeoJson(
+            gpd.GeoSeries([pending_shape], crs=WGS84).to_json(),
+            name=LAYER_NAMES["pending"],
+            style_function=lambda _f: {"color": "#000000", "weight": 5, "dashArray": "8 6", "fillOpacity": 0.15},
+        ).add_to(m)
+    if draw:
+        from folium.plugins import Draw
+
+        Draw(
+            position="topleft",
+            show_geometry_on_click=False,
+            draw_options={
+                "polyline": {"shapeOptions": {"color": "#000000", "weight": 5}},
+                "polygon": {"allowIntersection": False, "shapeOptions": {"color": "#000000"}},
+                "rectangle": False,
+                "circle": False,
+                "marker": False,
+                "circlemarker": False,
+            },
+            edit_options={"edit": False, "remove": False},
+        ).add_to(m)
+    if locate:
+        m.add_child(LocateButton())
     if pending is not None:
         lat, lon = pending
         folium.CircleMarker(
@@ -117,6 +154,86 @@ def build_field_map(
         ).add_to(m)
     fit_to(m, commune)
     return m
+
+
+class _PhoneGestures(MacroElement):
+    """On touch screens, one finger scrolls the page and two fingers move the map: Leaflet's
+    own dragging is turned off there (pinch-zoom still pans), and controls get larger."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        if (L.Browser.mobile) { {{ this._parent.get_name() }}.dragging.disable(); }
+        (function () {
+          var style = document.createElement("style");
+          style.textContent = ".leaflet-touch .leaflet-bar a, .leaflet-draw-toolbar a"
+            + "{width:44px !important;height:44px !important;line-height:44px !important}"
+            + ".psq-locate{font:600 15px sans-serif;padding:0 10px;background:#fff;border:2px solid"
+            + " rgba(0,0,0,.3);border-radius:6px;min-height:44px;cursor:pointer}"
+            + ".psq-locate-status{background:rgba(255,255,255,.95);padding:6px 8px;border-radius:6px;"
+            + "max-width:240px;font:13px sans-serif;margin-top:4px}";
+          document.head.appendChild(style);
+        })();
+        {% endmacro %}
+        """
+    )
+
+
+class LocateButton(MacroElement):
+    """« Ma position »: the browser's geolocation, shown with its accuracy, reported to the page
+    as a map click (what streamlit-folium returns), so it fills the position fields like a tap.
+    A refused permission or a failure is explained in French inside the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+          var Control = L.Control.extend({
+            options: {position: "topright"},
+            onAdd: function () {
+              var box = L.DomUtil.create("div", "psq-locate-box");
+              var button = L.DomUtil.create("button", "psq-locate", box);
+              button.type = "button";
+              button.textContent = "Ma position";
+              var status = L.DomUtil.create("div", "psq-locate-status", box);
+              status.style.display = "none";
+              L.DomEvent.disableClickPropagation(box);
+              var say = function (text) { status.textContent = text; status.style.display = "block"; };
+              var marker = null;
+              button.addEventListener("click", function () {
+                if (!navigator.geolocation) {
+                  say("Ce navigateur ne donne pas la position : placez le point sur la carte.");
+                  return;
+                }
+                say("Recherche de la position…");
+                navigator.geolocation.getCurrentPosition(function (pos) {
+                  var latlng = L.latLng(pos.coords.latitude, pos.coords.longitude);
+                  var accuracy = Math.round(pos.coords.accuracy);
+                  if (marker) { map.removeLayer(marker); }
+                  marker = L.circle(latlng, {radius: accuracy, weight: 1, color: "#0055a4"}).addTo(map);
+                  map.setView(latlng, Math.max(map.getZoom(), 16));
+                  say("Position trouvée, précision \u00b1 " + accuracy + " m.");
+                  map.fire("click", {latlng: latlng});
+                }, function (error) {
+                  if (error.code === 1) {
+                    say("Accès à la position refusé. Autorisez la localisation pour ce site dans les "
+                      + "réglages du navigateur, ou touchez la carte, ou saisissez les coordonnées.");
+                  } else if (error.code === 3) {
+                    say("La position n'a pas été trouvée à temps (pas de signal GPS ?) : réessayez "
+                      + "à découvert ou placez le point sur la carte.");
+                  } else {
+                    say("Position indisponible : placez le point sur la carte ou saisissez les coordonnées.");
+                  }
+                }, {enableHighAccuracy: true, timeout: 20000, maximumAge: 30000});
+              });
+              return box;
+            }
+          });
+          new Control().addTo(map);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
 
 
 def base_map(tiles: Iterable[str] = ()) -> folium.Map:
@@ -350,4 +467,108 @@ def build_commune_snapshot_map(
     add_severity_legend(m)
     folium.LayerControl(collapsed=True).add_to(m)
     fit_to(m, commune)
+    return m
+
+
+# --- Exchange: import previews, drawing reference layers, dispositifs (issue 6) ---------------
+
+IMPORT_STATUS_COLOURS = {"valide": "#1a9850", "réparée": "#f39c12"}
+DISPOSITIF_COLOURS = {"participation_citoyenne": "#2e86c1", "voisins_solidaires": "#8e44ad"}
+
+
+def build_import_preview_map(communes: gpd.GeoDataFrame, rows: gpd.GeoDataFrame) -> folium.Map:
+    """What an import would write: valid rows in green, repaired in orange (rejected ones have no
+    usable geometry and are listed in the report instead)."""
+    m = base_map()
+    add_communes(m, communes)
+    kept = rows[rows["statut"].isin(list(IMPORT_STATUS_COLOURS)) & rows.geometry.notna()]
+    if not kept.empty:
+        labels = kept.get("name", kept.get("category", kept["ligne"]))
+        tooltip = [
+            f"{escape_text(n)} — {escape_text(s)} (ligne {int(r)})"
+            for n, s, r in zip(labels, kept["statut"], kept["ligne"], strict=True)
+        ]
+        frame = _prepared(kept, tooltip=tooltip, colour=[IMPORT_STATUS_COLOURS[s] for s in kept["statut"]])
+        folium.GeoJson(
+            frame.to_json(),
+            name="Aperçu de l'import",
+            style_function=lambda f: {"color": f["properties"]["colour"], "weight": 3, "fillOpacity": 0.3},
+            marker=folium.CircleMarker(radius=6, fill=True, fill_opacity=0.8),
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        ).add_to(m)
+    fit_to(m, kept if not kept.empty else None)
+    return m
+
+
+def build_reference_edit_map(
+    communes: gpd.GeoDataFrame,
+    sectors: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    *,
+    layer: str,
+    editing=None,
+) -> folium.Map:
+    """The administrators' drawing map: the reference layers, the object being edited (dashed),
+    and the drawing tools for `layer` (polygon and rectangle for zones and sectors, marker for sites)."""
+    from folium.plugins import Draw
+
+    m = base_map()
+    add_communes(m, communes)
+    add_patrol_zones(m, zones)
+    add_sectors(m, sectors)
+    add_sites(m, sites)
+    if editing is not None and not editing.is_empty:
+        folium.GeoJson(
+            gpd.GeoSeries([editing], crs=WGS84).to_json(),
+            name="Objet modifié",
+            style_function=lambda _f: {"color": "#000000", "weight": 4, "dashArray": "8 6", "fillOpacity": 0.1},
+        ).add_to(m)
+    polygon = layer != "sites"
+    Draw(
+        position="topleft",
+        show_geometry_on_click=False,
+        draw_options={
+            "polyline": False,
+            "polygon": {"allowIntersection": False, "showArea": True} if polygon else False,
+            "rectangle": {} if polygon else False,
+            "circle": False,
+            "marker": {} if not polygon else False,
+            "circlemarker": False,
+        },
+        edit_options={"edit": True, "remove": True},
+    ).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    focus = gpd.GeoDataFrame(geometry=[editing], crs=WGS84) if editing is not None else _extent_of(zones, sectors)
+    fit_to(m, focus)
+    return m
+
+
+def add_dispositifs(m: folium.Map, dispositifs: gpd.GeoDataFrame) -> None:
+    """Communes with a dispositif (participation citoyenne, voisins solidaires), one layer each,
+    with the date they joined. `dispositifs`: commune_name, kind, since, geometry (boundary)."""
+    from diagnostics.services.dispositifs import KINDS
+
+    for kind, label in KINDS.items():
+        part = dispositifs[dispositifs["kind"] == kind]
+        if part.empty:
+            continue
+        since = [f" depuis le {d:%d/%m/%Y}" if pd.notna(d) and d else "" for d in part["since"]]
+        names = part["commune_name"]
+        tooltip = [f"{escape_text(n)} — {escape_text(label)}{s}" for n, s in zip(names, since, strict=True)]
+        colour = DISPOSITIF_COLOURS[kind]
+        folium.GeoJson(
+            _prepared(part, tooltip=tooltip).to_json(),
+            name=label,
+            style_function=lambda _f, c=colour: {"color": c, "weight": 2, "fillColor": c, "fillOpacity": 0.35},
+            tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
+        ).add_to(m)
+
+
+def build_dispositifs_map(communes: gpd.GeoDataFrame, dispositifs: gpd.GeoDataFrame) -> folium.Map:
+    m = base_map()
+    add_communes(m, communes)
+    add_dispositifs(m, dispositifs)
+    folium.LayerControl(collapsed=False).add_to(m)
+    fit_to(m, communes if not communes.empty else None)
     return m

@@ -1,0 +1,193 @@
+"""The « fiche diagnostic » PDF: one diagnostic's map, grid scores, observations and shareable
+photos. Pure: data in (`FicheData`), PDF bytes out; no database.
+
+User text is drawn with `parse_math=False`, so a « $ » in a description stays a dollar sign.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import textwrap
+from dataclasses import dataclass, field
+
+import geopandas
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from diagnostics import grids, taxonomy  # noqa: E402
+from diagnostics.snapshots import _plain, _to_l93, french_date  # noqa: E402
+
+A4_PORTRAIT = (8.27, 11.69)
+MARGIN = 0.07
+CREDITS = "Fonds : IGN ADMIN EXPRESS (Licence Ouverte 2.0) — PSQ diagnostics"
+
+
+@dataclass
+class FicheData:
+    title: str  # « Quartier de l'île, Gray »
+    team: str
+    visited_on: datetime.date
+    participants: str
+    context: str
+    closed: str  # « clôturé le … par … » or ""
+    commune: geopandas.GeoDataFrame
+    observations: geopandas.GeoDataFrame  # observations_frame columns
+    grid: grids.GridScore | None
+    photos: list[tuple[str, bytes]] = field(default_factory=list)  # (caption, JPEG) — shareable only
+    issued_on: datetime.date = field(default_factory=datetime.date.today)
+    for_partners: bool = False  # free text only where the observation is shareable
+
+
+def render_fiche_pdf(data: FicheData) -> bytes:
+    out = io.BytesIO()
+    with PdfPages(out, metadata={"Title": f"Fiche diagnostic — {data.title}", "Creator": "PSQ diagnostics"}) as pdf:
+        for figure in [_summary_page(data), *_observation_pages(data), *_photo_pages(data)]:
+            pdf.savefig(figure)
+            plt.close(figure)
+    return out.getvalue()
+
+
+def _text(fig: Figure, x: float, y: float, text: str, **kwargs):
+    return fig.text(x, y, text, parse_math=False, **kwargs)
+
+
+def _summary_page(data: FicheData) -> Figure:
+    fig = plt.figure(figsize=A4_PORTRAIT)
+    _text(fig, MARGIN, 0.955, "Fiche diagnostic de sûreté", fontsize=18, weight="bold")
+    _text(fig, MARGIN, 0.925, data.title, fontsize=13)
+    lines = [
+        f"Date de la visite : {french_date(data.visited_on)} — Équipe : {data.team}",
+        f"Observations : {len(data.observations)}" + (f" — Diagnostic {data.closed}" if data.closed else ""),
+    ]
+    if not data.for_partners:
+        lines += _wrapped(f"Participants : {data.participants}", 100, 2) if data.participants else []
+        lines += _wrapped(f"Contexte : {data.context}", 100, 3) if data.context else []
+    for i, line in enumerate(lines):
+        _text(fig, MARGIN, 0.895 - i * 0.02, line, fontsize=9)
+    ax = fig.add_axes([MARGIN, 0.37, 1 - 2 * MARGIN, 0.40])
+    _draw_map(ax, data)
+    _draw_scores(fig, data.grid, top=0.34)
+    _text(fig, MARGIN, 0.02, f"Édité le {french_date(data.issued_on)} — {CREDITS}", fontsize=7, color="#555555")
+    return fig
+
+
+def _draw_map(ax, data: FicheData) -> None:
+    ax.set_axis_off()
+    commune = _to_l93(data.commune)
+    if len(commune):
+        commune.plot(ax=ax, facecolor="#dfe6f0", edgecolor="#1b3c73", linewidth=1.5)
+    observations = _to_l93(data.observations)
+    for kind in ("Polygon", "LineString", "Point"):
+        part = observations[observations.geom_type.str.replace("Multi", "") == kind] if len(observations) else []
+        if not len(part):
+            continue
+        colours = [taxonomy.SEVERITY_COLORS.get(int(s), "#555555") for s in part["severity"]]
+        if kind == "Point":
+            part.plot(ax=ax, color=colours, markersize=60, edgecolor="#222222", zorder=4)
+        elif kind == "LineString":
+            part.plot(ax=ax, color=colours, linewidth=3, zorder=3)
+        else:
+            part.plot(ax=ax, facecolor=colours, alpha=0.35, edgecolor=colours, zorder=2)
+    if len(observations):
+        for number, (_, row) in enumerate(observations.iterrows(), start=1):
+            point = row.geometry.representative_point()
+            ax.annotate(str(number), (point.x, point.y), xytext=(5, 5), textcoords="offset points", fontsize=8)
+        xmin, ymin, xmax, ymax = observations.total_bounds
+        pad = max(xmax - xmin, ymax - ymin, 400) * 0.25
+        ax.set_xlim(xmin - pad, xmax + pad)
+        ax.set_ylim(ymin - pad, ymax + pad)
+    ax.set_aspect("equal")
+    ax.set_title("Carte des observations (Lambert-93 ; numéros : voir la liste)", fontsize=9)
+
+
+def _draw_scores(fig: Figure, score: grids.GridScore | None, *, top: float) -> None:
+    _text(fig, MARGIN, top, "Grille de diagnostic", fontsize=12, weight="bold")
+    if score is None or score.answered == 0:
+        _text(fig, MARGIN, top - 0.03, "Grille non renseignée.", fontsize=9)
+        return
+    y = top - 0.035
+    for theme in score.themes:
+        value = "—" if theme.score is None else f"{theme.score:.1f} / 5"
+        _text(fig, MARGIN, y, theme.label, fontsize=9)
+        _text(fig, 0.62, y, value, fontsize=9, ha="right")
+        if theme.score is not None:
+            fig.add_artist(
+                matplotlib.patches.Rectangle(
+                    (0.65, y - 0.002), 0.25 * theme.score / 5, 0.012, color=_score_colour(theme.score)
+                )
+            )
+        y -= 0.022
+    overall = "—" if score.score is None else f"{score.score:.1f} / 5"
+    _text(fig, MARGIN, y - 0.01, f"Note du diagnostic : {overall}", fontsize=11, weight="bold")
+    _text(
+        fig,
+        MARGIN,
+        y - 0.032,
+        f"{score.answered} critère(s) renseigné(s) sur {score.total}.",
+        fontsize=8,
+        color="#555555",
+    )
+
+
+def _score_colour(value: float) -> str:
+    return "#c0392b" if value < 2.5 else "#e67e22" if value < 3.5 else "#27ae60"
+
+
+def _observation_pages(data: FicheData) -> list[Figure]:
+    blocks = []
+    for number, (_, row) in enumerate(data.observations.iterrows(), start=1):
+        title = (
+            f"{number}. {taxonomy.category_label(row['category'])} — gravité "
+            f"{taxonomy.severity_label(row['severity'])} — {taxonomy.status_label(row['status'])}"
+        )
+        text_allowed = not data.for_partners or bool(row.get("shareable"))
+        body = []
+        if text_allowed:
+            body += _wrapped(f"Description : {_plain(row.get('description'))}", 105, 6)
+            if _plain(row.get("recommendation")):
+                body += _wrapped(f"Préconisation : {_plain(row.get('recommendation'))}", 105, 4)
+        if _plain(row.get("partner")):
+            body.append(f"Partenaire : {_plain(row.get('partner'))}")
+        blocks.append((title, body))
+    pages, fig, y = [], None, 0.0
+    for title, body in blocks:
+        height = 0.025 + 0.017 * len(body) + 0.012
+        if fig is None or y - height < 0.05:
+            fig = plt.figure(figsize=A4_PORTRAIT)
+            pages.append(fig)
+            _text(fig, MARGIN, 0.955, f"Observations — {data.title}", fontsize=13, weight="bold")
+            y = 0.92
+        _text(fig, MARGIN, y, title, fontsize=9.5, weight="bold")
+        y -= 0.022
+        for line in body:
+            _text(fig, MARGIN + 0.02, y, line, fontsize=8.5)
+            y -= 0.017
+        y -= 0.012
+    return pages
+
+
+def _photo_pages(data: FicheData) -> list[Figure]:
+    pages = []
+    for start in range(0, len(data.photos), 2):
+        fig = plt.figure(figsize=A4_PORTRAIT)
+        _text(fig, MARGIN, 0.955, f"Photos partageables — {data.title}", fontsize=13, weight="bold")
+        for slot, (caption, jpeg) in enumerate(data.photos[start : start + 2]):
+            ax = fig.add_axes([MARGIN, 0.50 - slot * 0.45, 1 - 2 * MARGIN, 0.40])
+            ax.imshow(Image.open(io.BytesIO(jpeg)).convert("RGB"))
+            ax.set_axis_off()
+            _text(fig, MARGIN, 0.48 - slot * 0.45, caption, fontsize=8.5)
+        pages.append(fig)
+    return pages
+
+
+def _wrapped(text: str, width: int, max_lines: int) -> list[str]:
+    lines = textwrap.wrap(" ".join(text.split()), width) or [""]
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], lines[max_lines - 1][: width - 1] + "…"]
+    return lines
