@@ -166,8 +166,10 @@ class _PhoneGestures(MacroElement):
         if (L.Browser.mobile) { {{ this._parent.get_name() }}.dragging.disable(); }
         (function () {
           var style = document.createElement("style");
-          style.textContent = ".leaflet-touch .leaflet-bar a, .leaflet-draw-toolbar a"
+          // Zoom buttons thumb-sized; leaflet-draw's sprite icons keep their size but get room.
+          style.textContent = ".leaflet-touch .leaflet-control-zoom a"
             + "{width:44px !important;height:44px !important;line-height:44px !important}"
+            + ".leaflet-touch .leaflet-draw-toolbar a{margin:2px 0}"
             + ".psq-locate{font:600 15px sans-serif;padding:0 10px;background:#fff;border:2px solid"
             + " rgba(0,0,0,.3);border-radius:6px;min-height:44px;cursor:pointer}"
             + ".psq-locate-status{background:rgba(255,255,255,.95);padding:6px 8px;border-radius:6px;"
