@@ -211,3 +211,18 @@ def browser_page(tmp_path_factory: pytest.TempPathFactory, network_log: NetworkL
             context.close()
     if network_log.problems():
         pytest.fail("browser network problems:\n" + "\n".join(network_log.problems()))
+
+
+@pytest.fixture
+def demo_app(streamlit_server, tmp_path) -> str:
+    """The real app on a fresh demo database (SpatiaLite), with its demo accounts."""
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    subprocess.run(
+        [sys.executable, "-m", "diagnostics", "init", "--demo"],
+        cwd=REPO,
+        check=True,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        timeout=300,
+    )
+    return streamlit_server(REPO / "streamlit_app.py", env={"DATABASE_URL": url})

@@ -1,0 +1,81 @@
+"""Acting on the real app in Chromium as a person would: log in, pick, click, wait."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+TIMEOUT_MS = 45_000
+
+
+def log_in(page: Page, base_url: str, login: str = "admin.psq") -> None:
+    """Through the real login form, with a demo account."""
+    from diagnostics.demo import DEMO_PASSWORD
+
+    page.goto(base_url)
+    page.get_by_label("Identifiant").fill(login)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    wait_until_idle(page)
+    open_sidebar(page)
+    expect(page.get_by_text("Connecté :")).to_be_visible(timeout=TIMEOUT_MS)
+    close_sidebar(page)
+
+
+def log_out(page: Page) -> None:
+    open_sidebar(page)
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("button", name="Se connecter")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def open_sidebar(page: Page) -> None:
+    """On a phone the sidebar (navigation, logout) starts collapsed."""
+    expand = page.get_by_test_id("stExpandSidebarButton")
+    if expand.count() and expand.first.is_visible():
+        expand.first.click()
+        page.wait_for_timeout(400)
+
+
+def close_sidebar(page: Page) -> None:
+    """On a phone the open sidebar covers the page."""
+    collapse = page.get_by_test_id("stSidebarCollapseButton").locator("button")
+    if page.viewport_size["width"] < 640 and collapse.count() and collapse.first.is_visible():
+        collapse.first.click()
+        page.wait_for_timeout(400)
+
+
+def go_to(page: Page, title: str) -> None:
+    """In-app navigation: a full page load would start a new, logged-out Streamlit session."""
+    open_sidebar(page)
+    page.get_by_role("link", name=title).click()
+    wait_until_idle(page)
+    close_sidebar(page)
+
+
+def map_frame(page: Page):
+    iframe = page.locator('iframe[title="streamlit_folium.st_folium"]').first
+    expect(iframe).to_be_visible(timeout=TIMEOUT_MS)
+    frame = iframe.content_frame
+    expect(frame.locator(".leaflet-container")).to_be_visible(timeout=TIMEOUT_MS)
+    return iframe, frame
+
+
+def choose(page: Page, label: str, option_text: str) -> None:
+    """Pick an option of a Streamlit selectbox by typing part of it, once the app is idle."""
+    wait_until_idle(page)
+    field = page.get_by_label(label, exact=True).first
+    field.click()
+    field.press_sequentially(option_text, delay=20)
+    page.get_by_role("option").filter(has_text=option_text).first.click()
+    wait_until_idle(page)
+
+
+def wait_until_idle(page: Page) -> None:
+    """Streamlit shows its status widget while a script run is under way."""
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+
+
+def starts_with(prefix: str):
+    return re.compile("^" + re.escape(prefix))
