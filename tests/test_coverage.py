@@ -100,3 +100,12 @@ def test_map_points_carry_a_drawing_point_and_are_sorted_by_severity(db, admin, 
 def test_map_points_respect_the_actors_scope(db, recorded, agent):
     assert set(observation_points(db, COMMANDANT_39)["id"]) == {recorded["lons"]}
     assert set(observation_points(db, agent)["id"]) == {recorded["gray"]}
+
+
+def test_the_bounding_box_is_exact_at_its_edges(db, admin, recorded):
+    """SpatiaLite's R*Tree rounds boxes to 32-bit floats: a point just outside must stay out."""
+    lat, lon = LONS[1], LONS[2]
+    just_outside = (lon + 1e-7, lat - 0.01, lon + 0.01, lat + 0.01)  # west edge 1 cm east of the point
+    assert recorded["lons"] not in set(observation_points(db, admin, ObservationFilter(bbox=just_outside))["id"])
+    touching = (lon, lat - 0.01, lon + 0.01, lat + 0.01)
+    assert recorded["lons"] in set(observation_points(db, admin, ObservationFilter(bbox=touching))["id"])

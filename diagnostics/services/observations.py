@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, Select, case, cast, func, literal_column, select, text
+from sqlalchemy import Integer, Select, and_, case, cast, func, literal_column, select, text
 
 from diagnostics import taxonomy
 from diagnostics.auth import Actor, Scope, observation_scope
@@ -160,9 +160,14 @@ def _in_bbox(db: Database, bbox: BBox):
             "SELECT rowid FROM SpatialIndex WHERE f_table_name = 'observations' "
             "AND f_geometry_column = 'geom' AND search_frame = BuildMbr(:w, :s, :e, :n, :srid)"
         ).bindparams(w=west, s=south, e=east, n=north, srid=SRID)
-        return Observation.id.in_(candidates.columns(rowid=Observation.id.type))
+        # The R*Tree stores 32-bit float boxes, rounded outwards: it may return points a few
+        # centimetres outside the box, so the candidates are checked exactly (cheap: MBR only).
+        exact = func.MbrIntersects(Observation.geom, func.BuildMbr(west, south, east, north, SRID)) == 1
+        return and_(Observation.id.in_(candidates.columns(rowid=Observation.id.type)), exact)
     envelope = func.ST_MakeEnvelope(west, south, east, north, SRID)
-    return Observation.geom.op("&&")(envelope)
+    # `&&` compares 32-bit float boxes (index or not); the exact test keeps the box's edges
+    # exact and gives the same answer as SpatiaLite's MbrIntersects.
+    return and_(Observation.geom.op("&&")(envelope), func.ST_Intersects(func.ST_Envelope(Observation.geom), envelope))
 
 
 # --- Points for maps at scale (issue 3) ------------------------------------------------------
