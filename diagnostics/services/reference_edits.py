@@ -14,7 +14,7 @@ import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from diagnostics import config
@@ -201,17 +201,13 @@ def _in_territory(session: Session, geometry: BaseGeometry) -> bool:
 
 
 def _territory_bounds(session: Session, departments: tuple[str, ...]):
-    from sqlalchemy import func
-
+    """West, south, east, north of the communes covered (the same on SpatiaLite and PostGIS)."""
     rows = session.execute(
-        select(
-            func.min(func.ST_MinX(Commune.geom)),
-            func.min(func.ST_MinY(Commune.geom)),
-            func.max(func.ST_MaxX(Commune.geom)),
-            func.max(func.ST_MaxY(Commune.geom)),
-        ).where(Commune.department.in_(departments))
-    ).first()
-    return None if rows is None or rows[0] is None else tuple(float(v) for v in rows)
+        select(geometry_as_wkb(func.ST_Envelope(Commune.geom))).where(Commune.department.in_(departments))
+    ).all()
+    if not rows:
+        return None
+    return tuple(float(v) for v in shapely.total_bounds(shapely.from_wkb([bytes(r[0]) for r in rows])))
 
 
 def _commune_at(session: Session, geometry: BaseGeometry) -> str | None:
