@@ -23,6 +23,8 @@ from diagnostics.texts import t
 
 MIGRATIONS_DIR = config.PROJECT_ROOT / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_CACHE_KIB = 64 * 1024  # per connection, at most
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 
 
 class Database:
@@ -142,6 +144,10 @@ def _prepare_spatialite_connection(dbapi_connection, _record) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
+        # SQLite's default page cache is 2 MiB: a bounding-box query over 1,000,000 observations
+        # then rereads its pages from the OS at every run (about twice slower). Grown on demand.
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         has_metadata = cursor.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'spatial_ref_sys'"
         ).fetchone()
