@@ -92,5 +92,6 @@ def test_the_admin_page_lists_accounts_and_the_audit_log(app):
     app.switch_page("diagnostics/ui/admin.py").run()
     assert not app.exception and page_titles(app) == ["Administration"]
     accounts_table, audit_table = app.dataframe[0].value, app.dataframe[1].value
-    assert {"maire.gray", "agent.gray", "chef"} <= set(accounts_table["login"])
+    assert {"maire.gray", "agent.gray", "chef"} <= set(accounts_table["Identifiant"])
+    assert "Groupe de contact de Gray" in set(accounts_table["Équipe"])
     assert "Connexion" in set(audit_table["Action"])

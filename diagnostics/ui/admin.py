@@ -12,6 +12,17 @@ from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import accounts, audit, retention
 from diagnostics.ui import common
 
+ACCOUNT_LABELS = {
+    "login": "Identifiant",
+    "display_name": "Nom",
+    "role": "Rôle",
+    "team": "Équipe",
+    "commune": "Commune",
+    "departments": "Départements",
+    "active": "Actif",
+    "sso_only": "Annuaire seulement",
+    "last_login_at": "Dernière connexion (UTC)",
+}
 AUDIT_LABELS = {
     "at": "Date (UTC)",
     "actor": "Qui",
@@ -38,11 +49,11 @@ def page() -> None:
 
 
 def _accounts(db, actor) -> None:
-    users = pd.DataFrame(accounts.list_users(db, actor))
-    st.dataframe(users, hide_index=True, width="stretch")
     url = config.database_url()
     teams = common.team_choices(db, url)
     communes = common.commune_choices(db, url)
+    users = pd.DataFrame(accounts.list_users(db, actor))
+    st.dataframe(_accounts_table(users, teams), hide_index=True, width="stretch")
     with st.form("new_account"):
         st.subheader("Nouveau compte")
         st.text_input("Identifiant (ou adresse électronique pour l'annuaire)", key="acc_login")
@@ -62,6 +73,14 @@ def _accounts(db, actor) -> None:
     if disable and st.button("Désactiver", key="acc_disable_button"):
         accounts.set_active(db, actor, disable, False)
         st.success(f"Compte {disable} désactivé.")
+
+
+def _accounts_table(users: pd.DataFrame, teams: dict[int, str]) -> pd.DataFrame:
+    table = users.assign(
+        role=users["role"].map(lambda role: auth.ROLES.get(role, role)),
+        team=users["team_id"].map(lambda team_id: teams.get(team_id, "") if pd.notna(team_id) else ""),
+    )
+    return table[list(ACCOUNT_LABELS)].rename(columns=ACCOUNT_LABELS)
 
 
 def _create_account(db, actor) -> None:

@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.ui import TIMEOUT_MS, choose, go_to, log_in, log_out, map_frame, starts_with, wait_until_idle
+from tests.browser.ui import (
+    TIMEOUT_MS,
+    choose,
+    go_to,
+    log_in,
+    log_out,
+    map_frame,
+    open_sidebar,
+    starts_with,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +34,10 @@ def test_from_the_street_to_the_mayor(demo_app, browser_page, network_log, size)
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
     SHOTS.mkdir(exist_ok=True)
+
+    page.goto(demo_app)
+    expect(page.get_by_role("button", name="Se connecter")).to_be_visible(timeout=TIMEOUT_MS)
+    page.screenshot(path=str(SHOTS / f"connexion-{size}.png"))
 
     # An agent of the Gray contact group records an observation by clicking the map.
     log_in(page, demo_app, "agent.gray")
@@ -65,3 +79,26 @@ def test_from_the_street_to_the_mayor(demo_app, browser_page, network_log, size)
         assert download.value.suggested_filename.startswith("diagnostic-surete-70279-gray")
     page.screenshot(path=str(SHOTS / f"export-{size}.png"))
     assert network_log.problems() == []
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_page_opens_for_an_administrator(demo_app, browser_page, network_log, size):
+    page = browser_page
+    page.set_viewport_size(dict(zip(("width", "height"), SIZES[size], strict=True)))
+    SHOTS.mkdir(exist_ok=True)
+    log_in(page, demo_app, "admin.psq")
+    open_sidebar(page)
+    links = page.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()
+    titles = [text.strip().splitlines()[-1] for text in links]  # the first line is the icon's name
+    assert len(titles) >= 4
+    for title in titles:
+        go_to(page, title)
+        expect(page.get_by_role("heading", level=1, name=title)).to_be_visible(timeout=TIMEOUT_MS)
+        wait_until_idle(page)
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        page.screenshot(path=str(SHOTS / f"admin-{_slug(title)}-{size}.png"))
+    assert network_log.problems() == []
+
+
+def _slug(title: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in title.lower())
