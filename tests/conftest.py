@@ -9,7 +9,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from sqlalchemy import create_engine, text
+from streamlit.testing.v1 import AppTest
 
 from diagnostics import config
 from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, Actor
@@ -170,3 +172,17 @@ def make_observation(
     values = dict(category="eclairage", severity=2, description="Candélabre éteint", latitude=lat, longitude=lon)
     values.update(overrides)
     return fieldwork.add_observation(db, actor, diagnostic_id, fieldwork.ObservationDraft(**values))
+
+
+def app_as(actor: Actor | None) -> AppTest:
+    """The Streamlit app as `actor` sees it once logged in (None: nobody is logged in).
+
+    Streamlit's caches live in the process: they are cleared so that each test reads its own database.
+    """
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(config.PROJECT_ROOT / "streamlit_app.py"), default_timeout=120)
+    if actor is not None:
+        at.session_state["actor"] = actor
+        at.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC)
+    return at

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from diagnostics.config import PROJECT_ROOT
 from diagnostics.services.observations import count_observations, observations_frame
-from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL, make_diagnostic, make_observation
+from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL, app_as, make_diagnostic, make_observation
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 
@@ -18,11 +18,7 @@ APP = str(PROJECT_ROOT / "streamlit_app.py")
 @pytest.fixture
 def app(db_url):
     """The app, with an administrator logged in (the login itself is tested in test_app_login.py)."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    log_in_as(at, ADMIN_ACTOR)
-    yield at
+    yield app_as(ADMIN_ACTOR)
     st.cache_resource.clear()
 
 
@@ -163,8 +159,7 @@ def test_the_mayor_export_shows_and_offers_the_png(app, db, team_id):
 
 def test_a_database_without_schema_gets_a_french_message(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = app_as(None).run()
     assert not at.exception
     assert any("pas encore initialisée" in message for message in errors(at))
 

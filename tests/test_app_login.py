@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from diagnostics.config import PROJECT_ROOT
 from diagnostics.services.accounts import NewAccount, add_user
-from tests.conftest import ADMIN_ACTOR, GRAY
+from tests.conftest import ADMIN_ACTOR, GRAY, app_as
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 PASSWORD = "mot de passe solide"
@@ -25,9 +25,7 @@ def app(db, team_id):
         NewAccount(login="agent.gray", role="agent", password=PASSWORD, team_name="Groupe de contact de Gray"),
     )
     add_user(db, ADMIN_ACTOR, NewAccount(login="chef", role="admin", password=PASSWORD))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield AppTest.from_file(APP, default_timeout=120)
+    yield app_as(None)
     st.cache_resource.clear()
 
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-from diagnostics.config import PROJECT_ROOT
 from diagnostics.errors import DatabaseUnavailable
 from diagnostics.services.observations import observations_frame
-from tests.conftest import ADMIN_ACTOR, make_diagnostic, make_observation
+from tests.conftest import ADMIN_ACTOR, app_as, make_diagnostic, make_observation
 from tests.postgres_cluster import wait_until_accepting
 
 pytestmark = pytest.mark.parametrize("backend", ["postgis"], indirect=True)  # a server that can be stopped
@@ -57,12 +53,7 @@ def test_services_say_the_database_is_away_then_recover(db, team_id, outage):
 
 def test_pages_show_a_french_message_during_the_outage_and_work_after(db, team_id, outage):
     make_observation(db, make_diagnostic(db, team_id))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=120)
-    at.session_state["actor"] = ADMIN_ACTOR
-    at.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC)
-    at.run()
+    at = app_as(ADMIN_ACTOR).run()
     at.switch_page("diagnostics/ui/carte.py").run()
     assert len(at.dataframe[0].value) == 1
     outage.begin()

@@ -16,7 +16,7 @@ from diagnostics.models import Observation
 from diagnostics.services import accounts, audit, reference
 from diagnostics.services.exports import commune_snapshot, export_layer, snapshot_file_name
 from diagnostics.services.observations import ObservationFilter, count_observations, observations_frame
-from tests.conftest import ADMIN_ACTOR, GRAY, MAIRE_GRAY, make_diagnostic, make_observation
+from tests.conftest import ADMIN_ACTOR, GRAY, MAIRE_GRAY, app_as, make_diagnostic, make_observation
 
 SCRIPT = "<script>alert('psq')</script>"
 TEMPLATE = "`${alert(document.cookie)}`"
@@ -106,19 +106,9 @@ def test_the_audit_log_stores_payloads_as_data(db, hostile):
 
 
 def test_tables_show_payloads_verbatim(db_url, db, hostile):
-    import datetime as dt
-
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
-    from diagnostics.config import PROJECT_ROOT
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(PROJECT_ROOT / "streamlit_app.py"), default_timeout=120)
-    at.session_state["actor"] = ADMIN_ACTOR
-    at.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC)
-    at.run()
+    at = app_as(ADMIN_ACTOR).run()
     at.switch_page("diagnostics/ui/carte.py").run()
     assert not at.exception
     table = at.dataframe[0].value

@@ -195,48 +195,25 @@ def neighbours_frame(db: Database, insee: str) -> gpd.GeoDataFrame:
 
 
 def sectors_frame(db: Database) -> gpd.GeoDataFrame:
-    statement = select(
-        Sector.id,
-        Sector.name,
-        Sector.kind,
-        Sector.commune_insee,
-        Sector.source,
-        Sector.approximate,
-        geometry_as_wkb(Sector.geom),
-    )
-    with db.session() as session:
-        return read_frame(session, statement.order_by(Sector.name))
+    return _layer_frame(db, "sectors")
 
 
 def patrol_zones_frame(db: Database) -> gpd.GeoDataFrame:
-    statement = select(
-        PatrolZone.id,
-        PatrolZone.name,
-        PatrolZone.unit,
-        PatrolZone.kind,
-        PatrolZone.schedule,
-        PatrolZone.commune_insee,
-        PatrolZone.source,
-        PatrolZone.approximate,
-        geometry_as_wkb(PatrolZone.geom),
-    )
-    with db.session() as session:
-        return read_frame(session, statement.order_by(PatrolZone.name))
+    return _layer_frame(db, "zones")
 
 
 def sites_frame(db: Database) -> gpd.GeoDataFrame:
-    statement = select(
-        Site.id,
-        Site.name,
-        Site.kind,
-        Site.commune_insee,
-        Site.address,
-        Site.source,
-        Site.approximate,
-        geometry_as_wkb(Site.geom),
-    )
+    return _layer_frame(db, "sites")
+
+
+def _layer_frame(db: Database, layer: str) -> gpd.GeoDataFrame:
+    """A hand-made layer (id, name, its attributes, geometry), sorted by name."""
+    spec = _SPECS[layer]
+    model = spec.model
+    columns = [getattr(model, name) for name in spec.attributes]
+    statement = select(model.id, model.name, *columns, geometry_as_wkb(model.geom)).order_by(model.name)
     with db.session() as session:
-        return read_frame(session, statement.order_by(Site.name))
+        return read_frame(session, statement)
 
 
 @dataclass(frozen=True)
