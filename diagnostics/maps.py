@@ -532,8 +532,9 @@ def build_reference_edit_map(
         show_geometry_on_click=False,
         draw_options={
             "polyline": False,
-            "polygon": {"allowIntersection": False, "showArea": True} if polygon else False,
-            "rectangle": {} if polygon else False,
+            # showArea off: leaflet-draw 1.0.4 throws "type is not defined" while measuring a rectangle.
+            "polygon": {"allowIntersection": False, "showArea": False} if polygon else False,
+            "rectangle": {"showArea": False} if polygon else False,
             "circle": False,
             "marker": {} if not polygon else False,
             "circlemarker": False,
