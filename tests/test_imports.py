@@ -40,6 +40,7 @@ def test_french_spreadsheet_semicolon_decimal_comma_windows_1252(db, tmp_path):
     preview = imports.preview_import(db, ADMIN_ACTOR, "observations", path)
     assert preview.rejected == 0, preview.report()
     assert list(preview.frame["category"]) == ["eclairage", "videoprotection"]
+    assert imports.match_category("Tags") == "degradations" and imports.match_category("a") is None
     assert list(preview.frame["severity"]) == [3, 2]
     assert preview.frame["observed_on"].iloc[0] == dt.date(2026, 9, 15)
     assert list(preview.frame["commune_insee"]) == ["70279", "70279"]
@@ -64,7 +65,7 @@ def test_swapped_axes_and_metres_in_degrees_are_reported_in_french(db, tmp_path)
     )
     preview = imports.preview_import(db, ADMIN_ACTOR, "observations", write(tmp_path, "x.csv", text))
     messages = [str(issue) for issue in preview.issues]
-    assert "Ligne 2 : latitude et longitude semblent inversées" in messages[0]
+    assert "Ligne 2 : latitude (5.59250) et longitude (47.44520) semblent inversées" in messages[0]
     assert "Ligne 3" in messages[1] and "Lambert-93 (EPSG:2154)" in messages[1]
     assert preview.rejected == 2
 

@@ -143,7 +143,10 @@ GEOMETRY_WORDS = {"Point": "un point", "Polygon": "un polygone", "LineString": "
 MESSAGES: dict[str, str] = {
     "no_geometry": "géométrie absente ou illisible",
     "wrong_kind": "{expected} est attendu, le fichier contient {found}",
-    "swapped": "latitude et longitude semblent inversées ({a:.5f}, {b:.5f}) : corrigez l'ordre des colonnes",
+    "swapped": (
+        "latitude ({lat:.5f}) et longitude ({lon:.5f}) semblent inversées : échangez les deux colonnes "
+        "(en Haute-Saône et dans le Jura, la latitude vaut environ 46 à 48, la longitude 5 à 7)"
+    ),
     "metres_as_degrees": (
         "coordonnées en mètres ({x:.0f}, {y:.0f}) alors que le fichier annonce des degrés (WGS84) : "
         "choisissez le système Lambert-93 (EPSG:2154)"
@@ -525,7 +528,7 @@ class _RowChecker:
         if self.crs.is_geographic and (abs(x) > 180 or abs(y) > 90):
             problems.append((ERROR, MESSAGES["metres_as_degrees"].format(x=x, y=y)))
         elif self.crs.is_geographic and _inside((y, x, y, x), self.territory):
-            problems.append((ERROR, MESSAGES["swapped"].format(a=x, b=y)))
+            problems.append((ERROR, MESSAGES["swapped"].format(lat=y, lon=x)))
         elif not self.crs.is_geographic and abs(x) <= 180 and abs(y) <= 90:
             problems.append((ERROR, MESSAGES["degrees_as_metres"].format(x=x, y=y)))
         else:
@@ -715,7 +718,10 @@ def match_category(value) -> str | None:
     if len(wanted) < 4:
         return None
     starts = [code for code, label in labels.items() if normalise_name(label).startswith(wanted)]
-    return starts[0] if len(starts) == 1 else None
+    if len(starts) == 1:
+        return starts[0]
+    words = [code for code, label in labels.items() if wanted in normalise_name(label).split("_")]
+    return words[0] if len(words) == 1 else None  # « tags » → dégradations et tags
 
 
 def match_severity(value) -> int | None:
