@@ -21,9 +21,11 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import Element, MacroElement
 from folium.map import Layer
 from folium.plugins import HeatMap
 from folium.template import Template
+from jinja2 import Template as JinjaTemplate
 
 from diagnostics import maps, taxonomy
 
@@ -182,7 +184,34 @@ def points_bounds(points: pd.DataFrame) -> tuple[float, float, float, float] | N
     return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 
 
-class FastHeatMap(HeatMap):
+class _Text(Element):
+    """Text put in the page as it is."""
+
+    _template = JinjaTemplate("{{ this.text }}")
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Text"
+        self.text = text
+
+
+class _ScriptAsText(MacroElement):
+    """Adds its rendered script to the page as text.
+
+    branca's MacroElement wraps each rendered script in `Element(script)`, which compiles it as
+    a Jinja template again: about 0.15 s for megabytes of observations, and a `{{` in the data
+    would be read as Jinja. Only the script is concerned; these layers have no header nor html.
+    """
+
+    def render(self, **kwargs):
+        script = self._template.module.__dict__.get("script")
+        if script is not None:
+            self.get_root().script.add_child(_Text(script(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class FastHeatMap(HeatMap, _ScriptAsText):
     """folium's HeatMap (same local asset), fed pre-validated data as one JSON string.
 
     HeatMap validates every point in Python, which costs about a second at 100,000 points.
@@ -219,7 +248,7 @@ def add_heatmap(m: folium.Map, heat: list[list[float]]) -> None:
     ).add_to(m)
 
 
-class CanvasPoints(Layer):
+class CanvasPoints(Layer, _ScriptAsText):
     """Observations drawn on one canvas, coloured by gravité; a click shows the nearest one."""
 
     _template = Template(
@@ -311,7 +340,7 @@ def _quantile_breaks(values: np.ndarray) -> list[float]:
     return breaks
 
 
-class PreparedGeoJson(Layer):
+class PreparedGeoJson(Layer, _ScriptAsText):
     """A GeoJSON layer from ready-made text whose `tooltip`/`popup` properties are escaped.
 
     folium.GeoJson re-reads, re-styles and re-serialises its data (and computes its bounds)

@@ -188,8 +188,9 @@ def observation_points(db: Database, actor: Actor, criteria: ObservationFilter =
     # where 100,000 strings per column cost more than the query itself.
     statement = select(
         Observation.id,
-        Observation.lon,
-        Observation.lat,
+        # The stored drawing point; computed when missing (a row written outside the ORM).
+        func.coalesce(Observation.lon, func.ST_X(func.ST_PointOnSurface(Observation.geom))),
+        func.coalesce(Observation.lat, func.ST_Y(func.ST_PointOnSurface(Observation.geom))),
         Observation.severity,
         _code(Observation.category, categories),
         _code(Observation.status, statuses),
@@ -208,12 +209,28 @@ def observation_points(db: Database, actor: Actor, criteria: ObservationFilter =
         # objects (then having pandas probe each) costs more than the query itself.
         rows = result.cursor.fetchall()
         result.close()
-    frame = pd.DataFrame(rows, columns=list(POINT_COLUMNS))
-    frame["category"] = pd.Categorical.from_codes(frame["category"].to_numpy(dtype=np.int64), categories)
-    frame["status"] = pd.Categorical.from_codes(frame["status"].to_numpy(dtype=np.int64), statuses)
-    frame["observed_on"] = np.datetime64("1970-01-01", "D") + frame["observed_on"].to_numpy(dtype=np.int64)
+    # Typed arrays straight from the tuples: half the time of pandas' type inference.
+    array = np.fromiter(rows, dtype=_POINT_DTYPE, count=len(rows))
+    frame = pd.DataFrame({name: array[name] for name in POINT_COLUMNS})
+    frame["category"] = pd.Categorical.from_codes(array["category"], categories)
+    frame["status"] = pd.Categorical.from_codes(array["status"], statuses)
+    frame["observed_on"] = np.datetime64("1970-01-01", "D") + array["observed_on"]
     order = np.argsort(frame["severity"].to_numpy(), kind="stable")
     return frame.iloc[order].reset_index(drop=True)
+
+
+_POINT_DTYPE = np.dtype(
+    [
+        ("id", "i8"),
+        ("lon", "f8"),
+        ("lat", "f8"),
+        ("severity", "i8"),
+        ("category", "i8"),
+        ("status", "i8"),
+        ("observed_on", "i8"),
+        ("commune_insee", "U5"),
+    ]
+)
 
 
 def _code(column, codes: list[str]):
