@@ -22,14 +22,15 @@ def test_0003_goes_down_and_up_and_keeps_the_spatial_index(tmp_path):
     db = open_database(f"sqlite:///{tmp_path / 'm.sqlite'}")
     try:
         upgrade_schema(db)
-        assert schema_revision(db) == "0003"
+        head = schema_revision(db)  # 0003 or a later revision: this test is about 0003
+        assert head >= "0003"
         assert {"assigned_kind", "assigned_to", "lon", "lat"} <= _observation_columns(db)
         _migrate(db, "0002", down=True)
         assert schema_revision(db) == "0002"
         assert "lon" not in _observation_columns(db)
         assert not inspect(db.engine).has_table("observation_events")
         _migrate(db, "head")
-        assert schema_revision(db) == "0003" and inspect(db.engine).has_table("observation_events")
+        assert schema_revision(db) == head and inspect(db.engine).has_table("observation_events")
         with db.engine.connect() as connection:
             registered = connection.execute(
                 text("SELECT spatial_index_enabled FROM geometry_columns WHERE f_table_name = 'observations'")
