@@ -45,6 +45,7 @@ ACTOR = system_actor()
 # Boxes a commander zooms to (Vesoul is the densest place of the synthetic data), with the
 # filters a commander would set: serious and still open.
 QUERY_BOXES = {
+    "quartier (Le Montmarin, Vesoul, 1 × 1 km)": (6.158, 47.630, 6.171, 47.639),
     "quartier (Vesoul centre, 3 × 3 km)": (6.13, 47.615, 6.17, 47.64),
     "town (Vesoul and Pusey, 10 × 11 km)": (6.08, 47.58, 6.22, 47.68),
 }
@@ -146,7 +147,7 @@ def main() -> int:
             ("count", lambda c=criteria: observation_service.count_observations(big, ACTOR, c)),
             ("map points", lambda c=criteria: observation_points(big, ACTOR, c)),
         ):
-            indexed, found = _best(query, args.repeat)
+            indexed, found = _best(query, args.repeat * 2)
             with _without_spatial_index():
                 scanned, same = _best(query, max(1, args.repeat // 2))
             size = found if isinstance(found, int) else len(found)
