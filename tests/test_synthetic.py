@@ -25,16 +25,21 @@ def _rows(db):
         ).all()
 
 
-def test_the_same_seed_gives_the_same_observations(db, tmp_path):
-    copy = tmp_path / "copy.sqlite"
-    shutil.copyfile(db.engine.url.database, copy)
-    other = open_database(f"sqlite:///{copy}")
+def test_the_same_seed_gives_the_same_observations(template_database, tmp_path):
+    """Two fresh SpatiaLite copies loaded with the same seed hold the same rows."""
+    databases = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.sqlite"
+        shutil.copyfile(template_database, path)
+        databases.append(open_database(f"sqlite:///{path}"))
     try:
-        load_synthetic(db, system_actor(), 300, today=TODAY)
-        load_synthetic(other, system_actor(), 300, today=TODAY)
-        assert _rows(db) == _rows(other) and len(_rows(db)) == 300
+        for database in databases:
+            load_synthetic(database, system_actor(), 300, today=TODAY)
+        first, second = (_rows(database) for database in databases)
+        assert first == second and len(first) == 300
     finally:
-        other.dispose()
+        for database in databases:
+            database.dispose()
 
 
 def test_observations_are_realistic_and_spread(db):
