@@ -19,6 +19,7 @@ FAVICON = "diagnostics/ui/favicon.svg"
 PAGES = (
     ("saisie.py", "Saisie terrain", ":material/edit_location_alt:", "saisie", "record_diagnostic"),
     ("carte.py", "Carte de commandement", ":material/map:", "carte", "review_observations"),
+    ("analyse.py", "Analyse", ":material/monitoring:", "analyse", "follow_up"),
     ("export_maire.py", "Export maire", ":material/print:", "export", "export_snapshot"),
     ("couches.py", "Couches de référence", ":material/layers:", "couches", "manage_reference"),
     ("admin.py", "Administration", ":material/admin_panel_settings:", "admin", "manage_accounts"),

@@ -12,10 +12,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from diagnostics import config, review_map, taxonomy
+from diagnostics import config, maps, review_map, taxonomy
 from diagnostics.auth import Actor, can
 from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from diagnostics.services import analysis
+from diagnostics.services import analysis, dispositifs
 from diagnostics.services.follow_up import FollowUp, observation_detail, observation_history, save_follow_up
 from diagnostics.services.observations import ObservationFilter, observation_points, observations_frame
 from diagnostics.ui import common, filters
@@ -69,6 +69,7 @@ def page() -> None:
         highlight_outside=highlight,
         tiles=config.tile_sources(),
     )
+    maps.add_dispositifs(m, dispositifs.dispositifs_frame(db, actor))
     common.show_map(m, key="command_map", height=600)
     table = _table_frame(db, url, actor, criteria)
     if layer["count"] > len(table):
