@@ -56,6 +56,7 @@ LAYER_NAMES = {
     "sites": "Sites et points de contact",
     "observations": "Observations",
     "pending": "Point à enregistrer",
+    "shapes": "Tracés des observations (lignes, zones)",
 }
 
 
@@ -336,7 +337,7 @@ def add_sites(m: folium.Map, sites: gpd.GeoDataFrame) -> None:
     group.add_to(m)
 
 
-def add_observations(m: folium.Map, observations: gpd.GeoDataFrame) -> None:
+def add_observations(m: folium.Map, observations: gpd.GeoDataFrame, *, name: str = LAYER_NAMES["observations"]) -> None:
     """Observations coloured by gravité; points as canvas circle markers, shapes as outlines."""
     if observations.empty:
         return
@@ -349,7 +350,7 @@ def add_observations(m: folium.Map, observations: gpd.GeoDataFrame) -> None:
     )
     folium.GeoJson(
         frame.to_json(),
-        name=LAYER_NAMES["observations"],
+        name=escape_text(name),
         marker=folium.CircleMarker(radius=7, weight=1, fill=True, fill_opacity=0.85),
         style_function=_observation_style,
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),

@@ -178,3 +178,20 @@ def test_a_maire_sees_only_their_commune_without_confidential_text(app, db, team
     table = app.dataframe[0].value
     assert sorted(table["Description"]) == ["", "Haie à tailler"]
     assert set(table["Commune"]) == {"Gray"} and "Équipe" not in table.columns
+
+
+def test_the_command_map_draws_a_line_observation_as_a_line(app, db, team_id):
+    from shapely.geometry import LineString
+
+    diagnostic_id = make_diagnostic(db, team_id)
+    make_observation(
+        db,
+        diagnostic_id,
+        lat=None,
+        lon=None,
+        geometry=LineString([(5.5925, 47.4452), (5.5940, 47.4460)]),
+        description="Rue sombre",
+    )
+    open_page(app, "carte")
+    assert not app.exception and not errors(app)
+    assert list(app.dataframe[0].value["Description"]) == ["Rue sombre"]

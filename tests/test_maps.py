@@ -104,3 +104,14 @@ def test_no_tiles_by_default_and_online_tiles_on_request():
     assert "tile.openstreetmap.org" not in rendered(maps.build_command_map(sample_layers()))
     html = rendered(maps.build_command_map(sample_layers(), tiles=("osm", "ign")))
     assert "tile.openstreetmap.org" in html and "PLANIGNV2" in html
+
+
+def test_line_observations_are_drawn_as_lines_in_their_own_layer():
+    from shapely.geometry import LineString
+
+    layers = sample_layers()
+    shapes = layers.observations.set_geometry([LineString([(5.5925, 47.4452), (5.5940, 47.4460)])])
+    m = maps.base_map()
+    maps.add_observations(m, shapes, name=maps.LAYER_NAMES["shapes"])
+    folium_html = rendered(m)
+    assert '"LineString"' in folium_html and "Tracés des observations" in folium_html

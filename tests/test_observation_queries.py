@@ -72,3 +72,19 @@ def test_the_bounding_box_query_goes_through_the_spatial_index(db, recorded):
             plan = connection.execute(text(f"EXPLAIN {compiled}")).all()
     plan_text = " ".join(str(row) for row in plan)
     assert "SpatialIndex" in plan_text or "idx_observations_geom" in plan_text
+
+
+def test_shapes_only_keeps_lines_and_polygons(db, team_id):
+    from shapely.geometry import LineString, Polygon
+
+    diagnostic_id = make_diagnostic(db, team_id)
+    point = make_observation(db, diagnostic_id)
+    line = make_observation(
+        db, diagnostic_id, lat=None, lon=None, geometry=LineString([(5.5925, 47.4452), (5.5940, 47.4460)])
+    )
+    area = make_observation(
+        db, diagnostic_id, lat=None, lon=None, geometry=Polygon([(5.592, 47.445), (5.593, 47.445), (5.593, 47.446)])
+    )
+    shapes = observations_frame(db, ADMIN_ACTOR, shapes_only=True)
+    assert set(shapes["id"]) == {line, area} and point not in set(shapes["id"])
+    assert set(shapes.geometry.geom_type) == {"LineString", "Polygon"}

@@ -65,15 +65,23 @@ CONFIDENTIAL_TEXT = (*SHARED_IF_MARKED, "author")
 
 
 def observations_frame(
-    db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter(), *, limit: int | None = None
+    db: Database,
+    actor: Actor,
+    criteria: ObservationFilter = ObservationFilter(),
+    *,
+    limit: int | None = None,
+    shapes_only: bool = False,
 ) -> gpd.GeoDataFrame:
     """Observations the actor may read that `criteria` keeps, newest first, with commune, team and place.
 
+    `shapes_only` keeps lines and polygons (drawn as such on maps where points are drawn apart).
     Partners (maires) get them through `redaction.redact_for_partners`: fewer columns, no free text
     unless shareable.
     """
     scope = observation_scope(actor)
     statement = _filtered(db, _observation_select(), criteria, scope)
+    if shapes_only:
+        statement = statement.where(func.ST_NPoints(Observation.geom) > 1)
     with db.session() as session:
         statement = statement.order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(limit)
         frame = read_frame(session, statement)

@@ -48,6 +48,7 @@ HISTORY_COLUMNS = {
 }
 EVENT_KINDS = {"status": "Statut", "assignment": "Attribution", "comment": "Commentaire"}
 NOBODY = "—"
+MAX_SHAPES = 5_000
 
 
 def page() -> None:
@@ -70,6 +71,9 @@ def page() -> None:
         tiles=config.tile_sources(),
     )
     maps.add_dispositifs(m, dispositifs.dispositifs_frame(db, actor))
+    # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
+    shapes = observations_frame(db, actor, criteria, shapes_only=True, limit=MAX_SHAPES)
+    maps.add_observations(m, shapes, name=maps.LAYER_NAMES["shapes"])
     common.show_map(m, key="command_map", height=600)
     table = _table_frame(db, url, actor, criteria)
     if layer["count"] > len(table):
