@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import folium
 import geopandas as gpd
 from shapely.geometry import Point, box
 
@@ -113,5 +114,6 @@ def test_line_observations_are_drawn_as_lines_in_their_own_layer():
     shapes = layers.observations.set_geometry([LineString([(5.5925, 47.4452), (5.5940, 47.4460)])])
     m = maps.base_map()
     maps.add_observations(m, shapes, name=maps.LAYER_NAMES["shapes"])
+    folium.LayerControl().add_to(m)  # the layer's name shows in the control, as on the real map
     folium_html = rendered(m)
     assert '"LineString"' in folium_html and "Tracés des observations" in folium_html
