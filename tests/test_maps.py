@@ -116,4 +116,4 @@ def test_line_observations_are_drawn_as_lines_in_their_own_layer():
     maps.add_observations(m, shapes, name=maps.LAYER_NAMES["shapes"])
     folium.LayerControl().add_to(m)  # the layer's name shows in the control, as on the real map
     folium_html = rendered(m)
-    assert '"LineString"' in folium_html and "Tracés des observations" in folium_html
+    assert "LineString" in folium_html and "des observations (lignes, zones)" in folium_html
