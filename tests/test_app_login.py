@@ -93,3 +93,20 @@ def test_the_admin_page_lists_accounts_and_the_audit_log(app):
     assert {"maire.gray", "agent.gray", "chef"} <= set(accounts_table["Identifiant"])
     assert "Groupe de contact de Gray" in set(accounts_table["Équipe"])
     assert "Connexion" in set(audit_table["Action"])
+
+
+def test_an_admin_edits_the_diagnostic_grid_template(app, db):
+    from diagnostics.services import checklists
+
+    log_in(app.run(), "chef", PASSWORD)
+    app.switch_page("diagnostics/ui/admin.py").run()
+    text = app.text_area(key="grid_text").value
+    assert text.startswith("# ")
+    app.text_area(key="grid_text").input(text + "\n# Abords des commerces\n- Vitrines protégées")
+    next(b for b in app.button if b.label == "Enregistrer la grille").click().run()
+    assert not app.exception and "Grille enregistrée" in app.success[0].value
+    themes = [theme["label"] for theme in checklists.active_template(db)[1]["themes"]]
+    assert themes[-1] == "Abords des commerces"
+    app.text_area(key="grid_text").input("pas de dièse ni de tiret")
+    next(b for b in app.button if b.label == "Enregistrer la grille").click().run()
+    assert any("Ligne non comprise" in error.value for error in app.error)

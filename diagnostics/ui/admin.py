@@ -7,9 +7,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from diagnostics import auth, config
+from diagnostics import auth, config, grids
 from diagnostics.errors import DiagnosticsError, ValidationError
-from diagnostics.services import accounts, audit, retention
+from diagnostics.services import accounts, audit, checklists, retention
 from diagnostics.ui import common
 
 ACCOUNT_LABELS = {
@@ -39,13 +39,17 @@ def page() -> None:
     st.title("Administration")
     actor = common.current_actor("manage_accounts")
     db = common.database()
-    accounts_tab, audit_tab, purge_tab = st.tabs(["Comptes", "Journal d'audit", "Conservation des données"])
+    accounts_tab, audit_tab, purge_tab, grid_tab = st.tabs(
+        ["Comptes", "Journal d'audit", "Conservation des données", "Grille de diagnostic"]
+    )
     with accounts_tab:
         _accounts(db, actor)
     with audit_tab:
         _audit_log(db, actor)
     with purge_tab:
         _purge(db, actor)
+    with grid_tab:
+        _grid_template(db, actor)
 
 
 def _accounts(db, actor) -> None:
@@ -125,6 +129,29 @@ def _audit_log(db, actor) -> None:
 def _bounds(period) -> tuple[dt.date | None, dt.date | None]:
     values = tuple(period or ())
     return (values[0] if values else None), (values[1] if len(values) > 1 else None)
+
+
+def _grid_template(db, actor) -> None:
+    template_id, template = checklists.active_template(db)
+    st.write(
+        "Une ligne « # Thème » ouvre un thème, chaque ligne « - critère » y ajoute un critère noté de 1 à 5 "
+        "ou « sans objet ». Les grilles déjà remplies gardent la version avec laquelle elles l'ont été."
+    )
+    with st.form("grid_template"):
+        name = st.text_input("Nom de la grille", value=template["name"], key="grid_name")
+        text = st.text_area("Thèmes et critères", value=grids.template_to_text(template), height=360, key="grid_text")
+        submitted = st.form_submit_button("Enregistrer la grille", type="primary")
+    if not submitted:
+        return
+    try:
+        checklists.save_template(db, actor, template_id, grids.template_from_text(name, text, template))
+    except grids.GridError as exc:
+        st.error("La grille contient des erreurs :\n" + "\n".join(f"- {message}" for message in exc.errors))
+        return
+    except ValidationError as exc:
+        common.show_validation_errors(exc)
+        return
+    st.success("Grille enregistrée : les nouveaux diagnostics l'utiliseront.")
 
 
 def _purge(db, actor) -> None:
