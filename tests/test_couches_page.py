@@ -5,21 +5,16 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 from sqlalchemy import select
-from streamlit.testing.v1 import AppTest
 
 from diagnostics.models import PatrolZone, ReferenceChange
-from tests.conftest import ADMIN_ACTOR, COMMANDANT_70
-from tests.test_app import APP, errors, log_in_as, open_page
+from tests.conftest import ADMIN_ACTOR, COMMANDANT_70, app_as
+from tests.test_app import errors, log_in_as, open_page
 
 
 @pytest.fixture
 def app(db_url):
     """The app with an administrator logged in."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    log_in_as(at, ADMIN_ACTOR)
-    yield at
+    yield app_as(ADMIN_ACTOR)
     st.cache_resource.clear()
 
 

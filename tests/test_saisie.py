@@ -9,24 +9,19 @@ import pytest
 import streamlit as st
 from pypdf import PdfReader
 from shapely.geometry import Polygon
-from streamlit.testing.v1 import AppTest
 
 from diagnostics import fiche
 from diagnostics.io.photos import prepare_photo
 from diagnostics.services import checklists, drafts, fiches, fieldwork, photos
 from diagnostics.services.observations import observations_frame
-from tests.conftest import make_diagnostic, make_observation
-from tests.test_app import APP, choose_diagnostic, errors, fill_observation, log_in_as, save
+from tests.conftest import app_as, make_diagnostic, make_observation
+from tests.test_app import choose_diagnostic, errors, fill_observation, save
 from tests.test_photos import jpeg_with_exif
 
 
 @pytest.fixture
 def agent_app(db_url, agent):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    log_in_as(at, agent)
-    yield at
+    yield app_as(agent)
     st.cache_resource.clear()
 
 
@@ -74,15 +69,12 @@ def test_a_drawn_line_is_saved_as_the_observations_shape(agent_app, db, team_id,
 
 def test_what_was_typed_is_offered_back_after_the_tab_was_closed(db_url, db, team_id, agent):
     diagnostic_id = make_diagnostic(db, team_id)
-    first = AppTest.from_file(APP, default_timeout=120)
-    log_in_as(first, agent)
+    first = app_as(agent)
     choose_diagnostic(first.run(), diagnostic_id)
     first.text_area(key="obs_description").input("Tags sur le transformateur").run()
     assert drafts.load_draft(db, agent).payload["obs_description"] == "Tags sur le transformateur"
 
-    st.cache_resource.clear()  # a new browser session, as after a restart
-    second = AppTest.from_file(APP, default_timeout=120)
-    log_in_as(second, agent)
+    second = app_as(agent)  # a new browser session with fresh caches, as after a restart
     second.run()
     assert any("saisie non terminée" in w.value for w in second.warning)
     next(b for b in second.button if b.label == "Reprendre la saisie").click().run()
