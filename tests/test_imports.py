@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from diagnostics.__main__ import main
-from diagnostics.errors import PermissionDenied
+from diagnostics.errors import DiagnosticsError, PermissionDenied
 from diagnostics.io.files import FileRefused
 from diagnostics.models import CommuneDispositif, Diagnostic, Observation, PatrolZone, ReferenceChange
 from diagnostics.services import imports
@@ -56,6 +56,17 @@ def test_lambert_93_columns_are_reprojected(db, tmp_path):
     point = preview.frame.geometry.iloc[0]
     assert abs(point.y - 47.445) < 0.01 and abs(point.x - 5.59) < 0.02
     assert "Lambert-93" in preview.source_crs
+
+
+def test_position_columns_named_by_the_user_keep_their_coordinate_system_guessed(db, tmp_path):
+    row = f'Kiosque provisoire;kiosque;"{GRAY_L93[0]}";"{GRAY_L93[1]}"'
+    path = write(tmp_path, "sites.csv", f"nom;type;Est;Nord\n{row}\n")
+    with pytest.raises(DiagnosticsError, match="Aucune colonne de position reconnue"):
+        imports.preview_import(db, ADMIN_ACTOR, "sites", path)
+    preview = imports.preview_import(db, ADMIN_ACTOR, "sites", path, position={"x": "Est", "y": "Nord"})
+    assert preview.rejected == 0, preview.report()
+    assert "Lambert-93" in preview.source_crs
+    assert abs(preview.frame.geometry.iloc[0].y - 47.445) < 0.01
 
 
 def test_swapped_axes_and_metres_in_degrees_are_reported_in_french(db, tmp_path):

@@ -47,8 +47,9 @@ def read(
 ) -> gpd.GeoDataFrame:
     """The rows of a CSV as a GeoDataFrame: columns `x`/`y` (or `wkt`) given, else recognised.
 
-    The CRS is `crs` when given, else WGS84 for latitude/longitude and WKT, Lambert-93 for X/Y.
-    Rows without a readable position get an empty geometry (the importer reports them).
+    The CRS is `crs` when given, else WGS84 for recognised latitude/longitude and WKT, Lambert-93
+    for recognised X/Y, and unknown (None) for columns named by the caller: the importer then
+    tells from the values and says so. Rows without a readable position get an empty geometry.
     """
     frame = _read_table(path.read_bytes())
     columns = {normalise_name(c): c for c in frame.columns}
@@ -73,7 +74,7 @@ def read(
             "Aucune colonne de position reconnue (latitude/longitude, X/Y Lambert-93 ou WKT). "
             f"Colonnes du fichier : {', '.join(map(str, columns.values()))}."
         )
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry), crs=crs or WGS84)
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry), crs=crs)
 
 
 def columns_of(path: Path) -> list[str]:

@@ -70,15 +70,46 @@ def _import(db, actor) -> None:
     if upload is None:
         return
     columns = st.session_state.get("import_columns", {})
+    path = _saved_upload(upload)
+    position = _position_picker(path) if path.suffix == ".csv" else None
     try:
-        path = _saved_upload(upload)
-        preview = imports.preview_import(db, actor, layer, path, name=upload.name, crs=crs or None, columns=columns)
+        preview = imports.preview_import(
+            db, actor, layer, path, name=upload.name, crs=crs or None, columns=columns, position=position
+        )
     except DiagnosticsError as exc:
         st.error(str(exc))
         return
     _column_picker(layer, preview, path)
     _show_preview(db, preview)
     _commit_form(db, actor, preview)
+
+
+POSITION_FIELDS = {  # CSV position columns: field → label
+    "x": "Longitude ou X (Lambert-93)",
+    "y": "Latitude ou Y (Lambert-93)",
+    "wkt": "Géométrie (WKT)",
+}
+
+
+def _position_picker(path: Path) -> dict[str, str] | None:
+    """For a CSV whose position columns have unusual names: let the user point at them.
+
+    None (nothing chosen) lets the reader recognise latitude/longitude, X/Y or WKT by itself.
+    """
+    from diagnostics.io import csvfile
+
+    try:
+        choices = ["", *csvfile.columns_of(path)]
+    except (DiagnosticsError, ValueError, UnicodeError):
+        return None
+    with st.expander("Colonnes de position (CSV)", expanded=False):
+        st.caption("Laissez vide pour la reconnaissance automatique (latitude/longitude, X/Y, WKT).")
+        chosen = {
+            field: st.selectbox(label, choices, key=f"import_position_{field}", format_func=lambda c: c or "—")
+            for field, label in POSITION_FIELDS.items()
+        }
+    chosen = {field: column for field, column in chosen.items() if column}
+    return chosen or None
 
 
 def _saved_upload(upload) -> Path:

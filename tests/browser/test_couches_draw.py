@@ -25,13 +25,18 @@ def test_a_polygon_drawn_on_the_map_becomes_a_patrol_zone(demo_app, browser_page
     frame = iframe.content_frame
     expect(frame.locator(".leaflet-draw-draw-rectangle")).to_be_visible(timeout=TIMEOUT_MS)
     expect(frame.locator(".leaflet-draw-draw-polygon")).to_be_visible()
-    box = frame.locator(".leaflet-container").bounding_box()
-    frame.locator(".leaflet-draw-draw-polygon").click()
-    x, y = box["width"] / 2, box["height"] / 2 + 100  # south of Vesoul, clear of the other zones
     container = frame.locator(".leaflet-container")
+    box = container.bounding_box()
+    x, y = box["width"] / 2, box["height"] / 2 + 100  # south of Vesoul, clear of the other zones
+    wait_until_idle(page)
+    frame.locator(".leaflet-draw-draw-polygon").click()
+    # Leaflet.draw shows its tooltip once the tool listens for clicks: only then place vertices.
+    expect(frame.locator(".leaflet-draw-tooltip")).to_be_visible(timeout=TIMEOUT_MS)
     for dx, dy in ((-40, -30), (40, -30), (40, 30), (-40, 30), (-40, -30)):
         container.click(position={"x": x + dx, "y": y + dy})
         page.wait_for_timeout(300)
+    # Closing the ring ends the tool: its tooltip goes away, then the app answers.
+    expect(frame.locator(".leaflet-draw-tooltip")).to_have_count(0, timeout=TIMEOUT_MS)
     expect(page.get_by_text("Forme dessinée : polygone.")).to_be_visible(timeout=TIMEOUT_MS)
     page.get_by_role("textbox", name="Nom").fill("Zone dessinée au navigateur")
     page.get_by_role("textbox", name="Unité").fill("Groupe VTT de Vesoul")
