@@ -281,35 +281,37 @@ def add_communes(m: folium.Map, communes: gpd.GeoDataFrame, *, highlight: bool =
 
 
 def add_sectors(m: folium.Map, sectors: gpd.GeoDataFrame) -> None:
-    if sectors.empty:
-        return
-    popups = [
-        _card(row["name"], [("Type", row["kind"]), ("Source", row.get("source"))]) for _, row in sectors.iterrows()
-    ]
-    frame = _prepared(sectors, tooltip=sectors["name"].map(escape_text), popup=popups)
-    folium.GeoJson(
-        frame.to_json(),
-        name=LAYER_NAMES["sectors"],
-        style_function=lambda _f: {"color": "#8e44ad", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.1},
-        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
-    ).add_to(m)
+    _add_area_layer(
+        m,
+        sectors,
+        LAYER_NAMES["sectors"],
+        [("Type", "kind"), ("Source", "source")],
+        {"color": "#8e44ad", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.1},
+    )
 
 
 def add_patrol_zones(m: folium.Map, zones: gpd.GeoDataFrame) -> None:
-    if zones.empty:
+    _add_area_layer(
+        m,
+        zones,
+        LAYER_NAMES["zones"],
+        [("Unité", "unit"), ("Horaires", "schedule"), ("Source", "source")],
+        {"color": "#16a085", "weight": 2, "fillColor": "#1abc9c", "fillOpacity": 0.12},
+    )
+
+
+def _add_area_layer(
+    m: folium.Map, areas: gpd.GeoDataFrame, name: str, fields: list[tuple[str, str]], style: dict
+) -> None:
+    """Named polygons with their name as tooltip and a card of `fields` (label, column) as popup."""
+    if areas.empty:
         return
-    popups = [
-        _card(
-            row["name"], [("Unité", row.get("unit")), ("Horaires", row.get("schedule")), ("Source", row.get("source"))]
-        )
-        for _, row in zones.iterrows()
-    ]
-    frame = _prepared(zones, tooltip=zones["name"].map(escape_text), popup=popups)
+    popups = [_card(row["name"], [(label, row.get(column)) for label, column in fields]) for _, row in areas.iterrows()]
+    frame = _prepared(areas, tooltip=areas["name"].map(escape_text), popup=popups)
     folium.GeoJson(
         frame.to_json(),
-        name=LAYER_NAMES["zones"],
-        style_function=lambda _f: {"color": "#16a085", "weight": 2, "fillColor": "#1abc9c", "fillOpacity": 0.12},
+        name=name,
+        style_function=lambda _feature: style,
         tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
     ).add_to(m)
