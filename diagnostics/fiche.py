@@ -12,16 +12,15 @@ import textwrap
 from dataclasses import dataclass, field
 
 import geopandas
-import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from PIL import Image
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from diagnostics import grids, taxonomy  # noqa: E402
-from diagnostics.snapshots import _plain, _to_l93, french_date  # noqa: E402
+from diagnostics import grids, taxonomy
+from diagnostics.snapshots.geometry import to_l93
+from diagnostics.snapshots.text import french_date, plain
 
 A4_PORTRAIT = (8.27, 11.69)
 MARGIN = 0.07
@@ -49,8 +48,15 @@ def render_fiche_pdf(data: FicheData) -> bytes:
     with PdfPages(out, metadata={"Title": f"Fiche diagnostic — {data.title}", "Creator": "PSQ diagnostics"}) as pdf:
         for figure in [_summary_page(data), *_observation_pages(data), *_photo_pages(data)]:
             pdf.savefig(figure)
-            plt.close(figure)
+            figure.clear()
     return out.getvalue()
+
+
+def _page() -> Figure:
+    """A new A4 page on its own canvas: no pyplot, so renders in threads share no state."""
+    fig = Figure(figsize=A4_PORTRAIT)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _text(fig: Figure, x: float, y: float, text: str, **kwargs):
@@ -58,7 +64,7 @@ def _text(fig: Figure, x: float, y: float, text: str, **kwargs):
 
 
 def _summary_page(data: FicheData) -> Figure:
-    fig = plt.figure(figsize=A4_PORTRAIT)
+    fig = _page()
     _text(fig, MARGIN, 0.955, "Fiche diagnostic de sûreté", fontsize=18, weight="bold")
     _text(fig, MARGIN, 0.925, data.title, fontsize=13)
     lines = [
@@ -79,10 +85,10 @@ def _summary_page(data: FicheData) -> Figure:
 
 def _draw_map(ax, data: FicheData) -> None:
     ax.set_axis_off()
-    commune = _to_l93(data.commune)
+    commune = to_l93(data.commune)
     if len(commune):
         commune.plot(ax=ax, facecolor="#dfe6f0", edgecolor="#1b3c73", linewidth=1.5)
-    observations = _to_l93(data.observations)
+    observations = to_l93(data.observations)
     for kind in ("Polygon", "LineString", "Point"):
         part = observations[observations.geom_type.str.replace("Multi", "") == kind] if len(observations) else []
         if not len(part):
@@ -118,9 +124,7 @@ def _draw_scores(fig: Figure, score: grids.GridScore | None, *, top: float) -> N
         _text(fig, 0.62, y, value, fontsize=9, ha="right")
         if theme.score is not None:
             fig.add_artist(
-                matplotlib.patches.Rectangle(
-                    (0.65, y - 0.002), 0.25 * theme.score / 5, 0.012, color=_score_colour(theme.score)
-                )
+                Rectangle((0.65, y - 0.002), 0.25 * theme.score / 5, 0.012, color=_score_colour(theme.score))
             )
         y -= 0.022
     overall = "—" if score.score is None else f"{score.score:.1f} / 5"
@@ -149,17 +153,17 @@ def _observation_pages(data: FicheData) -> list[Figure]:
         text_allowed = not data.for_partners or bool(row.get("shareable"))
         body = []
         if text_allowed:
-            body += _wrapped(f"Description : {_plain(row.get('description'))}", 105, 6)
-            if _plain(row.get("recommendation")):
-                body += _wrapped(f"Préconisation : {_plain(row.get('recommendation'))}", 105, 4)
-        if _plain(row.get("partner")):
-            body.append(f"Partenaire : {_plain(row.get('partner'))}")
+            body += _wrapped(f"Description : {plain(row.get('description'))}", 105, 6)
+            if plain(row.get("recommendation")):
+                body += _wrapped(f"Préconisation : {plain(row.get('recommendation'))}", 105, 4)
+        if plain(row.get("partner")):
+            body.append(f"Partenaire : {plain(row.get('partner'))}")
         blocks.append((title, body))
     pages, fig, y = [], None, 0.0
     for title, body in blocks:
         height = 0.025 + 0.017 * len(body) + 0.012
         if fig is None or y - height < 0.05:
-            fig = plt.figure(figsize=A4_PORTRAIT)
+            fig = _page()
             pages.append(fig)
             _text(fig, MARGIN, 0.955, f"Observations — {data.title}", fontsize=13, weight="bold")
             y = 0.92
@@ -175,7 +179,7 @@ def _observation_pages(data: FicheData) -> list[Figure]:
 def _photo_pages(data: FicheData) -> list[Figure]:
     pages = []
     for start in range(0, len(data.photos), 2):
-        fig = plt.figure(figsize=A4_PORTRAIT)
+        fig = _page()
         _text(fig, MARGIN, 0.955, f"Photos partageables — {data.title}", fontsize=13, weight="bold")
         for slot, (caption, jpeg) in enumerate(data.photos[start : start + 2]):
             ax = fig.add_axes([MARGIN, 0.50 - slot * 0.45, 1 - 2 * MARGIN, 0.40])

@@ -1,4 +1,8 @@
-"""Export maire: a commune's map for a period, previewed as PNG, downloaded as PNG, PDF or HTML."""
+"""Export maire: a commune's map for a period, previewed as PNG, downloaded as PNG, PDF or HTML.
+
+The preview is not an export; each download is: the file is made, and audited, when its button
+is clicked (Streamlit calls the `data` callable then), so the log says what actually left.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import streamlit as st
 from diagnostics import config
 from diagnostics.assets import assets_installed
 from diagnostics.errors import DiagnosticsError
-from diagnostics.services.exports import SNAPSHOT_MIME_TYPES, commune_snapshot, snapshot_file_name
+from diagnostics.services import exports
 from diagnostics.ui import common
 
 DOWNLOADS = {  # format: (button label, help)
@@ -17,14 +21,13 @@ DOWNLOADS = {  # format: (button label, help)
     "pdf": ("Dossier (PDF)", "Carte A4 suivie de la liste des observations et de leur nombre par catégorie."),
     "html": ("Carte interactive (HTML)", "Un seul fichier, qui s'ouvre dans un navigateur même sans internet."),
 }
+REDACTION_NOTE = (
+    "Les constats détaillés ne figurent que pour les observations déclarées communicables ; les "
+    "préconisations figurent toujours. Les zones de patrouille sont montrées sans leur unité ni leurs horaires."
+)
 
 
-def _snapshot(db, actor, insee: str, fmt: str, issued_on: dt.date, period) -> bytes:
-    # Not cached across users: what a snapshot shows depends on who asks (scope, redaction).
-    return commune_snapshot(db, actor, insee, fmt, issued_on=issued_on, period=period)
-
-
-def _period(value) -> tuple[dt.date | None, dt.date | None] | None:
+def period_from_picker(value) -> tuple[dt.date | None, dt.date | None] | None:
     """The date range picker gives (), (start,) while picking, or (start, end)."""
     dates = tuple(value) if isinstance(value, (tuple, list)) else (value,) if value else ()
     if not dates:
@@ -32,13 +35,41 @@ def _period(value) -> tuple[dt.date | None, dt.date | None] | None:
     return (dates[0], dates[1] if len(dates) > 1 else None)
 
 
+def snapshot_downloads(db, actor, insee: str, name: str, period, *, key: str = "download") -> None:
+    """The three download buttons; each file is produced (and audited) only when clicked."""
+    today = dt.date.today()
+    columns = st.columns(len(DOWNLOADS))
+    for column, (fmt, (label, help_text)) in zip(columns, DOWNLOADS.items(), strict=True):
+        unavailable = fmt == "html" and not assets_installed()
+        column.download_button(
+            f"Télécharger : {label}",
+            # Not cached across users: what a snapshot shows depends on who asks (scope, redaction).
+            data=lambda fmt=fmt: exports.commune_snapshot(db, actor, insee, fmt, issued_on=today, period=period),
+            file_name=exports.snapshot_file_name(insee, name, fmt, today),
+            mime=exports.SNAPSHOT_MIME_TYPES[fmt],
+            type="primary" if fmt == "pdf" else "secondary",
+            help="Fichiers de carte non installés (make assets)." if unavailable else help_text,
+            disabled=unavailable,
+            on_click="ignore",
+            key=f"{key}_{fmt}",
+        )
+
+
+def preview(db, actor, insee: str, period) -> bytes | None:
+    """The PNG shown on the page, or None after a French error message."""
+    try:
+        return exports.commune_preview_png(db, actor, insee, issued_on=dt.date.today(), period=period)
+    except DiagnosticsError as exc:
+        st.error(f"La carte n'a pas pu être produite : {exc}")
+        return None
+
+
 def page() -> None:
     st.title("Export maire")
     actor = common.current_actor("export_snapshot")
     st.write("Carte de la commune à transmettre au maire : limites, observations, zones, secteurs et sites.")
     db = common.database()
-    url = config.database_url()
-    communes = common.commune_choices(db, url)
+    communes = common.commune_choices(db, config.database_url())
     if actor.commune_insee and actor.role == "maire":
         communes = {actor.commune_insee: communes.get(actor.commune_insee, actor.commune_insee)}
     insee = st.selectbox(
@@ -57,33 +88,12 @@ def page() -> None:
     )
     if insee is None:
         return
-    today = dt.date.today()
-    period = _period(picked)
-    try:
-        image = _snapshot(db, actor, insee, "png", today, period)
-    except DiagnosticsError as exc:
-        st.error(f"La carte n'a pas pu être produite : {exc}")
+    period = period_from_picker(picked)
+    image = preview(db, actor, insee, period)
+    if image is None:
         return
-    name = communes[insee].rsplit(" (", 1)[0]
-    columns = st.columns(len(DOWNLOADS))
-    for column, (fmt, (label, help_text)) in zip(columns, DOWNLOADS.items(), strict=True):
-        unavailable = fmt == "html" and not assets_installed()
-        column.download_button(
-            f"Télécharger : {label}",
-            # PDF and HTML are made when clicked, so that only real downloads are logged.
-            data=image if fmt == "png" else (lambda fmt=fmt: _snapshot(db, actor, insee, fmt, today, period)),
-            file_name=snapshot_file_name(insee, name, fmt, today),
-            mime=SNAPSHOT_MIME_TYPES[fmt],
-            type="primary" if fmt == "pdf" else "secondary",
-            help="Fichiers de carte non installés (make assets)." if unavailable else help_text,
-            disabled=unavailable,
-            on_click="ignore",
-            key=f"download_{fmt}",
-        )
-    st.caption(
-        "Les constats détaillés et les noms ne figurent que pour les observations déclarées communicables ; "
-        "les préconisations figurent toujours."
-    )
+    snapshot_downloads(db, actor, insee, communes[insee].rsplit(" (", 1)[0], period)
+    st.caption(REDACTION_NOTE)
     st.image(image, caption=communes[insee], width="stretch")
 
 
