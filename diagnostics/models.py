@@ -111,6 +111,7 @@ class Diagnostic(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     team: Mapped[Team] = relationship()
+    commune: Mapped[Commune] = relationship()
     observations: Mapped[list[Observation]] = relationship(back_populates="diagnostic")
 
 

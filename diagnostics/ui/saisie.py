@@ -14,7 +14,7 @@ from shapely.geometry import shape
 from diagnostics import config, coordinates, grids, maps, taxonomy
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.io import photos as photo_io
-from diagnostics.services import checklists, drafts, fiches, fieldwork, photos, places, reference
+from diagnostics.services import checklists, drafts, fiches, fieldwork, photos, places, reference, scope
 from diagnostics.services.observations import ObservationFilter, observations_frame
 from diagnostics.ui import common
 
@@ -163,10 +163,7 @@ def _pick_diagnostic(db, actor) -> int:
 
 
 def _new_diagnostic_form(db, actor) -> None:
-    teams = common.team_choices(db)
-    if actor.team_id is not None and actor.role == "agent":
-        teams = {actor.team_id: teams.get(actor.team_id, "")}  # agents record for their own team
-    communes = common.commune_choices(db)
+    teams, communes = scope.new_diagnostic_choices(db, actor)  # only what the services accept
     saved = {"on_change": _save_draft, "args": (actor,)}
     st.subheader("Nouveau diagnostic de sûreté")
     _show_flash()
