@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from diagnostics.auth import Actor, require_team
+from diagnostics.auth import Actor, require_diagnostic_access
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.models import Diagnostic, DiagnosticClosure, Observation
@@ -26,7 +26,7 @@ def team_diagnostic(session: Session, actor: Actor, diagnostic_id: int) -> Diagn
     diagnostic = session.get(Diagnostic, diagnostic_id)
     if diagnostic is None:
         raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-    require_team(actor, diagnostic.team_id)
+    require_diagnostic_access(actor, diagnostic)
     return diagnostic
 
 

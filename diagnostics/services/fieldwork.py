@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from diagnostics.auth import AGENT, COMMANDANT, Actor, require, require_team
+from diagnostics.auth import AGENT, COMMANDANT, Actor, require, require_departments, require_team
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
 from diagnostics.io.photos import PreparedPhoto
@@ -90,6 +90,9 @@ def start_diagnostic(db: Database, actor: Actor, draft: DiagnosticDraft, *, toda
             errors["commune_insee"] = t("commune_unknown", insee=draft.commune_insee)
         if errors:
             raise ValidationError(errors)
+        require_departments(
+            actor, session.get(Team, draft.team_id).department, session.get(Commune, draft.commune_insee).department
+        )
         diagnostic = Diagnostic(
             reference=draft.reference,
             team_id=draft.team_id,
