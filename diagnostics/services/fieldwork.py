@@ -28,6 +28,7 @@ from diagnostics.auth import (
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.models import SRID, Commune, Diagnostic, DiagnosticClosure, Observation, Team
+from diagnostics.redaction import encode_shared_fields
 from diagnostics.services import audit
 from diagnostics.services.reference import commune_geometry
 from diagnostics.texts import t
@@ -61,6 +62,7 @@ class ObservationDraft:
     recommendation: str = ""
     partner: str = ""
     shareable: bool = False
+    shared_fields: tuple[str, ...] | None = None  # what partners receive (redaction); None: from `shareable`
     author: str = ""
 
 
@@ -179,6 +181,7 @@ def add_observation(db: Database, actor: Actor, diagnostic_id: int, draft: Obser
             recommendation=draft.recommendation.strip(),
             partner=draft.partner.strip(),
             shareable=bool(draft.shareable),
+            shared_fields=None if draft.shared_fields is None else encode_shared_fields(draft.shared_fields),
             author=draft.author or actor.login,
             geom=from_shape(geometry, srid=SRID),
         )
