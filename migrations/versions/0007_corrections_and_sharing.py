@@ -2,7 +2,7 @@
 diagnostics carry a version for optimistic concurrency.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 23:00:00.000000
 
 Existing rows are migrated conservatively: an observation marked shareable shares every text field
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
