@@ -22,6 +22,7 @@ from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
 from diagnostics.io.photos import PreparedPhoto
 from diagnostics.models import SRID, Commune, Diagnostic, DiagnosticClosure, Observation, Team
+from diagnostics.redaction import encode_shared_fields
 from diagnostics.services import audit, field_checks
 from diagnostics.services import photos as photo_store
 from diagnostics.services.closures import writable_diagnostic
@@ -52,6 +53,7 @@ class ObservationDraft:
     recommendation: str = ""
     partner: str = ""
     shareable: bool = False
+    shared_fields: tuple[str, ...] | None = None  # what partners receive (redaction); None: from `shareable`
     author: str = ""
 
 
@@ -195,6 +197,7 @@ def _new_observation(
         recommendation=draft.recommendation.strip(),
         partner=draft.partner.strip(),
         shareable=bool(draft.shareable),
+        shared_fields=None if draft.shared_fields is None else encode_shared_fields(draft.shared_fields),
         author=draft.author or actor.login,
         geom=from_shape(geometry, srid=SRID),
         form_token=form_token or None,

@@ -17,7 +17,7 @@ from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.io import photos as photo_io
 from diagnostics.services import checklists, closures, drafts, fiches, fieldwork, places, reference, scope
 from diagnostics.services.observations import ObservationFilter, observations_frame
-from diagnostics.ui import common
+from diagnostics.ui import common, sharing
 
 MAP_KEY = "field_map"
 NEW = 0  # the « new diagnostic » choice in the picker
@@ -29,7 +29,7 @@ EMPTY_OBSERVATION = {
     "obs_description": "",
     "obs_recommendation": "",
     "obs_partner": "",
-    "obs_shareable": False,
+    **sharing.empty("obs_share_"),
     "obs_lat": None,
     "obs_lon": None,
     "obs_coords": "",
@@ -402,7 +402,7 @@ def _observation_form(db, actor, diagnostic_id: int) -> None:
     st.text_area("Description", key="obs_description", placeholder="Ce qui a été observé", **saved)
     st.text_area("Préconisation", key="obs_recommendation", placeholder="Ce qui est proposé", **saved)
     st.text_input("Partenaire concerné", key="obs_partner", placeholder="ex. Commune, bailleur, transporteur", **saved)
-    st.checkbox("Partageable avec les partenaires (mairie…)", key="obs_shareable", **saved)
+    sharing.sharing_inputs("obs_share_", **saved)
     _photo_inputs(actor)
     st.button(
         "Enregistrer l'observation",
@@ -475,7 +475,7 @@ def _save_observation(actor, diagnostic_id: int) -> None:
         geometry=shape_geometry,
         recommendation=state.get("obs_recommendation") or "",
         partner=state.get("obs_partner") or "",
-        shareable=bool(state.get("obs_shareable")),
+        shared_fields=sharing.chosen(state, "obs_share_"),
     )
     db = common.database()
     try:
