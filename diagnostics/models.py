@@ -109,9 +109,14 @@ class Diagnostic(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Optimistic concurrency for corrections (place, date, participants…): a stale edit is refused.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     team: Mapped[Team] = relationship()
+    commune: Mapped[Commune] = relationship()
     observations: Mapped[list[Observation]] = relationship(back_populates="diagnostic")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Observation(Base):
@@ -134,6 +139,9 @@ class Observation(Base):
     recommendation: Mapped[str] = mapped_column(Text, default="")
     partner: Mapped[str] = mapped_column(String(120), default="")
     shareable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which free-text fields partners receive, comma-separated (see diagnostics.redaction);
+    # `shareable` is kept in step with it by the listener at the end of this module.
+    shared_fields: Mapped[str] = mapped_column(String(120), default="")
     author: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -224,6 +232,18 @@ def _keep_drawing_point(_mapper, _connection, observation: Observation) -> None:
     if isinstance(observation.geom, WKBElement):
         point = to_shape(observation.geom).representative_point()
         observation.lon, observation.lat = point.x, point.y
+
+
+@event.listens_for(Observation, "before_insert")
+@event.listens_for(Observation, "before_update")
+def _keep_shareable_summary(_mapper, _connection, observation: Observation) -> None:
+    """`shareable` says whether anything is shared; a writer that only set `shareable` (imports,
+    older code) shares every text field, as before fields were chosen one by one."""
+    from diagnostics.redaction import encode_shared_fields, shared_fields
+
+    fields = shared_fields(observation.shared_fields, observation.shareable)
+    observation.shared_fields = encode_shared_fields(fields)
+    observation.shareable = bool(fields)
 
 
 # --- Exchange with other tools: dispositifs and the history of reference layers (issue 6) -----
@@ -334,3 +354,16 @@ class DiagnosticGrid(Base):
     answers: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class DataVersion(Base):
+    """A counter per kind of data, bumped in the transaction of every change (diagnostics.dataversion).
+
+    Page caches are keyed by it, so every process sees a change at its next rerun and recomputes
+    nothing otherwise (a time-to-live cache lives per process and shows stale layers).
+    """
+
+    __tablename__ = "data_versions"
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

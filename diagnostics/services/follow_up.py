@@ -8,7 +8,7 @@ if someone saved in between, the save is refused with `Conflict` and nothing is 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import pandas as pd
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from diagnostics.auth import Actor, observation_scope, require
 from diagnostics.db import Database
 from diagnostics.errors import Conflict, NotFound, ValidationError
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Team, utcnow
-from diagnostics.redaction import SHARED_IF_MARKED
+from diagnostics.redaction import redact_record
 from diagnostics.services import audit
 from diagnostics.services.observations import _scope_conditions
 from diagnostics.texts import t
@@ -45,6 +45,7 @@ class ObservationDetail:
     recommendation: str
     partner: str
     shareable: bool
+    shared_fields: str
     commune_name: str
     place: str
     team_name: str
@@ -86,6 +87,7 @@ def observation_detail(db: Database, actor: Actor, observation_id: int) -> Obser
             Observation.recommendation,
             Observation.partner,
             Observation.shareable,
+            Observation.shared_fields,
             Commune.name,
             Diagnostic.place,
             Team.name,
@@ -282,7 +284,4 @@ def _comment_values(change: FollowUp) -> dict:
 
 def _redacted(detail: ObservationDetail) -> ObservationDetail:
     """What a partner may read (see diagnostics.redaction): never the team, free text if shareable."""
-    hidden = {"team_name": ""}
-    if not detail.shareable:
-        hidden.update({column: "" for column in SHARED_IF_MARKED if hasattr(detail, column)})
-    return replace(detail, **hidden)
+    return replace(detail, **{**redact_record(asdict(detail)), "team_name": ""})

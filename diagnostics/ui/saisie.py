@@ -14,9 +14,9 @@ from shapely.geometry import shape
 from diagnostics import config, coordinates, grids, maps, taxonomy
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.io import photos as photo_io
-from diagnostics.services import checklists, drafts, fiches, fieldwork, photos, places, reference
+from diagnostics.services import checklists, drafts, fiches, fieldwork, photos, places, reference, scope
 from diagnostics.services.observations import ObservationFilter, observations_frame
-from diagnostics.ui import common
+from diagnostics.ui import common, sharing
 
 MAP_KEY = "field_map"
 NEW = 0  # the « new diagnostic » choice in the picker
@@ -28,7 +28,7 @@ EMPTY_OBSERVATION = {
     "obs_description": "",
     "obs_recommendation": "",
     "obs_partner": "",
-    "obs_shareable": False,
+    **sharing.empty("obs_share_"),
     "obs_lat": None,
     "obs_lon": None,
     "obs_coords": "",
@@ -59,11 +59,10 @@ def page() -> None:
     st.title("Saisie terrain")
     actor = common.current_actor("record_diagnostic")
     db = common.database()
-    url = config.database_url()
     _offer_draft(db, actor)
     diagnostic_id = _pick_diagnostic(db, actor)
     if diagnostic_id == NEW:
-        _new_diagnostic_form(db, actor, url)
+        _new_diagnostic_form(db, actor)
         return
     try:
         diagnostic = fieldwork.get_diagnostic(db, actor, diagnostic_id)
@@ -163,11 +162,8 @@ def _pick_diagnostic(db, actor) -> int:
     )
 
 
-def _new_diagnostic_form(db, actor, url: str) -> None:
-    teams = common.team_choices(db, url)
-    if actor.team_id is not None and actor.role == "agent":
-        teams = {actor.team_id: teams.get(actor.team_id, "")}  # agents record for their own team
-    communes = common.commune_choices(db, url)
+def _new_diagnostic_form(db, actor) -> None:
+    teams, communes = scope.new_diagnostic_choices(db, actor)  # only what the services accept
     saved = {"on_change": _save_draft, "args": (actor,)}
     st.subheader("Nouveau diagnostic de sûreté")
     _show_flash()
@@ -346,13 +342,13 @@ def _apply_typed_coordinates(actor) -> None:
     _save_draft(actor)
 
 
-@st.cache_data(show_spinner=False, ttl=3600)
-def _place_index(_db, url: str) -> list[places.Place]:
-    return places.place_index(_db, config.departments())
+@common.reference_cache()
+def _place_index(db) -> list[places.Place]:
+    return places.place_index(db, config.departments())
 
 
 def _place_results(db, actor, query: str) -> None:
-    found = places.search_local(_place_index(db, config.database_url()), query)
+    found = places.search_local(_place_index(db), query)
     found += places.search_addresses(query)
     if not found:
         hint = "" if config.geocoder_url() else " (la recherche d'adresses n'est pas configurée)"
@@ -405,7 +401,7 @@ def _observation_form(db, actor, diagnostic_id: int) -> None:
     st.text_area("Description", key="obs_description", placeholder="Ce qui a été observé", **saved)
     st.text_area("Préconisation", key="obs_recommendation", placeholder="Ce qui est proposé", **saved)
     st.text_input("Partenaire concerné", key="obs_partner", placeholder="ex. Commune, bailleur, transporteur", **saved)
-    st.checkbox("Partageable avec les partenaires (mairie…)", key="obs_shareable", **saved)
+    sharing.sharing_inputs("obs_share_", **saved)
     _photo_inputs(actor)
     st.button(
         "Enregistrer l'observation",
@@ -478,7 +474,7 @@ def _save_observation(actor, diagnostic_id: int) -> None:
         geometry=shape_geometry,
         recommendation=state.get("obs_recommendation") or "",
         partner=state.get("obs_partner") or "",
-        shareable=bool(state.get("obs_shareable")),
+        shared_fields=sharing.chosen(state, "obs_share_"),
     )
     db = common.database()
     try:
