@@ -205,6 +205,7 @@ FR: dict[str, str] = {
     "diagnostic_closed": ("Le diagnostic n° {id} a été clôturé le {when} par {who} : il ne peut plus être modifié."),
     "diagnostic_already_closed": "Le diagnostic n° {id} est déjà clôturé.",
     "diagnostic_close_empty": "Ajoutez au moins une observation avant de clôturer le diagnostic.",
+    "form_token_reused": "Ce formulaire a déjà servi pour un autre diagnostic : rechargez la page.",
 }
 
 

@@ -13,7 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
-from diagnostics import auth
+from diagnostics import auth, limits
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
@@ -101,6 +101,7 @@ def _account_errors(account: NewAccount) -> dict[str, str]:
         errors["commune"] = "Un compte maire est rattaché à une commune (--commune INSEE)."
     if account.role == auth.AGENT and not account.team_name:
         errors["team"] = "Un compte agent est rattaché à une équipe (--team NOM)."
+    errors.update(limits.too_long(User, {"display_name": account.display_name}))
     return errors
 
 

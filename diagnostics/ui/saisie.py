@@ -7,6 +7,7 @@ a dropped connection or a restarted server loses nothing: the page offers to res
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import streamlit as st
 from shapely.geometry import shape
@@ -14,7 +15,7 @@ from shapely.geometry import shape
 from diagnostics import config, coordinates, grids, maps, taxonomy
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.io import photos as photo_io
-from diagnostics.services import checklists, drafts, fiches, fieldwork, photos, places, reference, scope
+from diagnostics.services import checklists, closures, drafts, fiches, fieldwork, places, reference, scope
 from diagnostics.services.observations import ObservationFilter, observations_frame
 from diagnostics.ui import common, sharing
 
@@ -478,16 +479,15 @@ def _save_observation(actor, diagnostic_id: int) -> None:
     )
     db = common.database()
     try:
-        observation_id = fieldwork.add_observation(db, actor, diagnostic_id, draft)
-        for photo in state.get("obs_photos_prepared") or []:
-            photos.store_photo(
-                db,
-                actor,
-                diagnostic_id,
-                photo,
-                observation_id=observation_id,
-                shareable=bool(state.get("obs_photos_shareable")),
-            )
+        observation_id = fieldwork.record_observation(
+            db,
+            actor,
+            diagnostic_id,
+            draft,
+            photos=state.get("obs_photos_prepared") or [],
+            photos_shareable=bool(state.get("obs_photos_shareable")),
+            form_token=_form_token(),
+        )
     except ValidationError as exc:
         state["obs_errors"] = exc.errors
         return
@@ -500,7 +500,13 @@ def _save_observation(actor, diagnostic_id: int) -> None:
     state.update(EMPTY_OBSERVATION)
     state["obs_photos_nonce"] = state.get("obs_photos_nonce", 0) + 1  # empties the uploader
     state["obs_photos_prepared"] = []
+    state["obs_form_token"] = uuid.uuid4().hex  # the next observation is another form
     _save_draft(actor)
+
+
+def _form_token() -> str:
+    """The filled form's identity: kept until it is stored, so a retry cannot store it twice."""
+    return st.session_state.setdefault("obs_form_token", uuid.uuid4().hex)
 
 
 # --- Grid, fiche, closing --------------------------------------------------------------------
@@ -577,7 +583,7 @@ def _close_section(actor, diagnostic: fieldwork.DiagnosticSummary) -> None:
     confirmed = st.checkbox("Je confirme que le diagnostic est complet", key="close_confirm")
     if st.button("Clôturer le diagnostic", disabled=not confirmed, width="stretch"):
         try:
-            fieldwork.close_diagnostic(common.database(), actor, diagnostic.id)
+            closures.close_diagnostic(common.database(), actor, diagnostic.id)
         except ValidationError as exc:
             common.show_validation_errors(exc)
             return
