@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from diagnostics.config import PROJECT_ROOT
 from diagnostics.services.observations import count_observations, observations_frame
-from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL, app_as, make_diagnostic, make_observation
+from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL, app_as, make_diagnostic, make_observation, sign_in
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 
@@ -23,9 +23,7 @@ def app(db_url):
 
 
 def log_in_as(at: AppTest, actor) -> AppTest:
-    at.session_state["actor"] = actor
-    at.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC)
-    return at
+    return sign_in(at, actor)
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

@@ -224,6 +224,17 @@ def actor_for_sso(db: Database, email: str) -> Actor:
     return outcome
 
 
+def current_account(db: Database, login: str) -> Actor | None:
+    """What the active account `login` acts as now; None when it is disabled or gone.
+
+    Read at every page run, so that an administrator's change reaches open sessions: one
+    indexed row.
+    """
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.login == login, User.active.is_(True)))
+        return _actor_of(user) if user is not None else None
+
+
 def set_active(db: Database, actor: Actor, login: str, active: bool) -> None:
     require(actor, "manage_accounts")
     with db.session() as session:
