@@ -89,6 +89,25 @@ def require_team(actor: Actor, team_id: int) -> None:
         raise PermissionDenied(OTHER_TEAM)
 
 
+def require_departments(actor: Actor, *departments: str) -> None:
+    """Commandants write only in their départements (agents are held to their team, admins nowhere)."""
+    require(actor, "record_diagnostic")
+    if actor.role == COMMANDANT and any(department not in actor.departments for department in departments):
+        raise PermissionDenied(OTHER_DEPARTMENT)
+
+
+def require_diagnostic_access(actor: Actor, diagnostic) -> None:
+    """Who may change (or read in the field) a diagnostic: its team's agents, the commandants of
+    its commune's département, administrators. `diagnostic` is a `models.Diagnostic`."""
+    require_team(actor, diagnostic.team_id)
+    require_departments(actor, diagnostic.commune.department)
+
+
+def writable_departments(actor: Actor) -> tuple[str, ...] | None:
+    """The départements an actor may record in; None means every one (agents: their team decides)."""
+    return actor.departments if actor.role == COMMANDANT else None
+
+
 @dataclass(frozen=True)
 class Scope:
     """The part of the observations an actor may read; empty tuples mean no restriction."""

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from diagnostics import config
+from diagnostics import config, dataversion
 from diagnostics.errors import DatabaseUnavailable, SpatialiteUnavailable
 from diagnostics.texts import t
 
@@ -33,6 +33,7 @@ class Database:
     def __init__(self, engine: Engine):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        dataversion.install(self._sessions)
 
     @property
     def dialect(self) -> str:
@@ -56,6 +57,16 @@ class Database:
             if _is_lock_timeout(exc):
                 raise DatabaseUnavailable(t("database_busy")) from exc
             raise DatabaseUnavailable(t("database_lost")) from exc
+
+    @property
+    def cache_key(self) -> str:
+        """What identifies this database in a cache key (the URL, password hidden)."""
+        return _safe_url(self.engine)
+
+    def data_version(self, scope: str) -> int:
+        """The change counter of `scope` (see diagnostics.dataversion): one indexed read."""
+        with self.session() as session:
+            return dataversion.current(session, scope)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -111,6 +111,7 @@ class Diagnostic(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     team: Mapped[Team] = relationship()
+    commune: Mapped[Commune] = relationship()
     observations: Mapped[list[Observation]] = relationship(back_populates="diagnostic")
 
 
@@ -338,3 +339,16 @@ class DiagnosticGrid(Base):
     answers: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class DataVersion(Base):
+    """A counter per kind of data, bumped in the transaction of every change (diagnostics.dataversion).
+
+    Page caches are keyed by it, so every process sees a change at its next rerun and recomputes
+    nothing otherwise (a time-to-live cache lives per process and shows stale layers).
+    """
+
+    __tablename__ = "data_versions"
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -59,8 +59,22 @@ def start_cluster() -> Cluster:
     if run_as:
         user = pwd.getpwnam(run_as)
         os.chown(directory, user.pw_uid, user.pw_gid)
-    _run([str(bindir / "initdb"), "-D", str(directory / "data"), "-U", SUPERUSER, "-A", "trust", "--no-sync",
-          "-E", "UTF8", "--locale=C.UTF-8"], run_as)
+    _run(
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(directory / "data"),
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+        run_as,
+    )
     cluster = Cluster(directory, _free_port(), bindir, run_as)
     cluster.start()
     return cluster

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from diagnostics import grids
-from diagnostics.auth import Actor, require, require_team
+from diagnostics.auth import Actor, require, require_diagnostic_access
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
 from diagnostics.models import Diagnostic, DiagnosticGrid, GridTemplate, utcnow
@@ -103,5 +103,5 @@ def _diagnostic(session, actor: Actor, diagnostic_id: int) -> Diagnostic:
     diagnostic = session.get(Diagnostic, diagnostic_id)
     if diagnostic is None:
         raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-    require_team(actor, diagnostic.team_id)
+    require_diagnostic_access(actor, diagnostic)
     return diagnostic

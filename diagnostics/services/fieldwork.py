@@ -16,7 +16,15 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
 from diagnostics import taxonomy
-from diagnostics.auth import AGENT, COMMANDANT, Actor, require, require_team
+from diagnostics.auth import (
+    AGENT,
+    COMMANDANT,
+    Actor,
+    require,
+    require_departments,
+    require_diagnostic_access,
+    require_team,
+)
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.models import SRID, Commune, Diagnostic, DiagnosticClosure, Observation, Team
@@ -91,6 +99,9 @@ def start_diagnostic(db: Database, actor: Actor, draft: DiagnosticDraft, *, toda
             errors["commune_insee"] = t("commune_unknown", insee=draft.commune_insee)
         if errors:
             raise ValidationError(errors)
+        require_departments(
+            actor, session.get(Team, draft.team_id).department, session.get(Commune, draft.commune_insee).department
+        )
         diagnostic = Diagnostic(
             reference=draft.reference,
             team_id=draft.team_id,
@@ -148,7 +159,7 @@ def add_observation(db: Database, actor: Actor, diagnostic_id: int, draft: Obser
         diagnostic = session.get(Diagnostic, diagnostic_id)
         if diagnostic is None:
             raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-        require_team(actor, diagnostic.team_id)
+        require_diagnostic_access(actor, diagnostic)
         require_open(session, actor, diagnostic.id)
         errors = _observation_field_errors(draft)
         geometry, position_errors = _observation_geometry(draft)
@@ -199,7 +210,7 @@ def close_diagnostic(db: Database, actor: Actor, diagnostic_id: int) -> None:
         diagnostic = session.get(Diagnostic, diagnostic_id)
         if diagnostic is None:
             raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-        require_team(actor, diagnostic.team_id)
+        require_diagnostic_access(actor, diagnostic)
         if session.get(DiagnosticClosure, diagnostic_id) is not None:
             raise ValidationError({"diagnostic": t("diagnostic_already_closed", id=diagnostic_id)})
         count = session.scalar(select(func.count(Observation.id)).where(Observation.diagnostic_id == diagnostic_id))

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from diagnostics import config
-from diagnostics.auth import Actor, require_team
+from diagnostics.auth import Actor, require_diagnostic_access
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
 from diagnostics.io.photos import PreparedPhoto
@@ -60,7 +60,7 @@ def store_photo(
         diagnostic = session.get(Diagnostic, diagnostic_id)
         if diagnostic is None:
             raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-        require_team(actor, diagnostic.team_id)
+        require_diagnostic_access(actor, diagnostic)
         require_open(session, actor, diagnostic_id)
         if observation_id is not None:
             observation = session.get(Observation, observation_id)
@@ -104,7 +104,7 @@ def list_photos(db: Database, actor: Actor, diagnostic_id: int, *, shareable_onl
         diagnostic = session.get(Diagnostic, diagnostic_id)
         if diagnostic is None:
             raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-        require_team(actor, diagnostic.team_id)
+        require_diagnostic_access(actor, diagnostic)
         statement = select(Photo).where(Photo.diagnostic_id == diagnostic_id).order_by(Photo.id)
         if shareable_only:
             statement = statement.where(Photo.shareable.is_(True))

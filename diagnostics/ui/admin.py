@@ -53,9 +53,8 @@ def page() -> None:
 
 
 def _accounts(db, actor) -> None:
-    url = config.database_url()
-    teams = common.team_choices(db, url)
-    communes = common.commune_choices(db, url)
+    teams = common.team_choices(db)
+    communes = common.commune_choices(db)
     users = pd.DataFrame(accounts.list_users(db, actor))
     st.dataframe(_accounts_table(users, teams), hide_index=True, width="stretch")
     with st.form("new_account"):

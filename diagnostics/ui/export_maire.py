@@ -6,7 +6,6 @@ import datetime as dt
 
 import streamlit as st
 
-from diagnostics import config
 from diagnostics.assets import assets_installed
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services.exports import SNAPSHOT_MIME_TYPES, commune_snapshot, snapshot_file_name
@@ -37,8 +36,7 @@ def page() -> None:
     actor = common.current_actor("export_snapshot")
     st.write("Carte de la commune à transmettre au maire : limites, observations, zones, secteurs et sites.")
     db = common.database()
-    url = config.database_url()
-    communes = common.commune_choices(db, url)
+    communes = common.commune_choices(db)
     if actor.commune_insee and actor.role == "maire":
         communes = {actor.commune_insee: communes.get(actor.commune_insee, actor.commune_insee)}
     insee = st.selectbox(

@@ -14,7 +14,7 @@ from shapely.geometry import shape
 from diagnostics import config, coordinates, grids, maps, taxonomy
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.io import photos as photo_io
-from diagnostics.services import checklists, drafts, fiches, fieldwork, photos, places, reference
+from diagnostics.services import checklists, drafts, fiches, fieldwork, photos, places, reference, scope
 from diagnostics.services.observations import ObservationFilter, observations_frame
 from diagnostics.ui import common
 
@@ -59,11 +59,10 @@ def page() -> None:
     st.title("Saisie terrain")
     actor = common.current_actor("record_diagnostic")
     db = common.database()
-    url = config.database_url()
     _offer_draft(db, actor)
     diagnostic_id = _pick_diagnostic(db, actor)
     if diagnostic_id == NEW:
-        _new_diagnostic_form(db, actor, url)
+        _new_diagnostic_form(db, actor)
         return
     try:
         diagnostic = fieldwork.get_diagnostic(db, actor, diagnostic_id)
@@ -163,11 +162,8 @@ def _pick_diagnostic(db, actor) -> int:
     )
 
 
-def _new_diagnostic_form(db, actor, url: str) -> None:
-    teams = common.team_choices(db, url)
-    if actor.team_id is not None and actor.role == "agent":
-        teams = {actor.team_id: teams.get(actor.team_id, "")}  # agents record for their own team
-    communes = common.commune_choices(db, url)
+def _new_diagnostic_form(db, actor) -> None:
+    teams, communes = scope.new_diagnostic_choices(db, actor)  # only what the services accept
     saved = {"on_change": _save_draft, "args": (actor,)}
     st.subheader("Nouveau diagnostic de sûreté")
     _show_flash()
@@ -346,13 +342,13 @@ def _apply_typed_coordinates(actor) -> None:
     _save_draft(actor)
 
 
-@st.cache_data(show_spinner=False, ttl=3600)
-def _place_index(_db, url: str) -> list[places.Place]:
-    return places.place_index(_db, config.departments())
+@common.reference_cache()
+def _place_index(db) -> list[places.Place]:
+    return places.place_index(db, config.departments())
 
 
 def _place_results(db, actor, query: str) -> None:
-    found = places.search_local(_place_index(db, config.database_url()), query)
+    found = places.search_local(_place_index(db), query)
     found += places.search_addresses(query)
     if not found:
         hint = "" if config.geocoder_url() else " (la recherche d'adresses n'est pas configurée)"
