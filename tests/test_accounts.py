@@ -44,7 +44,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(db, maire):
     for _ in range(accounts.MAX_FAILED_LOGINS):
         with pytest.raises(PermissionDenied):
             authenticate(db, "maire.gray", "guess", now=T0)
-    with pytest.raises(PermissionDenied, match="bloqué jusqu'à 10:15"):
+    with pytest.raises(PermissionDenied, match="bloqué jusqu'à 11:15"):  # 10:15 UTC, shown in Paris time
         authenticate(db, "maire.gray", PASSWORD, now=T0 + dt.timedelta(minutes=5))  # even the right one
     assert authenticate(db, "maire.gray", PASSWORD, now=T0 + dt.timedelta(minutes=16)).login == "maire.gray"
 

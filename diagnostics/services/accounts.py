@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
-from diagnostics import auth, config
+from diagnostics import auth, config, localtime
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
@@ -205,7 +205,7 @@ def _locked_until(session: Session, user_id: int) -> dt.datetime | None:
 
 def _refuse_locked(session: Session, login: str, until: dt.datetime | None) -> str:
     audit.record(session, login, "login_failed", entity="user", entity_id=login, detail="bloqué")
-    return LOCKED.format(until=_clock(until)) if until else BAD_CREDENTIALS
+    return LOCKED.format(until=localtime.format_time(until)) if until else BAD_CREDENTIALS
 
 
 def actor_for_sso(db: Database, email: str) -> Actor:
@@ -279,10 +279,6 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _clock(moment: dt.datetime) -> str:
-    return f"{moment:%H:%M} (UTC)"
 
 
 def _actor_of(user: User) -> Actor:
