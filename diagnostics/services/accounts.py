@@ -55,6 +55,7 @@ def normalise_login(login: str) -> str:
     return login.strip().lower()
 
 
+@audit.refusals_recorded
 def add_user(db: Database, actor: Actor, account: NewAccount) -> Actor:
     """Create an account; returns what the new user will act as."""
     require(actor, "manage_accounts")
@@ -235,6 +236,7 @@ def current_account(db: Database, login: str) -> Actor | None:
         return _actor_of(user) if user is not None else None
 
 
+@audit.refusals_recorded
 def set_active(db: Database, actor: Actor, login: str, active: bool) -> None:
     require(actor, "manage_accounts")
     with db.session() as session:
@@ -254,6 +256,7 @@ def set_active(db: Database, actor: Actor, login: str, active: bool) -> None:
         )
 
 
+@audit.refusals_recorded
 def list_users(db: Database, actor: Actor) -> list[dict]:
     require(actor, "manage_accounts")
     with db.session() as session:
