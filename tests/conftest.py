@@ -171,7 +171,7 @@ def make_observation(
 ) -> int:
     values = dict(category="eclairage", severity=2, description="Candélabre éteint", latitude=lat, longitude=lon)
     values.update(overrides)
-    return fieldwork.add_observation(db, actor, diagnostic_id, fieldwork.ObservationDraft(**values))
+    return fieldwork.record_observation(db, actor, diagnostic_id, fieldwork.ObservationDraft(**values))
 
 
 def app_as(actor: Actor | None) -> AppTest:

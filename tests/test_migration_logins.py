@@ -1,4 +1,4 @@
-"""Migration 0007: existing logins are lower-cased; logins differing only by case stop the upgrade."""
+"""Migration 0009: existing logins are lower-cased; logins differing only by case stop the upgrade."""
 
 from __future__ import annotations
 
@@ -33,26 +33,26 @@ def _logins(db) -> list[str]:
 
 
 @pytest.fixture
-def db_at_0006(empty_database_url):
+def db_at_0008(empty_database_url):
     db = open_database(empty_database_url)
-    _migrate(db, "0006")
+    _migrate(db, "0008")
     yield db
     db.dispose()
 
 
-def test_existing_logins_are_lower_cased(db_at_0006):
-    _add_users(db_at_0006, "Jean.Dupont@Interieur.gouv.fr", "agent.gray")
-    _migrate(db_at_0006, "head")
-    assert _logins(db_at_0006) == ["agent.gray", "jean.dupont@interieur.gouv.fr"]
+def test_existing_logins_are_lower_cased(db_at_0008):
+    _add_users(db_at_0008, "Jean.Dupont@Interieur.gouv.fr", "agent.gray")
+    _migrate(db_at_0008, "head")
+    assert _logins(db_at_0008) == ["agent.gray", "jean.dupont@interieur.gouv.fr"]
     # the older constraint survives the table's rebuild on SQLite
-    with pytest.raises(Exception, match="ck_users_role|CHECK|check"), db_at_0006.engine.begin() as connection:
+    with pytest.raises(Exception, match="ck_users_role|CHECK|check"), db_at_0008.engine.begin() as connection:
         connection.execute(text("UPDATE users SET role = 'general' WHERE login = 'agent.gray'"))
 
 
-def test_logins_differing_only_by_case_stop_the_upgrade_and_change_nothing(db_at_0006):
-    _add_users(db_at_0006, "Chef", "chef", "CHEF.gray", "chef.gray", "maire.gray")
+def test_logins_differing_only_by_case_stop_the_upgrade_and_change_nothing(db_at_0008):
+    _add_users(db_at_0008, "Chef", "chef", "CHEF.gray", "chef.gray", "maire.gray")
     with pytest.raises(DiagnosticsError) as refused:
-        _migrate(db_at_0006, "head")
+        _migrate(db_at_0008, "head")
     assert "Chef / chef" in str(refused.value) and "CHEF.gray / chef.gray" in str(refused.value)
-    assert schema_revision(db_at_0006) == "0006"
-    assert _logins(db_at_0006) == ["CHEF.gray", "Chef", "chef", "chef.gray", "maire.gray"]
+    assert schema_revision(db_at_0008) == "0008"
+    assert _logins(db_at_0008) == ["CHEF.gray", "Chef", "chef", "chef.gray", "maire.gray"]

@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
-from diagnostics import auth, config, localtime
+from diagnostics import auth, config, limits, localtime
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
@@ -116,6 +116,7 @@ def _account_errors(account: NewAccount) -> dict[str, str]:
         errors["departments"] = f"Département hors de cette installation : {', '.join(unknown)}."
     if account.role == auth.AGENT and not account.team_name:
         errors["team"] = "Un compte agent est rattaché à une équipe (--team NOM)."
+    errors.update(limits.too_long(User, {"display_name": account.display_name}))
     return errors
 
 

@@ -7,6 +7,7 @@ a dropped connection or a restarted server loses nothing: the page offers to res
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import streamlit as st
 from shapely.geometry import shape
@@ -14,9 +15,9 @@ from shapely.geometry import shape
 from diagnostics import config, coordinates, grids, maps, taxonomy
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.io import photos as photo_io
-from diagnostics.services import checklists, drafts, fiches, fieldwork, photos, places, reference, scope
+from diagnostics.services import checklists, closures, drafts, fiches, fieldwork, places, reference, scope
 from diagnostics.services.observations import ObservationFilter, observations_frame
-from diagnostics.ui import common
+from diagnostics.ui import common, sharing
 
 MAP_KEY = "field_map"
 NEW = 0  # the « new diagnostic » choice in the picker
@@ -28,7 +29,7 @@ EMPTY_OBSERVATION = {
     "obs_description": "",
     "obs_recommendation": "",
     "obs_partner": "",
-    "obs_shareable": False,
+    **sharing.empty("obs_share_"),
     "obs_lat": None,
     "obs_lon": None,
     "obs_coords": "",
@@ -401,7 +402,7 @@ def _observation_form(db, actor, diagnostic_id: int) -> None:
     st.text_area("Description", key="obs_description", placeholder="Ce qui a été observé", **saved)
     st.text_area("Préconisation", key="obs_recommendation", placeholder="Ce qui est proposé", **saved)
     st.text_input("Partenaire concerné", key="obs_partner", placeholder="ex. Commune, bailleur, transporteur", **saved)
-    st.checkbox("Partageable avec les partenaires (mairie…)", key="obs_shareable", **saved)
+    sharing.sharing_inputs("obs_share_", **saved)
     _photo_inputs(actor)
     st.button(
         "Enregistrer l'observation",
@@ -474,20 +475,19 @@ def _save_observation(actor, diagnostic_id: int) -> None:
         geometry=shape_geometry,
         recommendation=state.get("obs_recommendation") or "",
         partner=state.get("obs_partner") or "",
-        shareable=bool(state.get("obs_shareable")),
+        shared_fields=sharing.chosen(state, "obs_share_"),
     )
     db = common.database()
     try:
-        observation_id = fieldwork.add_observation(db, actor, diagnostic_id, draft)
-        for photo in state.get("obs_photos_prepared") or []:
-            photos.store_photo(
-                db,
-                actor,
-                diagnostic_id,
-                photo,
-                observation_id=observation_id,
-                shareable=bool(state.get("obs_photos_shareable")),
-            )
+        observation_id = fieldwork.record_observation(
+            db,
+            actor,
+            diagnostic_id,
+            draft,
+            photos=state.get("obs_photos_prepared") or [],
+            photos_shareable=bool(state.get("obs_photos_shareable")),
+            form_token=_form_token(),
+        )
     except ValidationError as exc:
         state["obs_errors"] = exc.errors
         return
@@ -500,7 +500,13 @@ def _save_observation(actor, diagnostic_id: int) -> None:
     state.update(EMPTY_OBSERVATION)
     state["obs_photos_nonce"] = state.get("obs_photos_nonce", 0) + 1  # empties the uploader
     state["obs_photos_prepared"] = []
+    state["obs_form_token"] = uuid.uuid4().hex  # the next observation is another form
     _save_draft(actor)
+
+
+def _form_token() -> str:
+    """The filled form's identity: kept until it is stored, so a retry cannot store it twice."""
+    return st.session_state.setdefault("obs_form_token", uuid.uuid4().hex)
 
 
 # --- Grid, fiche, closing --------------------------------------------------------------------
@@ -577,7 +583,7 @@ def _close_section(actor, diagnostic: fieldwork.DiagnosticSummary) -> None:
     confirmed = st.checkbox("Je confirme que le diagnostic est complet", key="close_confirm")
     if st.button("Clôturer le diagnostic", disabled=not confirmed, width="stretch"):
         try:
-            fieldwork.close_diagnostic(common.database(), actor, diagnostic.id)
+            closures.close_diagnostic(common.database(), actor, diagnostic.id)
         except ValidationError as exc:
             common.show_validation_errors(exc)
             return

@@ -1,7 +1,7 @@
 """Logins are case-insensitive: stored in lower case, unique whatever the case.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 23:00:00.000000
 
 Existing logins are lower-cased. Two accounts whose logins differ only by case cannot both be
@@ -15,8 +15,8 @@ from alembic import op
 
 from diagnostics.errors import DiagnosticsError
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
