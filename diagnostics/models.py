@@ -109,10 +109,14 @@ class Diagnostic(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Optimistic concurrency for corrections (place, date, participants…): a stale edit is refused.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     team: Mapped[Team] = relationship()
     commune: Mapped[Commune] = relationship()
     observations: Mapped[list[Observation]] = relationship(back_populates="diagnostic")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Observation(Base):
@@ -135,6 +139,9 @@ class Observation(Base):
     recommendation: Mapped[str] = mapped_column(Text, default="")
     partner: Mapped[str] = mapped_column(String(120), default="")
     shareable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which free-text fields partners receive, comma-separated (see diagnostics.redaction);
+    # `shareable` is kept in step with it by the listener at the end of this module.
+    shared_fields: Mapped[str] = mapped_column(String(120), default="")
     author: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -147,6 +154,8 @@ class Observation(Base):
     assigned_to: Mapped[str | None] = mapped_column(String(120))
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
+    # The token of the filled form that created it: a form sent twice is stored once (issue 11).
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     diagnostic: Mapped[Diagnostic] = relationship(back_populates="observations")
 
@@ -160,7 +169,11 @@ class User(Base):
     """An account. Local accounts have an argon2 hash; single sign-on accounts have none."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),
+        # With the unique login, no two accounts differ only by case (services lower-case logins).
+        CheckConstraint("login = lower(login)", name="ck_users_login_lower"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(120), unique=True)
@@ -225,6 +238,18 @@ def _keep_drawing_point(_mapper, _connection, observation: Observation) -> None:
     if isinstance(observation.geom, WKBElement):
         point = to_shape(observation.geom).representative_point()
         observation.lon, observation.lat = point.x, point.y
+
+
+@event.listens_for(Observation, "before_insert")
+@event.listens_for(Observation, "before_update")
+def _keep_shareable_summary(_mapper, _connection, observation: Observation) -> None:
+    """`shareable` says whether anything is shared; a writer that only set `shareable` (imports,
+    older code) shares every text field, as before fields were chosen one by one."""
+    from diagnostics.redaction import encode_shared_fields, shared_fields
+
+    fields = shared_fields(observation.shared_fields, observation.shareable)
+    observation.shared_fields = encode_shared_fields(fields)
+    observation.shareable = bool(fields)
 
 
 # --- Exchange with other tools: dispositifs and the history of reference layers (issue 6) -----
@@ -292,11 +317,13 @@ class Photo(Base):
 
 
 class FieldDraft(Base):
-    """What an agent is typing on Saisie terrain, saved on every change (JSON), one per login."""
+    """What an agent is typing on Saisie terrain, saved on every change (JSON): one per login and
+    device, so that a team sharing an account on several phones keeps one draft per phone."""
 
     __tablename__ = "field_drafts"
 
     login: Mapped[str] = mapped_column(String(120), primary_key=True)
+    device: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     payload: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
