@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
+from playwright.sync_api import expect
 from shapely.geometry import Polygon
 
 from diagnostics.db import open_database
 from diagnostics.services import reference_edits
 from tests.browser.conftest import REPO
-from tests.browser.ui import go_to, log_in, map_frame, open_sidebar, wait_until_idle
+from tests.browser.ui import TIMEOUT_MS, go_to, log_in, map_frame, open_sidebar, wait_until_idle
 from tests.conftest import ADMIN_ACTOR
 
 pytestmark = pytest.mark.browser
@@ -58,16 +60,27 @@ def test_a_zone_drawn_elsewhere_shows_on_the_commanders_map_at_the_next_rerun(tw
     # Any interaction reruns the page: here the commander toggles the heat map on.
     page.wait_for_timeout(1000)
     open_sidebar(page)
-    page.get_by_text("Carte de chaleur").click()
+    heat = page.get_by_label("Carte de chaleur")
+    heat.check(force=True)
+    expect(heat).to_be_checked(timeout=TIMEOUT_MS)
     wait_until_idle(page)
-    assert NEW_ZONE in _map_html(page)
+    _map_shows(page, NEW_ZONE)
+    page.screenshot(path="/tmp/fresh_second_server.png")
     # The other process sees it too, without a restart.
     log_in(page, first, "commandant.70")
     go_to(page, "Carte de commandement")
-    assert NEW_ZONE in _map_html(page)
+    _map_shows(page, NEW_ZONE)
 
 
 def _map_html(page) -> str:
     """The map document as the browser holds it (the zones' GeoJSON is in its script)."""
     iframe, _frame = map_frame(page)
     return iframe.element_handle().content_frame().content()
+
+
+def _map_shows(page, text: str, timeout_s: float = 45) -> None:
+    """The component swaps the map in a moment after the script run ends: look until it has."""
+    deadline = time.monotonic() + timeout_s
+    while text not in _map_html(page):
+        assert time.monotonic() < deadline, f"{text!r} never reached the map"
+        page.wait_for_timeout(500)
