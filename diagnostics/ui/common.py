@@ -104,8 +104,11 @@ def context_layers(db: Database) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gp
     return reference.sectors_frame(db), reference.patrol_zones_frame(db), reference.sites_frame(db)
 
 
-def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | None = None):
-    """Render a folium map with every asset served by this app (no CDN), via streamlit-folium."""
+def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | None = None, feature_group_to_add=None):
+    """Render a folium map with every asset served by this app (no CDN), via streamlit-folium.
+
+    `feature_group_to_add` is drawn over the map and can change at every run without
+    rebuilding it (the view is kept)."""
     if not assets.assets_installed():
         st.error(ASSETS_MISSING)
         return None
@@ -116,6 +119,7 @@ def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | No
         height=height,
         use_container_width=True,
         returned_objects=returned_objects if returned_objects is not None else [],
+        feature_group_to_add=feature_group_to_add,
     )
 
 

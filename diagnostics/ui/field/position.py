@@ -3,6 +3,8 @@ typed coordinates or a place found by name."""
 
 from __future__ import annotations
 
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 from shapely.geometry import shape
 
@@ -21,22 +23,43 @@ HELP = (
 
 
 def field_map(db, actor, diagnostic) -> None:
-    """The map of the diagnostic's commune: a tap places the point, the tools draw a shape."""
-    commune = reference.communes_frame(db, (diagnostic.commune_insee,))
-    observations = observations_frame(db, actor, ObservationFilter(diagnostic_id=diagnostic.id))
+    """The map of the diagnostic's commune: a tap places the point, the tools draw a shape.
+
+    The map itself depends on the diagnostic only, so it is built once and kept in the browser
+    with its view (zoom, centre) and any shape being drawn; what changes at each tap or save
+    (the observations, the point or shape being placed) is its overlay."""
     st.markdown(HELP)
-    m = maps.build_field_map(
-        commune,
-        observations,
+    commune, context = _commune_and_context(db, diagnostic.commune_insee)
+    m = maps.build_field_map(commune, tiles=config.tile_sources(), draw=True, locate=True, context=context)
+    overlay = maps.field_overlay(
+        observations_frame(db, actor, ObservationFilter(diagnostic_id=diagnostic.id)),
         pending=pending_point(),
         pending_shape=pending_shape(),
-        tiles=config.tile_sources(),
-        draw=True,
-        locate=True,
     )
-    result = common.show_map(m, key=MAP_KEY, height=380, returned_objects=["last_clicked", "last_active_drawing"])
+    result = common.show_map(
+        m,
+        key=MAP_KEY,
+        height=380,
+        returned_objects=["last_clicked", "last_active_drawing"],
+        feature_group_to_add=overlay,
+    )
     if _apply_click(actor, result) | _apply_drawing(actor, result):
-        st.rerun()  # redraw the map with the new point or shape
+        st.rerun()  # show the new point or shape on the overlay
+
+
+@common.reference_cache()
+def _commune_and_context(db, insee: str) -> tuple[gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame]]:
+    """The commune, and around it the sectors, patrol zones, sites and communes (for their names)."""
+    commune = reference.communes_frame(db, (insee,))
+    west, south, east, north = commune.total_bounds
+    margin = max(east - west, north - south) * 0.25
+
+    def near(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        return frame.cx[west - margin : east + margin, south - margin : north + margin]
+
+    sectors, zones, sites = common.context_layers(db)
+    communes = pd.concat([commune, reference.neighbours_frame(db, insee)], ignore_index=True)
+    return commune, {"sectors": near(sectors), "zones": near(zones), "sites": near(sites), "communes": communes}
 
 
 def pending_point() -> tuple[float, float] | None:
