@@ -30,6 +30,7 @@ ACTIONS: dict[str, str] = {
     "export": "Export",
     "import": "Import",
     "purge": "Purge",
+    "reopen": "Réouverture",
 }
 
 
