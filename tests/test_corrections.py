@@ -15,7 +15,7 @@ from diagnostics.auth import AGENT, Actor
 from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from diagnostics.io.photos import prepare_photo
 from diagnostics.models import AuditEvent, Diagnostic, Observation, ObservationEvent, Photo
-from diagnostics.services import corrections, fieldwork, follow_up, gallery, photos
+from diagnostics.services import closures, corrections, follow_up, gallery, photos
 from diagnostics.services.corrections import DiagnosticEdit, PhotoChanges
 from diagnostics.services.fieldwork import ObservationDraft
 from tests.conftest import COMMANDANT_39, COMMANDANT_70, GRAY, MAIRE_GRAY, make_diagnostic, make_observation
@@ -204,7 +204,7 @@ def test_the_diagnostics_place_date_and_participants_are_corrected(db, agent, re
 
 def test_after_closing_only_a_commandant_of_the_departement_reopens_with_a_reason(db, agent, recorded):
     diagnostic_id, observation_id = recorded
-    fieldwork.close_diagnostic(db, agent, diagnostic_id)
+    closures.close_diagnostic(db, agent, diagnostic_id)
     with pytest.raises(PermissionDenied, match="clôturé"):
         corrections.edit_observation(db, agent, observation_id, 1, _draft())
     with pytest.raises(PermissionDenied, match="clôturé"):

@@ -69,6 +69,26 @@ class DiagnosticEdit:
     summary: str = ""
 
 
+@dataclass(frozen=True)
+class EditableDiagnostic:
+    id: int
+    version: int
+    values: DiagnosticEdit
+    closed: bool
+
+
+def diagnostic_for_edit(db: Database, actor: Actor, diagnostic_id: int) -> EditableDiagnostic:
+    """A diagnostic's correctable fields and the version they were read at."""
+    with db.session() as session:
+        diagnostic = session.get(Diagnostic, diagnostic_id)
+        if diagnostic is None:
+            raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
+        require_diagnostic_access(actor, diagnostic)
+        values = DiagnosticEdit(**_diagnostic_values(diagnostic))
+        closed = session.get(DiagnosticClosure, diagnostic_id) is not None
+        return EditableDiagnostic(diagnostic.id, diagnostic.version, values, closed)
+
+
 def edit_observation(
     db: Database,
     actor: Actor,
@@ -93,12 +113,14 @@ def edit_observation(
             if errors:
                 raise ValidationError(errors)
             before = _observation_values(session, observation)
+            # Touched first, so that the row is written once (one new version) whatever changes,
+            # photos alone included.
+            observation.updated_at = utcnow()
             _apply_fields(observation, draft, geometry)
             removed = _apply_photos(session, actor, observation, photos, written, folder)
             after = _observation_values(session, observation)
             if after == before:
                 raise ValidationError({"form": t("correction_nothing_changed")})
-            observation.updated_at = utcnow()  # photos alone change no column: the version moves on
             session.flush()
             audit.record(
                 session, actor, "update", entity="observation", entity_id=observation.id, before=before, after=after

@@ -16,7 +16,7 @@ from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.io import photos as photo_io
 from diagnostics.services import checklists, drafts, fiches, fieldwork, photos, places, reference, scope
 from diagnostics.services.observations import ObservationFilter, observations_frame
-from diagnostics.ui import common, sharing
+from diagnostics.ui import common, diagnostic_edit, observation_edit, sharing
 
 MAP_KEY = "field_map"
 NEW = 0  # the « new diagnostic » choice in the picker
@@ -74,8 +74,13 @@ def page() -> None:
         _show_flash()
         st.info(f"Diagnostic clôturé le {diagnostic.closed_at:%d/%m/%Y à %H:%M} : il ne peut plus être modifié.")
         _fiche_download(db, actor, diagnostic)
+        observation_edit.observation_list(db, actor, diagnostic.id, editable=False)
+        diagnostic_edit.reopen_section(db, actor, diagnostic.id)
         return
     _observation_section(db, actor, diagnostic)
+    observation_edit.observation_list(db, actor, diagnostic.id, editable=True)
+    with st.expander("Corriger le diagnostic (lieu, date, participants)", key="de_card"):
+        diagnostic_edit.diagnostic_corrections(db, actor, diagnostic.id)
     with st.expander("Grille de diagnostic (prévention situationnelle)"):
         _grid_section(db, actor, diagnostic.id)
     with st.expander("Fiche PDF et clôture"):
