@@ -58,16 +58,15 @@ FR: dict[str, str] = {
     "diagnostic_already_closed": "Le diagnostic n° {id} est déjà clôturé.",
     "diagnostic_close_empty": "Ajoutez au moins une observation avant de clôturer le diagnostic.",
     # Corrections (issue 13)
-    "correction_observation": "L'observation n° {id}",
-    "correction_diagnostic": "Le diagnostic n° {id}",
-    "correction_conflict": (
-        "{what} a été modifié(e) par {who} le {when} depuis que vous l'avez ouvert(e) : vos changements "
-        "n'ont pas été enregistrés. Ils restent dans le formulaire : rechargez pour voir la version "
-        "enregistrée, puis refaites vos changements."
+    "correction_conflict_observation": (
+        "L'observation n° {id} a été modifiée par {who} le {when} depuis que vous l'avez ouverte : vos "
+        "changements n'ont pas été enregistrés. Ils restent dans le formulaire : enregistrez-les par-dessus "
+        "la version enregistrée, ou annulez pour voir celle-ci."
     ),
-    "correction_conflict_unknown": (
-        "{what} a été modifié(e) par quelqu'un d'autre depuis que vous l'avez ouvert(e) : vos changements "
-        "n'ont pas été enregistrés. Ils restent dans le formulaire : rechargez puis refaites vos changements."
+    "correction_conflict_diagnostic": (
+        "Le diagnostic n° {id} a été modifié par {who} le {when} depuis que vous l'avez ouvert : vos "
+        "changements n'ont pas été enregistrés. Ils restent dans le formulaire : enregistrez-les par-dessus "
+        "la version enregistrée."
     ),
     "correction_nothing_changed": "Rien à enregistrer : aucun champ n'a changé.",
     "photo_unknown": "Photo introuvable (n° {id}).",

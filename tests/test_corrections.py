@@ -90,7 +90,7 @@ def test_a_stale_edit_is_refused_in_french_and_writes_nothing(db, agent, recorde
     _, observation_id = recorded
     corrections.edit_observation(db, agent, observation_id, 1, _draft())
     events = len(_events(db, "observation", observation_id))
-    with pytest.raises(Conflict, match="a été modifié.* par agent.test le .*Ils restent dans le formulaire"):
+    with pytest.raises(Conflict, match="a été modifiée par agent.test le .*Ils restent dans le formulaire"):
         corrections.edit_observation(db, agent, observation_id, 1, _draft(description="Autre texte"))
     assert _observation(db, observation_id).description.startswith("Haie haute")
     assert len(_events(db, "observation", observation_id)) == events
@@ -192,7 +192,7 @@ def test_the_diagnostics_place_date_and_participants_are_corrected(db, agent, re
             "Adjudant X",
         )
     assert _observation(db, observation_id).observed_on == dt.date(2026, 9, 14)  # the visit's date
-    with pytest.raises(Conflict, match="Le diagnostic n° .* a été modifié"):
+    with pytest.raises(Conflict, match="Le diagnostic n° .* a été modifié par"):
         corrections.edit_diagnostic(db, agent, diagnostic_id, 1, edit)
     future = DiagnosticEdit(place="Quai", visited_on=dt.date(2027, 1, 1))
     with pytest.raises(ValidationError) as refused:

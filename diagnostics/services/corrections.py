@@ -335,7 +335,5 @@ def _conflict_message_in(session: Session, entity: str, entity_id: int) -> str:
         .order_by(AuditEvent.id.desc())
         .limit(1)
     ).first()
-    what = t(f"correction_{entity}", id=entity_id)
-    if last is None:
-        return t("correction_conflict_unknown", what=what)
-    return t("correction_conflict", what=what, who=last.actor, when=localtime.format_datetime(last.at))
+    who, when = (last.actor, localtime.format_datetime(last.at)) if last else ("quelqu'un d'autre", "—")
+    return t(f"correction_conflict_{entity}", id=entity_id, who=who, when=when)

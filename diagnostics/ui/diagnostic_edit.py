@@ -13,6 +13,10 @@ from diagnostics.services import corrections
 
 FIELDS = ("place", "visited_on", "participants", "context")
 FLASH_KEY = "de_flash"
+# The Saisie page's diagnostic picker. Its options are labelled with the place and « clôturé »: a
+# correction or a reopening changes the label, which makes Streamlit build a new widget that
+# would fall back to « Nouveau diagnostic »; setting the key in the callback keeps the choice.
+PICKER_KEY = "diagnostic_id"
 
 
 def diagnostic_corrections(db: Database, actor: Actor, diagnostic_id: int) -> None:
@@ -96,6 +100,7 @@ def _save(db: Database, actor: Actor, diagnostic_id: int) -> None:
         state[key("errors")] = {"form": str(exc)}
         return
     state[key("errors")] = {}
+    state[PICKER_KEY] = diagnostic_id
     state[FLASH_KEY] = "Diagnostic corrigé."
 
 
@@ -115,6 +120,7 @@ def _reopen(db: Database, actor: Actor, diagnostic_id: int) -> None:
         return
     state[key("reopen_error")], state[key("reason")] = "", ""
     state.pop(key("version"), None)  # the form is filled again from what is stored
+    state[PICKER_KEY] = diagnostic_id
     state[FLASH_KEY] = "Diagnostic rouvert : il peut de nouveau être corrigé."
 
 

@@ -167,7 +167,13 @@ def network_log() -> NetworkLog:
 
 
 @pytest.fixture
-def browser_page(tmp_path_factory: pytest.TempPathFactory, network_log: NetworkLog):
+def browser_options() -> dict:
+    """Extra options of the browser context; a test module overrides it (e.g. `has_touch`)."""
+    return {}
+
+
+@pytest.fixture
+def browser_page(tmp_path_factory: pytest.TempPathFactory, network_log: NetworkLog, browser_options: dict):
     """A Playwright page in Debian's Chromium, with a fresh profile and no way off loopback."""
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} not found: install Debian's chromium package"
@@ -199,6 +205,7 @@ def browser_page(tmp_path_factory: pytest.TempPathFactory, network_log: NetworkL
             headless=True,
             args=CHROMIUM_ARGS,
             viewport={"width": 1200, "height": 900},
+            **browser_options,
         )
         context.route("**/*", route)
         context.on("request", lambda request: network_log.requests.append(request.url))
