@@ -154,6 +154,8 @@ class Observation(Base):
     assigned_to: Mapped[str | None] = mapped_column(String(120))
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
+    # The token of the filled form that created it: a form sent twice is stored once (issue 11).
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     diagnostic: Mapped[Diagnostic] = relationship(back_populates="observations")
 
@@ -167,7 +169,11 @@ class User(Base):
     """An account. Local accounts have an argon2 hash; single sign-on accounts have none."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),
+        # With the unique login, no two accounts differ only by case (services lower-case logins).
+        CheckConstraint("login = lower(login)", name="ck_users_login_lower"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(120), unique=True)
@@ -311,11 +317,13 @@ class Photo(Base):
 
 
 class FieldDraft(Base):
-    """What an agent is typing on Saisie terrain, saved on every change (JSON), one per login."""
+    """What an agent is typing on Saisie terrain, saved on every change (JSON): one per login and
+    device, so that a team sharing an account on several phones keeps one draft per phone."""
 
     __tablename__ = "field_drafts"
 
     login: Mapped[str] = mapped_column(String(120), primary_key=True)
+    device: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     payload: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -8,7 +8,7 @@ import pytest
 from diagnostics.errors import NotFound, PermissionDenied
 from diagnostics.io.photos import prepare_photo
 from diagnostics.models import AuditEvent, Diagnostic, Observation, Photo
-from diagnostics.services import checklists, fieldwork, follow_up, photos, scope
+from diagnostics.services import checklists, closures, follow_up, photos, scope
 from diagnostics.services.reference import list_teams
 from tests.conftest import COMMANDANT_39, COMMANDANT_70, LONS, VESOUL, make_diagnostic, make_observation
 from tests.test_photos import jpeg_with_exif
@@ -50,7 +50,7 @@ def test_a_jura_commandant_cannot_write_to_a_vesoul_diagnostic(db, vesoul_diagno
             db, COMMANDANT_39, vesoul_diagnostic, prepare_photo(jpeg_with_exif(gps=False))
         ),
         "grid": lambda: checklists.save_answers(db, COMMANDANT_39, vesoul_diagnostic, {}),
-        "close": lambda: fieldwork.close_diagnostic(db, COMMANDANT_39, vesoul_diagnostic),
+        "close": lambda: closures.close_diagnostic(db, COMMANDANT_39, vesoul_diagnostic),
     }
     for name, write in writes.items():
         with pytest.raises(PermissionDenied, match="périmètre"):
@@ -61,7 +61,7 @@ def test_a_jura_commandant_cannot_write_to_a_vesoul_diagnostic(db, vesoul_diagno
     assert not (tmp_path / "photos").exists() or not list((tmp_path / "photos").iterdir())
     # The commandant of Haute-Saône may.
     make_observation(db, vesoul_diagnostic, lat=VESOUL[1], lon=VESOUL[2], actor=COMMANDANT_70)
-    fieldwork.close_diagnostic(db, COMMANDANT_70, vesoul_diagnostic)
+    closures.close_diagnostic(db, COMMANDANT_70, vesoul_diagnostic)
 
 
 def test_the_new_diagnostic_form_offers_only_the_actors_teams_and_communes(db, agent):

@@ -17,6 +17,7 @@ import pandas as pd
 
 from diagnostics.errors import DiagnosticsError
 from diagnostics.io.gpkg import _concat
+from diagnostics.texts import imports_text as text
 
 MAX_MEMBERS = 200
 MAX_UNCOMPRESSED = 500_000_000
@@ -45,7 +46,7 @@ def read(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> gpd.GeoData
         members = _checked_members(archive, max_uncompressed)
         shapes = [m for m in members if m.lower().endswith(".shp")]
         if not shapes:
-            raise DiagnosticsError("L'archive ne contient aucun fichier .shp.")
+            raise DiagnosticsError(text("zip_no_shp"))
         with tempfile.TemporaryDirectory() as folder:
             for member in members:
                 target = Path(folder) / PurePosixPath(member).name
@@ -58,27 +59,25 @@ def _checked_members(archive: zipfile.ZipFile, max_uncompressed: int) -> list[st
     """Shapefile parts only, flat names, bounded count and size; raise on anything suspicious."""
     infos = archive.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise DiagnosticsError(f"L'archive contient trop de fichiers ({len(infos)}, {MAX_MEMBERS} au plus).")
+        raise DiagnosticsError(text("zip_too_many", count=len(infos), limit=MAX_MEMBERS))
     total = sum(info.file_size for info in infos)
     if total > max_uncompressed:
-        raise DiagnosticsError(
-            f"L'archive décompressée ferait {total / 1e6:.0f} Mo ({max_uncompressed / 1e6:.0f} Mo au plus) : refusée."
-        )
+        raise DiagnosticsError(text("zip_too_large", size=f"{total / 1e6:.0f}", limit=f"{max_uncompressed / 1e6:.0f}"))
     members, names = [], set()
     for info in infos:
         name = info.filename
         parts = PurePosixPath(name.replace("\\", "/")).parts
         if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-            raise DiagnosticsError(f"Nom de fichier dangereux dans l'archive : « {name} ». Elle est refusée.")
+            raise DiagnosticsError(text("zip_dangerous", name=name))
         if info.is_dir() or parts[0] == "__MACOSX":
             continue
         if (info.external_attr >> 16) & 0o170000 == 0o120000:
-            raise DiagnosticsError(f"Lien symbolique dans l'archive : « {name} ». Elle est refusée.")
+            raise DiagnosticsError(text("zip_symlink", name=name))
         base = PurePosixPath(name).name
         if not base.lower().endswith(SIDECARS):
             continue
         if base in names:
-            raise DiagnosticsError(f"Deux fichiers portent le nom « {base} » dans l'archive.")
+            raise DiagnosticsError(text("zip_twice", name=base))
         names.add(base)
         members.append(name)
     return members

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from diagnostics import taxonomy
+from diagnostics import limits, taxonomy
 from diagnostics.auth import Actor, observation_scope, require
 from diagnostics.db import Database
 from diagnostics.errors import Conflict, NotFound, ValidationError
@@ -24,9 +24,6 @@ from diagnostics.redaction import redact_record
 from diagnostics.services import audit
 from diagnostics.services.observations import _scope_conditions
 from diagnostics.texts import t
-
-COMMENT_LIMIT = 5000
-PARTNER_NAME_LIMIT = 120
 
 
 @dataclass(frozen=True)
@@ -201,10 +198,8 @@ def _follow_up_errors(change: FollowUp, today: dt.date) -> dict[str, str]:
     name = (change.assigned_to or "").strip()
     if change.assigned_kind is not None and not name:
         errors["assigned_to"] = t("partner_name_required")
-    if len(name) > PARTNER_NAME_LIMIT:
-        errors["assigned_to"] = t("text_too_long", length=len(name), limit=PARTNER_NAME_LIMIT)
-    if len(change.comment) > COMMENT_LIMIT:
-        errors["comment"] = t("text_too_long", length=len(change.comment), limit=COMMENT_LIMIT)
+    errors.update(limits.too_long(Observation, {"assigned_to": name}))
+    errors.update(limits.too_long(ObservationEvent, {"comment": change.comment}))
     if change.comment_date is not None and change.comment_date > today:
         errors["comment_date"] = t("comment_date_in_future", date=f"{change.comment_date:%d/%m/%Y}")
     return errors

@@ -17,18 +17,13 @@ from diagnostics.db import open_database
 from diagnostics.models import AuditEvent, Observation
 from tests.browser.ui import TIMEOUT_MS, choose, go_to, log_in, log_out, wait_until_idle
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.phone]  # a touch phone first, then a desktop size
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 768}
 PAUSE_MS = 1000  # between two taps, as a person
 SHOTS = "/tmp/corrections-{name}.png"
 TYPED = "Regroupements dans le hall B, texte tapé pendant un conflit"
-
-
-@pytest.fixture
-def browser_options() -> dict:
-    return {"has_touch": True}
 
 
 def _pause(page) -> None:
