@@ -37,6 +37,7 @@ ACTIONS: dict[str, str] = {
     "import": "Import",
     "purge": "Purge",
     "refused": "Accès refusé",
+    "reopen": "Réouverture",
 }
 # What an event is about, in French (the stored codes are the code's names).
 ENTITIES: dict[str, str] = {

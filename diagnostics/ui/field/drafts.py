@@ -7,6 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
+from diagnostics.localtime import format_datetime
 from diagnostics.services import drafts as draft_store
 from diagnostics.ui import common
 from diagnostics.ui.field import notices
@@ -32,8 +33,8 @@ def offer_draft(db, actor) -> None:
     if draft is None or not _meaningful(draft.payload):
         state[DECIDED] = True
         return
-    when = f"{draft.updated_at:%d/%m/%Y à %H:%M} (UTC)"
-    st.warning(f"Une saisie non terminée a été retrouvée (dernière modification le {when}).")
+    when = format_datetime(draft.updated_at)
+    st.warning(f"Une saisie non terminée a été retrouvée sur cet appareil (dernière modification le {when}).")
     columns = st.columns(2)
     columns[0].button(
         "Reprendre la saisie", type="primary", on_click=_resume_draft, args=(draft.payload,), width="stretch"
