@@ -66,7 +66,7 @@ class DiagnosticEdit:
     visited_on: dt.date | None
     participants: str = ""
     context: str = ""
-    summary: str = ""
+    summary: str | None = None  # None: left as it is (the field form does not show it)
 
 
 @dataclass(frozen=True)
@@ -168,14 +168,16 @@ def edit_diagnostic(
             diagnostic = _writable_diagnostic(session, actor, diagnostic_id)
             if diagnostic.version != read_version:
                 raise Conflict(_conflict_message_in(session, "diagnostic", diagnostic_id))
-            draft = DiagnosticDraft(team_id=diagnostic.team_id, commune_insee=diagnostic.commune_insee, **vars(edit))
+            values = {name: value for name, value in vars(edit).items() if value is not None or name == "visited_on"}
+            values = {**_diagnostic_values(diagnostic), **values}
+            draft = DiagnosticDraft(team_id=diagnostic.team_id, commune_insee=diagnostic.commune_insee, **values)
             errors = field_checks.diagnostic_errors(draft, today or dt.date.today())
             if errors:
                 raise ValidationError(errors)
             before = _diagnostic_values(diagnostic)
             old_date = diagnostic.visited_on
             for name in DIAGNOSTIC_FIELDS:
-                value = getattr(edit, name)
+                value = values[name]
                 setattr(diagnostic, name, value.strip() if isinstance(value, str) else value)
             after = _diagnostic_values(diagnostic)
             if after == before:

@@ -8,8 +8,9 @@ import streamlit as st
 from diagnostics import localtime
 from diagnostics.auth import Actor, can
 from diagnostics.db import Database
-from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.services import corrections
+from diagnostics.ui import refusals
 
 FIELDS = ("place", "visited_on", "participants", "context")
 FLASH_KEY = "de_flash"
@@ -31,17 +32,7 @@ def diagnostic_corrections(db: Database, actor: Actor, diagnostic_id: int) -> No
     st.date_input("Date", key=key("visited_on"), format=localtime.WIDGET_DATE_FORMAT)
     st.text_area("Participants", key=key("participants"))
     st.text_area("Contexte", key=key("context"))
-    for message in (state.get(key("errors")) or {}).values():
-        st.error(message)
-    if conflict := state.get(key("conflict")):
-        st.error(conflict)
-        st.button(
-            "Enregistrer mes changements par-dessus la version enregistrée",
-            key=key("resend"),
-            on_click=_resend,
-            args=(db, actor, diagnostic_id),
-            width="stretch",
-        )
+    refusals.show_refusal(key(""), _resend, (db, actor, diagnostic_id))
     st.button(
         "Enregistrer les corrections du diagnostic",
         key=key("save"),
@@ -86,20 +77,13 @@ def _save(db: Database, actor: Actor, diagnostic_id: int) -> None:
         visited_on=state.get(key("visited_on")),
         participants=state.get(key("participants")) or "",
         context=state.get(key("context")) or "",
-        summary=corrections.diagnostic_for_edit(db, actor, diagnostic_id).values.summary,
     )
-    try:
+
+    def save() -> None:
         state[key("version")] = corrections.edit_diagnostic(db, actor, diagnostic_id, state[key("version")], edit)
-    except ValidationError as exc:
-        state[key("errors")] = exc.errors
+
+    if not refusals.attempt(key(""), save):
         return
-    except Conflict as exc:
-        state[key("errors")], state[key("conflict")] = {}, str(exc)
-        return
-    except (NotFound, PermissionDenied) as exc:
-        state[key("errors")] = {"form": str(exc)}
-        return
-    state[key("errors")] = {}
     state[PICKER_KEY] = diagnostic_id
     state[FLASH_KEY] = "Diagnostic corrigé."
 

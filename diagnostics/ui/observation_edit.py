@@ -15,13 +15,13 @@ from shapely.geometry import Point
 from diagnostics import taxonomy
 from diagnostics.auth import Actor
 from diagnostics.db import Database
-from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from diagnostics.errors import Conflict, NotFound, PermissionDenied
 from diagnostics.io import photos as photo_io
 from diagnostics.redaction import SHAREABLE_FIELDS, shared_fields
 from diagnostics.services import corrections, gallery
 from diagnostics.services.fieldwork import ObservationDraft
 from diagnostics.services.observations import ObservationFilter, observations_frame
-from diagnostics.ui import photo_gallery, sharing
+from diagnostics.ui import photo_gallery, refusals, sharing
 
 HEADING = "Observations de ce diagnostic ({count})"
 NONE_YET = "Aucune observation pour l'instant."
@@ -144,18 +144,7 @@ def _edit_form(db: Database, actor: Actor, row, shown: list) -> None:
         st.caption("Forme dessinée : elle est conservée telle quelle.")
     sharing.sharing_inputs(key("share_"))
     _photo_changes_inputs(db, actor, row.id, shown)
-    errors = st.session_state.get(key("errors")) or {}
-    for message in errors.values():
-        st.error(message)
-    if conflict := st.session_state.get(key("conflict")):
-        st.error(conflict)
-        st.button(
-            "Enregistrer mes changements par-dessus la version enregistrée",
-            key=key("resend"),
-            on_click=_take_current_version,
-            args=(db, actor, row),
-            width="stretch",
-        )
+    refusals.show_refusal(key(""), _take_current_version, (db, actor, row))
     columns = st.columns(2)
     columns[0].button(
         "Enregistrer les corrections",
@@ -209,16 +198,8 @@ def _save(db: Database, actor: Actor, row) -> None:
         remove=[photo_id for photo_id in photo_ids if state.get(key(f"remove_{photo_id}"))],
         shareable={photo_id: bool(state.get(key(f"pshare_{photo_id}"))) for photo_id in photo_ids},
     )
-    try:
-        corrections.edit_observation(db, actor, row.id, state[key("version")], _draft(row, state), changes)
-    except ValidationError as exc:
-        state[key("errors")] = exc.errors
-        return
-    except Conflict as exc:
-        state[key("errors")], state[key("conflict")] = {}, str(exc)
-        return
-    except (NotFound, PermissionDenied, OSError) as exc:
-        state[key("errors")] = {"form": str(exc)}
+    version, draft = state[key("version")], _draft(row, state)
+    if not refusals.attempt(key(""), lambda: corrections.edit_observation(db, actor, row.id, version, draft, changes)):
         return
     _stop_editing(row.id)
     state[FLASH_KEY] = f"Observation n° {row.id} corrigée."
