@@ -11,7 +11,7 @@ import streamlit as st
 
 from diagnostics.errors import NotFound
 from diagnostics.services import fieldwork
-from diagnostics.ui import common
+from diagnostics.ui import common, diagnostic_edit, observation_edit
 from diagnostics.ui.field import closing, device, diagnostic, drafts, grid, notices, observation_form, position
 
 # Thumb-sized controls: Streamlit's defaults are made for a mouse.
@@ -49,13 +49,17 @@ def page() -> None:
     if summary.closed:
         closing.closed_notice(summary)
         closing.fiche_download(db, actor, summary)
+        observation_edit.observation_list(db, actor, summary.id, editable=False)
+        diagnostic_edit.reopen_section(db, actor, summary.id)
         return
     st.subheader("Ajouter une observation")
     notices.show("observation")
     position.field_map(db, actor, summary)
     position.position_tools(db, actor)
     observation_form.observation_form(actor, summary.id)
-    # The diagnostic's observations (list, corrections) go here.
+    observation_edit.observation_list(db, actor, summary.id, editable=True)
+    with st.expander("Corriger le diagnostic (lieu, date, participants)", key="field_corrections"):
+        diagnostic_edit.diagnostic_corrections(db, actor, summary.id)
     with st.expander("Grille de diagnostic (prévention situationnelle)", key="field_grid"):
         grid.grid_section(db, actor, summary.id)
     with st.expander("Fiche PDF et clôture", key="field_fiche"):
