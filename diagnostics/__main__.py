@@ -77,7 +77,35 @@ def _parser() -> argparse.ArgumentParser:
     _add_snapshot_command(commands)
     _add_user_commands(commands)
     _add_purge_command(commands)
+    _add_backup_command(commands)
     return parser
+
+
+def _add_backup_command(commands) -> None:
+    backup = commands.add_parser(
+        "backup",
+        help="sauvegarder la base pendant que l'application tourne",
+        description="Écrire une copie cohérente de la base dans FICHIER, application en marche : API de "
+        "sauvegarde en ligne de SQLite pour un fichier SpatiaLite (un seul fichier, journal WAL compris), "
+        "pg_dump au format custom pour PostGIS (à restaurer avec pg_restore). Les photos (PSQ_PHOTO_DIR) "
+        "se sauvegardent à part.",
+    )
+    backup.add_argument("file", type=Path, metavar="FICHIER", help="le fichier à écrire (il ne doit pas exister)")
+    backup.set_defaults(handler=_backup)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from diagnostics.backup import backup_database
+
+    with _database() as db:
+        size = backup_database(db, args.file)
+    print(f"sauvegarde écrite : {args.file} ({_kib(size)} Kio)")
+    print(f"les photos ({config.photo_dir()}) ne sont pas dans la base : sauvegardez ce dossier aussi")
+    return 0
+
+
+def _kib(size: int) -> str:
+    return f"{max(1, size // 1024):,}".replace(",", "\u202f")
 
 
 def _add_user_commands(commands) -> None:

@@ -209,6 +209,21 @@ FR: dict[str, str] = {
     "diagnostic_already_closed": "Le diagnostic n° {id} est déjà clôturé.",
     "diagnostic_close_empty": "Ajoutez au moins une observation avant de clôturer le diagnostic.",
     "form_token_reused": "Ce formulaire a déjà servi pour un autre diagnostic : rechargez la page.",
+    # Corrections (issue 13)
+    "correction_conflict_observation": (
+        "L'observation n° {id} a été modifiée par {who} le {when} depuis que vous l'avez ouverte : vos "
+        "changements n'ont pas été enregistrés. Ils restent dans le formulaire : enregistrez-les par-dessus "
+        "la version enregistrée, ou annulez pour voir celle-ci."
+    ),
+    "correction_conflict_diagnostic": (
+        "Le diagnostic n° {id} a été modifié par {who} le {when} depuis que vous l'avez ouvert : vos "
+        "changements n'ont pas été enregistrés. Ils restent dans le formulaire : enregistrez-les par-dessus "
+        "la version enregistrée."
+    ),
+    "correction_nothing_changed": "Rien à enregistrer : aucun champ n'a changé.",
+    "photo_unknown": "Photo introuvable (n° {id}).",
+    "diagnostic_not_closed": "Le diagnostic n° {id} n'est pas clôturé.",
+    "reopen_reason_required": "Indiquez pourquoi le diagnostic est rouvert.",
 }
 
 

@@ -10,22 +10,21 @@ from streamlit.testing.v1 import AppTest
 
 from diagnostics.config import PROJECT_ROOT
 from diagnostics.services.observations import count_observations, observations_frame
-from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL, app_as, make_diagnostic, make_observation
+from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL, app_as, make_diagnostic, make_observation, sign_in
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 
 
 @pytest.fixture
 def app(db_url):
-    """The app, with an administrator logged in (the login itself is tested in test_app_login.py)."""
-    yield app_as(ADMIN_ACTOR)
+    """The app on Saisie terrain, with an administrator logged in (the login itself is tested in
+    test_app_login.py; an administrator lands on Administration)."""
+    yield app_as(ADMIN_ACTOR).switch_page("diagnostics/ui/saisie.py")
     st.cache_resource.clear()
 
 
 def log_in_as(at: AppTest, actor) -> AppTest:
-    at.session_state["actor"] = actor
-    at.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC)
-    return at
+    return sign_in(at, actor)
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
@@ -173,7 +172,7 @@ def test_a_maire_sees_only_their_commune_without_confidential_text(app, db, team
     vesoul = make_diagnostic(db, team_id, commune=VESOUL[0], place="Centre")
     make_observation(db, vesoul, lat=VESOUL[1], lon=VESOUL[2], description="À Vesoul")
     log_in_as(app, MAIRE_GRAY)
-    app.run()  # the maire's first page is the map
+    open_page(app, "carte")
     assert not app.exception and app.title[0].value == "Carte de commandement"
     table = app.dataframe[0].value
     assert sorted(table["Description"]) == ["", "Haie à tailler"]

@@ -72,9 +72,11 @@ def test_what_was_typed_is_offered_back_after_the_tab_was_closed(db_url, db, tea
     first = app_as(agent)
     choose_diagnostic(first.run(), diagnostic_id)
     first.text_area(key="obs_description").input("Tags sur le transformateur").run()
-    assert drafts.load_draft(db, agent).payload["obs_description"] == "Tags sur le transformateur"
+    device = first.session_state["field_device"]
+    assert drafts.load_draft(db, agent, device=device).payload["obs_description"] == "Tags sur le transformateur"
 
-    second = app_as(agent)  # a new browser session with fresh caches, as after a restart
+    second = app_as(agent)  # a new session of the same browser (its cookie), fresh caches as after a restart
+    second.session_state["field_device"] = device
     second.run()
     assert any("saisie non terminée" in w.value for w in second.warning)
     next(b for b in second.button if b.label == "Reprendre la saisie").click().run()

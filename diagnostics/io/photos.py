@@ -80,6 +80,19 @@ def prepare_photo(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_side: i
     return PreparedPhoto(out.getvalue(), image.width, image.height, source_format, gps)
 
 
+THUMBNAIL_SIDE_PX = 320
+
+
+def thumbnail(jpeg: bytes, *, max_side: int = THUMBNAIL_SIDE_PX) -> bytes:
+    """A small JPEG of a stored photo, for lists (the full photo is shown on demand)."""
+    with Image.open(io.BytesIO(jpeg)) as image:
+        image = _rgb(image)
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=75)
+    return out.getvalue()
+
+
 def _open(data: bytes, heic: str) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))  # reads the header only

@@ -35,6 +35,7 @@ class PurgeReport:
         )
 
 
+@audit.refusals_recorded
 def purge(
     db: Database, actor: Actor, *, retention_days: int, dry_run: bool, today: dt.date | None = None
 ) -> PurgeReport:

@@ -85,6 +85,7 @@ class BatchReport:
         )
 
 
+@audit.refusals_recorded
 def load_department(db: Database, actor: Actor, department: str, period: Period | None = None) -> DepartmentData:
     """Read once what the snapshots of a whole département need, observations redacted."""
     require(actor, "export_snapshot")

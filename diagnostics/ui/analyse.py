@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from diagnostics import config, review_map, taxonomy
+from diagnostics import config, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.services import analysis
 from diagnostics.services.observations import ObservationFilter, observation_points
@@ -136,7 +136,7 @@ def _coverage(db, points: pd.DataFrame, actor: Actor) -> None:
     st.subheader("Pour 1 000 habitants, par commune")
     by_commune = result.by_commune.set_index("insee")
     common.show_map(
-        review_map.build_choropleth(
+        maps.build_choropleth(
             communes,
             by_commune,
             column="pour 1 000 habitants",

@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from diagnostics import config, maps, review_map, taxonomy
+from diagnostics import config, maps, taxonomy
 from diagnostics.auth import Actor, can
 from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from diagnostics.services import analysis, dispositifs
@@ -59,18 +59,17 @@ def page() -> None:
     highlight = st.sidebar.toggle("Observations hors zones de patrouille", key="f_outside")
     layer = _map_layer(db, actor, criteria, highlight)
     st.caption(f"{layer['count']} observation(s) retenue(s) par les filtres.")
-    m = review_map.build_review_map(
+    # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
+    m = maps.build_review_map(
         _base(db),
         layer["payload"],
         bounds=layer["bounds"],
         heat=_heat(db, actor, criteria) if heat else None,
         highlight_outside=highlight,
+        shapes=observations_frame(db, actor, criteria, shapes_only=True, limit=MAX_SHAPES),
+        dispositifs=dispositifs.dispositifs_frame(db, actor),
         tiles=config.tile_sources(),
     )
-    maps.add_dispositifs(m, dispositifs.dispositifs_frame(db, actor))
-    # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
-    shapes = observations_frame(db, actor, criteria, shapes_only=True, limit=MAX_SHAPES)
-    maps.add_observations(m, shapes, name=maps.LAYER_NAMES["shapes"])
     common.show_map(m, key="command_map", height=600)
     table = _table_frame(db, actor, criteria)
     if layer["count"] > len(table):
@@ -93,10 +92,10 @@ def page() -> None:
 
 
 @common.reference_resource()
-def _base(db) -> review_map.Base:
+def _base(db) -> maps.Base:
     """Reference layers as GeoJSON text, once per process and reference data version."""
     sectors, zones, sites = common.context_layers(db)
-    return review_map.prepare_base(common.communes(db), sectors, zones, sites)
+    return maps.prepare_base(common.communes(db), sectors, zones, sites)
 
 
 @common.data_resource(max_entries=16)
@@ -110,15 +109,15 @@ def _map_layer(db, actor: Actor, criteria: ObservationFilter, highlight: bool) -
     if highlight:
         points = points.assign(outside=analysis.mark_outside_zones(points, common.context_layers(db)[1]))
     return {
-        "payload": review_map.points_payload(points),
-        "bounds": review_map.points_bounds(points),
+        "payload": maps.points_payload(points),
+        "bounds": maps.points_bounds(points),
         "count": len(points),
     }
 
 
 @common.data_resource(max_entries=4)
 def _heat(db, actor: Actor, criteria: ObservationFilter) -> list[list[float]]:
-    return review_map.heat_data(_points(db, actor, criteria))
+    return maps.heat_data(_points(db, actor, criteria))
 
 
 @common.data_cache(max_entries=16)
