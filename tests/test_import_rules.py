@@ -152,3 +152,16 @@ def test_two_imports_of_the_same_file_at_once_write_it_once(db, team_id, tmp_pat
             session.scalar(select(func.count()).select_from(Diagnostic).where(Diagnostic.reference.like("import-%")))
             == 1
         )
+
+
+def test_a_drawn_zone_with_text_past_its_column_is_refused_in_french(db):
+    from diagnostics.errors import ValidationError
+    from diagnostics.services import reference_edits
+
+    draft = reference_edits.ReferenceDraft(layer="zones", name="Zone\u200b longue", geometry=ZONE, kind="k" * 41)
+    with pytest.raises(ValidationError, match="trop long \\(41 caractères, 40 au maximum\\)"):
+        reference_edits.save_drawn(db, ADMIN_ACTOR, draft)
+    draft.kind = "vtt"
+    assert reference_edits.save_drawn(db, ADMIN_ACTOR, draft)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).where(PatrolZone.name == "Zone longue")) == 1
