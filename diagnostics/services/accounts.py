@@ -93,7 +93,7 @@ def add_user(db: Database, actor: Actor, account: NewAccount) -> Actor:
             entity_id=user.login,
             after={
                 "role": user.role,
-                "team_id": team_id,
+                "team": account.team_name,
                 "commune": user.commune_insee,
                 "departments": user.departments,
             },

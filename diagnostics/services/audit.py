@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import DatabaseUnavailable, PermissionDenied
+from diagnostics.localtime import PARIS
 from diagnostics.models import AuditEvent
 
 ACTIONS: dict[str, str] = {
@@ -37,6 +38,36 @@ ACTIONS: dict[str, str] = {
     "purge": "Purge",
     "refused": "Accès refusé",
     "reopen": "Réouverture",
+}
+# What an event is about, in French (the stored codes are the code's names).
+ENTITIES: dict[str, str] = {
+    "user": "Compte",
+    "diagnostic": "Diagnostic",
+    "observation": "Observation",
+    "observations": "Observations",
+    "photo": "Photo",
+    "commune": "Commune",
+    "communes": "Communes",
+    "departement": "Département",
+    "dispositif": "Dispositif",
+    "dispositifs": "Dispositifs",
+    "sectors": "Secteurs",
+    "zones": "Zones de patrouille",
+    "sites": "Sites",
+    "grid_template": "Grille de diagnostic",
+    "diagnostic_grid": "Grille remplie",
+    "retention": "Conservation des données",
+    # refused use cases (`refusals_recorded` stores the use case's name)
+    "export_layer": "Export d'une couche",
+    "snapshot_layers": "Carte d'une commune",
+    "commune_snapshot": "Carte d'une commune",
+    "commune_snapshot_png": "Carte d'une commune",
+    "load_department": "Cartes d'un département",
+    "add_user": "Création de compte",
+    "set_active": "Activation de compte",
+    "list_users": "Liste des comptes",
+    "audit_events": "Journal d'audit",
+    "purge": "Purge",
 }
 
 
@@ -128,10 +159,11 @@ def audit_events(db: Database, actor: Actor, criteria: AuditFilter = AuditFilter
     """The events kept by `criteria`, newest first (administrators only)."""
     require(actor, "read_audit")
     statement = select(*(getattr(AuditEvent, column) for column in AUDIT_COLUMNS))
+    # The period is in Paris days (as the page shows them); events are stored in UTC.
     if criteria.start:
-        statement = statement.where(AuditEvent.at >= dt.datetime.combine(criteria.start, dt.time.min))
+        statement = statement.where(AuditEvent.at >= _utc_midnight(criteria.start))
     if criteria.end:
-        statement = statement.where(AuditEvent.at <= dt.datetime.combine(criteria.end, dt.time.max))
+        statement = statement.where(AuditEvent.at < _utc_midnight(criteria.end + dt.timedelta(days=1)))
     if criteria.actor:
         statement = statement.where(AuditEvent.actor == criteria.actor)
     if criteria.actions:
@@ -142,6 +174,10 @@ def audit_events(db: Database, actor: Actor, criteria: AuditFilter = AuditFilter
     with db.session() as session:
         rows = session.execute(statement).all()
     return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=PARIS).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def audit_csv(events: pd.DataFrame) -> bytes:
