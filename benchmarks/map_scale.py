@@ -31,7 +31,7 @@ import folium  # noqa: E402
 import pandas as pd  # noqa: E402
 from sqlalchemy import func  # noqa: E402
 
-from diagnostics import assets, config, maps, review_map, taxonomy  # noqa: E402
+from diagnostics import assets, config, maps, taxonomy  # noqa: E402
 from diagnostics.auth import system_actor  # noqa: E402
 from diagnostics.db import Database, open_database, upgrade_schema  # noqa: E402
 from diagnostics.models import SRID, Observation  # noqa: E402
@@ -74,7 +74,7 @@ def main() -> int:
     seconds, _ = _timed(lambda: load_synthetic(db, ACTOR, args.observations))
     _row(f"load {args.observations:,} synthetic observations (SpatiaLite)", seconds, target="< 15 s")
 
-    base = review_map.prepare_base(
+    base = maps.prepare_base(
         reference.communes_frame(db),
         reference.sectors_frame(db),
         reference.patrol_zones_frame(db),
@@ -86,12 +86,12 @@ def main() -> int:
         points = observation_points(db, ACTOR, criteria or ObservationFilter())
         if highlight:
             points["outside"] = mark_outside_zones(points, zones)
-        payload = review_map.points_payload(points)
-        m = review_map.build_review_map(
+        payload = maps.points_payload(points)
+        m = maps.build_review_map(
             base,
             payload,
-            bounds=review_map.points_bounds(points),
-            heat=review_map.heat_data(points) if heat else None,
+            bounds=maps.points_bounds(points),
+            heat=maps.heat_data(points) if heat else None,
             highlight_outside=highlight,
         )
         return _html(m), len(points)
@@ -111,7 +111,7 @@ def main() -> int:
     seconds, (html, count) = _best(lambda: full_build(heat=True), args.repeat)
     _row(f"… with heatmap ({count:,} obs.)", seconds, note=f"{len(html) / 1e6:.1f} MB HTML")
     seconds, _ = _best(
-        lambda: review_map.prepare_base(
+        lambda: maps.prepare_base(
             reference.communes_frame(db),
             reference.sectors_frame(db),
             reference.patrol_zones_frame(db),
@@ -124,9 +124,7 @@ def main() -> int:
     # Baseline: one folium.Marker per point, against our layer on the same points (no query).
     sample = observation_points(db, ACTOR).head(args.markers)
     marker_seconds, _ = _timed(lambda: _html(_markers_map(sample)))
-    canvas_seconds, _ = _best(
-        lambda: _html(review_map.build_review_map(base, review_map.points_payload(sample))), args.repeat
-    )
+    canvas_seconds, _ = _best(lambda: _html(maps.build_review_map(base, maps.points_payload(sample))), args.repeat)
     _row(f"{len(sample):,} points, one folium.Marker each (baseline)", marker_seconds)
     _row(
         f"{len(sample):,} points, canvas layer",
@@ -230,7 +228,7 @@ def _chromium_draw_time(html: str, work: Path) -> float | None:
     """Seconds from navigation start until the canvas layer has drawn, no network."""
     from playwright.sync_api import sync_playwright
 
-    page_path = work / "review_map.html"
+    page_path = work / "maps.html"
     page_path.write_text(html, encoding="utf-8")
     best = None
     with sync_playwright() as playwright:

@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "record_diagnostic": frozenset({AGENT, COMMANDANT, ADMIN}),
     "review_observations": frozenset({AGENT, COMMANDANT, MAIRE, ADMIN}),
     "follow_up": frozenset({COMMANDANT, ADMIN}),
+    "reopen_diagnostic": frozenset({COMMANDANT, ADMIN}),
     "export_snapshot": frozenset({COMMANDANT, MAIRE, ADMIN}),
     "export_layers": frozenset({COMMANDANT, ADMIN}),
     "manage_accounts": frozenset({ADMIN}),
@@ -36,6 +37,7 @@ DENIED = {
     "record_diagnostic": "Votre rôle ne permet pas d'enregistrer des diagnostics.",
     "review_observations": "Votre rôle ne permet pas de consulter les observations.",
     "follow_up": "Seuls les commandants peuvent changer le statut ou l'attribution d'une observation.",
+    "reopen_diagnostic": "Seul un commandant peut rouvrir un diagnostic clôturé.",
     "export_snapshot": "Votre rôle ne permet pas d'exporter les cartes.",
     "export_layers": "Votre rôle ne permet pas d'exporter les couches.",
     "manage_accounts": "Seuls les administrateurs gèrent les comptes.",
@@ -87,6 +89,25 @@ def require_team(actor: Actor, team_id: int) -> None:
     require(actor, "record_diagnostic")
     if actor.role == AGENT and actor.team_id != team_id:
         raise PermissionDenied(OTHER_TEAM)
+
+
+def require_departments(actor: Actor, *departments: str) -> None:
+    """Commandants write only in their départements (agents are held to their team, admins nowhere)."""
+    require(actor, "record_diagnostic")
+    if actor.role == COMMANDANT and any(department not in actor.departments for department in departments):
+        raise PermissionDenied(OTHER_DEPARTMENT)
+
+
+def require_diagnostic_access(actor: Actor, diagnostic) -> None:
+    """Who may change (or read in the field) a diagnostic: its team's agents, the commandants of
+    its commune's département, administrators. `diagnostic` is a `models.Diagnostic`."""
+    require_team(actor, diagnostic.team_id)
+    require_departments(actor, diagnostic.commune.department)
+
+
+def writable_departments(actor: Actor) -> tuple[str, ...] | None:
+    """The départements an actor may record in; None means every one (agents: their team decides)."""
+    return actor.departments if actor.role == COMMANDANT else None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from diagnostics.auth import Actor, system_actor
 from diagnostics.db import Database
 from diagnostics.models import Commune, Diagnostic, Team
-from diagnostics.services.fieldwork import DiagnosticDraft, ObservationDraft, add_observation, start_diagnostic
+from diagnostics.services.fieldwork import DiagnosticDraft, ObservationDraft, record_observation, start_diagnostic
 
 
 @dataclass(frozen=True)
@@ -231,7 +231,7 @@ def load_demo(db: Database, actor: Actor | None = None) -> int:
             continue
         diagnostic_id = start_diagnostic(db, actor, _diagnostic_draft(db, demo), today=demo.visited_on)
         for observation in demo.observations:
-            add_observation(db, actor, diagnostic_id, _observation_draft(observation))
+            record_observation(db, actor, diagnostic_id, _observation_draft(observation))
         added += 1
     return added
 

@@ -19,7 +19,7 @@ from matplotlib.patches import Rectangle
 from PIL import Image
 
 from diagnostics import grids, taxonomy
-from diagnostics.snapshots.geometry import to_l93
+from diagnostics.crs import to_lambert93
 from diagnostics.snapshots.text import french_date, plain
 
 A4_PORTRAIT = (8.27, 11.69)
@@ -85,10 +85,10 @@ def _summary_page(data: FicheData) -> Figure:
 
 def _draw_map(ax, data: FicheData) -> None:
     ax.set_axis_off()
-    commune = to_l93(data.commune)
+    commune = to_lambert93(data.commune)
     if len(commune):
         commune.plot(ax=ax, facecolor="#dfe6f0", edgecolor="#1b3c73", linewidth=1.5)
-    observations = to_l93(data.observations)
+    observations = to_lambert93(data.observations)
     for kind in ("Polygon", "LineString", "Point"):
         part = observations[observations.geom_type.str.replace("Multi", "") == kind] if len(observations) else []
         if not len(part):

@@ -121,9 +121,14 @@ class Diagnostic(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Optimistic concurrency for corrections (place, date, participants…): a stale edit is refused.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     team: Mapped[Team] = relationship()
+    commune: Mapped[Commune] = relationship()
     observations: Mapped[list[Observation]] = relationship(back_populates="diagnostic")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Observation(Base):
@@ -146,6 +151,9 @@ class Observation(Base):
     recommendation: Mapped[str] = mapped_column(Text, default="")
     partner: Mapped[str] = mapped_column(String(120), default="")
     shareable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which free-text fields partners receive, comma-separated (see diagnostics.redaction);
+    # `shareable` is kept in step with it by the listener at the end of this module.
+    shared_fields: Mapped[str] = mapped_column(String(120), default="")
     author: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -158,6 +166,8 @@ class Observation(Base):
     assigned_to: Mapped[str | None] = mapped_column(String(120))
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
+    # The token of the filled form that created it: a form sent twice is stored once (issue 11).
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     diagnostic: Mapped[Diagnostic] = relationship(back_populates="observations")
 
@@ -171,7 +181,11 @@ class User(Base):
     """An account. Local accounts have an argon2 hash; single sign-on accounts have none."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),
+        # With the unique login, no two accounts differ only by case (services lower-case logins).
+        CheckConstraint("login = lower(login)", name="ck_users_login_lower"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(120), unique=True)
@@ -236,6 +250,18 @@ def _keep_drawing_point(_mapper, _connection, observation: Observation) -> None:
     if isinstance(observation.geom, WKBElement):
         point = to_shape(observation.geom).representative_point()
         observation.lon, observation.lat = point.x, point.y
+
+
+@event.listens_for(Observation, "before_insert")
+@event.listens_for(Observation, "before_update")
+def _keep_shareable_summary(_mapper, _connection, observation: Observation) -> None:
+    """`shareable` says whether anything is shared; a writer that only set `shareable` (imports,
+    older code) shares every text field, as before fields were chosen one by one."""
+    from diagnostics.redaction import encode_shared_fields, shared_fields
+
+    fields = shared_fields(observation.shared_fields, observation.shareable)
+    observation.shared_fields = encode_shared_fields(fields)
+    observation.shareable = bool(fields)
 
 
 # --- Exchange with other tools: dispositifs and the history of reference layers (issue 6) -----
@@ -303,11 +329,13 @@ class Photo(Base):
 
 
 class FieldDraft(Base):
-    """What an agent is typing on Saisie terrain, saved on every change (JSON), one per login."""
+    """What an agent is typing on Saisie terrain, saved on every change (JSON): one per login and
+    device, so that a team sharing an account on several phones keeps one draft per phone."""
 
     __tablename__ = "field_drafts"
 
     login: Mapped[str] = mapped_column(String(120), primary_key=True)
+    device: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
     payload: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -346,3 +374,16 @@ class DiagnosticGrid(Base):
     answers: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(120), default="")
+
+
+class DataVersion(Base):
+    """A counter per kind of data, bumped in the transaction of every change (diagnostics.dataversion).
+
+    Page caches are keyed by it, so every process sees a change at its next rerun and recomputes
+    nothing otherwise (a time-to-live cache lives per process and shows stale layers).
+    """
+
+    __tablename__ = "data_versions"
+
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,19 +1,24 @@
 """What may leave the forces: the one rule applied to every export for partners, for
 observations AND reference layers.
 
-Pure functions over frames, applied by the export service before any builder sees the data,
-so that no snapshot (PNG, PDF, HTML) can print what it was never given.
 
-The rule for observations:
+A pure function over frames (and one over a single record), applied by the services before any
+builder sees the data, so that no snapshot (PNG, PDF, HTML) can print what it was never given.
 
-- always kept: the coded fields (catégorie, gravité, statut, date), the préconisation (it is
-  written to be passed on to the partner), the partner concerned, the commune, the geometry, and
-  the ``shareable`` flag itself;
-- kept only on observations marked ``shareable``: the free text that describes what was seen or
-  who was there: ``description``, ``place``, ``participants``;
-- every other column (author, team, diagnostic id, version, timestamps, any column added later) is
-  dropped: a column must be listed here to leave. The author is an agent's login: the forces' own
-  personal data, which partners never receive, shareable or not.
+The rule:
+
+- always kept: the coded fields (catégorie, gravité, statut, date), the commune and the geometry;
+- kept only when the agent chose to share that very field (``shared_fields``, ticked one by one
+  in the form): the free text, which may name people or say when and where the forces patrol
+  (« Passages de la patrouille entre 21 h et 23 h »): the description, the préconisation, the
+  partner concerned, the place visited;
+- photos leave one by one, when the photo itself is marked shareable (`services.photos`);
+- every other column (author, team, diagnostic id, version, timestamps, participants, any column
+  added later) is dropped: a column must be listed here to leave. The author is an agent's login:
+  the forces' own personal data, which partners never receive.
+
+``shareable`` stays as a summary (« something of it is shared ») for older writers: one that sets
+it without choosing fields shares every text field, as before per-field sharing existed.
 
 The rule for reference layers (`redact_reference_for_partners`):
 
@@ -29,54 +34,90 @@ The rule for reference layers (`redact_reference_for_partners`):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import geopandas as gpd
 import pandas as pd
 
+# Field → what the form calls it. The order is the form's order.
+SHAREABLE_FIELDS: dict[str, str] = {
+    "description": "Le constat",
+    "recommendation": "Les mesures préconisées",
+    "partner": "Le nom du partenaire",
+    "place": "Le lieu du diagnostic",
+}
 ALWAYS_SHARED = (
     "id",
     "observed_on",
     "category",
     "severity",
     "status",
-    "recommendation",
-    "partner",
     "commune_insee",
     "commune_name",
     "shareable",
+    "shared_fields",
 )
-SHARED_IF_MARKED = ("description", "place", "participants")
+# Kept for the callers that blank what a partner may not read: now decided field by field.
+SHARED_IF_MARKED = tuple(SHAREABLE_FIELDS)
+
+
+def encode_shared_fields(fields: Iterable[str] | None) -> str:
+    """The stored form of a choice of fields: known codes only, in a fixed order, comma-separated."""
+    chosen = set(fields or ())
+    return ",".join(code for code in SHAREABLE_FIELDS if code in chosen)
+
+
+def shared_fields(stored: object, shareable: object = False) -> frozenset[str]:
+    """The fields an observation shares, from its stored ``shared_fields`` (None: from ``shareable``)."""
+    if isinstance(stored, str):
+        return frozenset(code for code in stored.split(",") if code in SHAREABLE_FIELDS)
+    return frozenset(SHAREABLE_FIELDS) if _flag(shareable) else frozenset()
 
 
 def redact_for_partners(observations: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """A copy of ``observations`` holding only what may be shown to a mayor or a partner.
 
-    Free-text and personal columns are blanked ("") on rows not marked shareable; columns not
-    listed in this module are dropped. A frame without ``shareable`` is treated as not shareable.
+    A free-text field is blanked ("") on every row that does not share it; columns not listed in
+    this module are dropped. A row without ``shared_fields`` nor ``shareable`` shares nothing.
     """
     geometry = observations.geometry.name if isinstance(observations, gpd.GeoDataFrame) else None
-    keep = [c for c in (*ALWAYS_SHARED, *SHARED_IF_MARKED) if c in observations.columns]
+    keep = [c for c in (*ALWAYS_SHARED, *SHAREABLE_FIELDS) if c in observations.columns]
     frame = observations[[*keep, geometry]] if geometry else observations[keep]
     frame = frame.copy()
-    shareable = _flags(frame["shareable"]) if "shareable" in frame else pd.Series(False, index=frame.index)
-    frame["shareable"] = shareable
-    for column in SHARED_IF_MARKED:
+    stored = frame["shared_fields"] if "shared_fields" in frame else pd.Series(None, index=frame.index)
+    flags = frame["shareable"] if "shareable" in frame else pd.Series(False, index=frame.index)
+    shared = [shared_fields(_text_or_none(s), f) for s, f in zip(stored, flags, strict=True)]
+    frame["shared_fields"] = [encode_shared_fields(fields) for fields in shared]
+    frame["shareable"] = pd.Series([bool(fields) for fields in shared], index=frame.index, dtype=bool)
+    for column in SHAREABLE_FIELDS:
         if column in frame:
-            frame[column] = frame[column].where(shareable, "").fillna("").astype(str)
+            allowed = pd.Series([column in fields for fields in shared], index=frame.index, dtype=bool)
+            frame[column] = frame[column].where(allowed, "").fillna("").astype(str)
     return frame
 
 
-def _flags(values: pd.Series) -> pd.Series:
+def redact_record(record: Mapping[str, object]) -> dict[str, object]:
+    """The same rule on one observation's values (a follow-up form, a detail): unshared text blanked.
+
+    Unlike the frame, columns are kept (the caller's type has them); the forces' own names are the
+    caller's to blank.
+    """
+    shared = shared_fields(_text_or_none(record.get("shared_fields")), record.get("shareable"))
+    return {key: ("" if key in SHAREABLE_FIELDS and key not in shared else value) for key, value in record.items()}
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _flag(value: object) -> bool:
     """True only for real true values: None, NaN, 0, "" and "false" are not consent to share."""
-
-    def flag(value) -> bool:
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "oui", "yes")
-        try:
-            return bool(value) and not pd.isna(value)
-        except (TypeError, ValueError):
-            return False
-
-    return values.map(flag).astype(bool)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "oui", "yes")
+    try:
+        return bool(value) and not pd.isna(value)
+    except (TypeError, ValueError):
+        return False
 
 
 REFERENCE_ALWAYS_SHARED = {
@@ -99,13 +140,13 @@ def redact_reference_for_partners(layer: str, frame: gpd.GeoDataFrame) -> gpd.Ge
     # Plain columns, one GeoDataFrame built at the end: this runs once per layer per commune.
     columns = {name: frame[name].to_list() for name in keep}
     if if_marked:
-        shared = _flags(frame["shareable"]).to_list() if "shareable" in frame else [False] * len(frame)
+        shared = [_flag(v) for v in frame["shareable"]] if "shareable" in frame else [False] * len(frame)
         columns["shareable"] = shared
         for name in if_marked:
             if name in columns:
-                columns[name] = [_text(v) if ok else "" for v, ok in zip(columns[name], shared, strict=True)]
+                columns[name] = [_plain_text(v) if ok else "" for v, ok in zip(columns[name], shared, strict=True)]
     return gpd.GeoDataFrame(columns, geometry=frame.geometry.to_list(), crs=frame.crs)
 
 
-def _text(value) -> str:
+def _plain_text(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)

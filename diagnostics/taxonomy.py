@@ -53,6 +53,12 @@ FORCES: dict[str, str] = {
 
 DEPARTMENTS: dict[str, str] = {"70": "Haute-Saône", "39": "Jura"}
 
+# Communes' dispositifs (the commanders' map shows them, the import loads them).
+DISPOSITIF_KINDS: dict[str, str] = {
+    "participation_citoyenne": "Participation citoyenne",
+    "voisins_solidaires": "Voisins solidaires",
+}
+
 # Partners an observation can be assigned to for treatment (follow-up, issue 3).
 PARTNER_KINDS: dict[str, str] = {
     "commune": "Commune",

@@ -10,7 +10,7 @@ from PIL import Image
 from diagnostics import grids
 from diagnostics.errors import PermissionDenied, ValidationError
 from diagnostics.io.photos import prepare_photo
-from diagnostics.services import checklists, drafts, fieldwork, photos, places
+from diagnostics.services import checklists, closures, drafts, fieldwork, photos, places
 from tests.conftest import COMMANDANT_70, GRAY, make_diagnostic, make_observation
 from tests.test_photos import jpeg_with_exif
 
@@ -79,9 +79,9 @@ def test_drafts_are_per_login(db, agent, admin):
 def test_a_closed_diagnostic_refuses_every_change(db, team_id, agent, photo_dir):
     diagnostic_id = make_diagnostic(db, team_id)
     with pytest.raises(ValidationError, match="au moins une observation"):
-        fieldwork.close_diagnostic(db, agent, diagnostic_id)
+        closures.close_diagnostic(db, agent, diagnostic_id)
     make_observation(db, diagnostic_id)
-    fieldwork.close_diagnostic(db, agent, diagnostic_id)
+    closures.close_diagnostic(db, agent, diagnostic_id)
     assert fieldwork.get_diagnostic(db, agent, diagnostic_id).closed
     with pytest.raises(PermissionDenied, match="clôturé"):
         make_observation(db, diagnostic_id, actor=agent)
@@ -90,7 +90,7 @@ def test_a_closed_diagnostic_refuses_every_change(db, team_id, agent, photo_dir)
     with pytest.raises(PermissionDenied, match="clôturé"):
         checklists.save_answers(db, agent, diagnostic_id, {"eclairage_fonctionne": {"score": 2}})
     with pytest.raises(ValidationError, match="déjà clôturé"):
-        fieldwork.close_diagnostic(db, agent, diagnostic_id)
+        closures.close_diagnostic(db, agent, diagnostic_id)
 
 
 def test_grid_answers_are_stored_and_scored(db, team_id, agent):

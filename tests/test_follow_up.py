@@ -33,7 +33,7 @@ def record_observation(db, team_id: int, *, commune: str = GRAY[0], lat: float =
     draft = fieldwork.ObservationDraft(
         category="eclairage", severity=3, description="Candélabre éteint", latitude=lat, longitude=lon
     )
-    return fieldwork.add_observation(db, ADMIN_ACTOR, diagnostic, draft)
+    return fieldwork.record_observation(db, ADMIN_ACTOR, diagnostic, draft)
 
 
 @pytest.fixture

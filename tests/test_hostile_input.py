@@ -17,6 +17,7 @@ from diagnostics.services import accounts, audit, reference
 from diagnostics.services.exports import commune_snapshot, export_layer, snapshot_file_name
 from diagnostics.services.observations import ObservationFilter, count_observations, observations_frame
 from tests.conftest import ADMIN_ACTOR, GRAY, MAIRE_GRAY, app_as, make_diagnostic, make_observation
+from tests.maps.samples import Layers, review_map_of
 
 SCRIPT = "<script>alert('psq')</script>"
 TEMPLATE = "`${alert(document.cookie)}`"
@@ -43,14 +44,14 @@ def assert_inert_html(page: str) -> None:
 
 def test_the_command_and_field_maps_show_payloads_as_text(db, hostile):
     observations = observations_frame(db, ADMIN_ACTOR)
-    layers = maps.CommandLayers(
+    layers = Layers(
         reference.communes_frame(db, (GRAY[0],)),
         reference.sectors_frame(db),
         reference.patrol_zones_frame(db),
         reference.sites_frame(db),
         observations,
     )
-    for m in (maps.build_command_map(layers), maps.build_field_map(layers.communes, observations)):
+    for m in (review_map_of(layers), maps.build_field_map(layers.communes, observations)):
         page = m.get_root().render()
         assert_inert_html(page)
         assert "alert(document.cookie)" in page  # still there, as text

@@ -196,3 +196,27 @@ def test_cli_import_dry_run_then_for_real_then_export_filtered(db, tmp_path, cap
         with pytest.raises(SystemExit) as exit_:
             main(["export", *wrong, "--format", "csv", "--out", str(out)])
         assert exit_.value.code == 2
+
+
+def test_a_latitude_of_999_is_out_of_range_not_metres(db, tmp_path):
+    text = "categorie;gravite;date;latitude;longitude\nautre;1;2026-01-05;999;5.59\nautre;1;2026-01-05;6708100;893950\n"
+    preview = imports.preview_import(db, ADMIN_ACTOR, "observations", write(tmp_path, "x.csv", text))
+    first, second = (issue.message for issue in preview.issues)
+    assert "coordonnées impossibles" in first and "latitude 999" in first and "mètres" not in first
+    assert "coordonnées en mètres" in second  # Lambert-93 values really are metres
+
+
+def test_png_bytes_named_geojson_are_called_an_image(db, tmp_path):
+    path = tmp_path / "zones.geojson"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    with pytest.raises(FileRefused, match="image PNG") as refused:
+        imports.preview_import(db, ADMIN_ACTOR, "zones", path)
+    assert "son contenu est une image PNG" in str(refused.value) and "texte" not in str(refused.value)
+
+
+def test_cli_export_shp_refuses_a_name_that_is_not_a_zip(db, tmp_path, capsys):
+    out = tmp_path / "obs.shp"
+    assert main(["export", "observations", "--format", "shp", "--out", str(out)]) == 1
+    assert not out.exists() and "« obs.zip »" in capsys.readouterr().err
+    assert main(["export", "observations", "--format", "shp", "--out", str(tmp_path / "obs.zip")]) == 0
+    assert zipfile.is_zipfile(tmp_path / "obs.zip")

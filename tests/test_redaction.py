@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry import Point
 
-from diagnostics.redaction import redact_for_partners
+from diagnostics.redaction import redact_for_partners, redact_record
 
 
 def _frame(**overrides) -> gpd.GeoDataFrame:
@@ -35,11 +35,28 @@ def test_free_text_and_names_leave_only_when_shareable():
     assert "author" not in redacted.columns  # the forces' names never leave, shareable or not
 
 
-def test_preconisation_and_coded_fields_always_leave():
+def test_coded_fields_always_leave_and_the_preconisation_only_when_shared():
     redacted = redact_for_partners(_frame())
-    assert list(redacted["recommendation"]) == ["Remplacer la lampe", "Nettoyer"]
+    assert list(redacted["recommendation"]) == ["", "Nettoyer"]
     assert list(redacted["category"]) == ["eclairage", "depots"] and list(redacted["severity"]) == [3, 1]
     assert redacted.geometry.equals(_frame().geometry) and redacted.crs == "EPSG:4326"
+
+
+def test_fields_are_shared_one_by_one():
+    frame = _frame(shared_fields=["recommendation", "description,place,unknown"], shareable=[True, False])
+    redacted = redact_for_partners(frame)
+    assert list(redacted["recommendation"]) == ["Remplacer la lampe", ""]
+    assert list(redacted["description"]) == ["", "Constat partageable"]
+    assert list(redacted["place"]) == ["", "Place de la mairie"]
+    assert list(redacted["shared_fields"]) == ["recommendation", "description,place"]
+    assert list(redacted["shareable"]) == [True, True]  # the stored choice wins over the old flag
+
+
+def test_one_record_follows_the_same_rule():
+    record = {"description": "D", "recommendation": "R", "partner": "P", "team_name": "T", "shared_fields": "partner"}
+    assert redact_record(record) == {**record, "description": "", "recommendation": ""}
+    assert redact_record({"description": "D", "shareable": True})["description"] == "D"
+    assert redact_record({"description": "D", "shareable": False})["description"] == ""
 
 
 def test_unlisted_columns_are_dropped():

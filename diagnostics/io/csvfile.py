@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +16,8 @@ import pandas as pd
 import shapely
 
 from diagnostics.errors import DiagnosticsError
+from diagnostics.texts import imports_text as text
+from diagnostics.values import normalise_name
 
 WGS84 = "EPSG:4326"
 LAMBERT93 = "EPSG:2154"
@@ -28,12 +28,6 @@ X_NAMES = ("x", "x_l93", "x_lambert93", "x_lambert_93", "coord_x", "coordonnee_x
 Y_NAMES = ("y", "y_l93", "y_lambert93", "y_lambert_93", "coord_y", "coordonnee_y", "lambert_y", "yl93", "northing")
 WKT_NAMES = ("wkt", "geometry", "geometrie", "geom", "the_geom", "forme")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def normalise_name(name: object) -> str:
-    """`Coordonnée X (L93)` → `coordonnee_x_l93`: no accents, lower case, underscores."""
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def read(
@@ -70,22 +64,23 @@ def read(
     elif not require_position:  # a table of attributes only (dispositifs of communes)
         geometry = [None] * len(frame)
     else:
-        raise DiagnosticsError(
-            "Aucune colonne de position reconnue (latitude/longitude, X/Y Lambert-93 ou WKT). "
-            f"Colonnes du fichier : {', '.join(map(str, columns.values()))}."
-        )
+        raise DiagnosticsError(text("no_position", columns=", ".join(map(str, columns.values()))))
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry), crs=crs)
 
 
 def columns_of(path: Path) -> list[str]:
-    """The column names of a CSV, for the page that lets the user say which is which."""
-    return [str(c) for c in _read_table(path.read_bytes()).columns]
+    """The column names of a CSV (its first line only), for the page's column pickers."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16).split(b"\n", 1)[0]
+    return [str(c) for c in _read_table(head + b"\n").columns]
 
 
 def _read_table(content: bytes) -> pd.DataFrame:
-    text = _decode(content)
-    delimiter = _delimiter(text)
-    frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True)
+    if b"\x00" in content:  # PostgreSQL refuses NUL in text; no spreadsheet writes one
+        raise DiagnosticsError(text("nul_bytes"))
+    decoded = _decode(content)
+    delimiter = _delimiter(decoded)
+    frame = pd.read_csv(io.StringIO(decoded), sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.map(_unquote_formula)
 

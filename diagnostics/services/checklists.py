@@ -7,15 +7,15 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from diagnostics import grids
-from diagnostics.auth import Actor, require, require_team
+from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
-from diagnostics.models import Diagnostic, DiagnosticGrid, GridTemplate, utcnow
+from diagnostics.models import DiagnosticGrid, GridTemplate, utcnow
 from diagnostics.services import audit
-from diagnostics.services.fieldwork import require_open
-from diagnostics.texts import t
+from diagnostics.services.closures import team_diagnostic, writable_diagnostic
 
 
 @dataclass(frozen=True)
@@ -31,16 +31,18 @@ class FilledGrid:
 def active_template(db: Database) -> tuple[int, dict]:
     """The template offered for new grids (the default one is created on first use)."""
     with db.session() as session:
-        row = session.scalars(
-            select(GridTemplate).where(GridTemplate.active.is_(True)).order_by(GridTemplate.id)
-        ).first()
-        if row is None:
-            row = GridTemplate(
-                name=grids.DEFAULT_TEMPLATE["name"], body=json.dumps(grids.DEFAULT_TEMPLATE, ensure_ascii=False)
-            )
-            session.add(row)
-            session.flush()
-        return row.id, json.loads(row.body)
+        return _active_template(session)
+
+
+def _active_template(session: Session) -> tuple[int, dict]:
+    row = session.scalars(select(GridTemplate).where(GridTemplate.active.is_(True)).order_by(GridTemplate.id)).first()
+    if row is None:
+        row = GridTemplate(
+            name=grids.DEFAULT_TEMPLATE["name"], body=json.dumps(grids.DEFAULT_TEMPLATE, ensure_ascii=False)
+        )
+        session.add(row)
+        session.flush()
+    return row.id, json.loads(row.body)
 
 
 def save_template(db: Database, actor: Actor, template_id: int, template: dict) -> dict:
@@ -66,27 +68,22 @@ def save_template(db: Database, actor: Actor, template_id: int, template: dict) 
 def diagnostic_grid(db: Database, actor: Actor, diagnostic_id: int) -> FilledGrid:
     """The diagnostic's grid; an empty one on the active template when nothing was filled yet."""
     with db.session() as session:
-        diagnostic = _diagnostic(session, actor, diagnostic_id)
-        row = session.get(DiagnosticGrid, diagnostic.id)
-        if row is not None:
-            return FilledGrid(json.loads(row.template_body), json.loads(row.answers or "{}"))
-    _, template = active_template(db)
-    return FilledGrid(template, {})
+        team_diagnostic(session, actor, diagnostic_id)
+        return _filled_grid(session, diagnostic_id)
 
 
 def save_answers(db: Database, actor: Actor, diagnostic_id: int, answers: dict[str, dict]) -> FilledGrid:
     """Record the grid's answers (replacing previous ones); refused once the diagnostic is closed."""
-    current = diagnostic_grid(db, actor, diagnostic_id)
-    try:
-        cleaned = grids.clean_answers(current.template, answers)
-    except grids.GridError as exc:
-        raise ValidationError({f"grid_{i}": message for i, message in enumerate(exc.errors)}) from None
-    template_id, _ = active_template(db)
     with db.session() as session:
-        _diagnostic(session, actor, diagnostic_id)
-        require_open(session, actor, diagnostic_id)
+        writable_diagnostic(session, actor, diagnostic_id)
+        current = _filled_grid(session, diagnostic_id)
+        try:
+            cleaned = grids.clean_answers(current.template, answers)
+        except grids.GridError as exc:
+            raise ValidationError({f"grid_{i}": message for i, message in enumerate(exc.errors)}) from None
         row = session.get(DiagnosticGrid, diagnostic_id)
         if row is None:
+            template_id, _ = _active_template(session)
             row = DiagnosticGrid(
                 diagnostic_id=diagnostic_id,
                 template_id=template_id,
@@ -99,9 +96,8 @@ def save_answers(db: Database, actor: Actor, diagnostic_id: int, answers: dict[s
     return FilledGrid(current.template, cleaned)
 
 
-def _diagnostic(session, actor: Actor, diagnostic_id: int) -> Diagnostic:
-    diagnostic = session.get(Diagnostic, diagnostic_id)
-    if diagnostic is None:
-        raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-    require_team(actor, diagnostic.team_id)
-    return diagnostic
+def _filled_grid(session: Session, diagnostic_id: int) -> FilledGrid:
+    row = session.get(DiagnosticGrid, diagnostic_id)
+    if row is not None:
+        return FilledGrid(json.loads(row.template_body), json.loads(row.answers or "{}"))
+    return FilledGrid(_active_template(session)[1], {})

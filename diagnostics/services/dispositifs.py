@@ -10,15 +10,13 @@ from dataclasses import dataclass
 import geopandas as gpd
 from sqlalchemy import func, select
 
+from diagnostics import taxonomy
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.models import Commune, CommuneDispositif
 from diagnostics.services._frames import geometry_as_wkb, read_frame
 
-KINDS: dict[str, str] = {
-    "participation_citoyenne": "Participation citoyenne",
-    "voisins_solidaires": "Voisins solidaires",
-}
+KINDS = taxonomy.DISPOSITIF_KINDS
 # (kind, département) → (communes at the reference date, that date, communes targeted)
 # Haute-Saône: 31 communes in participation citoyenne in 2018, about 50 targeted early 2019.
 TARGETS: dict[tuple[str, str], tuple[int, dt.date, int]] = {

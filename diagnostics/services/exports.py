@@ -62,6 +62,7 @@ _AREA_COLUMNS = {
 }
 
 
+@audit.refusals_recorded
 def export_layer(
     db: Database,
     actor: Actor,
@@ -90,6 +91,7 @@ def export_layer(
 # --- Commune snapshots ---------------------------------------------------------------------------
 
 
+@audit.refusals_recorded
 def snapshot_layers(db: Database, actor: Actor, insee: str, period: Period | None = None) -> SnapshotLayers:
     """What a commune's snapshot shows, redacted for partners: the one builder of `SnapshotLayers`
     (the Export maire page, the mayor's page, the CLI and the département batch use it).
@@ -155,6 +157,7 @@ def _areas_touching(session: Session, is_sqlite: bool, layer: str, boundary) -> 
     return read_frame(session, statement.order_by(model.name))
 
 
+@audit.refusals_recorded
 def commune_snapshot(
     db: Database,
     actor: Actor,
@@ -177,6 +180,7 @@ def commune_snapshot(
     return content
 
 
+@audit.refusals_recorded
 def commune_preview_png(
     db: Database, actor: Actor, insee: str, *, issued_on: dt.date | None = None, period: Period | None = None
 ) -> bytes:

@@ -1,32 +1,32 @@
 """Recording diagnostics de sûreté and their observations.
 
 Every input is validated before anything is written; a refused input raises `ValidationError`
-with a French message per field and leaves the database untouched.
+with a French message per field and leaves the database untouched. Each use case runs in one
+transaction; its helpers (`field_checks`, `closures`, `photos.attach_photos`) take its session.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from geoalchemy2.shape import from_shape
-from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from diagnostics import taxonomy
-from diagnostics.auth import AGENT, COMMANDANT, Actor, require, require_team
+from diagnostics.auth import AGENT, COMMANDANT, Actor, require, require_departments, require_team
 from diagnostics.db import Database
-from diagnostics.errors import NotFound, PermissionDenied, ValidationError
+from diagnostics.errors import NotFound, ValidationError
+from diagnostics.io.photos import PreparedPhoto
 from diagnostics.models import SRID, Commune, Diagnostic, DiagnosticClosure, Observation, Team
-from diagnostics.services import audit
-from diagnostics.services.reference import commune_geometry
+from diagnostics.redaction import encode_shared_fields
+from diagnostics.services import audit, field_checks
+from diagnostics.services import photos as photo_store
+from diagnostics.services.closures import writable_diagnostic
 from diagnostics.texts import t
-
-SHORT_TEXT_LIMIT = 200
-LONG_TEXT_LIMIT = 5000
-EARLIEST_DATE = dt.date(2000, 1, 1)
 
 
 @dataclass
@@ -53,6 +53,7 @@ class ObservationDraft:
     recommendation: str = ""
     partner: str = ""
     shareable: bool = False
+    shared_fields: tuple[str, ...] | None = None  # what partners receive (redaction); None: from `shareable`
     author: str = ""
 
 
@@ -84,13 +85,16 @@ def start_diagnostic(db: Database, actor: Actor, draft: DiagnosticDraft, *, toda
     if draft.team_id:
         require_team(actor, draft.team_id)
     with db.session() as session:
-        errors = _diagnostic_errors(draft, today or dt.date.today())
+        errors = field_checks.diagnostic_errors(draft, today or dt.date.today())
         if "team_id" not in errors and session.get(Team, draft.team_id) is None:
             errors["team_id"] = t("team_unknown")
         if "commune_insee" not in errors and session.get(Commune, draft.commune_insee) is None:
             errors["commune_insee"] = t("commune_unknown", insee=draft.commune_insee)
         if errors:
             raise ValidationError(errors)
+        require_departments(
+            actor, session.get(Team, draft.team_id).department, session.get(Commune, draft.commune_insee).department
+        )
         diagnostic = Diagnostic(
             reference=draft.reference,
             team_id=draft.team_id,
@@ -115,98 +119,100 @@ def start_diagnostic(db: Database, actor: Actor, draft: DiagnosticDraft, *, toda
         return diagnostic.id
 
 
-def _diagnostic_errors(draft: DiagnosticDraft, today: dt.date) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not draft.team_id:
-        errors["team_id"] = t("team_required")
-    if not draft.commune_insee:
-        errors["commune_insee"] = t("commune_required")
-    if not draft.place.strip():
-        errors["place"] = t("place_required")
-    if draft.visited_on is None:
-        errors["visited_on"] = t("date_required")
-    elif draft.visited_on > today:
-        errors["visited_on"] = t("date_in_future", date=f"{draft.visited_on:%d/%m/%Y}")
-    elif draft.visited_on < EARLIEST_DATE:
-        errors["visited_on"] = t("date_too_old", date=f"{draft.visited_on:%d/%m/%Y}")
-    errors.update(_length_errors({"place": draft.place}, SHORT_TEXT_LIMIT))
-    errors.update(
-        _length_errors(
-            {"participants": draft.participants, "context": draft.context, "summary": draft.summary},
-            LONG_TEXT_LIMIT,
-        )
-    )
-    return errors
-
-
-def add_observation(db: Database, actor: Actor, diagnostic_id: int, draft: ObservationDraft) -> int:
-    """Record an observation of a diagnostic and return its id.
+def record_observation(
+    db: Database,
+    actor: Actor,
+    diagnostic_id: int,
+    draft: ObservationDraft,
+    *,
+    photos: Sequence[PreparedPhoto] = (),
+    photos_shareable: bool = False,
+    form_token: str | None = None,
+) -> int:
+    """Record an observation of a diagnostic with its photos, all or nothing; return its id.
 
     The geometry must lie in the diagnostic's commune (a line or polygon must touch it).
+    `form_token` identifies one filled form: sending it again (a retry after an error or a lost
+    answer) returns the observation already stored instead of storing it twice.
     """
-    with db.session() as session:
-        diagnostic = session.get(Diagnostic, diagnostic_id)
-        if diagnostic is None:
-            raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-        require_team(actor, diagnostic.team_id)
-        require_open(session, actor, diagnostic.id)
-        errors = _observation_field_errors(draft)
-        geometry, position_errors = _observation_geometry(draft)
-        errors.update(position_errors)
-        if geometry is not None:
-            errors.update(_commune_errors(db, diagnostic.commune_insee, geometry))
-        if errors:
-            raise ValidationError(errors)
-        observation = Observation(
-            diagnostic_id=diagnostic.id,
-            commune_insee=diagnostic.commune_insee,
-            observed_on=diagnostic.visited_on,
-            category=draft.category,
-            severity=int(draft.severity),
-            status="nouvelle",
-            description=draft.description.strip(),
-            recommendation=draft.recommendation.strip(),
-            partner=draft.partner.strip(),
-            shareable=bool(draft.shareable),
-            author=draft.author or actor.login,
-            geom=from_shape(geometry, srid=SRID),
-        )
-        session.add(observation)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "create",
-            entity="observation",
-            entity_id=observation.id,
-            after={**_observation_audit_values(observation), "wkt": geometry.wkt},
-        )
-        return observation.id
+    try:
+        with photo_store.files_removed_unless_committed() as written, db.session() as session:
+            diagnostic = writable_diagnostic(session, actor, diagnostic_id)
+            if form_token and (stored := _already_recorded(session, diagnostic_id, form_token)) is not None:
+                return stored
+            geometry = _checked_geometry(session, diagnostic, draft)
+            observation = _new_observation(session, actor, diagnostic, draft, geometry, form_token)
+            photo_store.attach_photos(
+                session, actor, diagnostic_id, observation.id, photos, shareable=photos_shareable, written=written
+            )
+            return observation.id
+    except IntegrityError:
+        # The same form sent twice at once: the other request stored it first.
+        if form_token:
+            with db.session() as session:
+                stored = _already_recorded(session, diagnostic_id, form_token)
+            if stored is not None:
+                return stored
+        raise
 
 
-def require_open(session, actor: Actor, diagnostic_id: int) -> None:
-    """Closed (validated) diagnostics refuse every change, whoever asks."""
-    closure = session.get(DiagnosticClosure, diagnostic_id)
-    if closure is not None:
-        raise PermissionDenied(
-            t("diagnostic_closed", id=diagnostic_id, when=f"{closure.closed_at:%d/%m/%Y %H:%M}", who=closure.closed_by)
-        )
+def _already_recorded(session: Session, diagnostic_id: int, form_token: str) -> int | None:
+    row = session.execute(
+        select(Observation.id, Observation.diagnostic_id).where(Observation.form_token == form_token)
+    ).first()
+    if row is None:
+        return None
+    if row.diagnostic_id != diagnostic_id:
+        raise ValidationError({"form": t("form_token_reused")})
+    return row.id
 
 
-def close_diagnostic(db: Database, actor: Actor, diagnostic_id: int) -> None:
-    """Close (validate) a diagnostic: from then on it can no longer be changed."""
-    with db.session() as session:
-        diagnostic = session.get(Diagnostic, diagnostic_id)
-        if diagnostic is None:
-            raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-        require_team(actor, diagnostic.team_id)
-        if session.get(DiagnosticClosure, diagnostic_id) is not None:
-            raise ValidationError({"diagnostic": t("diagnostic_already_closed", id=diagnostic_id)})
-        count = session.scalar(select(func.count(Observation.id)).where(Observation.diagnostic_id == diagnostic_id))
-        if not count:
-            raise ValidationError({"diagnostic": t("diagnostic_close_empty")})
-        session.add(DiagnosticClosure(diagnostic_id=diagnostic_id, closed_by=actor.login))
-        audit.record(session, actor, "update", entity="diagnostic", entity_id=diagnostic_id, after={"closed": True})
+def _checked_geometry(session: Session, diagnostic: Diagnostic, draft: ObservationDraft) -> BaseGeometry:
+    errors = field_checks.observation_field_errors(draft)
+    geometry, position_errors = field_checks.observation_geometry(draft)
+    errors.update(position_errors)
+    if geometry is not None:
+        errors.update(field_checks.position_errors(session, diagnostic.commune_insee, geometry))
+    if errors:
+        raise ValidationError(errors)
+    return geometry
+
+
+def _new_observation(
+    session: Session,
+    actor: Actor,
+    diagnostic: Diagnostic,
+    draft: ObservationDraft,
+    geometry: BaseGeometry,
+    form_token: str | None,
+) -> Observation:
+    observation = Observation(
+        diagnostic_id=diagnostic.id,
+        commune_insee=diagnostic.commune_insee,
+        observed_on=diagnostic.visited_on,
+        category=draft.category,
+        severity=int(draft.severity),
+        status="nouvelle",
+        description=draft.description.strip(),
+        recommendation=draft.recommendation.strip(),
+        partner=draft.partner.strip(),
+        shareable=bool(draft.shareable),
+        shared_fields=None if draft.shared_fields is None else encode_shared_fields(draft.shared_fields),
+        author=draft.author or actor.login,
+        geom=from_shape(geometry, srid=SRID),
+        form_token=form_token or None,
+    )
+    session.add(observation)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "create",
+        entity="observation",
+        entity_id=observation.id,
+        after={**_observation_audit_values(observation), "wkt": geometry.wkt},
+    )
+    return observation
 
 
 def _diagnostic_audit_values(diagnostic: Diagnostic) -> dict:
@@ -217,69 +223,6 @@ def _diagnostic_audit_values(diagnostic: Diagnostic) -> dict:
 def _observation_audit_values(observation: Observation) -> dict:
     names = ("diagnostic_id", "category", "severity", "status", "description", "recommendation", "partner", "shareable")
     return {name: getattr(observation, name) for name in names}
-
-
-def _observation_field_errors(draft: ObservationDraft) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not draft.category or not taxonomy.is_category(draft.category):
-        errors["category"] = t("category_required")
-    if draft.severity not in taxonomy.SEVERITIES:
-        errors["severity"] = t("severity_invalid")
-    if not draft.description.strip():
-        errors["description"] = t("description_required")
-    errors.update(
-        _length_errors({"description": draft.description, "recommendation": draft.recommendation}, LONG_TEXT_LIMIT)
-    )
-    errors.update(_length_errors({"partner": draft.partner}, SHORT_TEXT_LIMIT))
-    return errors
-
-
-def _observation_geometry(draft: ObservationDraft) -> tuple[BaseGeometry | None, dict[str, str]]:
-    if draft.geometry is not None:
-        if draft.geometry.is_empty or not draft.geometry.is_valid:
-            return None, {"geometry": t("geometry_invalid")}
-        return draft.geometry, {}
-    if draft.latitude is None or draft.longitude is None:
-        return None, {"position": t("position_required")}
-    errors = {}
-    if not _is_coordinate(draft.latitude, 90):
-        errors["latitude"] = t("latitude_invalid")
-    if not _is_coordinate(draft.longitude, 180):
-        errors["longitude"] = t("longitude_invalid")
-    if errors:
-        return None, errors
-    return Point(float(draft.longitude), float(draft.latitude)), {}
-
-
-def _is_coordinate(value, limit: float) -> bool:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return False
-    return math.isfinite(number) and -limit <= number <= limit
-
-
-def _commune_errors(db: Database, insee: str, geometry: BaseGeometry) -> dict[str, str]:
-    boundary = commune_geometry(db, insee)
-    inside = boundary.covers(geometry) if geometry.geom_type == "Point" else boundary.intersects(geometry)
-    if inside:
-        return {}
-    name = _commune_name(db, insee)
-    point = geometry.representative_point()
-    return {"position": t("outside_commune", lat=point.y, lon=point.x, commune=name)}
-
-
-def _commune_name(db: Database, insee: str) -> str:
-    with db.session() as session:
-        return session.scalar(select(Commune.name).where(Commune.insee == insee)) or insee
-
-
-def _length_errors(texts: dict[str, str], limit: int) -> dict[str, str]:
-    return {
-        field: t("text_too_long", length=len(value), limit=limit)
-        for field, value in texts.items()
-        if value and len(value) > limit
-    }
 
 
 def list_diagnostics(db: Database, actor: Actor, *, limit: int = 200) -> list[DiagnosticSummary]:

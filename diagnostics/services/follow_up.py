@@ -8,25 +8,22 @@ if someone saved in between, the save is refused with `Conflict` and nothing is 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from diagnostics import taxonomy
+from diagnostics import limits, taxonomy
 from diagnostics.auth import Actor, observation_scope, require
 from diagnostics.db import Database
 from diagnostics.errors import Conflict, NotFound, ValidationError
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Team, utcnow
-from diagnostics.redaction import SHARED_IF_MARKED
+from diagnostics.redaction import redact_record
 from diagnostics.services import audit
 from diagnostics.services.observations import _scope_conditions
 from diagnostics.texts import t
-
-COMMENT_LIMIT = 5000
-PARTNER_NAME_LIMIT = 120
 
 
 @dataclass(frozen=True)
@@ -45,6 +42,7 @@ class ObservationDetail:
     recommendation: str
     partner: str
     shareable: bool
+    shared_fields: str
     commune_name: str
     place: str
     team_name: str
@@ -86,6 +84,7 @@ def observation_detail(db: Database, actor: Actor, observation_id: int) -> Obser
             Observation.recommendation,
             Observation.partner,
             Observation.shareable,
+            Observation.shared_fields,
             Commune.name,
             Diagnostic.place,
             Team.name,
@@ -199,10 +198,8 @@ def _follow_up_errors(change: FollowUp, today: dt.date) -> dict[str, str]:
     name = (change.assigned_to or "").strip()
     if change.assigned_kind is not None and not name:
         errors["assigned_to"] = t("partner_name_required")
-    if len(name) > PARTNER_NAME_LIMIT:
-        errors["assigned_to"] = t("text_too_long", length=len(name), limit=PARTNER_NAME_LIMIT)
-    if len(change.comment) > COMMENT_LIMIT:
-        errors["comment"] = t("text_too_long", length=len(change.comment), limit=COMMENT_LIMIT)
+    errors.update(limits.too_long(Observation, {"assigned_to": name}))
+    errors.update(limits.too_long(ObservationEvent, {"comment": change.comment}))
     if change.comment_date is not None and change.comment_date > today:
         errors["comment_date"] = t("comment_date_in_future", date=f"{change.comment_date:%d/%m/%Y}")
     return errors
@@ -282,7 +279,4 @@ def _comment_values(change: FollowUp) -> dict:
 
 def _redacted(detail: ObservationDetail) -> ObservationDetail:
     """What a partner may read (see diagnostics.redaction): never the team, free text if shareable."""
-    hidden = {"team_name": ""}
-    if not detail.shareable:
-        hidden.update({column: "" for column in SHARED_IF_MARKED if hasattr(detail, column)})
-    return replace(detail, **hidden)
+    return replace(detail, **{**redact_record(asdict(detail)), "team_name": ""})

@@ -50,6 +50,7 @@ OBSERVATION_COLUMNS = (
     "recommendation",
     "partner",
     "shareable",
+    "shared_fields",
     "author",
     "commune_insee",
     "commune_name",
@@ -112,6 +113,7 @@ def _observation_select() -> Select:
             Observation.recommendation,
             Observation.partner,
             Observation.shareable,
+            Observation.shared_fields,
             Observation.author,
             Observation.commune_insee,
             Commune.name.label("commune_name"),
@@ -148,6 +150,11 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
     if criteria.bbox is not None:
         conditions.append(_in_bbox(db, criteria.bbox))
     return statement.where(*conditions)
+
+
+def scope_conditions(scope: Scope) -> list:
+    """The conditions that keep what `scope` may read, for a query joining Diagnostic and Commune."""
+    return _scope_conditions(scope)
 
 
 def _scope_conditions(scope: Scope) -> list:

@@ -67,7 +67,7 @@ class LoadReport:
     updated: int
 
     def __str__(self) -> str:
-        return f"{self.layer}: {self.added} added, {self.updated} updated"
+        return f"{self.layer} : {self.added} ajouté(s), {self.updated} mis à jour"
 
 
 def load_reference_layers(db: Database, geodata_dir: Path) -> list[LoadReport]:
@@ -156,16 +156,6 @@ def list_communes(db: Database, departments: tuple[str, ...] | None = None) -> l
     return [CommuneInfo(*row) for row in rows]
 
 
-def get_commune(db: Database, insee: str) -> CommuneInfo:
-    with db.session() as session:
-        row = session.execute(
-            select(Commune.insee, Commune.name, Commune.department, Commune.population).where(Commune.insee == insee)
-        ).first()
-    if row is None:
-        raise NotFound(f"Commune inconnue : {insee}")
-    return CommuneInfo(*row)
-
-
 def communes_frame(db: Database, insee: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
     statement = select(
         Commune.insee, Commune.name, Commune.department, Commune.population, geometry_as_wkb(Commune.geom)
@@ -176,20 +166,26 @@ def communes_frame(db: Database, insee: tuple[str, ...] | None = None) -> gpd.Ge
         return read_frame(session, statement.order_by(Commune.insee))
 
 
-def commune_geometry(db: Database, insee: str) -> BaseGeometry:
-    frame = communes_frame(db, (insee,))
-    if frame.empty:
+def commune_boundary(session: Session, insee: str) -> BaseGeometry:
+    """The commune's boundary, read through the caller's session (NotFound if unknown)."""
+    wkb = session.scalar(select(geometry_as_wkb(Commune.geom)).where(Commune.insee == insee))
+    if wkb is None:
         raise NotFound(f"Commune inconnue : {insee}")
-    return frame.geometry.iloc[0]
+    return shapely.from_wkb(bytes(wkb))
+
+
+def commune_name(session: Session, insee: str) -> str:
+    """The commune's name, or its INSEE code when it is unknown."""
+    return session.scalar(select(Commune.name).where(Commune.insee == insee)) or insee
 
 
 def neighbours_frame(db: Database, insee: str) -> gpd.GeoDataFrame:
     """Communes that touch or overlap the given one, itself excluded."""
-    boundary = commune_geometry(db, insee)
-    statement = select(
-        Commune.insee, Commune.name, Commune.department, Commune.population, geometry_as_wkb(Commune.geom)
-    ).where(Commune.insee != insee, Commune.geom.ST_Intersects(from_shape(boundary.envelope, srid=SRID)))
     with db.session() as session:
+        boundary = commune_boundary(session, insee)
+        statement = select(
+            Commune.insee, Commune.name, Commune.department, Commune.population, geometry_as_wkb(Commune.geom)
+        ).where(Commune.insee != insee, Commune.geom.ST_Intersects(from_shape(boundary.envelope, srid=SRID)))
         candidates = read_frame(session, statement)
     return candidates[candidates.intersects(boundary.buffer(1e-5))].reset_index(drop=True)
 

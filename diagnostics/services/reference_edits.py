@@ -14,16 +14,17 @@ import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diagnostics import config
+from diagnostics import config, limits, values
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
 from diagnostics.models import SRID, Commune, PatrolZone, ReferenceChange, Sector, Site
-from diagnostics.services import audit
+from diagnostics.services import audit, territory
 from diagnostics.services._frames import geometry_as_wkb
+from diagnostics.texts import imports_text as text
 
 EDITABLE = {"zones": "Zone de patrouille", "sectors": "Secteur", "sites": "Site"}
 _MODELS = {"zones": PatrolZone, "sectors": Sector, "sites": Site, "communes": Commune}
@@ -33,17 +34,6 @@ ATTRIBUTES = {
     "sectors": ("kind", "commune_insee", "source", "approximate"),
     "sites": ("kind", "commune_insee", "address", "source", "approximate"),
     "communes": ("name", "department", "population"),
-}
-TEXTS = {
-    "name_required": "Donnez un nom.",
-    "name_taken": "Le nom « {name} » est déjà pris par un autre objet de cette couche.",
-    "name_too_long": "Le nom est trop long ({length} caractères, 120 au plus).",
-    "polygon_required": "Dessinez un polygone (ou un rectangle) pour une zone ou un secteur.",
-    "point_required": "Placez un point (marqueur) pour un site.",
-    "geometry_invalid": "La forme dessinée n'est pas valide ({reason}) : redessinez-la sans que le contour se recoupe.",
-    "outside": "La forme sort de la Haute-Saône et du Jura : dessinez-la sur le territoire couvert.",
-    "unknown": "{layer} introuvable : « {key} ».",
-    "commune_unknown": "Commune inconnue : {insee}.",
 }
 
 
@@ -56,8 +46,9 @@ def upsert(
     geometry: BaseGeometry,
     *,
     action: str | None = None,
-) -> bool:
-    """Add or change the object `key` of `layer` in the session's transaction; True when added.
+) -> str:
+    """Add or change the object `key` of `layer` in the session's transaction: « added »,
+    « updated » or « unchanged ». `attributes` on an existing object are the ones to change.
 
     Nothing is versioned when nothing changed (a second import of the same file is a no-op).
     """
@@ -72,19 +63,19 @@ def upsert(
         session.add(row)
         session.flush()
         _version(session, actor, layer, key, action or "create", None, None, geometry, attributes)
-        return True
+        return "added"
     before_geometry = _stored_geometry(session, model, key_column, key)
     before = {name: getattr(row, name) for name in attributes}
     changed = {name: value for name, value in attributes.items() if before[name] != value}
     same_shape = before_geometry is not None and shapely.equals_exact(before_geometry, geometry, tolerance=1e-9)
     if not changed and same_shape:
-        return False
+        return "unchanged"
     for name, value in changed.items():
         setattr(row, name, value)
     if not same_shape:
         row.geom = from_shape(geometry, srid=SRID)
     _version(session, actor, layer, key, action or "update", before_geometry, before, geometry, {**before, **changed})
-    return False
+    return "updated"
 
 
 def _stored_geometry(session: Session, model, key_column, key) -> BaseGeometry | None:
@@ -150,7 +141,7 @@ def save_drawn(db: Database, actor: Actor, draft: ReferenceDraft, *, original_na
     require(actor, "manage_reference")
     layer = draft.layer
     model = _MODELS[layer]
-    name = draft.name.strip()
+    name = values.clean_text(draft.name)
     with db.session() as session:
         errors = _draft_errors(session, draft, name, original_name)
         if errors:
@@ -160,54 +151,34 @@ def save_drawn(db: Database, actor: Actor, draft: ReferenceDraft, *, original_na
         if original_name and original_name != name:
             row = session.scalars(select(model).where(model.name == original_name)).first()
             if row is None:
-                raise NotFound(TEXTS["unknown"].format(layer=EDITABLE[layer], key=original_name))
+                raise NotFound(text("object_unknown", layer=EDITABLE[layer], key=original_name))
             _rename(session, actor, layer, row, original_name, name)
-        return upsert(session, actor, layer, name, attributes, draft.geometry)
+        return upsert(session, actor, layer, name, attributes, draft.geometry) == "added"
 
 
 def _draft_errors(session: Session, draft: ReferenceDraft, name: str, original_name: str | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     model = _MODELS[draft.layer]
+    limit = limits.limit(model, "name")
     if not name:
-        errors["name"] = TEXTS["name_required"]
-    elif len(name) > 120:
-        errors["name"] = TEXTS["name_too_long"].format(length=len(name))
+        errors["name"] = text("name_required")
+    elif len(name) > limit:
+        errors["name"] = text("name_too_long", length=len(name), limit=limit)
     elif name != original_name and session.scalar(select(model.id).where(model.name == name)) is not None:
-        errors["name"] = TEXTS["name_taken"].format(name=name)
+        errors["name"] = text("name_taken", name=name)
     geometry = draft.geometry
     wanted = ("Point",) if draft.layer == "sites" else ("Polygon", "MultiPolygon")
     if geometry is None or geometry.is_empty or geometry.geom_type not in wanted:
-        errors["geometry"] = TEXTS["point_required" if draft.layer == "sites" else "polygon_required"]
+        errors["geometry"] = text("point_required" if draft.layer == "sites" else "polygon_required")
     elif not geometry.is_valid:
-        from diagnostics.services.imports import _french_reason
-
-        errors["geometry"] = TEXTS["geometry_invalid"].format(reason=_french_reason(shapely.is_valid_reason(geometry)))
-    elif not _in_territory(session, geometry):
-        errors["geometry"] = TEXTS["outside"]
+        errors["geometry"] = text("geometry_invalid", reason=territory.invalid_reason(geometry))
+    elif not territory.contains_geometry(session, config.departments(), geometry):
+        errors["geometry"] = text("drawn_outside")
+    texts = {a: getattr(draft, a) for a in ATTRIBUTES[draft.layer] if isinstance(getattr(draft, a, None), str)}
+    errors.update(limits.too_long(model, texts))
     if draft.commune_insee and session.get(Commune, draft.commune_insee) is None:
-        errors["commune_insee"] = TEXTS["commune_unknown"].format(insee=draft.commune_insee)
+        errors["commune_insee"] = text("drawn_commune_unknown", insee=draft.commune_insee)
     return errors
-
-
-def _in_territory(session: Session, geometry: BaseGeometry) -> bool:
-    from diagnostics.services.imports import DEFAULT_TERRITORY, TERRITORY_MARGIN, _inside
-
-    bounds = _territory_bounds(session, config.departments())
-    if bounds is None:
-        return _inside(geometry.bounds, DEFAULT_TERRITORY)
-    west, south, east, north = bounds
-    m = TERRITORY_MARGIN
-    return _inside(geometry.bounds, (west - m, south - m, east + m, north + m))
-
-
-def _territory_bounds(session: Session, departments: tuple[str, ...]):
-    """West, south, east, north of the communes covered (the same on SpatiaLite and PostGIS)."""
-    rows = session.execute(
-        select(geometry_as_wkb(func.ST_Envelope(Commune.geom))).where(Commune.department.in_(departments))
-    ).all()
-    if not rows:
-        return None
-    return tuple(float(v) for v in shapely.total_bounds(shapely.from_wkb([bytes(r[0]) for r in rows])))
 
 
 def _commune_at(session: Session, geometry: BaseGeometry) -> str | None:
@@ -237,7 +208,7 @@ def delete_drawn(db: Database, actor: Actor, layer: str, name: str) -> None:
     with db.session() as session:
         row = session.scalars(select(model).where(model.name == name)).first()
         if row is None:
-            raise NotFound(TEXTS["unknown"].format(layer=EDITABLE[layer], key=name))
+            raise NotFound(text("object_unknown", layer=EDITABLE[layer], key=name))
         geometry = _stored_geometry(session, model, model.name, name)
         before = {a: getattr(row, a) for a in ATTRIBUTES[layer]}
         session.delete(row)

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from diagnostics import localtime
 from diagnostics.auth import Actor, require, require_commune
 from diagnostics.db import Database, open_database
 from diagnostics.errors import DiagnosticsError
@@ -60,11 +61,12 @@ class BatchReport:
 
     def summary(self) -> str:
         return (
-            f"{len(self.results)} communes: {self.count(WRITTEN)} written, {self.count(FAILED)} failed, "
-            f"{self.count(SKIPPED)} skipped (no observation), {self.seconds:.1f} s"
+            f"{len(self.results)} communes : {self.count(WRITTEN)} écrite(s), {self.count(FAILED)} en échec, "
+            f"{self.count(SKIPPED)} sans fichier (aucune observation), {localtime.format_decimal(self.seconds)} s"
         )
 
 
+@audit.refusals_recorded
 def department_communes(db: Database, actor: Actor, department: str) -> list[tuple[str, str]]:
     """(insee, name) of the département's communes, once the actor may export every one."""
     require(actor, "export_snapshot")

@@ -1,4 +1,6 @@
-"""Lambert-93 geometry for the static snapshots: projection, parts, matplotlib paths, clipping.
+"""Lambert-93 geometry for the static snapshots: parts, matplotlib paths, clipping, true north.
+
+Projection itself is `diagnostics.crs.to_lambert93`.
 
 Pure functions over shapely arrays; nothing here draws.
 """
@@ -15,21 +17,9 @@ import shapely
 from matplotlib.path import Path
 from pyproj import Transformer
 
-from diagnostics.crs import LAMBERT_93, WGS84
+from diagnostics.crs import LAMBERT93, WGS84
 
 Box = tuple[float, float, float, float]  # xmin, ymin, xmax, ymax
-
-
-def to_l93(gdf: geopandas.GeoDataFrame | None) -> geopandas.GeoDataFrame:
-    """``gdf`` in Lambert-93 without empty geometries (a frame without CRS is taken as WGS84)."""
-    if gdf is None:
-        return geopandas.GeoDataFrame(geometry=[], crs=LAMBERT_93)
-    if gdf.crs is None:
-        gdf = gdf.set_crs(WGS84)
-    if len(gdf) == 0:
-        return gdf.set_crs(LAMBERT_93, allow_override=True)
-    gdf = gdf.to_crs(LAMBERT_93)
-    return gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
 
 
 def flat_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,8 +97,8 @@ def _transformers() -> tuple[Transformer, Transformer]:
     pair = getattr(_LOCAL, "transformers", None)
     if pair is None:
         pair = (
-            Transformer.from_crs(LAMBERT_93, WGS84, always_xy=True),
-            Transformer.from_crs(WGS84, LAMBERT_93, always_xy=True),
+            Transformer.from_crs(LAMBERT93, WGS84, always_xy=True),
+            Transformer.from_crs(WGS84, LAMBERT93, always_xy=True),
         )
         _LOCAL.transformers = pair
     return pair

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import geopandas
 
-from diagnostics.snapshots.geometry import to_l93
+from diagnostics.crs import to_lambert93
 from diagnostics.snapshots.text import plain
 
 
@@ -46,14 +46,14 @@ class SnapshotLayers:
 
     def projected(self) -> SnapshotLayers:
         """The layers in Lambert-93, empty geometries dropped."""
-        commune = to_l93(self.commune)
+        commune = to_lambert93(self.commune)
         if len(commune) == 0:
             raise ValueError("the commune has no geometry")
         return SnapshotLayers(
             commune=commune,
-            neighbours=to_l93(self.other_neighbours()),
-            observations=to_l93(self.observations),
-            sectors=to_l93(self.sectors),
-            patrol_zones=to_l93(self.patrol_zones),
-            sites=to_l93(self.sites),
+            neighbours=to_lambert93(self.other_neighbours()),
+            observations=to_lambert93(self.observations),
+            sectors=to_lambert93(self.sectors),
+            patrol_zones=to_lambert93(self.patrol_zones),
+            sites=to_lambert93(self.sites),
         )

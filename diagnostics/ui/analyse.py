@@ -6,13 +6,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from diagnostics import config, review_map, taxonomy
+from diagnostics import config, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.services import analysis
 from diagnostics.services.observations import ObservationFilter, observation_points
 from diagnostics.ui import common, filters
 
-CACHE_SECONDS = 60
 OUTSIDE_LIST_LIMIT = 500
 VIEWS = {"spread": "Répartition", "months": "Mois par mois", "coverage": "Couverture"}
 
@@ -21,27 +20,26 @@ def page() -> None:
     st.title("Analyse des observations")
     actor = common.current_actor("follow_up")
     db = common.database()
-    url = config.database_url()
-    criteria = filters.observation_filters(db, url, prefix="a_")
-    points = _points(db, url, actor, criteria)
+    criteria = filters.observation_filters(db, prefix="a_")
+    points = _points(db, actor, criteria)
     st.caption(f"{len(points)} observation(s) retenue(s) par les filtres.")
     if points.empty:
         st.info("Aucune observation ne correspond aux filtres.")
         return
-    charts = analysis.charts_of(points, common.communes(db, url))
+    charts = analysis.charts_of(points, common.communes(db))
     # One view at a time (not st.tabs): a Leaflet map drawn in a hidden tab gets no size.
     view = st.segmented_control("Vue", list(VIEWS), default="spread", format_func=VIEWS.get, key="a_view")
     if view == "months":
         _month_by_month(points, charts)
     elif view == "coverage":
-        _coverage(db, url, points, actor)
+        _coverage(db, points, actor)
     else:
         _spread(charts)
 
 
-@st.cache_resource(show_spinner=False, ttl=CACHE_SECONDS, max_entries=8)
-def _points(_db, url: str, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
-    return observation_points(_db, actor, criteria)
+@common.data_resource(max_entries=8)
+def _points(db, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
+    return observation_points(db, actor, criteria)
 
 
 def _bars(frame: pd.DataFrame, label: str, *, sort: bool = True, color: str = "#1b3c73") -> alt.Chart:
@@ -101,9 +99,9 @@ def _month_by_month(points: pd.DataFrame, charts: analysis.Charts) -> None:
     right.dataframe(by_status.rename_axis("Statut").reset_index(), hide_index=True, width="stretch")
 
 
-def _coverage(db, url: str, points: pd.DataFrame, actor: Actor) -> None:
-    sectors, zones, _sites = common.context_layers(db, url)
-    communes = common.communes(db, url)
+def _coverage(db, points: pd.DataFrame, actor: Actor) -> None:
+    sectors, zones, _sites = common.context_layers(db)
+    communes = common.communes(db)
     if actor.departments:  # a commandant's communes only, not the other département's zeros
         communes = communes[communes["department"].isin(actor.departments)].reset_index(drop=True)
     result = analysis.coverage_of(points, zones, sectors, communes)
@@ -138,7 +136,7 @@ def _coverage(db, url: str, points: pd.DataFrame, actor: Actor) -> None:
     st.subheader("Pour 1 000 habitants, par commune")
     by_commune = result.by_commune.set_index("insee")
     common.show_map(
-        review_map.build_choropleth(
+        maps.build_choropleth(
             communes,
             by_commune,
             column="pour 1 000 habitants",

@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from diagnostics import config, maps, review_map, taxonomy
+from diagnostics import config, maps, taxonomy
 from diagnostics.auth import Actor, can
 from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from diagnostics.services import analysis, dispositifs
@@ -22,8 +22,6 @@ from diagnostics.ui import common, filters
 
 TABLE_LIMIT = 1000
 OUTSIDE_LIST_LIMIT = 500
-CACHE_SECONDS = 60  # other sessions' new observations appear within a minute
-
 TABLE_COLUMNS = {
     "id": "N°",
     "observed_on": "Date",
@@ -55,27 +53,25 @@ def page() -> None:
     st.title("Carte de commandement")
     actor = common.current_actor("review_observations")
     db = common.database()
-    url = config.database_url()
-    criteria = filters.observation_filters(db, url)
+    criteria = filters.observation_filters(db)
     st.sidebar.header("Affichage")
     heat = st.sidebar.toggle("Carte de chaleur", key="f_heat")
     highlight = st.sidebar.toggle("Observations hors zones de patrouille", key="f_outside")
-    layer = _map_layer(db, url, actor, criteria, highlight)
+    layer = _map_layer(db, actor, criteria, highlight)
     st.caption(f"{layer['count']} observation(s) retenue(s) par les filtres.")
-    m = review_map.build_review_map(
-        _base(db, url),
+    # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
+    m = maps.build_review_map(
+        _base(db),
         layer["payload"],
         bounds=layer["bounds"],
-        heat=_heat(db, url, actor, criteria) if heat else None,
+        heat=_heat(db, actor, criteria) if heat else None,
         highlight_outside=highlight,
+        shapes=observations_frame(db, actor, criteria, shapes_only=True, limit=MAX_SHAPES),
+        dispositifs=dispositifs.dispositifs_frame(db, actor),
         tiles=config.tile_sources(),
     )
-    maps.add_dispositifs(m, dispositifs.dispositifs_frame(db, actor))
-    # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
-    shapes = observations_frame(db, actor, criteria, shapes_only=True, limit=MAX_SHAPES)
-    maps.add_observations(m, shapes, name=maps.LAYER_NAMES["shapes"])
     common.show_map(m, key="command_map", height=600)
-    table = _table_frame(db, url, actor, criteria)
+    table = _table_frame(db, actor, criteria)
     if layer["count"] > len(table):
         st.caption(f"Tableau : les {len(table)} observations les plus récentes sur {layer['count']}.")
     st.session_state["table_ids"] = [int(value) for value in table["id"]]
@@ -88,54 +84,46 @@ def page() -> None:
         selection_mode="single-row",
     )
     if highlight:
-        _outside_list(db, url, actor, criteria)
+        _outside_list(db, actor, criteria)
     _follow_up(db, actor)
 
 
 # --- cached data -----------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner=False)
-def _base(_db, url: str) -> review_map.Base:
-    """Reference layers as GeoJSON text, once per process (they change only with `init`)."""
-    sectors, zones, sites = common.context_layers(_db, url)
-    return review_map.prepare_base(common.communes(_db, url), sectors, zones, sites)
+@common.reference_resource()
+def _base(db) -> maps.Base:
+    """Reference layers as GeoJSON text, once per process and reference data version."""
+    sectors, zones, sites = common.context_layers(db)
+    return maps.prepare_base(common.communes(db), sectors, zones, sites)
 
 
-@st.cache_resource(show_spinner=False, ttl=CACHE_SECONDS, max_entries=16)
-def _points(_db, url: str, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
-    return observation_points(_db, actor, criteria)
+@common.data_resource(max_entries=16)
+def _points(db, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
+    return observation_points(db, actor, criteria)
 
 
-@st.cache_resource(show_spinner=False, ttl=CACHE_SECONDS, max_entries=16)
-def _map_layer(_db, url: str, actor: Actor, criteria: ObservationFilter, highlight: bool) -> dict:
-    points = _points(_db, url, actor, criteria)
+@common.data_resource(max_entries=16)
+def _map_layer(db, actor: Actor, criteria: ObservationFilter, highlight: bool) -> dict:
+    points = _points(db, actor, criteria)
     if highlight:
-        points = points.assign(outside=analysis.mark_outside_zones(points, common.context_layers(_db, url)[1]))
+        points = points.assign(outside=analysis.mark_outside_zones(points, common.context_layers(db)[1]))
     return {
-        "payload": review_map.points_payload(points),
-        "bounds": review_map.points_bounds(points),
+        "payload": maps.points_payload(points),
+        "bounds": maps.points_bounds(points),
         "count": len(points),
     }
 
 
-@st.cache_resource(show_spinner=False, ttl=CACHE_SECONDS, max_entries=4)
-def _heat(_db, url: str, actor: Actor, criteria: ObservationFilter) -> list[list[float]]:
-    return review_map.heat_data(_points(_db, url, actor, criteria))
+@common.data_resource(max_entries=4)
+def _heat(db, actor: Actor, criteria: ObservationFilter) -> list[list[float]]:
+    return maps.heat_data(_points(db, actor, criteria))
 
 
-@st.cache_data(show_spinner=False, ttl=CACHE_SECONDS, max_entries=16)
-def _table_frame(_db, url: str, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
-    frame = observations_frame(_db, actor, criteria, limit=TABLE_LIMIT)
+@common.data_cache(max_entries=16)
+def _table_frame(db, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
+    frame = observations_frame(db, actor, criteria, limit=TABLE_LIMIT)
     return pd.DataFrame(frame.drop(columns="geometry"))
-
-
-def _forget_observations() -> None:
-    """After a save: the map and the table must show the new status at once."""
-    _points.clear()
-    _map_layer.clear()
-    _heat.clear()
-    _table_frame.clear()
 
 
 # --- table and coverage ----------------------------------------------------------------------
@@ -157,9 +145,9 @@ def _pick_from_table() -> None:
         st.session_state["fu_id"] = ids[rows[0]]
 
 
-def _outside_list(db, url: str, actor: Actor, criteria: ObservationFilter) -> None:
-    sectors, zones, _sites = common.context_layers(db, url)
-    result = analysis.coverage_of(_points(db, url, actor, criteria), zones, sectors, common.communes(db, url))
+def _outside_list(db, actor: Actor, criteria: ObservationFilter) -> None:
+    sectors, zones, _sites = common.context_layers(db)
+    result = analysis.coverage_of(_points(db, actor, criteria), zones, sectors, common.communes(db))
     st.subheader("Observations hors zones de patrouille")
     st.caption(
         f"{len(result.outside)} observation(s) sur {result.total} hors de toute zone de patrouille "
@@ -293,8 +281,7 @@ def _follow_up_form(db, actor: Actor, detail, read_version: int) -> None:
         return
     st.session_state[f"fu_read_{detail.id}"] = version
     st.session_state["fu_flash"] = f"Suivi de l'observation n° {detail.id} enregistré."
-    _forget_observations()
-    st.rerun()
+    st.rerun()  # the save bumped the data version: map and table show the new status
 
 
 page()

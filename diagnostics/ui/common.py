@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+
 import geopandas as gpd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from diagnostics import assets, config
+from diagnostics import assets, config, dataversion
 from diagnostics.auth import Actor, can
 from diagnostics.db import Database, open_database, schema_revision
-from diagnostics.errors import DatabaseUnavailable, PermissionDenied, ValidationError
+from diagnostics.errors import DatabaseUnavailable, DiagnosticsError, PermissionDenied, ValidationError
 from diagnostics.services import reference
 from diagnostics.ui import session
 
@@ -58,33 +61,54 @@ def current_actor(permission: str | None = None) -> Actor:
 
 
 def show_permission_error(error: PermissionDenied) -> None:
-    st.error(str(error))
+    show_refusal(error)
 
 
-@st.cache_data(show_spinner=False)
-def communes(_db: Database, url: str) -> gpd.GeoDataFrame:
-    return reference.communes_frame(_db)
+def _reference_key(db: Database) -> tuple[str, int]:
+    return db.cache_key, db.data_version(dataversion.REFERENCE)
 
 
-@st.cache_data(show_spinner=False)
-def commune_choices(_db: Database, url: str) -> dict[str, str]:
+def _data_key(db: Database) -> tuple[str, int, int]:
+    return db.cache_key, db.data_version(dataversion.REFERENCE), db.data_version(dataversion.OBSERVATIONS)
+
+
+# Page caches are keyed by the database's data versions (diagnostics.dataversion), not by time:
+# a change made in any process shows at the next rerun, and nothing is recomputed otherwise.
+# `reference_cache` for what depends on reference layers only; `data_cache` for what depends on
+# observations too. `*_resource` variants share one object between sessions (do not mutate it).
+reference_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs={Database: _reference_key})
+data_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs={Database: _data_key})
+reference_resource = functools.partial(st.cache_resource, show_spinner=False, hash_funcs={Database: _reference_key})
+data_resource = functools.partial(st.cache_resource, show_spinner=False, hash_funcs={Database: _data_key})
+
+
+@reference_cache()
+def communes(db: Database) -> gpd.GeoDataFrame:
+    return reference.communes_frame(db)
+
+
+@reference_cache()
+def commune_choices(db: Database) -> dict[str, str]:
     """INSEE code → « Name (INSEE) », sorted by name, for pickers."""
-    return {c.insee: c.label for c in reference.list_communes(_db, config.departments())}
+    return {c.insee: c.label for c in reference.list_communes(db, config.departments())}
 
 
-@st.cache_data(show_spinner=False)
-def team_choices(_db: Database, url: str) -> dict[int, str]:
-    return {team.id: team.name for team in reference.list_teams(_db)}
+@reference_cache()
+def team_choices(db: Database) -> dict[int, str]:
+    return {team.id: team.name for team in reference.list_teams(db)}
 
 
-@st.cache_data(show_spinner=False)
-def context_layers(_db: Database, url: str) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+@reference_cache()
+def context_layers(db: Database) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Sectors, patrol zones and sites."""
-    return reference.sectors_frame(_db), reference.patrol_zones_frame(_db), reference.sites_frame(_db)
+    return reference.sectors_frame(db), reference.patrol_zones_frame(db), reference.sites_frame(db)
 
 
-def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | None = None):
-    """Render a folium map with every asset served by this app (no CDN), via streamlit-folium."""
+def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | None = None, feature_group_to_add=None):
+    """Render a folium map with every asset served by this app (no CDN), via streamlit-folium.
+
+    `feature_group_to_add` is drawn over the map and can change at every run without
+    rebuilding it (the view is kept)."""
     if not assets.assets_installed():
         st.error(ASSETS_MISSING)
         return None
@@ -95,8 +119,29 @@ def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | No
         height=height,
         use_container_width=True,
         returned_objects=returned_objects if returned_objects is not None else [],
+        feature_group_to_add=feature_group_to_add,
     )
 
 
 def show_validation_errors(error: ValidationError) -> None:
-    st.error("Le formulaire contient des erreurs :\n" + "\n".join(f"- {m}" for m in error.errors.values()))
+    show_refusal(error)
+
+
+def refusal_messages(error: DiagnosticsError, labels: Mapping[str, str] | None = None) -> list[str]:
+    """The French messages of a refused action: one per field of a `ValidationError`, named by
+    its label in `labels` (field → label) when given; the error's own message otherwise."""
+    if isinstance(error, ValidationError):
+        return [
+            f"{labels[field]} : {message}" if labels and field in labels else message
+            for field, message in error.errors.items()
+        ]
+    return [str(error)]
+
+
+def show_refusal(error: DiagnosticsError, labels: Mapping[str, str] | None = None) -> None:
+    """A refused action (`ValidationError`, `PermissionDenied`, `NotFound`…) as one French message box."""
+    messages = refusal_messages(error, labels)
+    if isinstance(error, ValidationError) and len(messages) > 1:
+        st.error("Le formulaire contient des erreurs :\n" + "\n".join(f"- {m}" for m in messages))
+    else:
+        st.error(messages[0] if messages else str(error))

@@ -129,13 +129,7 @@ def _column_picker(layer: str, preview, path: Path) -> None:
             st.caption(
                 "Reconnues : " + ", ".join(f"{imports.FIELD_LABELS[f]} ← « {c} »" for f, c in preview.columns.items())
             )
-        from diagnostics.io import files
-
-        try:
-            raw = files.read(path, preview.fmt, **({"require_position": False} if preview.fmt == "csv" else {}))
-        except DiagnosticsError:
-            return
-        choices = ["", *[str(c) for c in raw.columns if c != raw.geometry.name]]
+        choices = ["", *preview.file_columns]
         chosen = {}
         for name in imports.FIELDS[layer]:
             current = preview.columns.get(name, "")
@@ -165,7 +159,7 @@ def _show_preview(db, preview) -> None:
             ]
         )
         st.dataframe(issues, hide_index=True, use_container_width=True)
-    communes = common.communes(db, config.database_url())
+    communes = common.communes(db)
     common.show_map(
         maps.build_import_preview_map(communes, preview.frame), key=f"import_preview_{preview.digest[:12]}", height=420
     )
@@ -178,7 +172,7 @@ def _show_preview(db, preview) -> None:
 def _commit_form(db, actor, preview) -> None:
     team_id = None
     if preview.layer == "observations":
-        teams = common.team_choices(db, config.database_url())
+        teams = common.team_choices(db)
         team_id = st.selectbox(
             "Équipe à laquelle rattacher les observations",
             [None, *teams],
@@ -198,7 +192,6 @@ def _commit_form(db, actor, preview) -> None:
         except DiagnosticsError as exc:
             st.error(str(exc))
             return
-        st.cache_data.clear()
         st.success(str(result))
 
 
@@ -209,12 +202,12 @@ def _draw(db, actor) -> None:
     layer = st.radio(
         "Couche", list(reference_edits.EDITABLE), format_func=_layer_label, horizontal=True, key="draw_layer"
     )
-    sectors, zones, sites = _layers(db)
+    sectors, zones, sites = common.context_layers(db)
     frame = {"zones": zones, "sectors": sectors, "sites": sites}[layer]
     names = [NEW_OBJECT, *frame["name"].tolist()]
     chosen = st.selectbox("Objet", names, key=f"draw_object_{layer}")
     existing = None if chosen == NEW_OBJECT else frame[frame["name"] == chosen].iloc[0]
-    communes = common.communes(db, config.database_url())
+    communes = common.communes(db)
     st.caption(
         "Dessinez avec les outils en haut à gauche de la carte (polygone ou rectangle ; marqueur pour un site). "
         "Pour modifier un objet sans changer sa forme, ne dessinez rien."
@@ -234,17 +227,6 @@ def _draw(db, actor) -> None:
 
 def _layer_label(layer: str) -> str:
     return {"zones": "Zones de patrouille", "sectors": "Secteurs", "sites": "Sites"}[layer]
-
-
-@st.cache_data(show_spinner=False)
-def _cached_layers(_db, url: str, version: int):
-    from diagnostics.services import reference
-
-    return reference.sectors_frame(_db), reference.patrol_zones_frame(_db), reference.sites_frame(_db)
-
-
-def _layers(db):
-    return _cached_layers(db, config.database_url(), st.session_state.get("reference_version", 0))
 
 
 def _drawn_geometry(state):
@@ -318,8 +300,6 @@ def _attribute_form(db, actor, layer: str, existing, drawn, map_key: str) -> Non
 def _changed(map_key: str) -> None:
     """Forget the drawing just saved and reload the layers."""
     st.session_state.pop(map_key, None)
-    st.session_state["reference_version"] = st.session_state.get("reference_version", 0) + 1
-    common.context_layers.clear()
 
 
 # --- Dispositifs ----------------------------------------------------------------------------
@@ -339,7 +319,7 @@ def _dispositifs(db, actor) -> None:
         else:
             st.caption(count.label)
     frame = dispositifs.dispositifs_frame(db, actor)
-    communes = common.communes(db, config.database_url())
+    communes = common.communes(db)
     common.show_map(maps.build_dispositifs_map(communes, frame), key=f"dispositifs_{len(frame)}", height=420)
     if not frame.empty:
         table = pd.DataFrame(

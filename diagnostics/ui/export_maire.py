@@ -10,7 +10,6 @@ import datetime as dt
 
 import streamlit as st
 
-from diagnostics import config
 from diagnostics.assets import assets_installed
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services import exports
@@ -69,7 +68,7 @@ def page() -> None:
     actor = common.current_actor("export_snapshot")
     st.write("Carte de la commune à transmettre au maire : limites, observations, zones, secteurs et sites.")
     db = common.database()
-    communes = common.commune_choices(db, config.database_url())
+    communes = common.commune_choices(db)
     if actor.commune_insee and actor.role == "maire":
         communes = {actor.commune_insee: communes.get(actor.commune_insee, actor.commune_insee)}
     insee = st.selectbox(

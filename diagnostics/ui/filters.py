@@ -20,7 +20,7 @@ PERIODS = {
 }
 
 
-def observation_filters(db, url: str, *, prefix: str = "f_", today: dt.date | None = None) -> ObservationFilter:
+def observation_filters(db, *, prefix: str = "f_", today: dt.date | None = None) -> ObservationFilter:
     """The sidebar filters; widget keys start with `prefix` so that each page keeps its own."""
     sidebar = st.sidebar
     sidebar.header("Filtres")
@@ -46,11 +46,11 @@ def observation_filters(db, url: str, *, prefix: str = "f_", today: dt.date | No
         format_func=taxonomy.status_label,
         placeholder="Tous",
     )
-    communes = common.commune_choices(db, url)
+    communes = common.commune_choices(db)
     chosen_communes = sidebar.multiselect(
         "Communes", list(communes), key=f"{prefix}communes", format_func=communes.get, placeholder="Toutes"
     )
-    teams = common.team_choices(db, url)
+    teams = common.team_choices(db)
     chosen_teams = sidebar.multiselect(
         "Équipes", list(teams), key=f"{prefix}teams", format_func=teams.get, placeholder="Toutes"
     )

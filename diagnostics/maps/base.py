@@ -1,0 +1,144 @@
+"""The map every builder starts from: no default tiles (offline first), canvas rendering, a
+metric scale bar, the panes, and the pieces that put scripts in the page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import folium
+import geopandas as gpd
+from branca.element import Element, MacroElement
+from folium.map import CustomPane
+from jinja2 import Template
+
+from diagnostics.crs import WGS84
+from diagnostics.maps import resources
+
+MAX_ZOOM = 18  # tiles=None leaves no maxZoom, which the heatmap and fitting need
+DEFAULT_VIEW = ([47.3, 5.9], 8)  # Haute-Saône and Jura
+
+TILE_SOURCES = {
+    "osm": {
+        "name": "OpenStreetMap",
+        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attribution": "&copy; contributeurs OpenStreetMap",
+    },
+    "ign": {
+        "name": "Plan IGN v2",
+        "url": (
+            "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+            "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
+            "&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+        ),
+        "attribution": "&copy; IGN — Plan IGN v2",
+    },
+}
+
+
+class Text(Element):
+    """Text put in the page as it is."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Text"
+        self.text = text
+
+
+class ScriptAsText(MacroElement):
+    """Adds its rendered script to the page as text.
+
+    branca's MacroElement wraps each rendered script in `Element(script)`, which compiles it as
+    a Jinja template again: about 0.15 s for megabytes of observations, and a `{{` in the data
+    would be read as Jinja. Only the script is concerned; these elements have no header nor html.
+    """
+
+    def render(self, **kwargs):
+        script = self._template.module.__dict__.get("script")
+        if script is not None:
+            self.get_root().script.add_child(Text(script(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class ResourceCall(ScriptAsText):
+    """Calls the function of a package script (`assets/<name>`, an expression `(function (map, …) {…})`)
+    with the map and JSON arguments."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.call(this._parent.get_name()) }}{% endmacro %}")
+
+    def __init__(self, resource: str, *args, raw_args: tuple[str, ...] = ()):
+        super().__init__()
+        self._name = "ResourceCall"
+        self.resource = resource
+        self.arguments = [json.dumps(a, ensure_ascii=False, separators=(",", ":")) for a in args] + list(raw_args)
+
+    def call(self, map_name: str) -> str:
+        body = resources.text(self.resource).strip().rstrip(";")
+        return f"{body}({', '.join([map_name, *self.arguments])});"
+
+
+class Stylesheet(MacroElement):
+    """A package stylesheet, once per page."""
+
+    _template = Template("{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}")
+
+    def __init__(self, resource: str):
+        super().__init__()
+        self._name = f"Stylesheet_{resource.replace('.', '_')}"
+        self.css = resources.text(resource)
+
+
+def add_stylesheet(m: folium.Map, resource: str) -> None:
+    key = f"psq_css_{resource}"
+    if key not in m._children:
+        m.add_child(Stylesheet(resource), name=key)
+
+
+def base_map(tiles: Iterable[str] = ()) -> folium.Map:
+    """A map without default tiles (offline first), drawn on canvas, with a scale bar in metres."""
+    m = folium.Map(location=DEFAULT_VIEW[0], zoom_start=DEFAULT_VIEW[1], tiles=None, prefer_canvas=True)
+    m.add_child(ResourceCall("metric_scale.js"), name="psq_metric_scale")
+    for key in tiles:
+        source = TILE_SOURCES[key]
+        folium.TileLayer(tiles=source["url"], attr=source["attribution"], name=source["name"], max_zoom=19).add_to(m)
+    return m
+
+
+def add_pane(m: folium.Map, pane: tuple[str, int], *, clickable: bool = True) -> str:
+    """Create the pane (once per map) and return its name, for a layer's `pane` option."""
+    name, z_index = pane
+    key = f"psq_pane_{name}"
+    if key not in m._children:
+        m.add_child(CustomPane(name, z_index=z_index, pointer_events=clickable), name=key)
+    return name
+
+
+def bounds_of(frame: gpd.GeoDataFrame | None) -> tuple[float, float, float, float] | None:
+    """West, south, east, north in WGS84, or None for nothing."""
+    if frame is None or frame.empty:
+        return None
+    west, south, east, north = (float(v) for v in frame.to_crs(WGS84).total_bounds)
+    return west, south, east, north
+
+
+def fit_to(m: folium.Map, where: gpd.GeoDataFrame | tuple[float, float, float, float] | None) -> None:
+    """Frame the map on a frame or (west, south, east, north), keeping clear of the legend.
+
+    Run it after the legend is added: it measures the legend in the browser."""
+    bounds = where if isinstance(where, tuple) or where is None else bounds_of(where)
+    if bounds is None:
+        return
+    west, south, east, north = bounds
+    m._children.pop("psq_fit_view", None)  # framed once, after everything else
+    m.add_child(ResourceCall("fit_view.js", [[south, west], [north, east]], 10), name="psq_fit_view")
+
+
+def extent_of(*frames: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """The first frame that is not empty."""
+    for frame in frames:
+        if frame is not None and not frame.empty:
+            return frame
+    return None

@@ -1,0 +1,139 @@
+"""The commanders' review map at scale (100,000 observations): reference layers prepared once,
+observations on one canvas above them, optional heatmap, lines and polygons with their shape.
+
+The reference layers are prepared once (`prepare_base`) so that a change of filter only
+rebuilds the observations.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from folium.plugins import HeatMap
+from folium.template import Template
+
+from diagnostics.maps import layers, legend, styles
+from diagnostics.maps.base import MAX_ZOOM, ScriptAsText, base_map, fit_to
+from diagnostics.maps.canvas import CanvasPoints
+
+FOLLOW_UP_HINT = "Suivi affiché sous la carte."
+
+
+@dataclass(frozen=True)
+class Base:
+    """Reference layers as ready-made GeoJSON (prepared once, reused for every filter)."""
+
+    communes: str  # GeoJSON text, properties: tooltip (escaped)
+    sectors: str  # … tooltip, popup (escaped)
+    zones: str
+    sites: gpd.GeoDataFrame
+    bounds: tuple[float, float, float, float]  # west, south, east, north of the communes
+    labels: list = field(default_factory=list)  # commune names (layers.commune_label_points)
+
+
+def prepare_base(
+    communes: gpd.GeoDataFrame, sectors: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+) -> Base:
+    """Escape and serialise the reference layers once."""
+    west, south, east, north = (float(v) for v in communes.total_bounds) if not communes.empty else (5, 46, 7, 48)
+    return Base(
+        communes=layers.area_geojson(communes, None),
+        sectors=layers.area_geojson(sectors, styles.SECTOR_FIELDS),
+        zones=layers.area_geojson(zones, styles.ZONE_FIELDS),
+        sites=sites,
+        bounds=(west, south, east, north),
+        labels=layers.commune_label_points(communes),
+    )
+
+
+def build_review_map(
+    base: Base,
+    payload: str,
+    *,
+    bounds: tuple[float, float, float, float] | None = None,
+    heat: list[list[float]] | None = None,
+    highlight_outside: bool = False,
+    shapes: gpd.GeoDataFrame | None = None,
+    dispositifs: gpd.GeoDataFrame | None = None,
+    tiles: Iterable[str] = (),
+) -> folium.Map:
+    """The commanders' map: areas in a lower pane, observations on a canvas above them (a click
+    on one returns « N° <id> »), lines and polygons of `shapes` with their shape, optional
+    heatmap and dispositifs, commune names, the legend."""
+    m = base_map(tiles)
+    m.options["max_zoom"] = MAX_ZOOM
+    layers.add_area_geojson(m, base.communes, "communes")
+    if dispositifs is not None and not dispositifs.empty:
+        layers.add_dispositifs(m, dispositifs)
+    layers.add_area_geojson(m, base.zones, "zones")
+    layers.add_area_geojson(m, base.sectors, "sectors")
+    layers.add_commune_labels(m, base.labels)
+    layers.add_sites(m, base.sites)
+    if heat:
+        add_heatmap(m, heat)
+    if shapes is not None and not shapes.empty:
+        layers.add_observations(m, shapes, name=styles.LAYER_NAMES["shapes"])
+    CanvasPoints(payload, highlight_outside=highlight_outside, follow_up_hint=FOLLOW_UP_HINT).add_to(m)
+    legend.add_observation_legend(
+        m, zones=bool(base.zones), sectors=bool(base.sectors), sites=not base.sites.empty, outside=highlight_outside
+    )
+    folium.LayerControl(collapsed=True).add_to(m)
+    fit_to(m, bounds or base.bounds)
+    return m
+
+
+def heat_data(points: pd.DataFrame) -> list[list[float]]:
+    """[lat, lon, weight] per observation, weighted by gravité (4 counts four times 1)."""
+    if points.empty:
+        return []
+    values = np.column_stack(
+        (
+            np.round(points["lat"].to_numpy(dtype=float), 5),
+            np.round(points["lon"].to_numpy(dtype=float), 5),
+            points["severity"].to_numpy(dtype=float) / 4.0,
+        )
+    )
+    return values.tolist()
+
+
+def points_bounds(points: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    if points.empty:
+        return None
+    lon, lat = points["lon"].to_numpy(dtype=float), points["lat"].to_numpy(dtype=float)
+    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+
+
+class FastHeatMap(HeatMap, ScriptAsText):
+    """folium's HeatMap (same local asset), fed pre-validated data as one JSON string.
+
+    HeatMap validates every point in Python, which costs about a second at 100,000 points.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.heatLayer(
+                {{ this.data_json }},
+                {{ this.options|tojavascript }}
+            );
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: list[list[float]], **kwargs):
+        super().__init__([[0.0, 0.0]], **kwargs)
+        self.data = data
+        self.data_json = json.dumps(data, separators=(",", ":"))
+
+    def _get_self_bounds(self):
+        return [[None, None], [None, None]]
+
+
+def add_heatmap(m: folium.Map, heat: list[list[float]]) -> None:
+    FastHeatMap(heat, name=styles.LAYER_NAMES["heat"], radius=14, blur=18, min_opacity=0.35, max_zoom=13).add_to(m)

@@ -1,0 +1,108 @@
+"""Checking an imported row's geometry: reprojected to WGS84, plausible for the territory (with
+the likely mistake named: swapped axes, metres taken for degrees…), repaired when that is safe,
+of a kind the layer takes, and not so detailed that it cannot be stored or drawn."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from pyproj import CRS
+from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from diagnostics.services import territory
+from diagnostics.services.imports.specs import POLYGONS, LayerSpec
+from diagnostics.texts import imports_text as text
+
+WGS84 = "EPSG:4326"
+ERROR, REPAIRED = "erreur", "réparé"
+MAX_VERTICES = 100_000  # per shape: a commune boundary of IGN ADMIN EXPRESS has a few thousand
+GEOMETRY_WORDS = {"Point": "un point", "Polygon": "un polygone", "LineString": "une ligne"}
+# Lambert-93 values are hundreds of thousands of metres (X) and millions (Y): both at least this.
+_METRES = 1000
+
+
+class ShapeChecker:
+    def __init__(self, spec: LayerSpec, crs, bounds):
+        self.spec = spec
+        self.crs = CRS.from_user_input(crs)
+        self.bounds = bounds
+
+    def reprojected(self, raw) -> list[BaseGeometry | None]:
+        geometries = raw.geometry
+        if geometries.isna().all():
+            return [None] * len(raw)
+        with np.errstate(all="ignore"):
+            projected = geometries.to_crs(WGS84).values
+        result = []
+        for geometry in projected:
+            if geometry is None or geometry.is_empty:
+                result.append(None)
+            elif not np.isfinite(shapely.get_coordinates(geometry)).all():
+                result.append(shapely.Point(np.inf, np.inf))  # off the earth: told apart in `_plausible`
+            else:
+                result.append(geometry)
+        return result
+
+    def check(self, source, projected, problems: list) -> BaseGeometry | None:
+        if source is None or source.is_empty or projected is None:
+            problems.append((ERROR, text("no_geometry")))
+            return None
+        vertices = shapely.get_num_coordinates(source)
+        if vertices > MAX_VERTICES:
+            problems.append(
+                (ERROR, text("too_many_vertices", count=f"{vertices:,}".replace(",", " "), limit=MAX_VERTICES))
+            )
+            return None
+        source = shapely.force_2d(source)
+        geometry = territory.single(shapely.force_2d(projected))
+        if not self._plausible(source, geometry, problems):
+            return None
+        geometry = self._repaired(geometry, problems)
+        if geometry is None:
+            return None
+        expected = self.spec.geometry_kinds
+        if geometry.geom_type not in expected:
+            words = " ou ".join(dict.fromkeys(GEOMETRY_WORDS.get(k.replace("Multi", ""), k) for k in expected))
+            found = GEOMETRY_WORDS.get(geometry.geom_type.replace("Multi", ""), geometry.geom_type)
+            problems.append((ERROR, text("wrong_kind", expected=words.capitalize(), found=found)))
+            return None
+        if expected == POLYGONS and isinstance(geometry, Polygon):
+            geometry = MultiPolygon([geometry])
+        return geometry
+
+    def _plausible(self, source: BaseGeometry, geometry: BaseGeometry, problems: list) -> bool:
+        if territory.inside(geometry.bounds, self.bounds):
+            return True
+        x, y = source.representative_point().coords[0] if source.is_valid else source.coords[0]
+        geographic = self.crs.is_geographic
+        if geographic and (abs(x) > 180 or abs(y) > 90):
+            metres = abs(x) >= _METRES and abs(y) >= _METRES
+            problems.append((ERROR, text("metres_as_degrees" if metres else "degrees_out_of_range", x=x, y=y)))
+        elif geographic and territory.inside((y, x, y, x), self.bounds):
+            problems.append((ERROR, text("swapped", lat=y, lon=x)))
+        elif not geographic and abs(x) <= 180 and abs(y) <= 90:
+            problems.append((ERROR, text("degrees_as_metres", x=x, y=y)))
+        else:
+            point = geometry.representative_point() if np.isfinite(geometry.bounds).all() else Point(x, y)
+            problems.append((ERROR, text("outside", lat=point.y, lon=point.x)))
+        return False
+
+    def _repaired(self, geometry: BaseGeometry, problems: list) -> BaseGeometry | None:
+        if geometry.is_valid:
+            return geometry
+        reason = territory.invalid_reason(geometry)
+        repaired = shapely.make_valid(geometry)
+        if geometry.geom_type.endswith("Polygon"):
+            repaired = territory.polygonal(repaired)
+        safe = (
+            repaired is not None
+            and not repaired.is_empty
+            and repaired.is_valid
+            and repaired.geom_type.replace("Multi", "") == geometry.geom_type.replace("Multi", "")
+        )
+        if not safe:
+            problems.append((ERROR, text("unrepairable", reason=reason)))
+            return None
+        problems.append((REPAIRED, text("repaired", reason=reason)))
+        return repaired
