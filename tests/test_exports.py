@@ -127,7 +127,7 @@ def test_layers_read_through_the_index_match_the_whole_tables_cut_in_python(db, 
     from diagnostics.services import reference
 
     layers = snapshot_layers(db, admin, insee)
-    boundary = reference.commune_geometry(db, insee)
+    boundary = reference.communes_frame(db, (insee,)).geometry.iloc[0]
     for name, frame in (
         ("sectors", reference.sectors_frame(db)),
         ("patrol_zones", reference.patrol_zones_frame(db)),

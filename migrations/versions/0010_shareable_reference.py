@@ -1,7 +1,7 @@
 """Reference layers for partners: patrol zones and sites get a `shareable` flag.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01 23:00:00.000000
 
 Zones start unshared (a partner sees the zone, not its unit and schedule); the sites that are
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
