@@ -160,3 +160,20 @@ def test_an_administrator_shares_a_zone_and_partners_then_read_its_unit(db, admi
     zone = snapshot_layers(db, admin, GRAY[0]).patrol_zones.iloc[0]
     assert zone["name"] == "Groupe de contact de Gray" and zone["unit"].startswith("Communauté de brigades")
     assert not set_shareable(db, admin, "zones", "Groupe de contact de Gray", True)  # no change
+
+
+def test_the_pdf_names_no_unit_and_numbers_points_as_the_list(db, admin, gray):
+    from diagnostics.services import reference
+    from diagnostics.services.observations import observations_frame
+
+    reader = PdfReader(io.BytesIO(commune_snapshot(db, admin, gray, "pdf")))
+    map_text, list_text = reader.pages[0].extract_text(), "\n".join(p.extract_text() for p in reader.pages[1:])
+    zone = reference.patrol_zones_frame(db).set_index("name").loc["Groupe de contact de Gray"]
+    teams = [team.name for team in reference.list_teams(db)]
+    for secret in ("Groupe de contact de Gray", zone["unit"], zone["schedule"], *teams):
+        assert secret not in map_text and secret not in list_text, secret
+    ids = [str(i) for i in observations_frame(db, admin).query("commune_insee == @gray")["id"]]
+    on_map = set(map_text.split())
+    assert set(ids) <= on_map  # every point carries its N° on the map…
+    rows = [line.split()[0] for line in list_text.splitlines() if line.split() and line.split()[0].isdigit()]
+    assert set(ids) <= set(rows)  # …and the list starts each row with the same N°

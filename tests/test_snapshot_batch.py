@@ -109,4 +109,4 @@ def test_the_command_line_batch(db_url, db, team_id, tmp_path, capsys, fake_rend
     code = main(["snapshot", "--department", "70", "--format", "pdf", "--out-dir", str(tmp_path), "--skip-empty"])
     out, err = capsys.readouterr()
     assert code == 1 and "0 écrite(s), 1 en échec" in out
-    assert "failed: 70279 Gray: RuntimeError: cannot draw 70279" in err and "Traceback" not in err
+    assert "échec : 70279 Gray : RuntimeError: cannot draw 70279" in err and "Traceback" not in err
