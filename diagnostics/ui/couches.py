@@ -3,6 +3,7 @@ sites, communes' dispositifs against their target, and the history of every chan
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -11,12 +12,17 @@ import shapely
 import streamlit as st
 from shapely.geometry import shape
 
-from diagnostics import config, maps
+from diagnostics import config, maps, taxonomy
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.io.files import EXTENSIONS
 from diagnostics.services import dispositifs, imports, reference_edits
 from diagnostics.ui import common
 
+logger = logging.getLogger(__name__)
+UNEXPECTED = (
+    "L'import a échoué sur une erreur inattendue : rien n'a été écrit. L'erreur est consignée dans le "
+    "journal du serveur ; signalez-la avec le nom du fichier."
+)
 CRS_CHOICES = {
     "": "Celui du fichier",
     "EPSG:4326": "WGS84 — latitude/longitude en degrés (EPSG:4326)",
@@ -41,17 +47,17 @@ def page() -> None:
     st.title("Couches de référence")
     actor = common.current_actor("manage_reference")
     db = common.database()
-    import_tab, draw_tab, dispositif_tab, history_tab = st.tabs(
-        ["Importer un fichier", "Dessiner et modifier", "Dispositifs des communes", "Historique"]
+    # Only the open tab is drawn: a map built in a hidden tab has no size, Leaflet frames it on NaN
+    # and its iframe stays 0 px high once the tab is shown.
+    tabs = st.tabs(
+        ["Importer un fichier", "Dessiner et modifier", "Dispositifs des communes", "Historique"],
+        key="couches_tab",
+        on_change="rerun",
     )
-    with import_tab:
-        _import(db, actor)
-    with draw_tab:
-        _draw(db, actor)
-    with dispositif_tab:
-        _dispositifs(db, actor)
-    with history_tab:
-        _history(db, actor)
+    for tab, section in zip(tabs, (_import, _draw, _dispositifs, _history), strict=True):
+        if tab.open:
+            with tab:
+                section(db, actor)
 
 
 # --- Import ---------------------------------------------------------------------------------
@@ -76,12 +82,14 @@ def _import(db, actor) -> None:
         preview = imports.preview_import(
             db, actor, layer, path, name=upload.name, crs=crs or None, columns=columns, position=position
         )
+        _column_picker(layer, preview, path)
+        _show_preview(db, preview)
+        _commit_form(db, actor, preview)
     except DiagnosticsError as exc:
         st.error(str(exc))
-        return
-    _column_picker(layer, preview, path)
-    _show_preview(db, preview)
-    _commit_form(db, actor, preview)
+    except Exception:  # a bug must not show a traceback to the administrator: logged, said in French
+        logger.exception("import of %s failed", upload.name)
+        st.error(UNEXPECTED)
 
 
 POSITION_FIELDS = {  # CSV position columns: field → label
@@ -149,6 +157,7 @@ def _show_preview(db, preview) -> None:
         st.warning(preview.summary())
     else:
         st.success(preview.summary())
+    st.info(preview.actions())
     for note in preview.notes:
         st.info(note)
     if preview.issues:
@@ -163,10 +172,32 @@ def _show_preview(db, preview) -> None:
     common.show_map(
         maps.build_import_preview_map(communes, preview.frame), key=f"import_preview_{preview.digest[:12]}", height=420
     )
-    shown = preview.frame.drop(columns=preview.frame.geometry.name).rename(
-        columns={"ligne": "Ligne", "statut": "Statut", "action": "Action", **imports.FIELD_LABELS}
-    )
-    st.dataframe(shown, hide_index=True, use_container_width=True)
+    st.dataframe(_preview_table(preview), hide_index=True, use_container_width=True)
+
+
+def _preview_table(preview) -> pd.DataFrame:
+    """One row per feature, French column names (the row's check is not the observation's statut)."""
+    labels = {"ligne": "Ligne", "statut": "Contrôle", "action": "Action", **imports.FIELD_LABELS}
+    table = pd.DataFrame(preview.frame.drop(columns=preview.frame.geometry.name))
+    table = table[[c for c in table.columns if c in labels]]
+    for column, shown in SHOWN_AS.items():
+        if column in table:
+            table[column] = table[column].map(lambda v, shown=shown: "" if _missing(v) else shown(v))
+    return table.astype(object).where(table.notna(), "").rename(columns=labels)
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
+
+
+SHOWN_AS = {  # codes and values as the page says them
+    "category": taxonomy.category_label,
+    "status": taxonomy.status_label,
+    "observed_on": lambda d: f"{d:%d/%m/%Y}",
+    "since": lambda d: f"{d:%d/%m/%Y}",
+    "shareable": lambda b: "oui" if b else "non",
+    "approximate": lambda b: "oui" if b else "non",
+}
 
 
 def _commit_form(db, actor, preview) -> None:
@@ -186,13 +217,29 @@ def _commit_form(db, actor, preview) -> None:
             f"Importer seulement les {preview.valid} ligne(s) valide(s) et laisser les {preview.rejected} rejetée(s)",
             key="import_keep_valid",
         )
+    done = st.session_state.setdefault("import_done", {})
     if st.button("Importer", type="primary", key="import_commit", disabled=preview.valid == 0):
         try:
             result = imports.commit_import(db, actor, preview, keep_valid=keep_valid, team_id=team_id)
         except DiagnosticsError as exc:
-            st.error(str(exc))
+            message = str(exc)
+            if preview.digest in done:
+                message = IMPORTED_ALREADY.format(result=done[preview.digest])
+            st.error(message)
             return
-        st.success(str(result))
+        st.cache_data.clear()
+        common.context_layers.clear()
+        st.session_state["reference_version"] = st.session_state.get("reference_version", 0) + 1
+        if preview.digest in done and not (result.added or result.updated):
+            st.warning(IMPORTED_ALREADY.format(result=done[preview.digest]))
+            return
+        done[preview.digest] = str(result)
+        st.success(f"Import enregistré. {result}")
+    elif preview.digest in done:
+        st.success(f"Import enregistré. {done[preview.digest]}")
+
+
+IMPORTED_ALREADY = "Ce fichier a déjà été importé dans cette session ({result}) : rien de plus n'a été écrit."
 
 
 # --- Drawing --------------------------------------------------------------------------------
@@ -311,8 +358,9 @@ def _dispositifs(db, actor) -> None:
             st.metric(
                 f"{dispositifs.KINDS[count.kind]} — {count.department}",
                 f"{count.communes} / {count.target}",
+                # A change since the reference count only means something once communes are loaded.
                 delta=None
-                if count.baseline is None
+                if count.baseline is None or not count.communes
                 else f"{count.communes - count.baseline:+d} depuis fin {count.baseline_on:%Y}",
                 help=count.label,
             )
