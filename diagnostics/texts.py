@@ -17,6 +17,7 @@ IMPORTS: dict[str, str] = {
     "seen_text": "son contenu est du texte, pas un fichier {claimed}",
     "seen_binary": "son contenu est {what}",
     "seen_xml": "son contenu est du XML sans balise <kml>",
+    "seen_not_shp": "son contenu n'est pas celui d'un fichier .shp",
     "unreadable": "Fichier illisible ({format}) : {reason}",
     "nul_bytes": (
         "Le fichier contient des caractères nuls (octet 0) : ce n'est pas un CSV de tableur, ou il est "
@@ -30,6 +31,8 @@ IMPORTS: dict[str, str] = {
         "La lecture du fichier a échoué (le lecteur s'est arrêté brutalement) : le fichier est abîmé ou "
         "malveillant. Il est refusé ; rien n'a été écrit."
     ),
+    "reader_failed": "le lecteur a rencontré une erreur inattendue",
+    "wrong_driver": "Le fichier n'a pas pu être lu comme un fichier {format} : il est refusé.",
     "parser_timeout": "La lecture du fichier a pris plus de {seconds} s : elle est abandonnée ; rien n'a été écrit.",
     "parser_memory": (
         "La lecture du fichier demande plus de {megabytes} Mo de mémoire : elle est abandonnée ; rien n'a été écrit."

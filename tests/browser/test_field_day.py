@@ -82,3 +82,72 @@ def test_zoom_tap_draw_and_save_at_human_pace(demo_app, browser_page, network_lo
     page.screenshot(path=str(SHOTS / "field-saved-phone.png"))
     assert view(iframe)["zoom"] == zoomed["zoom"]
     assert network_log.problems() == []
+
+
+def test_errors_swapped_coordinates_open_sections_and_closing(demo_app, browser_page, network_log):
+    page = browser_page
+    log_in(page, demo_app, "agent.gray")
+    choose(page, "Diagnostic", "Quartier de l'île, Gray")
+    map_frame(page)
+    grid = page.get_by_text("Grille de diagnostic (prévention situationnelle)")
+    grid.tap()  # the agent opens the grid and the position tools, and expects them to stay open
+    page.wait_for_timeout(HUMAN_PACE_MS)
+    page.get_by_text("Position : coordonnées ou recherche d'un lieu").tap()
+    page.wait_for_timeout(HUMAN_PACE_MS)
+
+    # Swapped coordinates are not taken silently; one tap exchanges them.
+    coords = page.get_by_label("Coordonnées", exact=True)
+    coords.fill("5.5905, 47.4439")
+    coords.press("Enter")
+    wait_until_idle(page)
+    expect(page.get_by_text("semblent inversées")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_label("Latitude (degrés décimaux)")).to_have_value("")
+    page.screenshot(path=str(SHOTS / "field-swapped-phone.png"))
+    page.wait_for_timeout(HUMAN_PACE_MS)
+    page.get_by_role("button", name=starts_with("Échanger")).tap()
+    wait_until_idle(page)
+    expect(page.get_by_label("Latitude (degrés décimaux)")).to_have_value(starts_with("47.4439"), timeout=TIMEOUT_MS)
+    expect(page.get_by_text("semblent inversées")).to_have_count(0)
+
+    # A refused save names each field under the button; fixing a field removes its message.
+    save = page.get_by_role("button", name="Enregistrer l'observation")
+    save.tap()
+    wait_until_idle(page)
+    category_error = page.get_by_text("Catégorie : Choisissez une catégorie.")
+    expect(category_error).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Description : Décrivez ce qui a été observé.")).to_be_visible()
+    assert 0 < category_error.bounding_box()["y"] - save.bounding_box()["y"] < 300
+    page.screenshot(path=str(SHOTS / "field-errors-phone.png"))
+    page.wait_for_timeout(HUMAN_PACE_MS)
+    choose(page, "Catégorie", "Éclairage")
+    expect(category_error).to_have_count(0, timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Description : Décrivez ce qui a été observé.")).to_be_visible()
+    page.get_by_text("3 — Forte").tap()
+    page.get_by_label("Description").fill("Candélabre éteint")
+    page.get_by_label("Description").press("Tab")
+    wait_until_idle(page)
+    expect(page.get_by_text("Description : Décrivez ce qui a été observé.")).to_have_count(0, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(HUMAN_PACE_MS)
+    save.tap()
+    expect(page.get_by_text(starts_with("Observation n°"))).to_be_visible(timeout=TIMEOUT_MS)
+    wait_until_idle(page)
+    # The sections stay as the agent left them.
+    expect(page.get_by_text("Notez chaque critère de 1")).to_be_visible()
+    expect(coords).to_be_visible()
+
+    # Close, then prepare the fiche: the closed diagnostic stays on screen.
+    page.get_by_text("Fiche PDF et clôture").tap()
+    page.wait_for_timeout(HUMAN_PACE_MS)
+    page.get_by_text("Je confirme que le diagnostic est complet").tap()
+    wait_until_idle(page)
+    page.wait_for_timeout(HUMAN_PACE_MS)
+    page.get_by_role("button", name="Clôturer le diagnostic").tap()
+    expect(page.get_by_text(starts_with("Diagnostic clôturé le"))).to_be_visible(timeout=TIMEOUT_MS)
+    wait_until_idle(page)
+    page.wait_for_timeout(HUMAN_PACE_MS)
+    page.get_by_role("button", name="Préparer la fiche diagnostic (PDF)").tap()
+    wait_until_idle(page)
+    expect(page.get_by_role("button", name="Télécharger la fiche PDF")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Nouveau diagnostic de sûreté")).to_have_count(0)
+    page.screenshot(path=str(SHOTS / "field-closed-phone.png"), full_page=True)
+    assert network_log.problems() == []
