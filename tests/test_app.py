@@ -38,8 +38,12 @@ def errors(at: AppTest) -> list[str]:
 
 
 def choose_diagnostic(at: AppTest, diagnostic_id: int) -> AppTest:
-    at.selectbox(key="diagnostic_id").set_value(diagnostic_id)
+    diagnostic_picker(at).set_value(diagnostic_id)
     return at.run()
+
+
+def diagnostic_picker(at: AppTest):
+    return next(box for box in at.selectbox if box.label == "Diagnostic")
 
 
 def fill_observation(at: AppTest, *, category="eclairage", severity=3, description="Candélabre éteint"):
@@ -86,7 +90,7 @@ def test_a_new_diagnostic_is_started_and_selected(app, db, team_id):
     app.date_input(key="diag_date").set_value(dt.date(2026, 11, 2))
     app.button[0].click().run()
     assert not errors(app)
-    assert app.selectbox(key="diagnostic_id").value != 0
+    assert diagnostic_picker(app).value != 0
     assert "Diagnostic enregistré" in app.success[0].value
     assert "Quartier de l'île, Gray" in app.caption[0].value
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import streamlit as st
 
@@ -11,9 +12,10 @@ from diagnostics.localtime import WIDGET_DATE_FORMAT
 from diagnostics.services import fieldwork, scope
 from diagnostics.ui import common
 from diagnostics.ui.field import notices
-from diagnostics.ui.field.drafts import autosave
+from diagnostics.ui.field.drafts import autosave, save_draft
 
 NEW = 0  # the « new diagnostic » choice in the picker
+CURRENT = "diagnostic_id"  # the diagnostic being worked on (kept in drafts)
 PENDING = "pending_diagnostic_id"
 LABELS = {
     "team_id": "Équipe",
@@ -26,24 +28,41 @@ LABELS = {
 
 
 def pick_diagnostic(db, actor) -> int:
+    """The diagnostic being worked on (`CURRENT`), chosen in a list of the actor's diagnostics.
+
+    The list's labels change when a diagnostic is closed or corrected; the browser's picker then
+    resets itself to the first option at the next tap (a closed diagnostic jumped to « Nouveau
+    diagnostic »). So the widget is keyed by its labels: new labels make a new picker, which
+    starts on the diagnostic of `CURRENT`."""
     summaries = {d.id: d.label for d in fieldwork.list_diagnostics(db, actor)}
     options = [NEW, *summaries]
-    if st.session_state.get("diagnostic_id") not in options:
-        st.session_state["diagnostic_id"] = NEW
-    return st.selectbox(
+    state = st.session_state
+    if state.get(CURRENT) not in options:
+        state[CURRENT] = NEW
+    labels = ["+ Nouveau diagnostic", *summaries.values()]
+    key = "pick_diagnostic_" + hashlib.sha256("\n".join(labels).encode()).hexdigest()[:12]
+    state[key] = state[CURRENT]  # also when a draft was resumed or a diagnostic created
+    st.selectbox(
         "Diagnostic",
         options,
-        key="diagnostic_id",
-        format_func=lambda i: "+ Nouveau diagnostic" if i == NEW else summaries.get(i, f"Diagnostic n° {i}"),
-        **autosave(actor),
+        key=key,
+        format_func=dict(zip(options, labels, strict=True)).get,
+        on_change=_picked,
+        args=(actor, key),
     )
+    return state[CURRENT]
+
+
+def _picked(actor, key: str) -> None:
+    st.session_state[CURRENT] = st.session_state[key]
+    save_draft(actor)
 
 
 def select_new_diagnostic() -> None:
     """After a diagnostic is created, select it (before the picker widget exists in this run)."""
     new_id = st.session_state.pop(PENDING, None)
     if new_id is not None:
-        st.session_state["diagnostic_id"] = new_id
+        st.session_state[CURRENT] = new_id
         notices.notify("observation", "Diagnostic enregistré : placez maintenant ses observations.")
 
 

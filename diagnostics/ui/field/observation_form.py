@@ -30,6 +30,8 @@ EMPTY_OBSERVATION = {
     "obs_lat": None,
     "obs_lon": None,
     "obs_coords": "",
+    "obs_coords_error": "",
+    "obs_coords_swapped": None,
     "obs_shape": None,
     "obs_photos_shareable": False,
 }

@@ -16,6 +16,8 @@ from diagnostics.ui.field import notices
 from diagnostics.ui.field.drafts import save_draft
 
 MAP_KEY = "field_map"
+AREA = "field_area"  # the box around the diagnostic's commune: typed positions should fall in it
+SWAPPED = "obs_coords_swapped"
 HELP = (
     "Touchez la carte pour placer un point, ou dessinez une **ligne** (rue sombre) ou un **polygone** "
     "(zone de regroupement) avec les outils à gauche. Deux doigts pour déplacer la carte."
@@ -30,6 +32,7 @@ def field_map(db, actor, diagnostic) -> None:
     (the observations, the point or shape being placed) is its overlay."""
     st.markdown(HELP)
     commune, context = _commune_and_context(db, diagnostic.commune_insee)
+    st.session_state[AREA] = _around(commune)
     m = maps.build_field_map(commune, tiles=config.tile_sources(), draw=True, locate=True, context=context)
     overlay = maps.field_overlay(
         observations_frame(db, actor, ObservationFilter(diagnostic_id=diagnostic.id)),
@@ -39,12 +42,17 @@ def field_map(db, actor, diagnostic) -> None:
     result = common.show_map(
         m,
         key=MAP_KEY,
-        height=380,
+        height=440,
         returned_objects=["last_clicked", "last_active_drawing"],
         feature_group_to_add=overlay,
     )
     if _apply_click(actor, result) | _apply_drawing(actor, result):
         st.rerun()  # show the new point or shape on the overlay
+
+
+def _around(commune: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    west, south, east, north = (float(v) for v in commune.total_bounds)
+    return west - 0.5, south - 0.5, east + 0.5, north + 0.5
 
 
 @common.reference_cache()
@@ -139,6 +147,15 @@ def position_tools(db, actor) -> None:
         )
         if state.get("obs_coords_error"):
             st.error(state["obs_coords_error"])
+        if state.get(SWAPPED):
+            lat, lon = state[SWAPPED]
+            st.button(
+                f"Échanger : latitude {lat:.5f}, longitude {lon:.5f}".replace(".", ","),
+                key="obs_coords_swap",
+                on_click=_use_swapped,
+                args=(actor,),
+                width="stretch",
+            )
         query = st.text_input("Rechercher un lieu", key="place_query", placeholder="Commune, secteur, site ou adresse")
         if query.strip():
             _place_results(db, actor, query)
@@ -152,16 +169,30 @@ def _clear_shape(actor) -> None:
 def _apply_typed_coordinates(actor) -> None:
     state = st.session_state
     text = state.get("obs_coords") or ""
+    state["obs_coords_error"], state[SWAPPED] = "", None
     if not text.strip():
-        state["obs_coords_error"] = ""
         return
     try:
         position = coordinates.parse_position(text)
     except coordinates.CoordinateError as exc:
         state["obs_coords_error"] = str(exc)
         return
-    state["obs_coords_error"] = ""
+    area = state.get(AREA)
+    if area and coordinates.looks_swapped(position, area):
+        # Not placed: the agent says which way round it is.
+        state["obs_coords_error"] = coordinates.swapped_message(position, area)
+        state[SWAPPED] = (position.longitude, position.latitude)
+        return
     set_point(position.latitude, position.longitude)
+    save_draft(actor)
+
+
+def _use_swapped(actor) -> None:
+    state = st.session_state
+    lat, lon = state.pop(SWAPPED)
+    state["obs_coords_error"] = ""
+    state["obs_coords"] = f"{lat}, {lon}"
+    set_point(lat, lon)
     save_draft(actor)
 
 
