@@ -67,7 +67,14 @@ def build_navigation(actor: Actor | None):
 def login_page(*, default: bool = False):
     from diagnostics.ui import connexion
 
-    return st.Page(connexion.page, title="Connexion", icon=":material/login:", url_path=LOGIN_PATH, default=default)
+    return st.Page(
+        connexion.page,
+        title="Connexion",
+        icon=":material/login:",
+        url_path=LOGIN_PATH,
+        default=default,
+        visibility="visible" if default else "hidden",  # not in a logged-in user's menu
+    )
 
 
 def sidebar(actor: Actor) -> None:
