@@ -108,9 +108,10 @@ def _page_file(path: str) -> str:
 
 
 def main() -> None:
-    from diagnostics.ui import common, session
+    from diagnostics.ui import common, french, session
 
     st.set_page_config(page_title="PSQ diagnostics", page_icon=FAVICON, layout="wide")
+    french.inject_css()
     try:
         actor = session.recheck_account(common.database())
         current = build_navigation(actor)
