@@ -18,7 +18,8 @@ def inject_css() -> None:
     st.html(f"<style>{css}</style>")
 
 
-def upload_hint(max_bytes: int, types: list[str] | tuple[str, ...] | None = None) -> str:
-    """« 50 Mo au plus par fichier · CSV, GeoJSON » for under an uploader (its own text is English)."""
-    size = f"{max_bytes / 1_000_000:.0f} Mo au plus par fichier"
+def upload_hint(max_mb: int, types: list[str] | tuple[str, ...] | None = None) -> str:
+    """« 50 Mo au plus par fichier · CSV, GEOJSON » for under an uploader (its own words are English);
+    `max_mb` is the widget's `max_upload_size`."""
+    size = f"{max_mb} Mo au plus par fichier"
     return f"{size} · {', '.join(t.upper() for t in types)}" if types else size
