@@ -16,7 +16,7 @@ from diagnostics import config, maps, taxonomy
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.io.files import EXTENSIONS
 from diagnostics.services import dispositifs, imports, reference_edits
-from diagnostics.ui import common
+from diagnostics.ui import common, french
 
 logger = logging.getLogger(__name__)
 UNEXPECTED = (
@@ -71,7 +71,9 @@ def _import(db, actor) -> None:
     )
     layer = st.selectbox("Couche", list(imports.LAYERS), format_func=imports.LAYERS.get, key="import_layer")
     suffixes = sorted({e.lstrip(".").split(".")[-1] for endings in EXTENSIONS.values() for e in endings})
-    upload = st.file_uploader("Fichier", type=suffixes, key="import_file")
+    limit_mb = config.import_max_bytes() // 1_000_000
+    upload = st.file_uploader("Fichier", type=suffixes, key="import_file", max_upload_size=limit_mb)
+    st.caption(french.upload_hint(limit_mb, suffixes))
     crs = st.selectbox("Système de coordonnées", list(CRS_CHOICES), format_func=CRS_CHOICES.get, key="import_crs")
     if upload is None:
         return
