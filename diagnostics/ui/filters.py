@@ -31,6 +31,7 @@ def observation_filters(db, *, prefix: str = "f_", today: dt.date | None = None)
         key=f"{prefix}categories",
         format_func=taxonomy.category_label,
         placeholder="Toutes",
+        select_all=False,
     )
     severities = sidebar.multiselect(
         "Gravité",
@@ -38,6 +39,7 @@ def observation_filters(db, *, prefix: str = "f_", today: dt.date | None = None)
         key=f"{prefix}severities",
         format_func=taxonomy.severity_label,
         placeholder="Toutes",
+        select_all=False,
     )
     statuses = sidebar.multiselect(
         "Statut",
@@ -45,14 +47,20 @@ def observation_filters(db, *, prefix: str = "f_", today: dt.date | None = None)
         key=f"{prefix}statuses",
         format_func=taxonomy.status_label,
         placeholder="Tous",
+        select_all=False,
     )
     communes = common.commune_choices(db)
     chosen_communes = sidebar.multiselect(
-        "Communes", list(communes), key=f"{prefix}communes", format_func=communes.get, placeholder="Toutes"
+        "Communes",
+        list(communes),
+        key=f"{prefix}communes",
+        format_func=communes.get,
+        placeholder="Toutes",
+        select_all=False,
     )
     teams = common.team_choices(db)
     chosen_teams = sidebar.multiselect(
-        "Équipes", list(teams), key=f"{prefix}teams", format_func=teams.get, placeholder="Toutes"
+        "Équipes", list(teams), key=f"{prefix}teams", format_func=teams.get, placeholder="Toutes", select_all=False
     )
     return ObservationFilter(
         start=start,
