@@ -101,6 +101,7 @@ def base_map(tiles: Iterable[str] = ()) -> folium.Map:
     """A map without default tiles (offline first), drawn on canvas, with a scale bar in metres."""
     m = folium.Map(location=DEFAULT_VIEW[0], zoom_start=DEFAULT_VIEW[1], tiles=None, prefer_canvas=True)
     m.add_child(ResourceCall("metric_scale.js"), name="psq_metric_scale")
+    m.add_child(ResourceCall("focus_without_scroll.js"), name="psq_focus_without_scroll")
     for key in tiles:
         source = TILE_SOURCES[key]
         folium.TileLayer(tiles=source["url"], attr=source["attribution"], name=source["name"], max_zoom=19).add_to(m)
