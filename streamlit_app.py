@@ -2,20 +2,26 @@
 
 Nobody sees a page before logging in; then each role sees the pages it may use (the services
 check permissions again). Each page is a short module in diagnostics/ui/.
+
+Every page is registered with `st.navigation` whoever is logged in, so that a bookmark or a link
+(`/carte`) is always a known page: before login it shows the login form and, after it, the page
+asked for; a page the role may not open shows a French message. (A page registered only after
+login would show Streamlit's own English « Page not found » over the login form.)
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from diagnostics.auth import Actor, can
+from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, ROLES, Actor, can
 from diagnostics.errors import DatabaseUnavailable
 
 PAGES_DIR = "diagnostics/ui"
 # A local file: a Material icon here would make the browser fetch the favicon from a font CDN.
 FAVICON = "diagnostics/ui/favicon.svg"
+LOGIN_PATH = "connexion"
 
-# (file, title, icon, url path, permission needed to see it)
+# (file, title, icon, url path, permission needed to open it)
 PAGES = (
     ("saisie.py", "Saisie terrain", ":material/edit_location_alt:", "saisie", "record_diagnostic"),
     ("carte.py", "Carte de commandement", ":material/map:", "carte", "review_observations"),
@@ -24,17 +30,44 @@ PAGES = (
     ("couches.py", "Couches de référence", ":material/layers:", "couches", "manage_reference"),
     ("admin.py", "Administration", ":material/admin_panel_settings:", "admin", "manage_accounts"),
 )
+# Where each role arrives after login (url path). An administrator's own work (accounts,
+# audit log, retention) is on Administration; the maps are one click away.
+LANDING = {AGENT: "saisie", COMMANDANT: "carte", MAIRE: "export", ADMIN: "admin"}
+NOT_FOR_ROLE = "La page « {page} » n'est pas ouverte au rôle {role}."
+
+
+def _permission(path: str) -> str | None:
+    return next((page[4] for page in PAGES if page[3] == path), None)
+
+
+def landing_path(actor: Actor) -> str:
+    path = LANDING.get(actor.role, "")
+    if _permission(path) and can(actor, _permission(path)):
+        return path
+    return next(page[3] for page in PAGES if can(actor, page[4]))
 
 
 def build_navigation(actor: Actor | None):
-    if actor is None:
-        return st.navigation([st.Page(f"{PAGES_DIR}/connexion.py", title="Connexion", icon=":material/login:")])
-    allowed = [page for page in PAGES if can(actor, page[4])]
+    """Every page, shown in the menu only to the roles that may open it; the current page."""
+    landing = landing_path(actor) if actor else LOGIN_PATH
     pages = [
-        st.Page(f"{PAGES_DIR}/{file}", title=title, icon=icon, url_path=path, default=index == 0)
-        for index, (file, title, icon, path, _permission) in enumerate(allowed)
+        st.Page(
+            f"{PAGES_DIR}/{file}",
+            title=title,
+            icon=icon,
+            url_path=path,
+            default=path == landing,
+            visibility="visible" if actor and can(actor, permission) else "hidden",
+        )
+        for file, title, icon, path, permission in PAGES
     ]
-    return st.navigation(pages)
+    return st.navigation([*pages, login_page(default=actor is None)], position="sidebar" if actor else "hidden")
+
+
+def login_page(*, default: bool = False):
+    from diagnostics.ui import connexion
+
+    return st.Page(connexion.page, title="Connexion", icon=":material/login:", url_path=LOGIN_PATH, default=default)
 
 
 def sidebar(actor: Actor) -> None:
@@ -43,19 +76,40 @@ def sidebar(actor: Actor) -> None:
     st.sidebar.caption(f"Connecté : {actor.label}")
     if st.sidebar.button("Se déconnecter", icon=":material/logout:"):
         session.log_out(common.database())
-        st.rerun()
+        st.switch_page(login_page())  # the next person starts from the login page, not this one
+
+
+def route(actor: Actor | None, current) -> None:
+    """Run the page asked for, the login form in its place, or say why it cannot open."""
+    from diagnostics.ui import connexion
+
+    if actor is None:
+        connexion.page(requested=None if current.url_path == LOGIN_PATH else current.title)
+        return
+    if current.url_path == LOGIN_PATH:
+        st.switch_page(_page_file(landing_path(actor)))
+    permission = _permission(current.url_path)
+    if permission is not None and not can(actor, permission):
+        st.error(NOT_FOR_ROLE.format(page=current.title, role=ROLES.get(actor.role, actor.role)))
+        st.page_link(_page_file(landing_path(actor)), label="Aller à ma page d'accueil", icon=":material/home:")
+        return
+    current.run()
+
+
+def _page_file(path: str) -> str:
+    return next(f"{PAGES_DIR}/{page[0]}" for page in PAGES if page[3] == path)
 
 
 def main() -> None:
-    from diagnostics.ui import session
+    from diagnostics.ui import common, session
 
     st.set_page_config(page_title="PSQ diagnostics", page_icon=FAVICON, layout="wide")
-    actor = session.current_actor()
-    navigation = build_navigation(actor)
-    if actor is not None:
-        sidebar(actor)
     try:
-        navigation.run()
+        actor = session.recheck_account(common.database())
+        current = build_navigation(actor)
+        if actor is not None:
+            sidebar(actor)
+        route(actor, current)
     except DatabaseUnavailable as exc:
         # The database went away mid-page: say so; the next interaction tries again.
         st.error(str(exc))

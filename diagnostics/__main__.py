@@ -12,6 +12,9 @@ from pathlib import Path
 
 from diagnostics import config
 from diagnostics.auth import system_actor
+from diagnostics.cli import accounts as accounts_cli
+from diagnostics.cli import maintenance as maintenance_cli
+from diagnostics.cli.base import FrenchParser, migrated_database, os_error_message
 from diagnostics.errors import DiagnosticsError
 
 
@@ -21,38 +24,38 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except DiagnosticsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"erreur : {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:  # a setting with a wrong value
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"erreur : {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        print(f"erreur : {os_error_message(exc)}", file=sys.stderr)
         return 1
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = FrenchParser(
         prog="python -m diagnostics",
-        description="PSQ diagnostics: diagnostics de sûreté for Haute-Saône and Jura. "
-        f"The database is DATABASE_URL (default: {config.get('DATABASE_URL')}).",
+        description="PSQ diagnostics : diagnostics de sûreté de la Haute-Saône et du Jura. "
+        f"La base de données est DATABASE_URL (par défaut : {config.get('DATABASE_URL')}).",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE", title="commandes")
 
     init = commands.add_parser(
         "init",
-        help="create or upgrade the schema and load the reference layers",
-        description="Create or upgrade the database schema, load the reference layers from "
-        "the geodata folder and, with --demo, add the demo diagnostics. Safe to run again: "
-        "what is already there is kept.",
+        help="créer ou mettre à jour le schéma et charger les couches de référence",
+        description="Créer ou mettre à jour le schéma de la base, charger les couches de référence du "
+        "dossier geodata et, avec --demo, ajouter les diagnostics de démonstration. Sans risque à relancer : "
+        "ce qui est déjà là est gardé.",
     )
-    init.add_argument("--demo", action="store_true", help="also add the demo diagnostics")
+    init.add_argument("--demo", action="store_true", help="ajouter aussi les diagnostics de démonstration")
     init.add_argument(
         "--observations",
         type=int,
         default=0,
         metavar="N",
-        help="with --demo, also add N synthetic observations (deterministic; for load tests)",
+        help="avec --demo, ajouter aussi N observations synthétiques (déterministes ; pour les essais de charge)",
     )
     init.set_defaults(handler=_init)
 
@@ -75,51 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_import_command(commands)
 
     _add_snapshot_command(commands)
-    _add_user_commands(commands)
-    _add_purge_command(commands)
+    accounts_cli.add_commands(commands)
+    maintenance_cli.add_commands(commands)
     return parser
-
-
-def _add_user_commands(commands) -> None:
-    users = commands.add_parser("users", help="manage accounts", description="Create, list and disable accounts.")
-    actions = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
-    add = actions.add_parser(
-        "add",
-        help="create an account",
-        description="Create an account. The password is asked on the terminal, or read from the first line "
-        "of standard input when it is not a terminal. With --sso, no password: the user signs in through "
-        "OpenID Connect with this login as e-mail address.",
-    )
-    add.add_argument("login", help="the login (for single sign-on: the e-mail address)")
-    add.add_argument("--role", required=True, choices=["agent", "commandant", "maire", "admin"])
-    add.add_argument("--commune", metavar="INSEE", help="a maire's commune")
-    add.add_argument("--team", metavar="NAME", help="an agent's team (as listed in the app)")
-    add.add_argument(
-        "--department",
-        action="append",
-        default=[],
-        metavar="CODE",
-        help="a commandant's département (repeat for several; default: the team's, else all)",
-    )
-    add.add_argument("--name", default="", help="the name shown in the app")
-    add.add_argument("--sso", action="store_true", help="single sign-on only, no password")
-    add.set_defaults(handler=_users_add)
-    listing = actions.add_parser("list", help="list accounts", description="List every account.")
-    listing.set_defaults(handler=_users_list)
-    disable = actions.add_parser("disable", help="disable an account", description="Disable an account.")
-    disable.add_argument("login")
-    disable.set_defaults(handler=_users_disable)
-
-
-def _add_purge_command(commands) -> None:
-    purge = commands.add_parser(
-        "purge",
-        help="anonymise data older than the retention period",
-        description="Blank participant names and free text of diagnostics and observations older than "
-        "PSQ_RETENTION_DAYS (default 1095 days). Dates, places, catégories and préconisations stay.",
-    )
-    purge.add_argument("--dry-run", action="store_true", help="only say what would be anonymised")
-    purge.set_defaults(handler=_purge)
 
 
 def _layer_names() -> list[str]:
@@ -137,17 +98,20 @@ def _init(args: argparse.Namespace) -> int:
         for report in load_reference_layers(db, config.geodata_dir()):
             print(report)
         if args.demo:
-            print(f"demo: {load_demo(db)} diagnostics added")
-            print(f"demo: {load_demo_accounts(db)} accounts added")
+            print(f"démo : {load_demo(db)} diagnostic(s) ajouté(s)")
+            print(f"démo : {load_demo_accounts(db)} compte(s) ajouté(s)")
         if args.observations > 0:
             from diagnostics.synthetic import load_synthetic
 
             if not args.demo:
-                raise DiagnosticsError("--observations needs --demo (synthetic data is demo data).")
-            print(f"demo: {load_synthetic(db, system_actor(), args.observations)} synthetic observations added")
+                raise DiagnosticsError(
+                    "--observations demande --demo (les données synthétiques sont de démonstration)."
+                )
+            added = load_synthetic(db, system_actor(), args.observations)
+            print(f"démo : {added} observation(s) synthétique(s) ajoutée(s)")
     finally:
         db.dispose()
-    print("database ready")
+    print("base de données prête")
     return 0
 
 
@@ -157,7 +121,7 @@ def _export(args: argparse.Namespace) -> int:
     criteria = _observation_filter(args)
     if criteria is not None and args.layer != "observations":
         args.parser.error("--from/--to/--category/--severity/--status/--commune/--team filter observations only")
-    with _database() as db:
+    with migrated_database() as db:
         if args.team:
             criteria = _with_team_ids(db, criteria, args.team)
         count = export_layer(db, system_actor(), args.layer, args.out, args.format, criteria)
@@ -248,7 +212,7 @@ def _import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         raise DiagnosticsError(f"file not found: {args.file}")
     actor = system_actor()
-    with _database() as db:
+    with migrated_database() as db:
         preview = preview_import(
             db, actor, args.layer, args.file, crs=args.crs, columns=columns, position=position or None
         )
@@ -273,25 +237,29 @@ def _team_id(db, name: str | None) -> int:
 def _add_snapshot_command(commands) -> None:
     snapshot = commands.add_parser(
         "snapshot",
-        help="draw a commune's map for its mayor (PNG, PDF, HTML), or every commune of a département",
-        description="Render the map of one commune (boundary, neighbours, observations, zones, sectors, "
-        "sites, legend, scale, credits) as an A4 PNG, an A4 PDF with the list of observations, or one "
-        "HTML file that works offline. With --department, one file per commune into --out-dir. "
-        "Descriptions and names only appear for observations marked shareable.",
+        help="dessiner la carte d'une commune pour son maire (PNG, PDF, HTML), ou de chaque commune d'un département",
+        description="Dessiner la carte d'une commune (limites, voisines, observations, zones, secteurs, "
+        "sites, légende, échelle, crédits) en PNG A4, en PDF A4 avec la liste des observations, ou en un "
+        "fichier HTML qui s'ouvre hors ligne. Avec --department, un fichier par commune dans --out-dir. "
+        "Descriptions et noms n'apparaissent que pour les observations marquées partageables.",
     )
     target = snapshot.add_mutually_exclusive_group(required=True)
-    target.add_argument("--commune", metavar="INSEE", help="INSEE code of the commune, e.g. 70279")
-    target.add_argument("--department", metavar="CODE", help="every commune of this département, e.g. 70")
-    snapshot.add_argument("--format", default="png", choices=["png", "pdf", "html"], help="file format (default: png)")
-    snapshot.add_argument("--out", type=Path, help="the file to write (with --commune)")
-    snapshot.add_argument("--out-dir", type=Path, help="the folder to write into (with --department)")
-    snapshot.add_argument("--from", dest="start", type=_iso_date, metavar="DATE", help="first day, YYYY-MM-DD")
-    snapshot.add_argument("--to", dest="end", type=_iso_date, metavar="DATE", help="last day, YYYY-MM-DD")
+    target.add_argument("--commune", metavar="INSEE", help="code INSEE de la commune, par exemple 70279")
+    target.add_argument("--department", metavar="CODE", help="chaque commune de ce département, par exemple 70")
     snapshot.add_argument(
-        "--skip-empty", action="store_true", help="with --department: no file for communes without observations"
+        "--format", default="png", choices=["png", "pdf", "html"], help="format du fichier (par défaut : png)"
+    )
+    snapshot.add_argument("--out", type=Path, metavar="FICHIER", help="le fichier à écrire (avec --commune)")
+    snapshot.add_argument("--out-dir", type=Path, metavar="DOSSIER", help="le dossier où écrire (avec --department)")
+    snapshot.add_argument("--from", dest="start", type=_iso_date, metavar="DATE", help="premier jour, AAAA-MM-JJ")
+    snapshot.add_argument("--to", dest="end", type=_iso_date, metavar="DATE", help="dernier jour, AAAA-MM-JJ")
+    snapshot.add_argument(
+        "--skip-empty",
+        action="store_true",
+        help="avec --department : pas de fichier pour les communes sans observation",
     )
     snapshot.add_argument(
-        "--jobs", type=int, metavar="N", help="with --department: worker processes (default: one per CPU)"
+        "--jobs", type=int, metavar="N", help="avec --department : processus de rendu (par défaut : un par processeur)"
     )
     snapshot.set_defaults(handler=_snapshot, parser=snapshot)
 
@@ -302,28 +270,30 @@ def _iso_date(text: str):
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD, e.g. 2025-01-31)") from None
+        raise argparse.ArgumentTypeError(
+            f"date invalide : {text!r} (attendu AAAA-MM-JJ, par exemple 2025-01-31)"
+        ) from None
 
 
 def _snapshot(args: argparse.Namespace) -> int:
     if args.start and args.end and args.start > args.end:
-        args.parser.error(f"--from {args.start} is after --to {args.end}")
+        args.parser.error(f"--from {args.start} est après --to {args.end}")
     if args.commune is not None and args.out is None:
-        args.parser.error("--commune needs --out FILE")
+        args.parser.error("--commune demande --out FICHIER")
     if args.department is not None and args.out_dir is None:
-        args.parser.error("--department needs --out-dir DIR")
+        args.parser.error("--department demande --out-dir DOSSIER")
     if args.jobs is not None and args.jobs < 1:
-        args.parser.error("--jobs must be 1 or more")
+        args.parser.error("--jobs doit valoir 1 ou plus")
     period = (args.start, args.end) if args.start or args.end else None
     if args.department is not None:
         return _snapshot_department(args, period)
     from diagnostics.services.exports import commune_snapshot
 
-    with _database() as db:
+    with migrated_database() as db:
         content = commune_snapshot(db, system_actor(), args.commune, args.format, period=period)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(content)
-    print(f"snapshot of {args.commune} written to {args.out} ({len(content) // 1024} KiB)")
+    print(f"carte de {args.commune} écrite dans {args.out} ({max(1, len(content) // 1024)} Kio)")
     return 0
 
 
@@ -334,10 +304,10 @@ def _snapshot_department(args: argparse.Namespace, period) -> int:
 
     def on_result(result, done: int, total: int) -> None:
         if result.status == FAILED:
-            progress.message(f"failed: {result.insee} {result.name}: {result.error}")
+            progress.message(f"échec : {result.insee} {result.name} : {result.error}")
         progress.update(done, total, f"{result.insee} {result.name}")
 
-    with _database() as db:
+    with migrated_database() as db:
         report = export_department(
             db,
             system_actor(),
@@ -388,81 +358,6 @@ class _Progress:
         if self.drawn:
             self.stream.write("\n")
             self.stream.flush()
-
-
-def _users_add(args: argparse.Namespace) -> int:
-    from diagnostics.services.accounts import NewAccount, add_user
-
-    password = None if args.sso else _read_password()
-    account = NewAccount(
-        login=args.login,
-        role=args.role,
-        password=password,
-        display_name=args.name,
-        commune_insee=args.commune,
-        team_name=args.team,
-        departments=tuple(args.department),
-    )
-    with _database() as db:
-        actor = add_user(db, system_actor(), account)
-    print(f"account {actor.login} created ({actor.role})")
-    return 0
-
-
-def _read_password() -> str:
-    import getpass
-
-    if sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Password again: ") != password:
-            raise DiagnosticsError("the two passwords differ")
-        return password
-    return sys.stdin.readline().rstrip("\r\n")
-
-
-def _users_list(args: argparse.Namespace) -> int:
-    from diagnostics.services.accounts import list_users
-
-    with _database() as db:
-        for user in list_users(db, system_actor()):
-            state = "active" if user["active"] else "disabled"
-            scope = user["commune"] or user["departments"] or (f"team {user['team_id']}" if user["team_id"] else "")
-            print(f"{user['login']}\t{user['role']}\t{scope}\t{state}")
-    return 0
-
-
-def _users_disable(args: argparse.Namespace) -> int:
-    from diagnostics.services.accounts import set_active
-
-    with _database() as db:
-        set_active(db, system_actor(), args.login, False)
-    print(f"account {args.login} disabled")
-    return 0
-
-
-def _purge(args: argparse.Namespace) -> int:
-    from diagnostics.services.retention import purge
-
-    with _database() as db:
-        report = purge(db, system_actor(), retention_days=config.retention_days(), dry_run=args.dry_run)
-    print(report)
-    return 0
-
-
-class _database:
-    """An open, migrated database for the commands that read it."""
-
-    def __enter__(self):
-        from diagnostics.db import open_database, schema_revision
-
-        self.db = open_database()
-        if schema_revision(self.db) is None:
-            self.db.dispose()
-            raise DiagnosticsError("The database has no schema yet: run `python -m diagnostics init` first.")
-        return self.db
-
-    def __exit__(self, *exc_info):
-        self.db.dispose()
 
 
 if __name__ == "__main__":

@@ -75,6 +75,17 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest file accepted by `import` and the Couches de référence page, in megabytes "
         "(a zipped shapefile may unpack to ten times as much, no more).",
     ),
+    Setting(
+        "PSQ_IMPORT_MEMORY_MB",
+        "1500",
+        "Address space of the child process that parses an uploaded file, in megabytes (RLIMIT_AS): "
+        "a file that needs more is refused, and only that process stops.",
+    ),
+    Setting(
+        "PSQ_IMPORT_SECONDS",
+        "120",
+        "Time the child process that parses an uploaded file may take, in seconds; then it is stopped.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -126,12 +137,20 @@ def import_max_bytes() -> int:
     return _positive_int("PSQ_IMPORT_MAX_MB") * 1_000_000
 
 
+def import_memory_bytes() -> int:
+    return _positive_int("PSQ_IMPORT_MEMORY_MB") * 1024 * 1024
+
+
+def import_seconds() -> int:
+    return _positive_int("PSQ_IMPORT_SECONDS")
+
+
 def _positive_int(name: str) -> int:
     value = get(name)
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number of days or minutes, not {value!r}") from None
+        raise ValueError(f"{name} doit être un nombre entier (de jours ou de minutes), pas {value!r}") from None
     if number <= 0:
-        raise ValueError(f"{name} must be positive, not {number}")
+        raise ValueError(f"{name} doit être positif, pas {number}")
     return number

@@ -34,6 +34,8 @@ MESSAGES = {
     "une longitude (E/O) sont attendues.",
     "lambert_range": "Coordonnées Lambert-93 hors de la France métropolitaine (X {x:.0f}, Y {y:.0f}) : "
     "X entre 100 000 et 1 300 000 m, Y entre 6 000 000 et 7 200 000 m attendus.",
+    "swapped": "Latitude ({lat}) et longitude ({lon}) semblent inversées : ici la latitude vaut environ "
+    "{south} à {north} et la longitude {west} à {east}.",
     "lambert_partial": "Ces nombres ressemblent à du Lambert-93 mais l'un d'eux est trop petit : "
     "X puis Y en mètres attendus ({examples}).",
 }
@@ -188,6 +190,23 @@ def _lambert93_to_wgs84():
     from pyproj import Transformer
 
     return Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True)
+
+
+def looks_swapped(position: Position, bounds: tuple[float, float, float, float]) -> bool:
+    """True when `position` lies outside `bounds` (west, south, east, north) but would lie
+    inside with latitude and longitude exchanged: « 5.5905, 47.4439 » typed for Gray."""
+
+    def inside(latitude: float, longitude: float) -> bool:
+        west, south, east, north = bounds
+        return south <= latitude <= north and west <= longitude <= east
+
+    return not inside(position.latitude, position.longitude) and inside(position.longitude, position.latitude)
+
+
+def swapped_message(position: Position, bounds: tuple[float, float, float, float]) -> str:
+    west, south, east, north = (round(value) for value in bounds)
+    lat, lon = (f"{value:.5f}".replace(".", ",") for value in (position.latitude, position.longitude))
+    return MESSAGES["swapped"].format(lat=lat, lon=lon, west=west, south=south, east=east, north=north)
 
 
 def to_lambert93(latitude: float, longitude: float) -> tuple[float, float]:

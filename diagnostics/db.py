@@ -80,7 +80,7 @@ def open_database(url: str | None = None) -> Database:
             connection.execute(text("SELECT 1"))
     except OperationalError as exc:
         engine.dispose()
-        raise DatabaseUnavailable(f"Cannot open the database {_safe_url(engine)}: {_first_line(exc)}") from exc
+        raise DatabaseUnavailable(f"Impossible d'ouvrir la base {_safe_url(engine)} : {_first_line(exc)}") from exc
     return Database(engine)
 
 
@@ -92,11 +92,11 @@ def make_engine(url: str) -> Engine:
             return _make_spatialite_engine(url)
         if backend == "postgresql":
             return create_engine(url, pool_pre_ping=True)
-        raise ArgumentError(f"the {backend} backend is not supported")
+        raise ArgumentError(f"le moteur {backend} n'est pas pris en charge")
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise DatabaseUnavailable(
-            f"DATABASE_URL is not a usable database URL ({exc}); expected sqlite:///path/to/file.sqlite "
-            "or postgresql+psycopg://user:password@host/dbname"
+            f"DATABASE_URL n'est pas une adresse de base utilisable ({exc}) ; attendu sqlite:///chemin/fichier.sqlite "
+            "ou postgresql+psycopg://utilisateur:motdepasse@hôte/base"
         ) from exc
 
 
@@ -125,16 +125,16 @@ def sqlite_module_with_extensions() -> ModuleType:
         try:
             module = importlib.import_module(name)
         except ImportError:
-            tried.append(f"{name} (not installed)")
+            tried.append(f"{name} (non installé)")
             continue
         if hasattr(module.Connection, "enable_load_extension"):
             return module
-        tried.append(f"{name} (built without extension loading)")
+        tried.append(f"{name} (compilé sans chargement d'extensions)")
     raise SpatialiteUnavailable(
-        "No SQLite module can load SpatiaLite; tried: "
+        "Aucun module SQLite ne peut charger SpatiaLite ; essayés : "
         + ", ".join(tried)
-        + ". Install pysqlite3-binary (pip install pysqlite3-binary) or use a Python built with"
-        " loadable SQLite extensions."
+        + ". Installez pysqlite3-binary (pip install pysqlite3-binary) ou un Python compilé avec les"
+        " extensions SQLite chargeables."
     )
 
 
@@ -146,9 +146,9 @@ def _prepare_spatialite_connection(dbapi_connection, _record) -> None:
         dbapi_connection.enable_load_extension(False)
     except Exception as exc:  # the driver raises its own OperationalError class
         raise SpatialiteUnavailable(
-            f"Cannot load the SpatiaLite extension '{library}' ({exc}). "
-            "Install the Debian package libsqlite3-mod-spatialite "
-            "(apt-get install libsqlite3-mod-spatialite) or set SPATIALITE_LIBRARY_PATH."
+            f"Impossible de charger l'extension SpatiaLite '{library}' ({exc}). "
+            "Installez le paquet Debian libsqlite3-mod-spatialite "
+            "(apt-get install libsqlite3-mod-spatialite) ou réglez SPATIALITE_LIBRARY_PATH."
         ) from exc
     cursor = dbapi_connection.cursor()
     try:

@@ -28,6 +28,8 @@ SCORE_LABELS = {
     5: "5 — très favorable",
 }
 NOT_APPLICABLE = "sans objet"
+NOT_APPLICABLE_CHOICE = "SO"  # what the form offers beside the scores
+CHOICES = (*SCORES, NOT_APPLICABLE_CHOICE)
 MAX_COMMENT = 1000
 MAX_ITEMS = 200
 
@@ -139,6 +141,17 @@ def score_grid(template: dict, answers: dict[str, dict]) -> GridScore:
     theme_scores = [t.score for t in themes if t.score is not None]
     overall = round(sum(theme_scores) / len(theme_scores), 1) if theme_scores else None
     return GridScore(tuple(themes), overall)
+
+
+def answer_from_choice(choice: int | str | None, comment: str | None) -> dict:
+    """An answer from the form: a score, « SO » (sans objet: no score, counted apart) or nothing."""
+    not_applicable = choice == NOT_APPLICABLE_CHOICE
+    return {"score": None if not_applicable else choice, "na": not_applicable, "comment": comment or ""}
+
+
+def choice_of(answer: dict) -> int | str | None:
+    """What the form shows for a stored answer."""
+    return NOT_APPLICABLE_CHOICE if answer.get("na") else answer.get("score")
 
 
 def clean_answers(template: dict, answers: dict[str, dict]) -> dict[str, dict]:

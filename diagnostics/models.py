@@ -169,7 +169,11 @@ class User(Base):
     """An account. Local accounts have an argon2 hash; single sign-on accounts have none."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),
+        # With the unique login, no two accounts differ only by case (services lower-case logins).
+        CheckConstraint("login = lower(login)", name="ck_users_login_lower"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(120), unique=True)

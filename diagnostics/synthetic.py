@@ -20,6 +20,7 @@ from diagnostics import taxonomy
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.models import SRID, Diagnostic, Observation, Team, utcnow
+from diagnostics.redaction import SHAREABLE_FIELDS, encode_shared_fields
 from diagnostics.services import audit
 from diagnostics.services.reference import communes_frame
 
@@ -28,6 +29,7 @@ REFERENCE_PREFIX = "SYN-"
 YEARS = 3
 DIAGNOSTIC_SIZE = (4, 30)  # observations per diagnostic, min and max
 SPREAD_DEGREES = 0.002  # about 150-200 m around the place visited
+SHARED_TEXT = encode_shared_fields(SHAREABLE_FIELDS)
 AUTHOR = "données synthétiques"
 BATCH = 20_000
 
@@ -259,6 +261,8 @@ def _insert_observations(db: Database, session, rng, plan, diagnostic_ids, commu
                 "recommendation": recommendation,
                 "partner": partner,
                 "shareable": bool(shareable[i]) and category != "stupefiants",
+                # A bulk insert skips the ORM's listeners: say which fields, as a form would.
+                "shared_fields": SHARED_TEXT if shareable[i] and category != "stupefiants" else "",
                 "author": AUTHOR,
                 "created_at": now,
                 "updated_at": now,

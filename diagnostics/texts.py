@@ -17,6 +17,7 @@ IMPORTS: dict[str, str] = {
     "seen_text": "son contenu est du texte, pas un fichier {claimed}",
     "seen_binary": "son contenu est {what}",
     "seen_xml": "son contenu est du XML sans balise <kml>",
+    "seen_not_shp": "son contenu n'est pas celui d'un fichier .shp",
     "unreadable": "Fichier illisible ({format}) : {reason}",
     "nul_bytes": (
         "Le fichier contient des caractères nuls (octet 0) : ce n'est pas un CSV de tableur, ou il est "
@@ -30,6 +31,8 @@ IMPORTS: dict[str, str] = {
         "La lecture du fichier a échoué (le lecteur s'est arrêté brutalement) : le fichier est abîmé ou "
         "malveillant. Il est refusé ; rien n'a été écrit."
     ),
+    "reader_failed": "le lecteur a rencontré une erreur inattendue",
+    "wrong_driver": "Le fichier n'a pas pu être lu comme un fichier {format} : il est refusé.",
     "parser_timeout": "La lecture du fichier a pris plus de {seconds} s : elle est abandonnée ; rien n'a été écrit.",
     "parser_memory": (
         "La lecture du fichier demande plus de {megabytes} Mo de mémoire : elle est abandonnée ; rien n'a été écrit."
@@ -206,6 +209,21 @@ FR: dict[str, str] = {
     "diagnostic_already_closed": "Le diagnostic n° {id} est déjà clôturé.",
     "diagnostic_close_empty": "Ajoutez au moins une observation avant de clôturer le diagnostic.",
     "form_token_reused": "Ce formulaire a déjà servi pour un autre diagnostic : rechargez la page.",
+    # Corrections (issue 13)
+    "correction_conflict_observation": (
+        "L'observation n° {id} a été modifiée par {who} le {when} depuis que vous l'avez ouverte : vos "
+        "changements n'ont pas été enregistrés. Ils restent dans le formulaire : enregistrez-les par-dessus "
+        "la version enregistrée, ou annulez pour voir celle-ci."
+    ),
+    "correction_conflict_diagnostic": (
+        "Le diagnostic n° {id} a été modifié par {who} le {when} depuis que vous l'avez ouvert : vos "
+        "changements n'ont pas été enregistrés. Ils restent dans le formulaire : enregistrez-les par-dessus "
+        "la version enregistrée."
+    ),
+    "correction_nothing_changed": "Rien à enregistrer : aucun champ n'a changé.",
+    "photo_unknown": "Photo introuvable (n° {id}).",
+    "diagnostic_not_closed": "Le diagnostic n° {id} n'est pas clôturé.",
+    "reopen_reason_required": "Indiquez pourquoi le diagnostic est rouvert.",
 }
 
 

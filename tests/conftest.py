@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from streamlit.testing.v1 import AppTest
 
 from diagnostics import config
@@ -183,6 +183,24 @@ def app_as(actor: Actor | None) -> AppTest:
     st.cache_resource.clear()
     at = AppTest.from_file(str(config.PROJECT_ROOT / "streamlit_app.py"), default_timeout=120)
     if actor is not None:
-        at.session_state["actor"] = actor
-        at.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC)
+        sign_in(at, actor)
+    return at
+
+
+def sign_in(at: AppTest, actor: Actor) -> AppTest:
+    """Log `actor` in without the form. The app re-reads the account at every run, so the
+    account is written to the test's database (DATABASE_URL) as the actor describes it."""
+    from diagnostics.models import User
+
+    database = open_database(config.database_url())
+    try:
+        with database.session() as session:
+            user = session.scalar(select(User).where(User.login == actor.login)) or User(login=actor.login)
+            user.role, user.team_id, user.commune_insee = actor.role, actor.team_id, actor.commune_insee
+            user.departments, user.display_name, user.active = ",".join(actor.departments), actor.display_name, True
+            session.add(user)
+    finally:
+        database.dispose()
+    at.session_state["actor"] = actor
+    at.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC)
     return at

@@ -44,7 +44,7 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(db, maire):
     for _ in range(accounts.MAX_FAILED_LOGINS):
         with pytest.raises(PermissionDenied):
             authenticate(db, "maire.gray", "guess", now=T0)
-    with pytest.raises(PermissionDenied, match="bloqué jusqu'à 10:15"):
+    with pytest.raises(PermissionDenied, match="bloqué jusqu'à 11:15"):  # 10:15 UTC, shown in Paris time
         authenticate(db, "maire.gray", PASSWORD, now=T0 + dt.timedelta(minutes=5))  # even the right one
     assert authenticate(db, "maire.gray", PASSWORD, now=T0 + dt.timedelta(minutes=16)).login == "maire.gray"
 
@@ -77,6 +77,9 @@ def test_logins_and_failures_are_audited(db, maire):
     ("account", "field"),
     [
         (NewAccount(login="../etc", role="admin", password=PASSWORD), "login"),
+        (NewAccount(login="chef\n", role="admin", password=PASSWORD), "login"),  # `$` let this through
+        (NewAccount(login="chef gray", role="admin", password=PASSWORD), "login"),
+        (NewAccount(login="chef", role="commandant", password=PASSWORD, departments=("75",)), "departments"),
         (NewAccount(login="chef", role="general", password=PASSWORD), "role"),
         (NewAccount(login="chef", role="admin", password="short"), "password"),
         (NewAccount(login="maire2", role="maire", password=PASSWORD), "commune"),
@@ -102,3 +105,25 @@ def test_single_sign_on_maps_to_an_existing_active_account_only(db):
         accounts.actor_for_sso(db, "inconnu@example.org")
     with pytest.raises(PermissionDenied):
         authenticate(db, "chef@interieur.gouv.fr", "", now=T0)  # no password login for SSO accounts
+
+
+def test_logins_are_case_insensitive(db, maire):
+    with pytest.raises(ValidationError, match="existe déjà"):
+        add_user(db, ADMIN_ACTOR, NewAccount(login="Maire.Gray", role="admin", password=PASSWORD))
+    assert authenticate(db, "MAIRE.gray", PASSWORD, now=T0).login == "maire.gray"
+    accounts.set_active(db, ADMIN_ACTOR, "Maire.GRAY", False)
+    assert not accounts.list_users(db, ADMIN_ACTOR)[0]["active"]
+
+
+def test_a_single_sign_on_account_created_with_capitals_signs_in(db):
+    created = add_user(db, ADMIN_ACTOR, NewAccount(login="Jean.Dupont@Interieur.gouv.fr", role="admin"))
+    assert created.login == "jean.dupont@interieur.gouv.fr"
+    assert accounts.actor_for_sso(db, "jean.dupont@interieur.gouv.fr").login == created.login
+
+
+def test_the_database_refuses_a_login_with_capitals(db):
+    """The rule holds even for a writer that skips the service (a script, a future route)."""
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(User.__table__.insert().values(login="Chef", role="admin", departments=""))

@@ -10,22 +10,21 @@ from streamlit.testing.v1 import AppTest
 
 from diagnostics.config import PROJECT_ROOT
 from diagnostics.services.observations import count_observations, observations_frame
-from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL, app_as, make_diagnostic, make_observation
+from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL, app_as, make_diagnostic, make_observation, sign_in
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 
 
 @pytest.fixture
 def app(db_url):
-    """The app, with an administrator logged in (the login itself is tested in test_app_login.py)."""
-    yield app_as(ADMIN_ACTOR)
+    """The app on Saisie terrain, with an administrator logged in (the login itself is tested in
+    test_app_login.py; an administrator lands on Administration)."""
+    yield app_as(ADMIN_ACTOR).switch_page("diagnostics/ui/saisie.py")
     st.cache_resource.clear()
 
 
 def log_in_as(at: AppTest, actor) -> AppTest:
-    at.session_state["actor"] = actor
-    at.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC)
-    return at
+    return sign_in(at, actor)
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
@@ -39,8 +38,12 @@ def errors(at: AppTest) -> list[str]:
 
 
 def choose_diagnostic(at: AppTest, diagnostic_id: int) -> AppTest:
-    at.selectbox(key="diagnostic_id").set_value(diagnostic_id)
+    diagnostic_picker(at).set_value(diagnostic_id)
     return at.run()
+
+
+def diagnostic_picker(at: AppTest):
+    return next(box for box in at.selectbox if box.label == "Diagnostic")
 
 
 def fill_observation(at: AppTest, *, category="eclairage", severity=3, description="Candélabre éteint"):
@@ -87,7 +90,7 @@ def test_a_new_diagnostic_is_started_and_selected(app, db, team_id):
     app.date_input(key="diag_date").set_value(dt.date(2026, 11, 2))
     app.button[0].click().run()
     assert not errors(app)
-    assert app.selectbox(key="diagnostic_id").value != 0
+    assert diagnostic_picker(app).value != 0
     assert "Diagnostic enregistré" in app.success[0].value
     assert "Quartier de l'île, Gray" in app.caption[0].value
 
@@ -173,7 +176,7 @@ def test_a_maire_sees_only_their_commune_without_confidential_text(app, db, team
     vesoul = make_diagnostic(db, team_id, commune=VESOUL[0], place="Centre")
     make_observation(db, vesoul, lat=VESOUL[1], lon=VESOUL[2], description="À Vesoul")
     log_in_as(app, MAIRE_GRAY)
-    app.run()  # the maire's first page is the map
+    open_page(app, "carte")
     assert not app.exception and app.title[0].value == "Carte de commandement"
     table = app.dataframe[0].value
     assert sorted(table["Description"]) == ["", "Haie à tailler"]

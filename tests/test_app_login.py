@@ -43,31 +43,60 @@ def page_titles(at: AppTest) -> list[str]:
 def test_nothing_but_the_login_page_before_logging_in(app):
     app.run()
     assert page_titles(app) == ["PSQ diagnostics — Connexion"]
-    with pytest.raises(ValueError, match="Could not find a navigation page"):  # not even registered
-        app.switch_page("diagnostics/ui/carte.py").run()
+    app.switch_page("diagnostics/ui/carte.py").run()  # a bookmark: registered, but behind the login form
+    assert page_titles(app) == ["PSQ diagnostics — Connexion"] and not app.exception
+    assert "« Carte de commandement »" in app.info[0].value
 
 
-def test_a_wrong_password_is_refused_in_french(app):
-    log_in(app.run(), "maire.gray", "pas le bon")
-    assert [e.value for e in app.error] == ["Identifiant ou mot de passe incorrect."]
-    assert page_titles(app) == ["PSQ diagnostics — Connexion"]
+def test_after_login_the_page_asked_for_opens(app):
+    app.run()
+    app.switch_page("diagnostics/ui/export_maire.py").run()
+    log_in(app, "maire.gray", PASSWORD)
+    assert not app.exception and page_titles(app)[0] == "Export maire"
 
 
 @pytest.mark.parametrize(
     ("login", "first_page", "allowed"),
     [
         ("agent.gray", "Saisie terrain", {"saisie", "carte"}),
-        ("maire.gray", "Carte de commandement", {"carte", "export_maire"}),
-        ("chef", "Saisie terrain", {"saisie", "carte", "export_maire", "admin"}),
+        ("maire.gray", "Export maire", {"carte", "export_maire"}),
+        ("chef", "Administration", {"saisie", "carte", "export_maire", "admin"}),
     ],
 )
-def test_each_role_sees_its_pages(app, login, first_page, allowed):
+def test_each_role_lands_on_its_page_and_is_told_which_it_may_not_open(app, login, first_page, allowed):
     log_in(app.run(), login, PASSWORD)
-    assert not app.exception and page_titles(app) == [first_page]
+    assert not app.exception and page_titles(app)[0] == first_page
     for page in ("saisie", "carte", "export_maire", "admin"):
         if page not in allowed:
-            with pytest.raises(ValueError, match="Could not find a navigation page"):
-                app.switch_page(f"diagnostics/ui/{page}.py").run()
+            app.switch_page(f"diagnostics/ui/{page}.py").run()
+            assert not app.exception and page_titles(app) == []
+            assert "n'est pas ouverte au rôle" in app.error[0].value
+
+
+def test_a_disabled_account_loses_its_open_session(app, db):
+    from diagnostics.services import accounts
+
+    log_in(app.run(), "agent.gray", PASSWORD)
+    accounts.set_active(db, ADMIN_ACTOR, "agent.gray", False)
+    app.run()
+    assert page_titles(app) == ["PSQ diagnostics — Connexion"]
+    assert "désactivé ou modifié" in app.warning[0].value and "actor" not in app.session_state
+
+
+def test_a_changed_role_ends_the_session_and_a_changed_name_does_not(app, db):
+    from sqlalchemy import update
+
+    from diagnostics.models import User
+
+    log_in(app.run(), "chef", PASSWORD)
+    with db.session() as session:
+        session.execute(update(User).where(User.login == "chef").values(display_name="Chef PSQ"))
+    app.run()
+    assert app.session_state["actor"].display_name == "Chef PSQ"
+    with db.session() as session:
+        session.execute(update(User).where(User.login == "chef").values(role="maire", commune_insee=GRAY[0]))
+    app.run()
+    assert page_titles(app) == ["PSQ diagnostics — Connexion"] and "actor" not in app.session_state
 
 
 def test_logout_returns_to_the_login_page(app):

@@ -60,3 +60,22 @@ def test_csv_cells_a_spreadsheet_would_evaluate_stay_text():
     frame = pd.DataFrame({"detail": ["=1+1", "+33 6", "-2", "@SUM(A1)", "ok"]})
     rows = list(csv.reader(io.StringIO(audit.audit_csv(frame).decode("utf-8").lstrip("\ufeff")), delimiter=";"))
     assert [row[0] for row in rows[1:]] == ["'=1+1", "'+33 6", "'-2", "'@SUM(A1)", "ok"]
+
+
+def test_refused_attempts_are_audited_once_with_who_what_and_why(db, tmp_path):
+    from diagnostics.errors import PermissionDenied
+    from diagnostics.services.exports import commune_snapshot
+    from tests.conftest import COMMANDANT_39, MAIRE_GRAY, VESOUL
+
+    with pytest.raises(PermissionDenied):
+        commune_snapshot(db, MAIRE_GRAY, VESOUL[0], "pdf")  # another commune's export
+    with pytest.raises(PermissionDenied):
+        commune_snapshot(db, COMMANDANT_39, GRAY[0], "png")  # outside the commandant's départements
+    with pytest.raises(PermissionDenied):
+        export_layer(db, MAIRE_GRAY, "observations", tmp_path / "obs.geojson")
+    refused = events(db, actions=("refused",))
+    assert list(refused["actor"]) == [MAIRE_GRAY.login, COMMANDANT_39.login, MAIRE_GRAY.login][::-1]
+    assert list(refused["entity_id"]) == ["observations", GRAY[0], VESOUL[0]]
+    assert refused["detail"].iloc[-1] == "Vous n'avez accès qu'aux données de votre commune."
+    assert set(refused["entity"]) == {"snapshot_layers", "export_layer"}  # the inner use case, once each
+    assert not events(db, actions=("export",)).shape[0]  # and nothing was exported

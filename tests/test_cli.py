@@ -31,13 +31,13 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 def test_init_twice_changes_nothing_the_second_time(empty_url, capsys):
     code, first, _ = run(capsys, "init", "--demo")
     assert code == 0
-    assert "communes: 1028 added" in first and "demo: 5 diagnostics added" in first
-    assert "demo: 6 accounts added" in first
+    assert "communes : 1028 ajouté(s)" in first and "démo : 5 diagnostic(s) ajouté(s)" in first
+    assert "démo : 6 compte(s) ajouté(s)" in first
     code, second, _ = run(capsys, "init", "--demo")
     assert code == 0
-    assert "communes: 0 added, 0 updated" in second and "demo: 0 diagnostics added" in second
-    assert "demo: 0 accounts added" in second
-    assert all(" 0 added, 0 updated" in line for line in second.splitlines() if "updated" in line)
+    assert "communes : 0 ajouté(s), 0 mis à jour" in second and "démo : 0 diagnostic(s) ajouté(s)" in second
+    assert "démo : 0 compte(s) ajouté(s)" in second
+    assert all(" 0 ajouté(s), 0 mis à jour" in line for line in second.splitlines() if "mis à jour" in line)
 
 
 @pytest.mark.parametrize(
@@ -66,19 +66,19 @@ def test_snapshot_writes_a_png_of_the_commune(empty_url, capsys, tmp_path):
 def test_an_unknown_commune_is_one_line_and_status_1(empty_url, capsys, tmp_path):
     run(capsys, "init")
     code, _, err = run(capsys, "snapshot", "--commune", "99999", "--out", str(tmp_path / "x.png"))
-    assert code == 1 and err.strip() == "error: Commune inconnue : 99999"
+    assert code == 1 and err.strip() == "erreur : Commune inconnue : 99999"
 
 
 def test_commands_before_init_say_what_to_do(empty_url, capsys, tmp_path):
     code, _, err = run(capsys, "export", "sites", "--out", str(tmp_path / "s.geojson"))
-    assert code == 1 and "run `python -m diagnostics init` first" in err
+    assert code == 1 and "lancez d'abord `python -m diagnostics init`" in err
 
 
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"}, "Cannot open the database"),
-        ({"DATABASE_URL": "not a url"}, "DATABASE_URL is not a usable database URL"),
+        ({"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"}, "Impossible d'ouvrir la base"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL n'est pas une adresse de base utilisable"),
         ({"SPATIALITE_LIBRARY_PATH": "no_such_spatialite"}, "apt-get install libsqlite3-mod-spatialite"),
     ],
 )
@@ -102,7 +102,7 @@ def test_every_command_has_help(capsys):
         with pytest.raises(SystemExit) as exited:
             main([command, "--help"])
         assert exited.value.code == 0
-        assert "usage: python -m diagnostics " + command in capsys.readouterr().out
+        assert "utilisation : python -m diagnostics " + command in capsys.readouterr().out
 
 
 def _first_position(coordinates):
@@ -137,14 +137,14 @@ def test_users_add_reads_the_password_from_stdin_and_it_logs_in(empty_url, capsy
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "account chef.gray created (commandant)"
+    assert result.stdout.strip() == "compte chef.gray créé (Commandant)"
     db = open_database(empty_url)
     try:
         assert authenticate(db, "chef.gray", "un mot de passe solide").departments == ("70",)
     finally:
         db.dispose()
     code, out, _ = run(capsys, "users", "list")
-    assert code == 0 and "chef.gray\tcommandant\t70\tactive" in out
+    assert code == 0 and "chef.gray\tCommandant\tBrigade de Gray ; départements 70\tactif" in out
 
 
 def test_users_add_refuses_a_bad_account_in_one_line(empty_url, capsys, monkeypatch):
@@ -159,7 +159,34 @@ def test_purge_dry_run_then_for_real(empty_url, capsys, monkeypatch):
     assert run(capsys, "init", "--demo")[0] == 0
     monkeypatch.setenv("PSQ_RETENTION_DAYS", "1")
     code, out, _ = run(capsys, "purge", "--dry-run")
-    assert code == 0 and out.startswith("would anonymise 5 diagnostics and 12 observations")
+    assert code == 0 and out.startswith("à anonymiser : 5 diagnostic(s) et 12 observation(s)")
     code, out, _ = run(capsys, "purge")
-    assert code == 0 and out.startswith("anonymised 5 diagnostics and 12 observations")
-    assert run(capsys, "purge", "--dry-run")[1].startswith("would anonymise 0 diagnostics and 0 observations")
+    assert code == 0 and out.startswith("anonymisés : 5 diagnostic(s) et 12 observation(s)")
+    assert run(capsys, "purge", "--dry-run")[1].startswith("à anonymiser : 0 diagnostic(s) et 0 observation(s)")
+
+
+def test_account_commands_speak_french_from_usage_to_errors(empty_url, capsys, monkeypatch):
+    """One language per command: argparse's own words included."""
+    assert run(capsys, "init")[0] == 0
+    with pytest.raises(SystemExit) as exited:
+        main(["users", "add", "chef"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and "utilisation : python -m diagnostics users add" in err
+    assert "erreur : arguments obligatoires manquants : --role" in err
+    with pytest.raises(SystemExit):
+        main(["users", "add", "chef", "--role", "general"])
+    assert "choix invalide : 'general' (parmi 'agent', 'commandant', 'maire', 'admin')" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["users", "--help"])
+    help_text = capsys.readouterr().out
+    assert "afficher cette aide et quitter" in help_text and "actions :" in help_text and "usage" not in help_text
+    monkeypatch.setattr("sys.stdin", io.StringIO("un mot de passe solide\n"))
+    assert run(capsys, "users", "add", "Maire.Vesoul", "--role", "maire", "--commune", "70550")[1] == (
+        "compte maire.vesoul créé (Maire / partenaire)\n"
+    )
+    code, out, _ = run(capsys, "users", "list")
+    assert "maire.vesoul\tMaire / partenaire\tVesoul (70550)\tactif" in out
+    assert run(capsys, "users", "disable", "MAIRE.vesoul")[1] == "compte maire.vesoul désactivé\n"
+    assert run(capsys, "users", "enable", "maire.vesoul")[1] == "compte maire.vesoul réactivé\n"
+    code, _, err = run(capsys, "users", "disable", "personne")
+    assert code == 1 and err == "erreur : Compte inconnu : personne\n"

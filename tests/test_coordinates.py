@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from diagnostics import coordinates
 from diagnostics.coordinates import CoordinateError, format_dms, parse_position, to_lambert93
 
 GRAY = (47.445, 5.5922)
@@ -92,3 +93,12 @@ def test_format_dms_reads_back():
     text = format_dms(*GRAY)
     assert text.startswith("47°26'")
     assert parse_position(text).latitude == pytest.approx(GRAY[0], abs=1e-4)
+
+
+def test_swapped_coordinates_are_recognised_near_the_commune():
+    around_gray = (5.0, 47.0, 6.2, 47.9)
+    swapped = coordinates.parse_position("5.5905, 47.4439")
+    assert coordinates.looks_swapped(swapped, around_gray)
+    assert "semblent inversées" in coordinates.swapped_message(swapped, around_gray)
+    assert not coordinates.looks_swapped(coordinates.parse_position("47.4439, 5.5905"), around_gray)
+    assert not coordinates.looks_swapped(coordinates.parse_position("12.5, 40.1"), around_gray)  # just far away

@@ -75,5 +75,6 @@ def test_a_commandant_does_not_see_the_page(app, db):
     log_in_as(app, COMMANDANT_70)
     app.run()
     assert not app.exception
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        app.switch_page("diagnostics/ui/couches.py")
+    app.switch_page("diagnostics/ui/couches.py").run()  # a bookmark: a French refusal, not the page
+    assert not app.exception and not app.title
+    assert "n'est pas ouverte au rôle Commandant" in app.error[0].value

@@ -31,7 +31,7 @@ def old_and_new(db, team_id):
 def test_dry_run_counts_and_changes_nothing(db, old_and_new):
     report = retention.purge(db, ADMIN_ACTOR, retention_days=365, dry_run=True, today=TODAY)
     assert (report.diagnostics, report.observations, report.cutoff) == (1, 1, dt.date(2025, 11, 23))
-    assert str(report) == "would anonymise 1 diagnostics and 1 observations dated before 2025-11-23"
+    assert str(report) == "à anonymiser : 1 diagnostic(s) et 1 observation(s) antérieurs au 23/11/2025"
     assert "Vu M. Martin au hall" in set(observations_frame(db, ADMIN_ACTOR)["description"])
 
 

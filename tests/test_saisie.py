@@ -15,7 +15,7 @@ from diagnostics.io.photos import prepare_photo
 from diagnostics.services import checklists, drafts, fiches, fieldwork, photos
 from diagnostics.services.observations import observations_frame
 from tests.conftest import app_as, make_diagnostic, make_observation
-from tests.test_app import choose_diagnostic, errors, fill_observation, save
+from tests.test_app import choose_diagnostic, diagnostic_picker, errors, fill_observation, save
 from tests.test_photos import jpeg_with_exif
 
 
@@ -45,6 +45,18 @@ def test_unreadable_coordinates_are_explained(agent_app, db, team_id):
     assert agent_app.number_input(key="obs_lat").value is None
 
 
+def test_swapped_coordinates_are_said_to_be_swapped_and_can_be_exchanged(agent_app, db, team_id):
+    diagnostic_id = make_diagnostic(db, team_id)
+    choose_diagnostic(agent_app.run(), diagnostic_id)
+    agent_app.text_input(key="obs_coords").input("5.5905, 47.4439").run()
+    assert any("semblent inversées" in message for message in errors(agent_app))
+    assert agent_app.number_input(key="obs_lat").value is None  # nothing placed silently
+    next(b for b in agent_app.button if b.label.startswith("Échanger")).click().run()
+    assert agent_app.number_input(key="obs_lat").value == pytest.approx(47.4439)
+    assert agent_app.number_input(key="obs_lon").value == pytest.approx(5.5905)
+    assert not errors(agent_app)
+
+
 def test_a_place_found_offline_moves_the_point(agent_app, db, team_id):
     diagnostic_id = make_diagnostic(db, team_id, commune="70428", place="Oasis III")
     choose_diagnostic(agent_app.run(), diagnostic_id)
@@ -72,13 +84,15 @@ def test_what_was_typed_is_offered_back_after_the_tab_was_closed(db_url, db, tea
     first = app_as(agent)
     choose_diagnostic(first.run(), diagnostic_id)
     first.text_area(key="obs_description").input("Tags sur le transformateur").run()
-    assert drafts.load_draft(db, agent).payload["obs_description"] == "Tags sur le transformateur"
+    device = first.session_state["field_device"]
+    assert drafts.load_draft(db, agent, device=device).payload["obs_description"] == "Tags sur le transformateur"
 
-    second = app_as(agent)  # a new browser session with fresh caches, as after a restart
+    second = app_as(agent)  # a new session of the same browser (its cookie), fresh caches as after a restart
+    second.session_state["field_device"] = device
     second.run()
     assert any("saisie non terminée" in w.value for w in second.warning)
     next(b for b in second.button if b.label == "Reprendre la saisie").click().run()
-    assert second.selectbox(key="diagnostic_id").value == diagnostic_id
+    assert diagnostic_picker(second).value == diagnostic_id
     assert second.text_area(key="obs_description").value == "Tags sur le transformateur"
 
 

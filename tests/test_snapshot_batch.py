@@ -54,7 +54,9 @@ def test_one_file_per_commune(db, admin, tmp_path, fake_render, jobs):
     )
     files = sorted(tmp_path.iterdir())
     assert len(files) == N_COMMUNES_70 == len(report.results)
-    assert report.summary().startswith(f"{N_COMMUNES_70} communes: {N_COMMUNES_70} written, 0 failed, 0 skipped")
+    assert report.summary().startswith(
+        f"{N_COMMUNES_70} communes : {N_COMMUNES_70} écrite(s), 0 en échec, 0 sans fichier"
+    )
     assert seen[-1] == (N_COMMUNES_70, N_COMMUNES_70)
     assert (tmp_path / "diagnostic-surete-70279-gray.pdf").read_bytes() == b"pdf:70279:0"
 
@@ -91,12 +93,14 @@ def test_the_command_line_batch(db_url, db, team_id, tmp_path, capsys, fake_rend
     code = main(["snapshot", "--department", "70", "--format", "pdf", "--out-dir", str(tmp_path), "--skip-empty"])
     out, err = capsys.readouterr()
     assert code == 0
-    assert out.strip().startswith(f"{N_COMMUNES_70} communes: 1 written, 0 failed, {N_COMMUNES_70 - 1} skipped")
+    assert out.strip().startswith(
+        f"{N_COMMUNES_70} communes : 1 écrite(s), 0 en échec, {N_COMMUNES_70 - 1} sans fichier"
+    )
     assert f"{N_COMMUNES_70}/{N_COMMUNES_70} (100 %)" in err  # progress without a terminal: plain lines
     fake_render.add(GRAY[0])
     code = main(["snapshot", "--department", "70", "--format", "pdf", "--out-dir", str(tmp_path), "--skip-empty"])
     out, err = capsys.readouterr()
-    assert code == 1 and "0 written, 1 failed" in out
+    assert code == 1 and "0 écrite(s), 1 en échec" in out
     assert "failed: 70279 Gray: RuntimeError: cannot draw 70279" in err and "Traceback" not in err
 
 

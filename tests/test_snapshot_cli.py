@@ -33,7 +33,7 @@ def test_each_format_is_written_and_opens(gray_observation, capsys, tmp_path, fm
     code, out, _ = run(
         capsys, "snapshot", "--commune", "70279", "--format", fmt, "--out", str(out_file), "--from", "2026-01-01"
     )
-    assert code == 0 and f"written to {out_file}" in out
+    assert code == 0 and f"écrite dans {out_file}" in out
     content = out_file.read_bytes()
     if fmt == "png":
         with Image.open(io.BytesIO(content)) as image:
@@ -48,13 +48,16 @@ def test_each_format_is_written_and_opens(gray_observation, capsys, tmp_path, fm
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--commune", "70279", "--from", "2026-02-30", "--out", "x.png"], "not a date: '2026-02-30' (expected YYYY"),
-        (["--commune", "70279", "--to", "15/09/2026", "--out", "x.png"], "argument --to: not a date"),
-        (["--commune", "70279", "--from", "2026-09-02", "--to", "2026-09-01", "--out", "x.png"], "is after --to"),
-        (["--commune", "70279"], "--commune needs --out FILE"),
-        (["--department", "70", "--format", "pdf"], "--department needs --out-dir DIR"),
-        (["--commune", "70279", "--department", "70", "--out", "x"], "not allowed with argument"),
-        (["--commune", "70279", "--format", "svg", "--out", "x"], "invalid choice: 'svg'"),
+        (
+            ["--commune", "70279", "--from", "2026-02-30", "--out", "x.png"],
+            "date invalide : '2026-02-30' (attendu AAAA",
+        ),
+        (["--commune", "70279", "--to", "15/09/2026", "--out", "x.png"], "argument --to : date invalide"),
+        (["--commune", "70279", "--from", "2026-09-02", "--to", "2026-09-01", "--out", "x.png"], "est après --to"),
+        (["--commune", "70279"], "--commune demande --out FICHIER"),
+        (["--department", "70", "--format", "pdf"], "--department demande --out-dir DOSSIER"),
+        (["--commune", "70279", "--department", "70", "--out", "x"], "incompatible avec --commune"),
+        (["--commune", "70279", "--format", "svg", "--out", "x"], "choix invalide : 'svg'"),
     ],
 )
 def test_wrong_command_lines_say_why(db_url, capsys, argv, message):
@@ -67,4 +70,4 @@ def test_wrong_command_lines_say_why(db_url, capsys, argv, message):
 
 def test_an_unknown_department_is_one_line(db_url, capsys, tmp_path):
     code, _, err = run(capsys, "snapshot", "--department", "25", "--format", "pdf", "--out-dir", str(tmp_path))
-    assert code == 1 and err.strip() == "error: Aucune commune pour le département 25"
+    assert code == 1 and err.strip() == "erreur : Aucune commune pour le département 25"

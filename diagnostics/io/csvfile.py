@@ -69,14 +69,18 @@ def read(
 
 
 def columns_of(path: Path) -> list[str]:
-    """The column names of a CSV, for the page that lets the user say which is which."""
-    return [str(c) for c in _read_table(path.read_bytes()).columns]
+    """The column names of a CSV (its first line only), for the page's column pickers."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16).split(b"\n", 1)[0]
+    return [str(c) for c in _read_table(head + b"\n").columns]
 
 
 def _read_table(content: bytes) -> pd.DataFrame:
-    text = _decode(content)
-    delimiter = _delimiter(text)
-    frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True)
+    if b"\x00" in content:  # PostgreSQL refuses NUL in text; no spreadsheet writes one
+        raise DiagnosticsError(text("nul_bytes"))
+    decoded = _decode(content)
+    delimiter = _delimiter(decoded)
+    frame = pd.read_csv(io.StringIO(decoded), sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True)
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.map(_unquote_formula)
 

@@ -92,7 +92,38 @@ def check_file(path: Path, *, max_bytes: int, name: str | None = None) -> str:
         raise FileRefused(_mismatch(name, claimed, actual, head))
     if claimed == "kml" and b"<kml" not in head and b"<KML" not in head:
         raise FileRefused(_mismatch(name, claimed, "xml", head))
+    if claimed != "shp":  # zip members are checked as they are extracted
+        found = indirection(path)
+        if found:
+            raise FileRefused(text("indirection", name=Path(name).name, what=found))
     return claimed
+
+
+# Content that makes GDAL read something else: virtual datasets, pipelines, virtual file systems.
+INDIRECTIONS = {
+    b"ogrvrtdatasource": "jeu de données virtuel OGR VRT",
+    b"vrtdataset": "jeu de données virtuel VRT",
+    b"gdal_streamed_alg": "traitement GDALG",
+    b"/vsi": "système de fichiers virtuel GDAL (/vsi…)",
+}
+_CHUNK = 1 << 20
+
+
+def indirection(path: Path) -> str | None:
+    """What in the file would make GDAL open another source, or None (read in bounded chunks)."""
+    with path.open("rb") as handle:
+        return indirection_in(iter(lambda: handle.read(_CHUNK), b""))
+
+
+def indirection_in(chunks) -> str | None:
+    tail = b""
+    for chunk in chunks:
+        window = (tail + chunk).lower()
+        for marker, what in INDIRECTIONS.items():
+            if marker in window:
+                return what
+        tail = window[-32:]
+    return None
 
 
 def _binary(head: bytes) -> bool:
@@ -141,8 +172,32 @@ def read(path: Path, fmt: str, **options) -> gpd.GeoDataFrame:
 
 
 def read_upload(path: Path, fmt: str, **options) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Read a file someone sent: the frame and notes about how it was read (encoding…)."""
-    return read(path, fmt, **options), []
+    """Read a file someone sent, in a child process with bounded memory and time (see
+    `isolation`): the frame and notes about how it was read (the encoding chosen…)."""
+    from diagnostics.io.isolation import read_isolated
+
+    return read_isolated(path, fmt, options)
+
+
+def read_with_notes(path: Path, fmt: str, **options) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read `path` in this process (the isolation child calls this): the frame and notes."""
+    from diagnostics.io import gpkg, shapefile
+
+    notes: list[str] = []
+    if fmt == "shp":
+        return _readable(fmt, lambda: shapefile.read(path, notes=notes, **options)), notes
+    if fmt == "gpkg":  # already in a fresh process: no worker of its own
+        return _readable(fmt, lambda: gpkg.read_here(path)), notes
+    return read(path, fmt, **options), notes
+
+
+def _readable(fmt: str, reader):
+    try:
+        return reader()
+    except DiagnosticsError:
+        raise
+    except Exception as exc:  # pyogrio and GDAL raise their own error classes
+        raise DiagnosticsError(text("unreadable", format=FORMAT_LABELS[fmt], reason=exc)) from exc
 
 
 def write(frame: gpd.GeoDataFrame, path: Path, fmt: str, *, layer: str = "layer") -> int:

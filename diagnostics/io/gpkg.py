@@ -19,7 +19,7 @@ import pandas as pd
 
 def read(path: Path) -> gpd.GeoDataFrame:
     """Every vector layer of the GeoPackage, one after the other, in the first layer's CRS."""
-    return _in_worker(_read_here, Path(path))
+    return _in_worker(read_here, Path(path))
 
 
 def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:
@@ -31,7 +31,8 @@ def _in_worker(function, *args):
         return pool.submit(function, *args).result()
 
 
-def _read_here(path: Path) -> gpd.GeoDataFrame:
+def read_here(path: Path) -> gpd.GeoDataFrame:
+    """Every vector layer, read in this process (one where SpatiaLite was never loaded)."""
     import pyogrio
 
     layers = [name for name, geometry_type in pyogrio.list_layers(path) if geometry_type is not None]

@@ -27,8 +27,10 @@ MAX_SIDE_PX = 1600
 JPEG_QUALITY = 82
 ACCEPTED_FORMATS = {"JPEG", "PNG", "MPO"} | ({"HEIF"} if HEIF_SUPPORTED else set())
 UPLOAD_EXTENSIONS = ["jpg", "jpeg", "png"] + (["heic", "heif"] if HEIF_SUPPORTED else [])
-# Decompression bombs: a 20 MB PNG can hold a billion pixels.
-Image.MAX_IMAGE_PIXELS = 80_000_000
+# Decompression bombs: a 20 MB PNG can hold a billion pixels. Pillow only refuses past twice its
+# MAX_IMAGE_PIXELS (it warns below that), so the count is checked from the header, before decoding.
+MAX_PIXELS = 50_000_000  # the largest phone sensors in common use give 48 megapixels
+Image.MAX_IMAGE_PIXELS = 5 * MAX_PIXELS  # Pillow's own guard, for headers too big to read sizes from
 
 GPS_IFD = 0x8825
 _GPS_LATITUDE_REF, _GPS_LATITUDE, _GPS_LONGITUDE_REF, _GPS_LONGITUDE = 1, 2, 3, 4
@@ -38,6 +40,11 @@ MESSAGES = {
     "too_large": "Photo trop lourde ({size} Mo, {limit} Mo au maximum).",
     "not_image": "Ce fichier n'est pas une photo lisible (JPEG, PNG{heic} attendu).",
     "format": "Format de photo non accepté ({format}) : JPEG, PNG{heic} attendu.",
+    "too_many_pixels": (
+        "Photo trop grande : {width} × {height} pixels ({megapixels} mégapixels, {limit} au plus). "
+        "Réduisez-la avant de l'envoyer."
+    ),
+    "too_many_pixels_plain": "Photo trop grande ({limit} mégapixels au plus). Réduisez-la avant de l'envoyer.",
 }
 
 
@@ -73,10 +80,35 @@ def prepare_photo(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_side: i
     return PreparedPhoto(out.getvalue(), image.width, image.height, source_format, gps)
 
 
+THUMBNAIL_SIDE_PX = 320
+
+
+def thumbnail(jpeg: bytes, *, max_side: int = THUMBNAIL_SIDE_PX) -> bytes:
+    """A small JPEG of a stored photo, for lists (the full photo is shown on demand)."""
+    with Image.open(io.BytesIO(jpeg)) as image:
+        image = _rgb(image)
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, format="JPEG", quality=75)
+    return out.getvalue()
+
+
 def _open(data: bytes, heic: str) -> Image.Image:
     try:
-        image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))  # reads the header only
         source_format = image.format
+    except Image.DecompressionBombError as exc:  # past twice the limit, Pillow refuses at opening
+        raise PhotoError(MESSAGES["too_many_pixels_plain"].format(limit=MAX_PIXELS // 1_000_000)) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise PhotoError(MESSAGES["not_image"].format(heic=heic)) from exc
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise PhotoError(
+            MESSAGES["too_many_pixels"].format(
+                width=width, height=height, megapixels=round(width * height / 1e6), limit=MAX_PIXELS // 1_000_000
+            )
+        )
+    try:
         image.load()  # decodes every pixel: a truncated or forged file fails here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise PhotoError(MESSAGES["not_image"].format(heic=heic)) from exc

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import pandas as pd
 
 from diagnostics.errors import DiagnosticsError
+from diagnostics.io.files import indirection_in
 from diagnostics.io.gpkg import _concat
 from diagnostics.texts import imports_text as text
 
@@ -38,21 +40,50 @@ SHORT_NAMES = {
     "assigned_kind": "attr_type",
     "assigned_to": "attribue_a",
 }
+_CHUNK = 1 << 20
+_SHP_MAGIC = (9994).to_bytes(4, "big")  # every .shp starts with its file code
 _KINDS = {"Point": "points", "LineString": "lignes", "Polygon": "polygones"}
 
 
-def read(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED) -> gpd.GeoDataFrame:
-    with zipfile.ZipFile(path) as archive:
+def read(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED, notes: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Every shapefile of the zip; `notes` receives how the attributes' encoding was chosen."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DiagnosticsError(text("zip_broken", reason=exc)) from exc
+    with archive, tempfile.TemporaryDirectory() as folder:
         members = _checked_members(archive, max_uncompressed)
-        shapes = [m for m in members if m.lower().endswith(".shp")]
+        shapes = [m for m in members if m.filename.lower().endswith(".shp")]
         if not shapes:
             raise DiagnosticsError(text("zip_no_shp"))
-        with tempfile.TemporaryDirectory() as folder:
-            for member in members:
-                target = Path(folder) / PurePosixPath(member).name
-                target.write_bytes(archive.read(member))
-            frames = [_read_one(Path(folder) / PurePosixPath(s).name) for s in shapes]
+        budget = max_uncompressed
+        for member in members:
+            budget -= _extract(archive, member, Path(folder) / PurePosixPath(member.filename).name, budget)
+        frames = [_read_one(Path(folder) / PurePosixPath(s.filename).name, notes) for s in shapes]
     return _concat(frames)
+
+
+def _extract(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, budget: int) -> int:
+    """Copy one member in bounded chunks; stop past its declared size or the budget (a zip whose
+    headers under-state the size would otherwise inflate in memory before its CRC is checked)."""
+    written, tail = 0, b""
+    limit = min(member.file_size, budget)
+    try:
+        with archive.open(member) as source, target.open("wb") as out:
+            while chunk := source.read(_CHUNK):
+                written += len(chunk)
+                if written > limit:
+                    raise DiagnosticsError(text("zip_lies", name=member.filename))
+                found = indirection_in([tail + chunk])
+                if found:
+                    raise DiagnosticsError(text("indirection", name=member.filename, what=found))
+                tail = chunk[-32:]
+                out.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise DiagnosticsError(text("zip_broken", reason=exc)) from exc
+    if target.suffix.lower() == ".shp" and not target.read_bytes()[:4] == _SHP_MAGIC:
+        raise DiagnosticsError(text("mismatch", name=member.filename, claimed="Shapefile", seen=text("seen_not_shp")))
+    return written
 
 
 def _checked_members(archive: zipfile.ZipFile, max_uncompressed: int) -> list[str]:
@@ -63,7 +94,8 @@ def _checked_members(archive: zipfile.ZipFile, max_uncompressed: int) -> list[st
     total = sum(info.file_size for info in infos)
     if total > max_uncompressed:
         raise DiagnosticsError(text("zip_too_large", size=f"{total / 1e6:.0f}", limit=f"{max_uncompressed / 1e6:.0f}"))
-    members, names = [], set()
+    members: list[zipfile.ZipInfo] = []
+    names = set()
     for info in infos:
         name = info.filename
         parts = PurePosixPath(name.replace("\\", "/")).parts
@@ -79,14 +111,33 @@ def _checked_members(archive: zipfile.ZipFile, max_uncompressed: int) -> list[st
         if base in names:
             raise DiagnosticsError(text("zip_twice", name=base))
         names.add(base)
-        members.append(name)
+        members.append(info)
     return members
 
 
-def _read_one(shp: Path) -> gpd.GeoDataFrame:
-    encoding = None if shp.with_suffix(".cpg").exists() else "cp1252"  # no .cpg: French tools write ANSI
-    frame = gpd.read_file(shp, encoding=encoding) if encoding else gpd.read_file(shp)
-    return frame
+def _read_one(shp: Path, notes: list[str] | None) -> gpd.GeoDataFrame:
+    if any(shp.with_suffix(s).exists() for s in (".cpg", ".CPG")):
+        return gpd.read_file(shp)
+    encoding, why = _dbf_encoding(shp)
+    if why and notes is not None:
+        notes.append(text("encoding_detected", encoding=encoding, why=text(why)))
+    return gpd.read_file(shp, encoding=encoding)
+
+
+def _dbf_encoding(shp: Path) -> tuple[str, str | None]:
+    """Without a .cpg: UTF-8 when the attributes are valid UTF-8, else Windows-1252 (what French
+    tools write as « ANSI »); the reason is None when the text is plain ASCII (both agree)."""
+    dbf = next((shp.with_suffix(s) for s in (".dbf", ".DBF") if shp.with_suffix(s).exists()), None)
+    content = dbf.read_bytes() if dbf is not None else b""
+    header = int.from_bytes(content[8:10], "little") if len(content) >= 10 else 0
+    records = content[header:]
+    if records.isascii():
+        return "UTF-8", None
+    try:
+        records.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252", "encoding_cp1252"
+    return "UTF-8", "encoding_utf8"
 
 
 def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:

@@ -24,7 +24,7 @@ from diagnostics.maps.base import TILE_SOURCES, base_map, fit_to
 from diagnostics.maps.canvas import clicked_observation, points_payload, unpack_payload
 from diagnostics.maps.choropleth import FEW_OBSERVATIONS, build_choropleth
 from diagnostics.maps.escaping import card, escape_text
-from diagnostics.maps.field import add_field_context, build_field_map
+from diagnostics.maps.field import add_field_context, build_field_map, field_overlay
 from diagnostics.maps.layers import (
     add_communes,
     add_dispositifs,
@@ -57,6 +57,7 @@ __all__ = [
     "build_commune_snapshot_map",
     "build_dispositifs_map",
     "build_field_map",
+    "field_overlay",
     "build_import_preview_map",
     "build_reference_edit_map",
     "build_review_map",

@@ -25,7 +25,7 @@ FIELD_DRAW_OPTIONS = {
 
 def build_field_map(
     commune: gpd.GeoDataFrame,
-    observations: gpd.GeoDataFrame,
+    observations: gpd.GeoDataFrame | None = None,
     *,
     pending: tuple[float, float] | None = None,
     tiles: Iterable[str] = (),
@@ -37,9 +37,11 @@ def build_field_map(
     """The field-entry map: the diagnostic's commune, its observations, the point being placed.
 
     `pending_shape` (a shapely line or polygon) is the drawn shape about to be saved; `draw` adds
-    the line and polygon tools; `locate` adds the « Ma position » button; `context` (keys
-    sectors, zones, sites, communes — any may be left out) adds the reference layers under the
-    commune's outline (see `add_field_context`). On phones the map never traps the page's
+    the line and polygon tools (a tap while drawing places a vertex, not the point); `locate`
+    adds the « Ma position » button; `context` (keys sectors, zones, sites, communes — any may
+    be left out) adds the reference layers under the commune's outline (see `add_field_context`).
+    The page passes the observations and what is being placed as `field_overlay` instead. On
+    phones the map never traps the page's
     scrolling: no wheel zoom, and one finger scrolls the page while two fingers pan and zoom.
     """
     m = base_map(tiles)
@@ -48,31 +50,55 @@ def build_field_map(
     if context:
         add_field_context(m, **context)
     layers.add_communes(m, commune, highlight=True)
-    layers.add_observations(m, observations)
+    add_work_in_progress(m, observations, pending=pending, pending_shape=pending_shape)
+    if draw:
+        add_draw_tools(m, FIELD_DRAW_OPTIONS)
+        m.add_child(ResourceCall("draw_guard.js"), name="psq_draw_guard")
+    if locate:
+        m.add_child(ResourceCall("locate.js"), name="psq_locate")
+    fit_to(m, commune)
+    return m
+
+
+def field_overlay(
+    observations: gpd.GeoDataFrame | None, *, pending: tuple[float, float] | None = None, pending_shape=None
+) -> folium.FeatureGroup:
+    """What changes while the agent works: the diagnostic's observations and the point or shape
+    being placed. Handed to st_folium as `feature_group_to_add`, it is redrawn without rebuilding
+    the map, so the view (zoom, centre) and a shape half drawn survive every tap and save."""
+    group = folium.FeatureGroup(name=styles.LAYER_NAMES["pending"], control=False)
+    add_work_in_progress(group, observations, pending=pending, pending_shape=pending_shape)
+    return group
+
+
+def add_work_in_progress(
+    parent: folium.Map | folium.FeatureGroup,
+    observations: gpd.GeoDataFrame | None,
+    *,
+    pending: tuple[float, float] | None = None,
+    pending_shape=None,
+) -> None:
+    """The observations already recorded, then the shape or point about to be saved."""
+    if observations is not None:
+        layers.add_observations(parent, observations)
     if pending_shape is not None and not pending_shape.is_empty:
         folium.GeoJson(
             gpd.GeoSeries([pending_shape], crs=WGS84).to_json(),
             name=styles.LAYER_NAMES["pending"],
             style_function=lambda _f: styles.PENDING_STYLE,
-        ).add_to(m)
-    if draw:
-        add_draw_tools(m, FIELD_DRAW_OPTIONS)
-    if locate:
-        m.add_child(ResourceCall("locate.js"), name="psq_locate")
+        ).add_to(parent)
     if pending is not None:
         lat, lon = pending
         folium.CircleMarker(
             location=[lat, lon],
-            radius=10,
+            radius=8,
             color="#000000",
             weight=3,
             fill=True,
             fill_color="#ffffff",
             fill_opacity=0.6,
             tooltip=styles.LAYER_NAMES["pending"],
-        ).add_to(m)
-    fit_to(m, commune)
-    return m
+        ).add_to(parent)
 
 
 def add_field_context(

@@ -6,11 +6,15 @@ trace are stored together or not at all. The table is append-only (database trig
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 import pandas as pd
 from sqlalchemy import select
@@ -18,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
+from diagnostics.errors import DatabaseUnavailable, PermissionDenied
+from diagnostics.localtime import PARIS
 from diagnostics.models import AuditEvent
 
 ACTIONS: dict[str, str] = {
@@ -29,6 +35,38 @@ ACTIONS: dict[str, str] = {
     "delete": "Suppression",
     "export": "Export",
     "import": "Import",
+    "purge": "Purge",
+    "refused": "Accès refusé",
+    "reopen": "Réouverture",
+}
+# What an event is about, in French (the stored codes are the code's names).
+ENTITIES: dict[str, str] = {
+    "user": "Compte",
+    "diagnostic": "Diagnostic",
+    "observation": "Observation",
+    "observations": "Observations",
+    "photo": "Photo",
+    "commune": "Commune",
+    "communes": "Communes",
+    "departement": "Département",
+    "dispositif": "Dispositif",
+    "dispositifs": "Dispositifs",
+    "sectors": "Secteurs",
+    "zones": "Zones de patrouille",
+    "sites": "Sites",
+    "grid_template": "Grille de diagnostic",
+    "diagnostic_grid": "Grille remplie",
+    "retention": "Conservation des données",
+    # refused use cases (`refusals_recorded` stores the use case's name)
+    "export_layer": "Export d'une couche",
+    "snapshot_layers": "Carte d'une commune",
+    "commune_snapshot": "Carte d'une commune",
+    "commune_snapshot_png": "Carte d'une commune",
+    "load_department": "Cartes d'un département",
+    "add_user": "Création de compte",
+    "set_active": "Activation de compte",
+    "list_users": "Liste des comptes",
+    "audit_events": "Journal d'audit",
     "purge": "Purge",
 }
 
@@ -64,6 +102,39 @@ def record_now(db: Database, actor: Actor | str, action: str, **fields) -> None:
         record(session, actor, action, **fields)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def refusals_recorded(use_case: Callable[P, R]) -> Callable[P, R]:
+    """For a use case `f(db, actor, target, …)`: a refusal is written to the audit log, then raised.
+
+    The refused use case rolls back whatever it began (usually nothing), so the trace of the
+    attempt (who, which use case, on what, why) gets its own short transaction. A refusal passed
+    up through several such use cases is recorded once.
+    """
+
+    @functools.wraps(use_case)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return use_case(*args, **kwargs)
+        except PermissionDenied as refusal:
+            if not getattr(refusal, "recorded", False):
+                refusal.recorded = True
+                _record_refusal(use_case.__name__, args, refusal)
+            raise
+
+    return checked
+
+
+def _record_refusal(use_case: str, args: tuple, refusal: PermissionDenied) -> None:
+    db, actor, *rest = args
+    target = rest[0] if rest and isinstance(rest[0], str | int) else ""
+    # With the database down, the refusal still reaches the user; the outage is reported elsewhere.
+    with contextlib.suppress(DatabaseUnavailable):
+        record_now(db, actor, "refused", entity=use_case[:40], entity_id=str(target)[:40], detail=str(refusal))
+
+
 def _json(values: dict | None) -> str | None:
     if values is None:
         return None
@@ -83,14 +154,16 @@ class AuditFilter:
 AUDIT_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "before", "after", "detail")
 
 
+@refusals_recorded
 def audit_events(db: Database, actor: Actor, criteria: AuditFilter = AuditFilter()) -> pd.DataFrame:
     """The events kept by `criteria`, newest first (administrators only)."""
     require(actor, "read_audit")
     statement = select(*(getattr(AuditEvent, column) for column in AUDIT_COLUMNS))
+    # The period is in Paris days (as the page shows them); events are stored in UTC.
     if criteria.start:
-        statement = statement.where(AuditEvent.at >= dt.datetime.combine(criteria.start, dt.time.min))
+        statement = statement.where(AuditEvent.at >= _utc_midnight(criteria.start))
     if criteria.end:
-        statement = statement.where(AuditEvent.at <= dt.datetime.combine(criteria.end, dt.time.max))
+        statement = statement.where(AuditEvent.at < _utc_midnight(criteria.end + dt.timedelta(days=1)))
     if criteria.actor:
         statement = statement.where(AuditEvent.actor == criteria.actor)
     if criteria.actions:
@@ -101,6 +174,10 @@ def audit_events(db: Database, actor: Actor, criteria: AuditFilter = AuditFilter
     with db.session() as session:
         rows = session.execute(statement).all()
     return pd.DataFrame(rows, columns=list(AUDIT_COLUMNS))
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=PARIS).astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def audit_csv(events: pd.DataFrame) -> bytes:

@@ -32,6 +32,7 @@ SNAPSHOT_FORMATS = ("png", "pdf", "html")
 SNAPSHOT_MIME_TYPES = {"png": "image/png", "pdf": "application/pdf", "html": "text/html"}
 
 
+@audit.refusals_recorded
 def export_layer(
     db: Database,
     actor: Actor,
@@ -57,6 +58,7 @@ def export_layer(
     return count
 
 
+@audit.refusals_recorded
 def commune_snapshot_png(
     db: Database,
     actor: Actor,
@@ -74,6 +76,7 @@ def commune_snapshot_png(
     return image
 
 
+@audit.refusals_recorded
 def snapshot_layers(
     db: Database, actor: Actor, insee: str, period: tuple[dt.date | None, dt.date | None] | None = None
 ):
@@ -97,6 +100,7 @@ def snapshot_layers(
     )
 
 
+@audit.refusals_recorded
 def commune_snapshot(
     db: Database,
     actor: Actor,

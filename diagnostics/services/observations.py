@@ -152,6 +152,11 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
     return statement.where(*conditions)
 
 
+def scope_conditions(scope: Scope) -> list:
+    """The conditions that keep what `scope` may read, for a query joining Diagnostic and Commune."""
+    return _scope_conditions(scope)
+
+
 def _scope_conditions(scope: Scope) -> list:
     conditions = []
     if scope.team_ids:

@@ -67,7 +67,7 @@ class LoadReport:
     updated: int
 
     def __str__(self) -> str:
-        return f"{self.layer}: {self.added} added, {self.updated} updated"
+        return f"{self.layer} : {self.added} ajouté(s), {self.updated} mis à jour"
 
 
 def load_reference_layers(db: Database, geodata_dir: Path) -> list[LoadReport]:

@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diagnostics import config, values
+from diagnostics import config, limits, values
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
@@ -159,7 +159,7 @@ def save_drawn(db: Database, actor: Actor, draft: ReferenceDraft, *, original_na
 def _draft_errors(session: Session, draft: ReferenceDraft, name: str, original_name: str | None) -> dict[str, str]:
     errors: dict[str, str] = {}
     model = _MODELS[draft.layer]
-    limit = model.__table__.columns["name"].type.length
+    limit = limits.limit(model, "name")
     if not name:
         errors["name"] = text("name_required")
     elif len(name) > limit:
@@ -174,6 +174,8 @@ def _draft_errors(session: Session, draft: ReferenceDraft, name: str, original_n
         errors["geometry"] = text("geometry_invalid", reason=territory.invalid_reason(geometry))
     elif not territory.contains_geometry(session, config.departments(), geometry):
         errors["geometry"] = text("drawn_outside")
+    texts = {a: getattr(draft, a) for a in ATTRIBUTES[draft.layer] if isinstance(getattr(draft, a, None), str)}
+    errors.update(limits.too_long(model, texts))
     if draft.commune_insee and session.get(Commune, draft.commune_insee) is None:
         errors["commune_insee"] = text("drawn_commune_unknown", insee=draft.commune_insee)
     return errors

@@ -28,13 +28,14 @@ class PurgeReport:
     dry_run: bool
 
     def __str__(self) -> str:
-        verb = "would anonymise" if self.dry_run else "anonymised"
+        verb = "à anonymiser" if self.dry_run else "anonymisés"
         return (
-            f"{verb} {self.diagnostics} diagnostics and {self.observations} observations "
-            f"dated before {self.cutoff:%Y-%m-%d}"
+            f"{verb} : {self.diagnostics} diagnostic(s) et {self.observations} observation(s) "
+            f"antérieurs au {self.cutoff:%d/%m/%Y}"
         )
 
 
+@audit.refusals_recorded
 def purge(
     db: Database, actor: Actor, *, retention_days: int, dry_run: bool, today: dt.date | None = None
 ) -> PurgeReport:

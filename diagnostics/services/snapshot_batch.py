@@ -22,6 +22,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from diagnostics import localtime
 from diagnostics.auth import Actor, require, require_commune
 from diagnostics.db import Database
 from diagnostics.errors import DiagnosticsError
@@ -80,11 +81,12 @@ class BatchReport:
 
     def summary(self) -> str:
         return (
-            f"{len(self.results)} communes: {self.count(WRITTEN)} written, {self.count(FAILED)} failed, "
-            f"{self.count(SKIPPED)} skipped (no observation), {self.seconds:.1f} s"
+            f"{len(self.results)} communes : {self.count(WRITTEN)} écrite(s), {self.count(FAILED)} en échec, "
+            f"{self.count(SKIPPED)} sans fichier (aucune observation), {localtime.format_decimal(self.seconds)} s"
         )
 
 
+@audit.refusals_recorded
 def load_department(db: Database, actor: Actor, department: str, period: Period | None = None) -> DepartmentData:
     """Read once what the snapshots of a whole département need, observations redacted."""
     require(actor, "export_snapshot")

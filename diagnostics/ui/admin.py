@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
-from diagnostics import auth, config, grids
+from diagnostics import config, grids, localtime
 from diagnostics.errors import DiagnosticsError, ValidationError
-from diagnostics.services import accounts, audit, checklists, retention
-from diagnostics.ui import common
-
-ACCOUNT_LABELS = {
-    "login": "Identifiant",
-    "display_name": "Nom",
-    "role": "Rôle",
-    "team": "Équipe",
-    "commune": "Commune",
-    "departments": "Départements",
-    "active": "Actif",
-    "sso_only": "Annuaire seulement",
-    "last_login_at": "Dernière connexion (UTC)",
-}
-AUDIT_LABELS = {
-    "at": "Date (UTC)",
-    "actor": "Qui",
-    "action": "Action",
-    "entity": "Objet",
-    "entity_id": "N°",
-    "before": "Avant",
-    "after": "Après",
-    "detail": "Détail",
-}
+from diagnostics.services import audit, checklists, retention
+from diagnostics.ui import admin_accounts, audit_view, common
 
 
 def page() -> None:
@@ -43,7 +20,7 @@ def page() -> None:
         ["Comptes", "Journal d'audit", "Conservation des données", "Grille de diagnostic"]
     )
     with accounts_tab:
-        _accounts(db, actor)
+        admin_accounts.section(db, actor)
     with audit_tab:
         _audit_log(db, actor)
     with purge_tab:
@@ -52,61 +29,9 @@ def page() -> None:
         _grid_template(db, actor)
 
 
-def _accounts(db, actor) -> None:
-    teams = common.team_choices(db)
-    communes = common.commune_choices(db)
-    users = pd.DataFrame(accounts.list_users(db, actor))
-    st.dataframe(_accounts_table(users, teams), hide_index=True, width="stretch")
-    with st.form("new_account"):
-        st.subheader("Nouveau compte")
-        st.text_input("Identifiant (ou adresse électronique pour l'annuaire)", key="acc_login")
-        st.text_input("Nom affiché", key="acc_name")
-        st.selectbox("Rôle", list(auth.ROLES), key="acc_role", format_func=auth.ROLES.get)
-        st.selectbox("Équipe (agents)", [None, *teams.values()], key="acc_team")
-        st.selectbox(
-            "Commune (maires)",
-            [None, *communes],
-            key="acc_commune",
-            format_func=lambda insee: "" if insee is None else communes[insee],
-        )
-        st.text_input("Mot de passe (vide : connexion par l'annuaire uniquement)", type="password", key="acc_password")
-        if st.form_submit_button("Créer le compte", type="primary"):
-            _create_account(db, actor)
-    disable = st.selectbox("Désactiver un compte", [None, *users.get("login", [])], key="acc_disable")
-    if disable and st.button("Désactiver", key="acc_disable_button"):
-        accounts.set_active(db, actor, disable, False)
-        st.success(f"Compte {disable} désactivé.")
-
-
-def _accounts_table(users: pd.DataFrame, teams: dict[int, str]) -> pd.DataFrame:
-    table = users.assign(
-        role=users["role"].map(lambda role: auth.ROLES.get(role, role)),
-        team=users["team_id"].map(lambda team_id: teams.get(team_id, "") if pd.notna(team_id) else ""),
-    )
-    return table[list(ACCOUNT_LABELS)].rename(columns=ACCOUNT_LABELS)
-
-
-def _create_account(db, actor) -> None:
-    state = st.session_state
-    account = accounts.NewAccount(
-        login=state.get("acc_login", "").strip(),
-        role=state.get("acc_role"),
-        password=state.get("acc_password") or None,
-        display_name=state.get("acc_name", ""),
-        team_name=state.get("acc_team"),
-        commune_insee=state.get("acc_commune"),
-    )
-    try:
-        created = accounts.add_user(db, actor, account)
-    except ValidationError as exc:
-        common.show_validation_errors(exc)
-        return
-    st.success(f"Compte {created.login} créé.")
-
-
 def _audit_log(db, actor) -> None:
     columns = st.columns(3)
-    period = columns[0].date_input("Période", value=(), format="DD/MM/YYYY", key="audit_period")
+    period = columns[0].date_input("Période", value=(), format=localtime.WIDGET_DATE_FORMAT, key="audit_period")
     who = columns[1].text_input("Utilisateur", key="audit_actor")
     actions = columns[2].multiselect(
         "Actions", list(audit.ACTIONS), format_func=audit.ACTIONS.get, key="audit_actions", placeholder="Toutes"
@@ -115,8 +40,8 @@ def _audit_log(db, actor) -> None:
     events = audit.audit_events(
         db, actor, audit.AuditFilter(start=start, end=end, actor=who.strip(), actions=tuple(actions))
     )
-    shown = events.assign(action=events["action"].map(lambda a: audit.ACTIONS.get(a, a)))
-    st.dataframe(shown.rename(columns=AUDIT_LABELS), hide_index=True, width="stretch")
+    st.caption("Dates et heures de Paris. L'export CSV garde les valeurs enregistrées (UTC, codes, JSON).")
+    st.dataframe(audit_view.audit_table(events), hide_index=True, width="stretch")
     st.download_button(
         "Exporter en CSV",
         data=audit.audit_csv(events),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 import geopandas as gpd
 import streamlit as st
@@ -11,7 +12,7 @@ from streamlit_folium import st_folium
 from diagnostics import assets, config, dataversion
 from diagnostics.auth import Actor, can
 from diagnostics.db import Database, open_database, schema_revision
-from diagnostics.errors import DatabaseUnavailable, PermissionDenied, ValidationError
+from diagnostics.errors import DatabaseUnavailable, DiagnosticsError, PermissionDenied, ValidationError
 from diagnostics.services import reference
 from diagnostics.ui import session
 
@@ -60,7 +61,7 @@ def current_actor(permission: str | None = None) -> Actor:
 
 
 def show_permission_error(error: PermissionDenied) -> None:
-    st.error(str(error))
+    show_refusal(error)
 
 
 def _reference_key(db: Database) -> tuple[str, int]:
@@ -103,8 +104,11 @@ def context_layers(db: Database) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gp
     return reference.sectors_frame(db), reference.patrol_zones_frame(db), reference.sites_frame(db)
 
 
-def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | None = None):
-    """Render a folium map with every asset served by this app (no CDN), via streamlit-folium."""
+def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | None = None, feature_group_to_add=None):
+    """Render a folium map with every asset served by this app (no CDN), via streamlit-folium.
+
+    `feature_group_to_add` is drawn over the map and can change at every run without
+    rebuilding it (the view is kept)."""
     if not assets.assets_installed():
         st.error(ASSETS_MISSING)
         return None
@@ -115,8 +119,29 @@ def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | No
         height=height,
         use_container_width=True,
         returned_objects=returned_objects if returned_objects is not None else [],
+        feature_group_to_add=feature_group_to_add,
     )
 
 
 def show_validation_errors(error: ValidationError) -> None:
-    st.error("Le formulaire contient des erreurs :\n" + "\n".join(f"- {m}" for m in error.errors.values()))
+    show_refusal(error)
+
+
+def refusal_messages(error: DiagnosticsError, labels: Mapping[str, str] | None = None) -> list[str]:
+    """The French messages of a refused action: one per field of a `ValidationError`, named by
+    its label in `labels` (field → label) when given; the error's own message otherwise."""
+    if isinstance(error, ValidationError):
+        return [
+            f"{labels[field]} : {message}" if labels and field in labels else message
+            for field, message in error.errors.items()
+        ]
+    return [str(error)]
+
+
+def show_refusal(error: DiagnosticsError, labels: Mapping[str, str] | None = None) -> None:
+    """A refused action (`ValidationError`, `PermissionDenied`, `NotFound`…) as one French message box."""
+    messages = refusal_messages(error, labels)
+    if isinstance(error, ValidationError) and len(messages) > 1:
+        st.error("Le formulaire contient des erreurs :\n" + "\n".join(f"- {m}" for m in messages))
+    else:
+        st.error(messages[0] if messages else str(error))

@@ -1,4 +1,7 @@
-"""Connexion: password login for local accounts, and single sign-on when configured."""
+"""Connexion: password login for local accounts, and single sign-on when configured.
+
+Shown in place of any page while nobody is logged in; after login the page asked for runs.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,14 @@ import streamlit as st
 from diagnostics.ui import common, session
 
 
-def page() -> None:
+def page(requested: str | None = None) -> None:
     st.title("PSQ diagnostics — Connexion")
     db = common.database()
     notice = st.session_state.pop("login_notice", None)
     if notice:
         st.warning(notice)
+    elif requested:
+        st.info(f"Connectez-vous pour ouvrir la page « {requested} ».")
     if session.sso_actor(db) is not None:
         st.rerun()
     if session.sso_configured():
@@ -28,6 +33,3 @@ def page() -> None:
             st.error(refusal)
         else:
             st.rerun()
-
-
-page()

@@ -129,13 +129,7 @@ def _column_picker(layer: str, preview, path: Path) -> None:
             st.caption(
                 "Reconnues : " + ", ".join(f"{imports.FIELD_LABELS[f]} ← « {c} »" for f, c in preview.columns.items())
             )
-        from diagnostics.io import files
-
-        try:
-            raw = files.read(path, preview.fmt, **({"require_position": False} if preview.fmt == "csv" else {}))
-        except DiagnosticsError:
-            return
-        choices = ["", *[str(c) for c in raw.columns if c != raw.geometry.name]]
+        choices = ["", *preview.file_columns]
         chosen = {}
         for name in imports.FIELDS[layer]:
             current = preview.columns.get(name, "")

@@ -18,6 +18,7 @@ from diagnostics.services import accounts, audit
 ACTOR_KEY = "actor"
 SEEN_KEY = "actor_seen_at"
 EXPIRED = "Votre session a expiré après {minutes} minutes d'inactivité : reconnectez-vous."
+ACCOUNT_CHANGED = "Votre compte a été désactivé ou modifié par un administrateur : reconnectez-vous."
 
 
 def current_actor() -> Actor | None:
@@ -33,6 +34,29 @@ def current_actor() -> Actor | None:
         return None
     st.session_state[SEEN_KEY] = now
     return actor
+
+
+def recheck_account(db) -> Actor | None:
+    """The session's actor if its account is still active and unchanged; else the session ends.
+
+    The services trust the `Actor` they are given, so a disabled account, or one whose role,
+    team, commune or départements changed, must not keep acting on what it was at login.
+    """
+    actor = current_actor()
+    if actor is None:
+        return None
+    now = accounts.current_account(db, actor.login)
+    if now is None or _scope(now) != _scope(actor):
+        forget()
+        st.session_state["login_notice"] = ACCOUNT_CHANGED
+        return None
+    if now != actor:  # only the name shown changed
+        st.session_state[ACTOR_KEY] = now
+    return now
+
+
+def _scope(actor: Actor) -> tuple:
+    return (actor.role, actor.team_id, actor.commune_insee, tuple(sorted(actor.departments)))
 
 
 def remember(actor: Actor) -> None:

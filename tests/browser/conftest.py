@@ -176,9 +176,15 @@ def network_log() -> NetworkLog:
     return NetworkLog()
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
+
+
 @pytest.fixture
-def browser_page(tmp_path_factory: pytest.TempPathFactory, network_log: NetworkLog):
-    """A Playwright page in Debian's Chromium, with a fresh profile and no way off loopback."""
+def browser_page(request, tmp_path_factory: pytest.TempPathFactory, network_log: NetworkLog):
+    """A Playwright page in Debian's Chromium, with a fresh profile and no way off loopback.
+
+    Tests marked `@pytest.mark.phone` get a touch phone: 390×844, touch events, mobile viewport.
+    """
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} not found: install Debian's chromium package"
         if os.environ.get("CI", "").lower() == "true":
@@ -208,7 +214,7 @@ def browser_page(tmp_path_factory: pytest.TempPathFactory, network_log: NetworkL
             executable_path=str(CHROMIUM),
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport={"width": 1200, "height": 900},
+            **(PHONE if request.node.get_closest_marker("phone") else {"viewport": {"width": 1200, "height": 900}}),
         )
         context.route("**/*", route)
         context.on("request", lambda request: network_log.requests.append(request.url))

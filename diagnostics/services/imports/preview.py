@@ -51,6 +51,7 @@ class ImportPreview:
     issues: list[RowIssue] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # about the whole file (CRS assumed, columns)
     columns: dict[str, str] = field(default_factory=dict)  # field → column of the file
+    file_columns: list[str] = field(default_factory=list)  # every attribute column of the file
 
     @property
     def rejected(self) -> int:
@@ -115,19 +116,19 @@ def preview_import(
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     notes = list(read_notes)
     raw = _with_crs(raw, crs, notes)
-    mapping = _column_mapping(spec, list(raw.columns.drop(raw.geometry.name)), columns or {})
+    file_columns = [str(c) for c in raw.columns.drop(raw.geometry.name)]
+    mapping = _column_mapping(spec, file_columns, columns or {})
+    where = "ligne" if fmt == "csv" else "objet"
     with db.session() as session:
         place = _territory(session)
-        checker = RowChecker(
-            layer, spec, place, raw.crs, today or dt.date.today(), "ligne" if fmt == "csv" else "objet"
-        )
+        checker = RowChecker(layer, spec, place, raw.crs, today or dt.date.today(), where)
         rows, issues = checker.check(raw, mapping, first_row=2 if fmt == "csv" else 1)
         frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84) if rows else _empty_frame(layer)
         existing = _existing(session, spec)
     missing = [FIELD_LABELS[f] for f in spec.fields if f not in mapping and f not in spec.key and f != "name"]
     if spec.key and missing and existing:
         notes.append(text("fields_kept", fields=", ".join(missing)))
-    issues += _mark_actions(spec, frame, existing, set(mapping), place.communes)
+    issues += _mark_actions(spec, frame, existing, set(mapping), place.communes, where)
     issues.sort(key=lambda issue: issue.row)
     return ImportPreview(
         layer=layer,
@@ -139,6 +140,7 @@ def preview_import(
         issues=issues,
         notes=notes,
         columns=mapping,
+        file_columns=file_columns,
     )
 
 
@@ -175,7 +177,7 @@ def _existing(session: Session, spec: LayerSpec) -> dict:
     return {spec.key_of(record): record for record in frame.to_dict("records")}
 
 
-def _mark_actions(spec: LayerSpec, frame, existing: dict, provided: set[str], communes) -> list[RowIssue]:
+def _mark_actions(spec: LayerSpec, frame, existing: dict, provided: set[str], communes, where: str) -> list[RowIssue]:
     """« ajout », « mise à jour » or « inchangé » for each valid row; warnings about communes."""
     if frame.empty:
         return []
@@ -189,7 +191,7 @@ def _mark_actions(spec: LayerSpec, frame, existing: dict, provided: set[str], co
         if before is None:
             actions.append(ADDED)
             if spec.model is Commune:
-                warnings += _overlaps(record, communes)
+                warnings += _overlaps(record, communes, where)
             continue
         changed = [f for f in compared if record.get(f) is not None and record.get(f) != before.get(f)]
         geometry = record.get("geometry")
@@ -202,13 +204,14 @@ def _mark_actions(spec: LayerSpec, frame, existing: dict, provided: set[str], co
                     record["ligne"],
                     WARNING,
                     text("commune_renamed", insee=record["commune_insee"], old=before["name"], new=record["name"]),
+                    where,
                 )
             )
     frame["action"] = actions
     return warnings
 
 
-def _overlaps(record: dict, communes: gpd.GeoDataFrame) -> list[RowIssue]:
+def _overlaps(record: dict, communes: gpd.GeoDataFrame, where: str) -> list[RowIssue]:
     geometry = record.get("geometry")
     if geometry is None or communes.empty:
         return []
@@ -220,7 +223,7 @@ def _overlaps(record: dict, communes: gpd.GeoDataFrame) -> list[RowIssue]:
     ]
     if not names:
         return []
-    return [RowIssue(record["ligne"], WARNING, text("commune_overlaps", names=", ".join(names[:5])))]
+    return [RowIssue(record["ligne"], WARNING, text("commune_overlaps", names=", ".join(names[:5])), where)]
 
 
 def columns_to_map(layer: str, preview: ImportPreview) -> list[str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from diagnostics import limits
 from diagnostics.models import Commune, CommuneDispositif, Observation, PatrolZone, Sector, Site
 
-LONG_TEXT = 5000  # Text columns: one observation stays readable on a phone and in the mayor's PDF
 POLYGONS = ("Polygon", "MultiPolygon")
 ANY_SHAPE = ("Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon")
 
@@ -157,9 +157,8 @@ FIELDS: dict[str, tuple[str, ...]] = {layer: spec.fields for layer, spec in SPEC
 
 
 def text_limit(spec: LayerSpec, name: str) -> int:
-    """The most characters the field's column holds (its String(n)); LONG_TEXT for Text columns."""
-    table, column = spec.model.__table__, spec.column(name)
-    if column not in table.columns:  # dispositifs name their commune
-        table, column = Commune.__table__, "name"
-    column_type = table.columns[column].type
-    return getattr(column_type, "length", None) or LONG_TEXT
+    """The most characters the field's column holds (one declaration: `diagnostics.limits`)."""
+    model, column = spec.model, spec.column(name)
+    if column not in model.__table__.columns:  # dispositifs name their commune
+        model, column = Commune, "name"
+    return limits.limit(model, column)

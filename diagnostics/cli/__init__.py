@@ -1,0 +1,1 @@
+"""Parts of the command line (`python -m diagnostics`): the French parser and groups of commands."""

@@ -1,0 +1,86 @@
+"""A reference change reaches commanders in every process at their next rerun.
+
+Two Streamlit servers share one database, as processes behind a reverse proxy do. The commander
+opens the map on one of them; an administrator's change is written by another process; the
+commander's next interaction shows it, with no restart and no time-to-live to wait for.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from playwright.sync_api import expect
+from shapely.geometry import Polygon
+
+from diagnostics.db import open_database
+from diagnostics.services import reference_edits
+from tests.browser.conftest import REPO
+from tests.browser.ui import TIMEOUT_MS, go_to, log_in, map_frame, open_sidebar, wait_until_idle
+from tests.conftest import ADMIN_ACTOR
+
+pytestmark = pytest.mark.browser
+
+NEW_ZONE = "Zone tracee par un autre serveur"  # ASCII: the map holds it as JSON text
+
+
+@pytest.fixture
+def two_servers(streamlit_server, tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "diagnostics", "init", "--demo"], cwd=REPO, env=env, check=True, timeout=300)
+    first = streamlit_server(REPO / "streamlit_app.py", env={"DATABASE_URL": url})
+    second = streamlit_server(REPO / "streamlit_app.py", env={"DATABASE_URL": url})
+    return url, first, second
+
+
+def test_a_zone_drawn_elsewhere_shows_on_the_commanders_map_at_the_next_rerun(two_servers, browser_page):
+    url, first, second = two_servers
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 900})
+    # Both servers have loaded the layers: their caches are warm.
+    log_in(page, first, "commandant.70")
+    go_to(page, "Carte de commandement")
+    map_frame(page)
+    log_in(page, second, "commandant.70")
+    go_to(page, "Carte de commandement")
+    assert NEW_ZONE not in _map_html(page)
+
+    db = open_database(url)  # the administrator's process
+    try:
+        zone = Polygon([(6.150, 47.615), (6.160, 47.615), (6.160, 47.620), (6.150, 47.620)])
+        draft = reference_edits.ReferenceDraft("zones", NEW_ZONE, zone, unit="Groupe VTT de Vesoul")
+        reference_edits.save_drawn(db, ADMIN_ACTOR, draft)
+    finally:
+        db.dispose()
+
+    # Any interaction reruns the page: here the commander toggles the heat map on.
+    page.wait_for_timeout(1000)
+    open_sidebar(page)
+    heat = page.get_by_label("Carte de chaleur")
+    heat.check(force=True)
+    expect(heat).to_be_checked(timeout=TIMEOUT_MS)
+    wait_until_idle(page)
+    _map_shows(page, NEW_ZONE)
+    page.screenshot(path="/tmp/fresh_second_server.png")
+    # The other process sees it too, without a restart.
+    log_in(page, first, "commandant.70")
+    go_to(page, "Carte de commandement")
+    _map_shows(page, NEW_ZONE)
+
+
+def _map_html(page) -> str:
+    """The map document as the browser holds it (the zones' GeoJSON is in its script)."""
+    iframe, _frame = map_frame(page)
+    return iframe.element_handle().content_frame().content()
+
+
+def _map_shows(page, text: str, timeout_s: float = 45) -> None:
+    """The component swaps the map in a moment after the script run ends: look until it has."""
+    deadline = time.monotonic() + timeout_s
+    while text not in _map_html(page):
+        assert time.monotonic() < deadline, f"{text!r} never reached the map"
+        page.wait_for_timeout(500)
