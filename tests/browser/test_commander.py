@@ -186,8 +186,7 @@ def test_one_set_of_filters_carried_in_the_url(module_demo_app, browser_page):
     other.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     other.get_by_role("button", name="Se connecter").click()
     wait_until_idle(other)
-    if not other.get_by_role("heading", name="Carte de commandement").count():
-        go_to(other, "Carte de commandement")
+    expect(other.get_by_role("heading", name="Carte de commandement")).to_be_visible(timeout=TIMEOUT_MS)
     expect(other.get_by_text("1 observation(s) retenue(s)")).to_be_visible(timeout=TIMEOUT_MS)
     shoot(other, "carte-marque-page-desktop")
     other.close()

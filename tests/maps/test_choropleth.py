@@ -18,12 +18,16 @@ def test_three_communes_get_one_class_not_five():
 
 def test_a_rate_from_two_observations_is_said_to_be_fragile():
     communes = frame(
-        [{"insee": "70279", "name": "Gray", "population": 5500}, {"insee": "70001", "name": "Autre", "population": 100}],
+        [
+            {"insee": "70279", "name": "Gray", "population": 5500},
+            {"insee": "70001", "name": "Autre", "population": 100},
+        ],
         [box(5.55, 47.42, 5.63, 47.47), box(5.63, 47.42, 5.70, 47.47)],
     )
     values = pd.DataFrame(
         {"observations": [2, 40], "pour 1 000 habitants": [0.36, 400.0]}, index=pd.Index(["70279", "70001"])
     )
-    html = rendered(maps.build_choropleth(communes, values, column="pour 1 000 habitants", legend="obs. pour 1 000 hab."))
+    m = maps.build_choropleth(communes, values, column="pour 1 000 habitants", legend="obs. pour 1 000 hab.")
+    html = rendered(m)
     assert "taux fragile" in html and "Contour pointill" in html and "0,36" in html
     assert html.count("aucune") == 1 and "dashArray" in html
