@@ -89,6 +89,8 @@ def test_a_point_inside_a_zone_opens_its_follow_up(module_demo_app, browser_page
     page.get_by_text(f"Observation n° {IN_ZONE}").scroll_into_view_if_needed()
     shoot(page, "carte-suivi-desktop")
     # Away from any point, inside the areas, an area's card still opens.
+    iframe.scroll_into_view_if_needed()  # back up to the map
+    page.wait_for_timeout(PAUSE_MS)
     tap(page, iframe, {"x": where["x"], "y": where["y"] + 60})
     expect(popup).to_contain_text(re.compile("Groupe de contact|Quartier de l'île"), timeout=TIMEOUT_MS)
     expect(popup).not_to_contain_text(f"N° {IN_ZONE}")
@@ -146,7 +148,7 @@ def test_the_legend_names_every_layer_and_hides_no_point(module_demo_app, browse
     shoot(page, "carte-desktop")
     zoom_on(iframe, OPEN, 13)
     page.wait_for_timeout(PAUSE_MS)
-    expect(frame.locator(".psq-commune-label", has_text="Vesoul")).to_be_visible()
+    expect(frame.locator(".psq-commune-label", has_text=re.compile("^Vesoul$"))).to_be_visible()
     shoot(page, "carte-vesoul-desktop")
 
 
@@ -200,13 +202,13 @@ def test_analyse_reads_as_french(module_demo_app, browser_page):
     expect(page.get_by_role("heading", name="Analyse des observations")).to_be_visible(timeout=TIMEOUT_MS)
     wait_until_idle(page)
     shoot(page, "analyse-desktop")
-    page.get_by_role("button", name="Mois par mois").click()
+    page.get_by_text("Mois par mois").click()
     wait_until_idle(page)
     expect(
         page.get_by_text(re.compile(r"observation\(s\) en (" + "|".join(localtime.MONTHS) + r") \d{4}"))
     ).to_be_visible(timeout=TIMEOUT_MS)
     shoot(page, "analyse-mois-desktop")
-    page.get_by_role("button", name="Couverture").click()
+    page.get_by_text("Couverture", exact=True).click()
     wait_until_idle(page)
     expect(page.get_by_text("Hors zones de patrouille")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("stMetricDelta")).to_have_count(0)  # no « ↑ 27% » badge
