@@ -67,7 +67,14 @@ def build_navigation(actor: Actor | None):
 def login_page(*, default: bool = False):
     from diagnostics.ui import connexion
 
-    return st.Page(connexion.page, title="Connexion", icon=":material/login:", url_path=LOGIN_PATH, default=default)
+    return st.Page(
+        connexion.page,
+        title="Connexion",
+        icon=":material/login:",
+        url_path=LOGIN_PATH,
+        default=default,
+        visibility="visible" if default else "hidden",  # not in a logged-in user's menu
+    )
 
 
 def sidebar(actor: Actor) -> None:
@@ -102,9 +109,10 @@ def _page_file(path: str) -> str:
 
 
 def main() -> None:
-    from diagnostics.ui import common, session
+    from diagnostics.ui import common, french, session
 
     st.set_page_config(page_title="PSQ diagnostics", page_icon=FAVICON, layout="wide")
+    french.inject_css()
     try:
         actor = session.recheck_account(common.database())
         current = build_navigation(actor)

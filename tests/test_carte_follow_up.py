@@ -65,7 +65,7 @@ def test_a_maire_reads_the_follow_up_but_gets_no_form(app, db, team_id):  # noqa
 
     observation_id = make_observation(db, make_diagnostic(db, team_id))
     log_in_as(app, MAIRE_GRAY)
-    open_page(app, "carte")  # a mayor now lands on a page of their own
+    open_page(app, "carte")  # a maire lands on Export maire
     open_observation(app, observation_id)
     assert not app.exception
     assert not [button for button in app.button if button.label == "Enregistrer le suivi"]

@@ -29,7 +29,14 @@ SQUARE = {
 NEW = "— Nouvel objet —"
 
 
+def open_tab(at, label: str):
+    """Only the open tab is drawn (a map in a hidden tab would be 0 px high)."""
+    at.session_state["couches_tab"] = label
+    return at.run()
+
+
 def draw(at, feature, layer="zones", name=NEW):
+    at = open_tab(at, "Dessiner et modifier")
     at.session_state[f"draw_map_{layer}_{name}"] = {"last_active_drawing": feature}
     return at.run()
 
@@ -43,7 +50,10 @@ def test_the_page_opens_with_its_tabs(app, db):
         "Dispositifs des communes",
         "Historique",
     ]
-    assert "Participation citoyenne — 70" in [metric.label for metric in at.metric]
+    at = open_tab(at, "Dispositifs des communes")
+    assert not at.exception and not errors(at)
+    metric = next(metric for metric in at.metric if metric.label == "Participation citoyenne — 70")
+    assert metric.value == "0 / 50" and not metric.delta  # nothing loaded: no change to show
 
 
 def test_a_drawn_zone_is_saved_with_its_attributes_and_versioned(app, db):

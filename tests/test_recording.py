@@ -199,3 +199,20 @@ def test_an_account_name_one_past_its_limit_is_refused(db):
         accounts.add_user(db, ADMIN_ACTOR, account)
     assert "trop long" in refused.value.errors["display_name"]
     assert count(db, User) == 0
+
+
+def test_a_closed_diagnostic_says_when_in_paris_time(db, team_id, agent):
+    from diagnostics.errors import PermissionDenied
+    from diagnostics.localtime import to_paris
+    from diagnostics.models import DiagnosticClosure
+    from diagnostics.services import closures
+
+    diagnostic_id = make_diagnostic(db, team_id)
+    fieldwork.record_observation(db, agent, diagnostic_id, draft())
+    closures.close_diagnostic(db, agent, diagnostic_id)
+    with db.session() as session:
+        closed_at = session.get(DiagnosticClosure, diagnostic_id).closed_at  # naive UTC
+    with pytest.raises(PermissionDenied) as refused:
+        fieldwork.record_observation(db, agent, diagnostic_id, draft())
+    assert f"clôturé le {to_paris(closed_at):%d/%m/%Y %H:%M}" in str(refused.value)
+    assert to_paris(closed_at).utcoffset() != dt.timedelta(0)  # Paris is never UTC

@@ -8,15 +8,17 @@ import geopandas as gpd
 
 from diagnostics.crs import WGS84
 from diagnostics.maps import layers, styles
-from diagnostics.maps.base import base_map, extent_of, fit_to
+from diagnostics.maps.base import base_map, bounds_of, extent_of, fit_to
 from diagnostics.maps.draw import add_draw_tools
 from diagnostics.maps.escaping import escape_text, safe_frame
 
 
 def build_import_preview_map(communes: gpd.GeoDataFrame, rows: gpd.GeoDataFrame) -> folium.Map:
     """What an import would write: valid rows in green, repaired in orange (rejected ones have no
-    usable geometry and are listed in the report instead)."""
+    usable geometry and are listed in the report instead). The wheel scrolls the page past the
+    preview, as on the field map: it does not zoom."""
     m = base_map()
+    m.options["scrollWheelZoom"] = False
     layers.add_communes(m, communes)
     kept = rows[rows["statut"].isin(list(styles.IMPORT_STATUS_COLOURS)) & rows.geometry.notna()]
     if not kept.empty:
@@ -33,8 +35,19 @@ def build_import_preview_map(communes: gpd.GeoDataFrame, rows: gpd.GeoDataFrame)
             marker=folium.CircleMarker(radius=6, fill=True, fill_opacity=0.8),
             tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False),
         ).add_to(m)
-    fit_to(m, kept if not kept.empty else None)
+    fit_to(m, _at_least(bounds_of(kept), PREVIEW_MIN_SPAN) if not kept.empty else None)
     return m
+
+
+PREVIEW_MIN_SPAN = 0.02  # degrees (about 2 km): a few points close together stay in their streets
+
+
+def _at_least(bounds, span: float):
+    """`bounds` grown around their centre to `span` degrees each way, at least."""
+    west, south, east, north = bounds
+    x, y = (west + east) / 2, (south + north) / 2
+    half_x, half_y = max((east - west) / 2, span / 2), max((north - south) / 2, span / 2)
+    return (x - half_x, y - half_y, x + half_x, y + half_y)
 
 
 def build_reference_edit_map(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from diagnostics.auth import Actor, require_diagnostic_access
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
+from diagnostics.localtime import format_datetime
 from diagnostics.models import Diagnostic, DiagnosticClosure, Observation
 from diagnostics.services import audit
 from diagnostics.texts import t
@@ -34,7 +35,7 @@ def require_open(session: Session, diagnostic_id: int) -> None:
     """Closed (validated) diagnostics refuse every change, whoever asks."""
     closure = session.get(DiagnosticClosure, diagnostic_id)
     if closure is not None:
-        when = f"{closure.closed_at:%d/%m/%Y %H:%M}"
+        when = format_datetime(closure.closed_at)  # Paris time
         raise PermissionDenied(t("diagnostic_closed", id=diagnostic_id, when=when, who=closure.closed_by))
 
 

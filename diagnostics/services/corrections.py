@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from diagnostics import config, localtime
-from diagnostics.auth import Actor, require, require_departments, require_diagnostic_access
+from diagnostics.auth import Actor, require, require_departments
 from diagnostics.db import Database
 from diagnostics.errors import Conflict, NotFound, ValidationError
 from diagnostics.io.photos import PreparedPhoto
@@ -37,7 +37,7 @@ from diagnostics.models import (
 )
 from diagnostics.redaction import encode_shared_fields
 from diagnostics.services import audit, field_checks
-from diagnostics.services.closures import require_open
+from diagnostics.services.closures import team_diagnostic, writable_diagnostic
 from diagnostics.services.fieldwork import DiagnosticDraft, ObservationDraft
 from diagnostics.services.photos import attach_photos, files_removed_unless_committed
 from diagnostics.texts import t
@@ -80,10 +80,7 @@ class EditableDiagnostic:
 def diagnostic_for_edit(db: Database, actor: Actor, diagnostic_id: int) -> EditableDiagnostic:
     """A diagnostic's correctable fields and the version they were read at."""
     with db.session() as session:
-        diagnostic = session.get(Diagnostic, diagnostic_id)
-        if diagnostic is None:
-            raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-        require_diagnostic_access(actor, diagnostic)
+        diagnostic = team_diagnostic(session, actor, diagnostic_id)
         values = DiagnosticEdit(**_diagnostic_values(diagnostic))
         closed = session.get(DiagnosticClosure, diagnostic_id) is not None
         return EditableDiagnostic(diagnostic.id, diagnostic.version, values, closed)
@@ -165,7 +162,7 @@ def edit_diagnostic(
     A new date moves its observations' dates with it (they are the visit's date)."""
     try:
         with db.session() as session:
-            diagnostic = _writable_diagnostic(session, actor, diagnostic_id)
+            diagnostic = writable_diagnostic(session, actor, diagnostic_id)
             if diagnostic.version != read_version:
                 raise Conflict(_conflict_message_in(session, "diagnostic", diagnostic_id))
             values = {name: value for name, value in vars(edit).items() if value is not None or name == "visited_on"}
@@ -228,22 +225,13 @@ def reopen_diagnostic(db: Database, actor: Actor, diagnostic_id: int, reason: st
 # --- Helpers: they take the use case's open session ------------------------------------------
 
 
-def _writable_diagnostic(session: Session, actor: Actor, diagnostic_id: int) -> Diagnostic:
-    diagnostic = session.get(Diagnostic, diagnostic_id)
-    if diagnostic is None:
-        raise NotFound(t("diagnostic_unknown", id=diagnostic_id))
-    require_diagnostic_access(actor, diagnostic)
-    require_open(session, diagnostic_id)
-    return diagnostic
-
-
 def _writable_observation(
     session: Session, actor: Actor, observation_id: int, read_version: int
 ) -> tuple[Observation, Diagnostic]:
     observation = session.get(Observation, observation_id)
     if observation is None:
         raise NotFound(t("observation_unknown", id=observation_id))
-    diagnostic = _writable_diagnostic(session, actor, observation.diagnostic_id)
+    diagnostic = writable_diagnostic(session, actor, observation.diagnostic_id)
     if observation.version != read_version:
         raise Conflict(_conflict_message_in(session, "observation", observation_id))
     return observation, diagnostic

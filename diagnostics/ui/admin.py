@@ -34,7 +34,12 @@ def _audit_log(db, actor) -> None:
     period = columns[0].date_input("Période", value=(), format=localtime.WIDGET_DATE_FORMAT, key="audit_period")
     who = columns[1].text_input("Utilisateur", key="audit_actor")
     actions = columns[2].multiselect(
-        "Actions", list(audit.ACTIONS), format_func=audit.ACTIONS.get, key="audit_actions", placeholder="Toutes"
+        "Actions",
+        list(audit.ACTIONS),
+        format_func=audit.ACTIONS.get,
+        key="audit_actions",
+        placeholder="Toutes",
+        select_all=False,
     )
     start, end = _bounds(period)
     events = audit.audit_events(

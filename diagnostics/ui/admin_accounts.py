@@ -89,13 +89,14 @@ def _new_account_form(db, actor, teams: dict[int, str], communes: dict[str, str]
         _field_error(errors, "display_name")
         st.selectbox("Rôle", list(auth.ROLES), key="acc_role", format_func=auth.ROLES.get)
         _field_error(errors, "role")
-        st.selectbox("Équipe (agents)", [None, *teams.values()], key="acc_team", format_func=_or_none)
+        st.selectbox("Équipe (agents)", [None, *teams.values()], key="acc_team", format_func=_or_none, placeholder=NONE)
         _field_error(errors, "team")
         st.selectbox(
             "Commune (maires)",
             [None, *communes],
             key="acc_commune",
             format_func=lambda insee: NONE if insee is None else communes[insee],
+            placeholder=NONE,
         )
         _field_error(errors, "commune")
         st.multiselect(
@@ -104,6 +105,7 @@ def _new_account_form(db, actor, teams: dict[int, str], communes: dict[str, str]
             key="acc_departments",
             format_func=_department,
             placeholder="Choisir un ou plusieurs départements",
+            select_all=False,
         )
         _field_error(errors, "departments")
         st.text_input("Mot de passe (vide : connexion par l'annuaire uniquement)", type="password", key="acc_password")
@@ -158,6 +160,7 @@ def _activation(db, actor, users: pd.DataFrame) -> None:
         "Compte",
         [None, *active],
         key="acc_toggle",
+        placeholder=NONE,
         format_func=lambda name: NONE if name is None else f"{name} ({'actif' if active[name] else 'désactivé'})",
     )
     if login is None:

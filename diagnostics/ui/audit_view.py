@@ -10,7 +10,7 @@ import json
 
 import pandas as pd
 
-from diagnostics import auth, localtime
+from diagnostics import auth, localtime, taxonomy
 from diagnostics.services import audit
 
 COLUMNS = {
@@ -45,6 +45,24 @@ FIELDS = {
     "participants": "participants",
     "visited_on": "date de visite",
     "closed": "clôturé",
+    "context": "contexte",
+    "summary": "synthèse",
+    "observed_on": "date",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "partner": "partenaire",
+    "population": "population",
+    "department": "département",
+    "kind": "type",
+    "unit": "unité",
+    "schedule": "horaires",
+}
+# Coded values, in French.
+CODED = {
+    "category": taxonomy.category_label,
+    "severity": lambda level: taxonomy.severity_label(int(level)),
+    "status": taxonomy.status_label,
+    "assigned_kind": taxonomy.partner_kind_label,
 }
 VALUES = {True: "oui", False: "non", None: "—", "": "—"}
 
@@ -95,6 +113,11 @@ def _values(text: str | None) -> dict:
 def _value(key: str, value) -> str:
     if key == "role" and value in auth.ROLES:
         return auth.ROLES[value]
+    if key in CODED and value not in (None, ""):
+        try:
+            return CODED[key](value)
+        except (KeyError, ValueError, TypeError):
+            return str(value)
     if isinstance(value, bool) or value is None or value == "":
         return VALUES[value]
     if isinstance(value, list):

@@ -1,10 +1,8 @@
-"""Couches de référence: import files with a preview on the map, draw and edit zones, sectors and
-sites, communes' dispositifs against their target, and the history of every change."""
+"""Couches de référence: import files with a preview on the map (`import_tab`), draw and edit
+zones, sectors and sites, communes' dispositifs against their target, and the history of every
+change."""
 
 from __future__ import annotations
-
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import shapely
@@ -13,16 +11,9 @@ from shapely.geometry import shape
 
 from diagnostics import config, maps
 from diagnostics.errors import DiagnosticsError, ValidationError
-from diagnostics.io.files import EXTENSIONS
 from diagnostics.services import dispositifs, imports, reference_edits
-from diagnostics.ui import common
+from diagnostics.ui import common, import_tab
 
-CRS_CHOICES = {
-    "": "Celui du fichier",
-    "EPSG:4326": "WGS84 — latitude/longitude en degrés (EPSG:4326)",
-    "EPSG:2154": "Lambert-93 — X/Y en mètres (EPSG:2154)",
-}
-ISSUE_LEVELS = {"erreur": "Rejet", "réparé": "Réparation", "avertissement": "Avertissement"}
 HISTORY_LABELS = {
     "at": "Date (UTC)",
     "actor": "Qui",
@@ -41,158 +32,17 @@ def page() -> None:
     st.title("Couches de référence")
     actor = common.current_actor("manage_reference")
     db = common.database()
-    import_tab, draw_tab, dispositif_tab, history_tab = st.tabs(
-        ["Importer un fichier", "Dessiner et modifier", "Dispositifs des communes", "Historique"]
+    # Only the open tab is drawn: a map built in a hidden tab has no size, Leaflet frames it on NaN
+    # and its iframe stays 0 px high once the tab is shown.
+    tabs = st.tabs(
+        ["Importer un fichier", "Dessiner et modifier", "Dispositifs des communes", "Historique"],
+        key="couches_tab",
+        on_change="rerun",
     )
-    with import_tab:
-        _import(db, actor)
-    with draw_tab:
-        _draw(db, actor)
-    with dispositif_tab:
-        _dispositifs(db, actor)
-    with history_tab:
-        _history(db, actor)
-
-
-# --- Import ---------------------------------------------------------------------------------
-
-
-def _import(db, actor) -> None:
-    st.caption(
-        "GeoJSON, GeoPackage, Shapefile zippé, KML ou CSV (latitude/longitude ou X/Y Lambert-93, "
-        f"séparateur virgule ou point-virgule). {config.get('PSQ_IMPORT_MAX_MB')} Mo au plus. "
-        "Rien n'est enregistré avant d'avoir vérifié l'aperçu."
-    )
-    layer = st.selectbox("Couche", list(imports.LAYERS), format_func=imports.LAYERS.get, key="import_layer")
-    suffixes = sorted({e.lstrip(".").split(".")[-1] for endings in EXTENSIONS.values() for e in endings})
-    upload = st.file_uploader("Fichier", type=suffixes, key="import_file")
-    crs = st.selectbox("Système de coordonnées", list(CRS_CHOICES), format_func=CRS_CHOICES.get, key="import_crs")
-    if upload is None:
-        return
-    columns = st.session_state.get("import_columns", {})
-    path = _saved_upload(upload)
-    position = _position_picker(path) if path.suffix == ".csv" else None
-    try:
-        preview = imports.preview_import(
-            db, actor, layer, path, name=upload.name, crs=crs or None, columns=columns, position=position
-        )
-    except DiagnosticsError as exc:
-        st.error(str(exc))
-        return
-    _column_picker(layer, preview, path)
-    _show_preview(db, preview)
-    _commit_form(db, actor, preview)
-
-
-POSITION_FIELDS = {  # CSV position columns: field → label
-    "x": "Longitude ou X (Lambert-93)",
-    "y": "Latitude ou Y (Lambert-93)",
-    "wkt": "Géométrie (WKT)",
-}
-
-
-def _position_picker(path: Path) -> dict[str, str] | None:
-    """For a CSV whose position columns have unusual names: let the user point at them.
-
-    None (nothing chosen) lets the reader recognise latitude/longitude, X/Y or WKT by itself.
-    """
-    from diagnostics.io import csvfile
-
-    try:
-        choices = ["", *csvfile.columns_of(path)]
-    except (DiagnosticsError, ValueError, UnicodeError):
-        return None
-    with st.expander("Colonnes de position (CSV)", expanded=False):
-        st.caption("Laissez vide pour la reconnaissance automatique (latitude/longitude, X/Y, WKT).")
-        chosen = {
-            field: st.selectbox(label, choices, key=f"import_position_{field}", format_func=lambda c: c or "—")
-            for field, label in POSITION_FIELDS.items()
-        }
-    chosen = {field: column for field, column in chosen.items() if column}
-    return chosen or None
-
-
-def _saved_upload(upload) -> Path:
-    """The upload as a file (the readers need a path), named by its content's position in the session."""
-    folder = Path(tempfile.gettempdir()) / "psq-imports"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{upload.file_id}{Path(upload.name).suffix.lower()}"
-    if not path.exists():
-        path.write_bytes(upload.getvalue())
-    return path
-
-
-def _column_picker(layer: str, preview, path: Path) -> None:
-    """Let the user say which column holds a field whose name was not recognised."""
-    with st.expander("Colonnes du fichier", expanded=bool(imports.columns_to_map(layer, preview))):
-        if preview.columns:
-            st.caption(
-                "Reconnues : " + ", ".join(f"{imports.FIELD_LABELS[f]} ← « {c} »" for f, c in preview.columns.items())
-            )
-        choices = ["", *preview.file_columns]
-        chosen = {}
-        for name in imports.FIELDS[layer]:
-            current = preview.columns.get(name, "")
-            chosen[name] = st.selectbox(
-                imports.FIELD_LABELS[name],
-                choices,
-                index=choices.index(current) if current in choices else 0,
-                key=f"import_column_{layer}_{name}",
-            )
-        if st.button("Appliquer ces colonnes", key="import_apply_columns"):
-            st.session_state["import_columns"] = {f: c for f, c in chosen.items() if c}
-            st.rerun()
-
-
-def _show_preview(db, preview) -> None:
-    if preview.rejected:
-        st.warning(preview.summary())
-    else:
-        st.success(preview.summary())
-    for note in preview.notes:
-        st.info(note)
-    if preview.issues:
-        issues = pd.DataFrame(
-            [
-                {"Ligne": i.row, "Type": ISSUE_LEVELS.get(i.level, i.level), "Problème": i.message}
-                for i in preview.issues
-            ]
-        )
-        st.dataframe(issues, hide_index=True, use_container_width=True)
-    communes = common.communes(db)
-    common.show_map(
-        maps.build_import_preview_map(communes, preview.frame), key=f"import_preview_{preview.digest[:12]}", height=420
-    )
-    shown = preview.frame.drop(columns=preview.frame.geometry.name).rename(
-        columns={"ligne": "Ligne", "statut": "Statut", "action": "Action", **imports.FIELD_LABELS}
-    )
-    st.dataframe(shown, hide_index=True, use_container_width=True)
-
-
-def _commit_form(db, actor, preview) -> None:
-    team_id = None
-    if preview.layer == "observations":
-        teams = common.team_choices(db)
-        team_id = st.selectbox(
-            "Équipe à laquelle rattacher les observations",
-            [None, *teams],
-            format_func=lambda i: "— choisir —" if i is None else teams[i],
-            key="import_team",
-        )
-        st.caption("Un diagnostic « Import » est créé par commune, au nom de cette équipe.")
-    keep_valid = False
-    if preview.rejected:
-        keep_valid = st.checkbox(
-            f"Importer seulement les {preview.valid} ligne(s) valide(s) et laisser les {preview.rejected} rejetée(s)",
-            key="import_keep_valid",
-        )
-    if st.button("Importer", type="primary", key="import_commit", disabled=preview.valid == 0):
-        try:
-            result = imports.commit_import(db, actor, preview, keep_valid=keep_valid, team_id=team_id)
-        except DiagnosticsError as exc:
-            st.error(str(exc))
-            return
-        st.success(str(result))
+    for tab, section in zip(tabs, (import_tab.show, _draw, _dispositifs, _history), strict=True):
+        if tab.open:
+            with tab:
+                section(db, actor)
 
 
 # --- Drawing --------------------------------------------------------------------------------
@@ -311,8 +161,9 @@ def _dispositifs(db, actor) -> None:
             st.metric(
                 f"{dispositifs.KINDS[count.kind]} — {count.department}",
                 f"{count.communes} / {count.target}",
+                # A change since the reference count only means something once communes are loaded.
                 delta=None
-                if count.baseline is None
+                if count.baseline is None or not count.communes
                 else f"{count.communes - count.baseline:+d} depuis fin {count.baseline_on:%Y}",
                 help=count.label,
             )

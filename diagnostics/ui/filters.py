@@ -63,6 +63,7 @@ def observation_filters(db, *, today: dt.date | None = None) -> ObservationFilte
         key=f"{PREFIX}categories",
         format_func=taxonomy.category_label,
         placeholder="Toutes",
+        select_all=False,
     )
     severities = sidebar.multiselect(
         "Gravité",
@@ -70,6 +71,7 @@ def observation_filters(db, *, today: dt.date | None = None) -> ObservationFilte
         key=f"{PREFIX}severities",
         format_func=taxonomy.severity_label,
         placeholder="Toutes",
+        select_all=False,
     )
     statuses = sidebar.multiselect(
         "Statut",
@@ -77,12 +79,18 @@ def observation_filters(db, *, today: dt.date | None = None) -> ObservationFilte
         key=f"{PREFIX}statuses",
         format_func=taxonomy.status_label,
         placeholder="Tous",
+        select_all=False,
     )
     chosen_communes = sidebar.multiselect(
-        "Communes", list(communes), key=f"{PREFIX}communes", format_func=communes.get, placeholder="Toutes"
+        "Communes",
+        list(communes),
+        key=f"{PREFIX}communes",
+        format_func=communes.get,
+        placeholder="Toutes",
+        select_all=False,
     )
     chosen_teams = sidebar.multiselect(
-        "Équipes", list(teams), key=f"{PREFIX}teams", format_func=teams.get, placeholder="Toutes"
+        "Équipes", list(teams), key=f"{PREFIX}teams", format_func=teams.get, placeholder="Toutes", select_all=False
     )
     for name in ("period_choice", "period", "categories", "severities", "statuses", "communes", "teams"):
         _remember(name)

@@ -21,7 +21,7 @@ from diagnostics.redaction import SHAREABLE_FIELDS, shared_fields
 from diagnostics.services import corrections, gallery
 from diagnostics.services.fieldwork import ObservationDraft
 from diagnostics.services.observations import ObservationFilter, observations_frame
-from diagnostics.ui import photo_gallery, refusals, sharing
+from diagnostics.ui import french, photo_gallery, refusals, sharing
 
 HEADING = "Observations de ce diagnostic ({count})"
 NONE_YET = "Aucune observation pour l'instant."
@@ -174,7 +174,9 @@ def _photo_changes_inputs(db: Database, actor: Actor, observation_id: int, shown
         type=photo_io.UPLOAD_EXTENSIONS,
         accept_multiple_files=True,
         key=key(f"upload_{nonce}"),
+        max_upload_size=photo_io.MAX_UPLOAD_BYTES // 2**20,
     )
+    st.caption(french.upload_hint(photo_io.MAX_UPLOAD_BYTES // 2**20, photo_io.UPLOAD_EXTENSIONS))
     st.checkbox("Photos ajoutées transmises aux partenaires", key=key("upload_shareable"))
 
 

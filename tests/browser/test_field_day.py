@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.ui import TIMEOUT_MS, choose, log_in, map_frame, starts_with, wait_until_idle
 
-pytestmark = [pytest.mark.browser, pytest.mark.phone]
+pytestmark = pytest.mark.browser
 
 SHOTS = Path("/tmp/psq-screenshots")
 HUMAN_PACE_MS = 1000
@@ -34,6 +34,7 @@ def tap_map(page, frame, dx: float, dy: float) -> None:
     page.wait_for_timeout(HUMAN_PACE_MS)
 
 
+@pytest.mark.phone
 def test_zoom_tap_draw_and_save_at_human_pace(demo_app, browser_page, network_log):
     page = browser_page
     SHOTS.mkdir(exist_ok=True)
@@ -84,6 +85,7 @@ def test_zoom_tap_draw_and_save_at_human_pace(demo_app, browser_page, network_lo
     assert network_log.problems() == []
 
 
+@pytest.mark.phone
 def test_errors_swapped_coordinates_open_sections_and_closing(demo_app, browser_page, network_log):
     page = browser_page
     log_in(page, demo_app, "agent.gray")
@@ -150,4 +152,61 @@ def test_errors_swapped_coordinates_open_sections_and_closing(demo_app, browser_
     expect(page.get_by_role("button", name="Télécharger la fiche PDF")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("Nouveau diagnostic de sûreté")).to_have_count(0)
     page.screenshot(path=str(SHOTS / "field-closed-phone.png"), full_page=True)
+    assert network_log.problems() == []
+
+
+@pytest.mark.phone
+def test_a_shared_account_keeps_one_draft_per_phone(demo_app, browser_page):
+    page = browser_page
+
+    def type_on_this_phone(text: str) -> None:
+        choose(page, "Diagnostic", "Quartier de l'île, Gray")
+        description = page.get_by_label("Description")
+        description.fill(text)
+        description.press("Tab")  # the draft is saved when the field is left
+        wait_until_idle(page)
+        page.wait_for_timeout(HUMAN_PACE_MS)
+
+    log_in(page, demo_app, "agent.gray")
+    type_on_this_phone("Tags vus depuis le premier téléphone")
+    [first_phone] = [c for c in page.context.cookies() if c["name"] == "psq_device"]
+
+    page.context.clear_cookies()  # a second phone, logged in to the same account
+    log_in(page, demo_app, "agent.gray")
+    expect(page.get_by_text("Une saisie non terminée")).to_have_count(0)
+    type_on_this_phone("Banc cassé vu depuis le second téléphone")
+
+    page.context.clear_cookies()  # the first phone again, the next day
+    page.context.add_cookies([first_phone])
+    log_in(page, demo_app, "agent.gray")
+    expect(page.get_by_text("Une saisie non terminée a été retrouvée sur cet appareil")).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    wait_until_idle(page)
+    page.screenshot(path=str(SHOTS / "field-draft-phone.png"))
+    page.get_by_role("button", name="Reprendre la saisie").tap()
+    wait_until_idle(page)
+    expect(page.get_by_label("Description")).to_have_value("Tags vus depuis le premier téléphone", timeout=TIMEOUT_MS)
+
+
+def test_on_a_laptop_the_map_keeps_its_view_across_clicks(demo_app, browser_page, network_log):
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, demo_app, "agent.gray")
+    choose(page, "Diagnostic", "Quartier de l'île, Gray")
+    iframe, frame = map_frame(page)
+    page.wait_for_timeout(HUMAN_PACE_MS)
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(HUMAN_PACE_MS)
+    zoomed = view(iframe)
+    for dx in (-30, 30):
+        box = frame.locator(".leaflet-container").bounding_box()
+        frame.locator(".leaflet-container").click(position={"x": box["width"] / 2 + dx, "y": box["height"] / 2})
+        page.wait_for_timeout(HUMAN_PACE_MS)
+        wait_until_idle(page)
+    expect(page.get_by_label("Latitude (degrés décimaux)")).to_have_value(starts_with("47."), timeout=TIMEOUT_MS)
+    assert view(iframe) == zoomed
+    expect(frame.locator(".psq-commune-label").first).to_be_attached()  # commune names on the field map
+    page.screenshot(path=str(SHOTS / "field-desktop.png"))
+    page.screenshot(path=str(SHOTS / "field-desktop-full.png"), full_page=True)
     assert network_log.problems() == []

@@ -11,7 +11,7 @@ from diagnostics import taxonomy
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.io import photos as photo_io
 from diagnostics.services import fieldwork
-from diagnostics.ui import common, sharing
+from diagnostics.ui import common, french, sharing
 from diagnostics.ui.field import notices
 from diagnostics.ui.field.drafts import save_draft
 from diagnostics.ui.field.position import pending_shape, set_point
@@ -120,7 +120,9 @@ def _photo_inputs(actor) -> None:
         accept_multiple_files=True,
         key=f"obs_photos_files_{nonce}",
         help="JPEG, PNG ou HEIC. Les métadonnées (appareil, date, auteur) sont supprimées avant l'enregistrement.",
+        max_upload_size=photo_io.MAX_UPLOAD_BYTES // 2**20,
     )
+    st.caption(french.upload_hint(photo_io.MAX_UPLOAD_BYTES // 2**20, photo_io.UPLOAD_EXTENSIONS))
     if st.toggle("Prendre une photo ici", key=f"obs_photos_camera_on_{nonce}"):
         shot = st.camera_input("Photo", key=f"obs_photos_camera_{nonce}", label_visibility="collapsed")
         uploads = [*(uploads or []), *([shot] if shot else [])]

@@ -42,7 +42,7 @@ def field_map(db, actor, diagnostic) -> None:
     result = common.show_map(
         m,
         key=MAP_KEY,
-        height=380,
+        height=440,
         returned_objects=["last_clicked", "last_active_drawing"],
         feature_group_to_add=overlay,
     )

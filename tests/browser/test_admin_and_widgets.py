@@ -1,0 +1,102 @@
+"""Administration in Chromium at human pace (a created account is listed at once, the form empties),
+and the French shown over the English of Streamlit's widgets (uploader, multiselect, dates)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.ui import TIMEOUT_MS, choose, go_to, log_in, wait_until_idle
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/psq-screenshots")
+PAUSE_MS = 1000
+PASSWORD_LABEL = "Mot de passe (vide : connexion par l'annuaire uniquement)"
+
+
+def after_content(page: Page, selector: str) -> str:
+    """What CSS draws after the first element matching `selector` (the French over the English)."""
+    return page.locator(selector).first.evaluate("e => getComputedStyle(e, '::after').content")
+
+
+def font_size(page: Page, selector: str) -> str:
+    return page.locator(selector).first.evaluate("e => getComputedStyle(e).fontSize")
+
+
+def test_an_administrator_creates_an_account_and_sees_it_at_once(demo_app, browser_page, network_log):
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    SHOTS.mkdir(exist_ok=True)
+    log_in(page, demo_app, "admin.psq")
+    expect(page.get_by_role("heading", name="Administration", level=1)).to_be_visible(timeout=TIMEOUT_MS)
+
+    page.get_by_label("Identifiant (ou adresse électronique pour l'annuaire)").fill("Chef.Jura")
+    page.wait_for_timeout(PAUSE_MS)
+    page.get_by_label("Nom affiché").fill("Cne Martin")
+    page.wait_for_timeout(PAUSE_MS)
+    choose(page, "Rôle", "Commandant")
+    page.wait_for_timeout(PAUSE_MS)
+    departments = page.get_by_label("Départements (commandants ; aucun : ceux de leur équipe, sinon tous)")
+    departments.click()
+    expect(page.get_by_role("option", name="Jura (39)")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("option", name="Select all")).to_have_count(0)
+    page.get_by_role("option", name="Jura (39)").click()
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(PAUSE_MS)
+    page.get_by_label(PASSWORD_LABEL).fill("un mot de passe solide")
+    page.wait_for_timeout(PAUSE_MS)
+    page.get_by_role("button", name="Créer le compte").click()
+    wait_until_idle(page)
+    expect(page.get_by_text("Compte chef.jura créé (Commandant, mot de passe).")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_label(PASSWORD_LABEL)).to_have_value("")
+    expect(page.get_by_label("Identifiant (ou adresse électronique pour l'annuaire)")).to_have_value("")
+    page.screenshot(path=str(SHOTS / "admin-compte-cree-desktop.png"), full_page=True)
+
+    # The new account is in the list at once: pick it to disable it, a second later.
+    page.wait_for_timeout(PAUSE_MS)
+    choose(page, "Compte", "chef.jura (actif)")
+    page.wait_for_timeout(PAUSE_MS)
+    page.get_by_role("button", name="Désactiver").click()
+    wait_until_idle(page)
+    expect(page.get_by_text("Compte chef.jura désactivé")).to_be_visible(timeout=TIMEOUT_MS)
+
+    # The audit log: a period in French, no « Select all ».
+    page.get_by_role("tab", name="Journal d'audit").click()
+    wait_until_idle(page)
+    page.wait_for_timeout(PAUSE_MS)
+    day = '[data-testid="stDateInputField"] [role="spinbutton"][data-type="day"]'
+    year = '[data-testid="stDateInputField"] [role="spinbutton"][data-type="year"]'
+    assert (after_content(page, day), after_content(page, year)) == ('"jj"', '"aaaa"')
+    assert font_size(page, day) == font_size(page, year) == "0px"  # « dd », « yyyy » are not seen
+    page.get_by_label("Actions").first.click()
+    expect(page.get_by_role("option", name="Accès refusé")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("option", name="Select all")).to_have_count(0)
+    page.keyboard.press("Escape")
+    page.screenshot(path=str(SHOTS / "admin-journal-desktop.png"))
+
+    # The import uploader of Couches de référence: French over « Upload » and « 200MB per file ».
+    go_to(page, "Couches de référence")
+    expect(page.get_by_text("50 Mo au plus par fichier")).to_be_visible(timeout=TIMEOUT_MS)
+    button_text = '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p'
+    assert after_content(page, button_text) == '"Choisir un fichier"' and font_size(page, button_text) == "0px"
+    instructions = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+    assert after_content(page, instructions) == '"ou glisser-déposer ici"' and font_size(page, instructions) == "0px"
+    page.locator('[data-testid="stFileUploader"]').first.screenshot(path=str(SHOTS / "televersement-desktop.png"))
+    assert network_log.problems() == []
+
+
+def test_the_administration_page_on_a_phone(demo_app, browser_page, network_log):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, demo_app, "admin.psq")
+    expect(page.get_by_role("heading", name="Administration", level=1)).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(PAUSE_MS)
+    page.screenshot(path=str(SHOTS / "admin-phone.png"), full_page=True)
+    page.get_by_role("tab", name="Journal d'audit").click()
+    wait_until_idle(page)
+    expect(page.get_by_text("Dates et heures de Paris.", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(PAUSE_MS)
+    page.screenshot(path=str(SHOTS / "admin-journal-phone.png"))
