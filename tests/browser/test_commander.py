@@ -141,7 +141,8 @@ def test_the_legend_names_every_layer_and_hides_no_point(module_demo_app, browse
                 const x = points._x[i] + frameBox.left, y = points._y[i] + frameBox.top;
                 if (x >= box.left && x <= box.right && y >= box.top && y <= box.bottom) { under.push(points._d.id[i]); }
               }
-              return {under: under, legend: [box.left, box.top, box.right, box.bottom], size: map.getSize()};
+              return {under: under, legend: [box.left, box.top, box.right, box.bottom], size: map.getSize(),
+                      fit: map.getContainer().getAttribute('data-fit')};
             }"""
         )
         if not hidden["under"]:
