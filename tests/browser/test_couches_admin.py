@@ -59,9 +59,22 @@ def test_import_then_draw_and_dispositifs_maps_as_an_administrator(demo_app, bro
     page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
     source = tmp_path / "constats-gray.csv"
     source.write_bytes(CSV)
+    hostile = tmp_path / "points.kml"  # an OGR VRT dressed as KML, reading a file of the server
+    hostile.write_text(
+        "<!-- <kml> --><OGRVRTDataSource><OGRVRTLayer name='x'><SrcDataSource>/etc/hostname</SrcDataSource>"
+        "</OGRVRTLayer></OGRVRTDataSource>",
+        encoding="utf-8",
+    )
     log_in(page, demo_app, "admin.psq")
     go_to(page, "Couches de référence")
     expect(page.get_by_label("Couche", exact=True).first).to_be_visible(timeout=TIMEOUT_MS)
+    page.locator("input[type=file]").first.set_input_files(str(hostile))
+    pause(page)
+    expect(page.get_by_text("renvoie vers d'autres sources (jeu de données virtuel OGR VRT)")).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
+    no_traceback(page)
+    page.screenshot(path="/tmp/e2e_couches_hostile.png")
     page.locator("input[type=file]").first.set_input_files(str(source))  # default layer: Observations
     pause(page)
     expect(page.get_by_text("Observations : 2 objet(s) lu(s)")).to_be_visible(timeout=TIMEOUT_MS)
