@@ -24,7 +24,8 @@ LOGIN_PATH = "connexion"
 # (file, title, icon, url path, permission needed to open it)
 PAGES = (
     ("saisie.py", "Saisie terrain", ":material/edit_location_alt:", "saisie", "record_diagnostic"),
-    ("carte.py", "Carte de commandement", ":material/map:", "carte", "review_observations"),
+    ("carte.py", "Carte de commandement", ":material/map:", "carte", "command_map"),
+    ("maire.py", "Ma commune", ":material/location_city:", "commune", "mayor_page"),
     ("analyse.py", "Analyse", ":material/monitoring:", "analyse", "follow_up"),
     ("export_maire.py", "Export maire", ":material/print:", "export", "export_snapshot"),
     ("couches.py", "Couches de référence", ":material/layers:", "couches", "manage_reference"),
@@ -32,7 +33,7 @@ PAGES = (
 )
 # Where each role arrives after login (url path). An administrator's own work (accounts,
 # audit log, retention) is on Administration; the maps are one click away.
-LANDING = {AGENT: "saisie", COMMANDANT: "carte", MAIRE: "export", ADMIN: "admin"}
+LANDING = {AGENT: "saisie", COMMANDANT: "carte", MAIRE: "commune", ADMIN: "admin"}
 NOT_FOR_ROLE = "La page « {page} » n'est pas ouverte au rôle {role}."
 
 

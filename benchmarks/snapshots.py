@@ -33,8 +33,9 @@ from diagnostics import config  # noqa: E402
 from diagnostics.auth import system_actor  # noqa: E402
 from diagnostics.db import open_database, upgrade_schema  # noqa: E402
 from diagnostics.demo import load_demo  # noqa: E402
+from diagnostics.services.exports import snapshot_layers  # noqa: E402
 from diagnostics.services.reference import load_reference_layers  # noqa: E402
-from diagnostics.services.snapshot_batch import commune_layers, export_department, load_department  # noqa: E402
+from diagnostics.services.snapshot_batch import department_communes, export_department  # noqa: E402
 from diagnostics.snapshots import SnapshotLayers, render_commune_png  # noqa: E402
 from diagnostics.synthetic import load_synthetic  # noqa: E402
 
@@ -56,14 +57,12 @@ def main() -> int:
     try:
         db = _demo_database(workdir / "bench.sqlite", args.observations)
         actor = system_actor()
-        data = load_department(db, actor, DEPARTMENT)
-        in_department = sum(len(frame) for frame in data.observations.values())
+        targets = department_communes(db, actor, DEPARTMENT)
         print(
-            f"database: {len(data.targets)} communes in {DEPARTMENT}, {in_department} observations there "
-            f"({args.observations} synthetic in 70 and 39, plus the demo), "
-            f"{len(data.observations)} communes with at least one"
+            f"database: {len(targets)} communes in {DEPARTMENT}, "
+            f"{args.observations} synthetic observations in 70 and 39 plus the demo"
         )
-        baseline = _baseline(data)
+        baseline = _baseline(db, actor, targets)
         rows = [("baseline: bare PNG, 1 commune, this process", baseline, baseline, None, _peak_mib())]
         for jobs in jobs_list:
             out_dir = workdir / f"pdf-{jobs}"
@@ -82,7 +81,7 @@ def main() -> int:
         _print_table(rows)
         best = min(row[1] for row in rows[1:])
         verdict = "met" if best <= GOAL_SECONDS else "NOT met"
-        print(f"goal: {len(data.targets)} communes as PDF in at most {GOAL_SECONDS:.0f} s: {verdict} ({best:.1f} s)")
+        print(f"goal: {len(targets)} communes as PDF in at most {GOAL_SECONDS:.0f} s: {verdict} ({best:.1f} s)")
         return 0
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -99,17 +98,17 @@ def _demo_database(path: Path, observations: int):
     return db
 
 
-def _baseline(data) -> float:
+def _baseline(db, actor, targets) -> float:
     """Median time of a bare PNG (commune, neighbours, reference layers, no observation)."""
-    codes = list(data.targets["insee"])
+    codes = [insee for insee, _ in targets]
     step = max(1, len(codes) // BASELINE_SAMPLE)
     times = []
     for insee in codes[::step][:BASELINE_SAMPLE]:
-        layers = commune_layers(data, insee)
+        layers = snapshot_layers(db, actor, insee)
         bare = SnapshotLayers(
             layers.commune,
             layers.neighbours,
-            data.empty_observations,
+            layers.observations.iloc[0:0],
             layers.sectors,
             layers.patrol_zones,
             layers.sites,

@@ -23,6 +23,9 @@ ROLES: dict[str, str] = {
 PERMISSIONS: dict[str, frozenset[str]] = {
     "record_diagnostic": frozenset({AGENT, COMMANDANT, ADMIN}),
     "review_observations": frozenset({AGENT, COMMANDANT, MAIRE, ADMIN}),
+    # The commanders' map names teams and units: the forces' own screen, not the partners'.
+    "command_map": frozenset({AGENT, COMMANDANT, ADMIN}),
+    "mayor_page": frozenset({MAIRE}),
     "follow_up": frozenset({COMMANDANT, ADMIN}),
     "reopen_diagnostic": frozenset({COMMANDANT, ADMIN}),
     "export_snapshot": frozenset({COMMANDANT, MAIRE, ADMIN}),
@@ -36,6 +39,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 DENIED = {
     "record_diagnostic": "Votre rôle ne permet pas d'enregistrer des diagnostics.",
     "review_observations": "Votre rôle ne permet pas de consulter les observations.",
+    "command_map": "La carte de commandement est réservée aux forces de sécurité.",
+    "mayor_page": "Cette page est celle des maires et partenaires.",
     "follow_up": "Seuls les commandants peuvent changer le statut ou l'attribution d'une observation.",
     "reopen_diagnostic": "Seul un commandant peut rouvrir un diagnostic clôturé.",
     "export_snapshot": "Votre rôle ne permet pas d'exporter les cartes.",

@@ -1,5 +1,10 @@
-"""The « fiche diagnostic » PDF: one diagnostic's map, grid scores, observations and shareable
-photos. Pure: data in (`FicheData`), PDF bytes out; no database.
+"""The « fiche diagnostic » PDF: one diagnostic's map, grid scores and comments, observations and
+photos (thumbnails with their caption, position and time). Pure: data in (`FicheData`), PDF
+bytes out; no database. The service gives it what the reader may see: for partners, observations
+already redacted and shareable photos only (`services.fiches`).
+
+Observations carry their N° (the id the forces use) on the map and in the list, coloured by
+catégorie as on the mayor's snapshots.
 
 User text is drawn with `parse_math=False`, so a « $ » in a description stays a dollar sign.
 """
@@ -12,20 +17,30 @@ import textwrap
 from dataclasses import dataclass, field
 
 import geopandas
-import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from PIL import Image
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from diagnostics import grids, taxonomy  # noqa: E402
-from diagnostics.snapshots import _plain, _to_l93, french_date  # noqa: E402
+from diagnostics import grids, taxonomy
+from diagnostics.crs import to_lambert93
+from diagnostics.snapshots.numbers import observation_number
+from diagnostics.snapshots.styles import category_color
+from diagnostics.snapshots.text import french_date, plain
 
 A4_PORTRAIT = (8.27, 11.69)
 MARGIN = 0.07
 CREDITS = "Fonds : IGN ADMIN EXPRESS (Licence Ouverte 2.0) — PSQ diagnostics"
+
+
+@dataclass(frozen=True)
+class FichePhoto:
+    jpeg: bytes
+    title: str  # « Observation N° 12 — Éclairage » or « Photo du diagnostic »
+    caption: str = ""
+    position: str = ""  # « 47,44520 N — 5,59250 E »
+    taken: str = ""  # « 01/12/2026 14:32 »
 
 
 @dataclass
@@ -39,9 +54,10 @@ class FicheData:
     commune: geopandas.GeoDataFrame
     observations: geopandas.GeoDataFrame  # observations_frame columns
     grid: grids.GridScore | None
-    photos: list[tuple[str, bytes]] = field(default_factory=list)  # (caption, JPEG) — shareable only
+    photos: list[FichePhoto] = field(default_factory=list)
     issued_on: datetime.date = field(default_factory=datetime.date.today)
-    for_partners: bool = False  # free text only where the observation is shareable
+    for_partners: bool = False  # no participants, context nor grid comments
+    grid_comments: list[tuple[str, str]] = field(default_factory=list)  # (item label, comment)
 
 
 def render_fiche_pdf(data: FicheData) -> bytes:
@@ -49,8 +65,15 @@ def render_fiche_pdf(data: FicheData) -> bytes:
     with PdfPages(out, metadata={"Title": f"Fiche diagnostic — {data.title}", "Creator": "PSQ diagnostics"}) as pdf:
         for figure in [_summary_page(data), *_observation_pages(data), *_photo_pages(data)]:
             pdf.savefig(figure)
-            plt.close(figure)
+            figure.clear()
     return out.getvalue()
+
+
+def _page() -> Figure:
+    """A new A4 page on its own canvas: no pyplot, so renders in threads share no state."""
+    fig = Figure(figsize=A4_PORTRAIT)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _text(fig: Figure, x: float, y: float, text: str, **kwargs):
@@ -58,7 +81,7 @@ def _text(fig: Figure, x: float, y: float, text: str, **kwargs):
 
 
 def _summary_page(data: FicheData) -> Figure:
-    fig = plt.figure(figsize=A4_PORTRAIT)
+    fig = _page()
     _text(fig, MARGIN, 0.955, "Fiche diagnostic de sûreté", fontsize=18, weight="bold")
     _text(fig, MARGIN, 0.925, data.title, fontsize=13)
     lines = [
@@ -79,15 +102,15 @@ def _summary_page(data: FicheData) -> Figure:
 
 def _draw_map(ax, data: FicheData) -> None:
     ax.set_axis_off()
-    commune = _to_l93(data.commune)
+    commune = to_lambert93(data.commune)
     if len(commune):
         commune.plot(ax=ax, facecolor="#dfe6f0", edgecolor="#1b3c73", linewidth=1.5)
-    observations = _to_l93(data.observations)
+    observations = to_lambert93(data.observations)
     for kind in ("Polygon", "LineString", "Point"):
         part = observations[observations.geom_type.str.replace("Multi", "") == kind] if len(observations) else []
         if not len(part):
             continue
-        colours = [taxonomy.SEVERITY_COLORS.get(int(s), "#555555") for s in part["severity"]]
+        colours = [category_color(c) for c in part["category"]]
         if kind == "Point":
             part.plot(ax=ax, color=colours, markersize=60, edgecolor="#222222", zorder=4)
         elif kind == "LineString":
@@ -95,9 +118,11 @@ def _draw_map(ax, data: FicheData) -> None:
         else:
             part.plot(ax=ax, facecolor=colours, alpha=0.35, edgecolor=colours, zorder=2)
     if len(observations):
-        for number, (_, row) in enumerate(observations.iterrows(), start=1):
+        for _, row in observations.iterrows():
             point = row.geometry.representative_point()
-            ax.annotate(str(number), (point.x, point.y), xytext=(5, 5), textcoords="offset points", fontsize=8)
+            ax.annotate(
+                observation_number(row), (point.x, point.y), xytext=(5, 5), textcoords="offset points", fontsize=8
+            )
         xmin, ymin, xmax, ymax = observations.total_bounds
         pad = max(xmax - xmin, ymax - ymin, 400) * 0.25
         ax.set_xlim(xmin - pad, xmax + pad)
@@ -118,9 +143,7 @@ def _draw_scores(fig: Figure, score: grids.GridScore | None, *, top: float) -> N
         _text(fig, 0.62, y, value, fontsize=9, ha="right")
         if theme.score is not None:
             fig.add_artist(
-                matplotlib.patches.Rectangle(
-                    (0.65, y - 0.002), 0.25 * theme.score / 5, 0.012, color=_score_colour(theme.score)
-                )
+                Rectangle((0.65, y - 0.002), 0.25 * theme.score / 5, 0.012, color=_score_colour(theme.score))
             )
         y -= 0.022
     overall = "—" if score.score is None else f"{score.score:.1f} / 5"
@@ -141,25 +164,24 @@ def _score_colour(value: float) -> str:
 
 def _observation_pages(data: FicheData) -> list[Figure]:
     blocks = []
-    for number, (_, row) in enumerate(data.observations.iterrows(), start=1):
+    for _, row in data.observations.iterrows():
         title = (
-            f"{number}. {taxonomy.category_label(row['category'])} — gravité "
+            f"N° {observation_number(row)}. {taxonomy.category_label(row['category'])} — gravité "
             f"{taxonomy.severity_label(row['severity'])} — {taxonomy.status_label(row['status'])}"
         )
-        text_allowed = not data.for_partners or bool(row.get("shareable"))
-        body = []
-        if text_allowed:
-            body += _wrapped(f"Description : {_plain(row.get('description'))}", 105, 6)
-            if _plain(row.get("recommendation")):
-                body += _wrapped(f"Préconisation : {_plain(row.get('recommendation'))}", 105, 4)
-        if _plain(row.get("partner")):
-            body.append(f"Partenaire : {_plain(row.get('partner'))}")
+        body = []  # what the service left (redacted for partners)
+        if plain(row.get("description")):
+            body += _wrapped(f"Description : {plain(row.get('description'))}", 105, 6)
+        if plain(row.get("recommendation")):
+            body += _wrapped(f"Préconisation : {plain(row.get('recommendation'))}", 105, 4)
+        if plain(row.get("partner")):
+            body.append(f"Partenaire : {plain(row.get('partner'))}")
         blocks.append((title, body))
     pages, fig, y = [], None, 0.0
     for title, body in blocks:
         height = 0.025 + 0.017 * len(body) + 0.012
         if fig is None or y - height < 0.05:
-            fig = plt.figure(figsize=A4_PORTRAIT)
+            fig = _page()
             pages.append(fig)
             _text(fig, MARGIN, 0.955, f"Observations — {data.title}", fontsize=13, weight="bold")
             y = 0.92
@@ -172,17 +194,57 @@ def _observation_pages(data: FicheData) -> list[Figure]:
     return pages
 
 
+PHOTOS_PER_PAGE = 6  # two columns, three rows of thumbnails
+THUMBNAIL_PX = 900  # longest side: sharp on paper, small in the file
+
+
 def _photo_pages(data: FicheData) -> list[Figure]:
+    """Thumbnails with their observation, caption, position and time; then the grid's comments."""
     pages = []
-    for start in range(0, len(data.photos), 2):
-        fig = plt.figure(figsize=A4_PORTRAIT)
-        _text(fig, MARGIN, 0.955, f"Photos partageables — {data.title}", fontsize=13, weight="bold")
-        for slot, (caption, jpeg) in enumerate(data.photos[start : start + 2]):
-            ax = fig.add_axes([MARGIN, 0.50 - slot * 0.45, 1 - 2 * MARGIN, 0.40])
-            ax.imshow(Image.open(io.BytesIO(jpeg)).convert("RGB"))
+    width = (1 - 2 * MARGIN - 0.04) / 2
+    for start in range(0, len(data.photos), PHOTOS_PER_PAGE):
+        fig = _page()
+        _text(fig, MARGIN, 0.955, f"Photos — {data.title}", fontsize=13, weight="bold")
+        for slot, photo in enumerate(data.photos[start : start + PHOTOS_PER_PAGE]):
+            column, row = slot % 2, slot // 2
+            left, bottom = MARGIN + column * (width + 0.04), 0.66 - row * 0.3
+            ax = fig.add_axes([left, bottom, width, 0.22])
+            ax.imshow(_thumbnail(photo.jpeg))
             ax.set_axis_off()
-            _text(fig, MARGIN, 0.48 - slot * 0.45, caption, fontsize=8.5)
+            lines = [
+                photo.title,
+                *_wrapped(photo.caption, 55, 2),
+                " — ".join(p for p in (photo.position, photo.taken) if p),
+            ]
+            for i, line in enumerate(line for line in lines if line):
+                _text(fig, left, bottom - 0.015 - i * 0.015, line, fontsize=7.5, weight="bold" if i == 0 else "normal")
         pages.append(fig)
+    if data.grid_comments and not data.for_partners:
+        pages += _grid_comment_pages(data)
+    return pages
+
+
+def _thumbnail(jpeg: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(jpeg)).convert("RGB")
+    image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+    return image
+
+
+def _grid_comment_pages(data: FicheData) -> list[Figure]:
+    pages, fig, y = [], None, 0.0
+    for label, comment in data.grid_comments:
+        lines = _wrapped(comment, 105, 6)
+        if fig is None or y - 0.02 * (len(lines) + 1) < 0.05:
+            fig = _page()
+            pages.append(fig)
+            _text(fig, MARGIN, 0.955, f"Commentaires de la grille — {data.title}", fontsize=13, weight="bold")
+            y = 0.92
+        _text(fig, MARGIN, y, label, fontsize=9, weight="bold")
+        y -= 0.018
+        for line in lines:
+            _text(fig, MARGIN + 0.02, y, line, fontsize=8.5)
+            y -= 0.016
+        y -= 0.01
     return pages
 
 

@@ -21,10 +21,16 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 SRID = 4326
+PUBLIC_SITE_KINDS = ("kiosque", "brigade", "commissariat")  # desks open to the public
+
+
+def _public_site(context) -> bool:
+    return context.get_current_parameters().get("kind") in PUBLIC_SITE_KINDS
 
 
 def utcnow() -> dt.datetime:
@@ -68,6 +74,9 @@ class PatrolZone(Base):
     commune_insee: Mapped[str | None] = mapped_column(ForeignKey("communes.insee"), index=True)
     source: Mapped[str] = mapped_column(Text, default="")
     approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Who patrols when is the forces' own: partners see the zone, not its unit and schedule,
+    # unless an administrator marks it shareable (diagnostics.redaction).
+    shareable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     geom = mapped_column(Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False)
 
 
@@ -81,6 +90,9 @@ class Site(Base):
     address: Mapped[str | None] = mapped_column(String(250))
     source: Mapped[str] = mapped_column(Text, default="")
     approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Reception desks open to the public (kiosque, brigade, commissariat) are shareable unless an
+    # administrator says otherwise; any other site (a camera, a post) is not, until marked.
+    shareable: Mapped[bool] = mapped_column(Boolean, default=_public_site, server_default=false())
     geom = mapped_column(Geometry("POINT", srid=SRID, spatial_index=True), nullable=False)
 
 

@@ -1,4 +1,6 @@
-"""What of an observation may leave the forces: the rule applied to every export for partners.
+"""What may leave the forces: the one rule applied to every export for partners, for
+observations AND reference layers.
+
 
 A pure function over frames (and one over a single record), applied by the services before any
 builder sees the data, so that no snapshot (PNG, PDF, HTML) can print what it was never given.
@@ -17,6 +19,17 @@ The rule:
 
 ``shareable`` stays as a summary (« something of it is shared ») for older writers: one that sets
 it without choosing fields shares every text field, as before per-field sharing existed.
+
+The rule for reference layers (`redact_reference_for_partners`):
+
+- sectors (quartiers, QPV) are public names: name and kind are kept;
+- a patrol zone is shown as a zone: its geometry, ``source`` and ``approximate`` are kept; its
+  ``name`` (which names the unit: « Groupe VTT de Vesoul »), ``unit``, ``kind`` and ``schedule``
+  are blanked unless an administrator marked the zone ``shareable``: a partner sees that a zone
+  exists, not who patrols it when;
+- a site keeps its kind (its symbol); its name and address only when ``shareable`` (desks open
+  to the public are, by default);
+- as for observations, columns not listed here are dropped.
 """
 
 from __future__ import annotations
@@ -105,3 +118,35 @@ def _flag(value: object) -> bool:
         return bool(value) and not pd.isna(value)
     except (TypeError, ValueError):
         return False
+
+
+REFERENCE_ALWAYS_SHARED = {
+    "sectors": ("id", "name", "kind", "source", "approximate"),
+    "zones": ("id", "source", "approximate", "shareable"),
+    "sites": ("id", "kind", "source", "approximate", "shareable"),
+}
+REFERENCE_SHARED_IF_MARKED = {
+    "sectors": (),
+    "zones": ("name", "unit", "kind", "schedule"),
+    "sites": ("name", "address"),
+}
+
+
+def redact_reference_for_partners(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy of a reference layer (``sectors``, ``zones`` or ``sites``) holding only what may be
+    shown to a mayor or a partner: see the rule above. Unknown layers raise KeyError."""
+    always, if_marked = REFERENCE_ALWAYS_SHARED[layer], REFERENCE_SHARED_IF_MARKED[layer]
+    keep = list(dict.fromkeys(c for c in (*always, *if_marked) if c in frame.columns))
+    # Plain columns, one GeoDataFrame built at the end: this runs once per layer per commune.
+    columns = {name: frame[name].to_list() for name in keep}
+    if if_marked:
+        shared = [_flag(v) for v in frame["shareable"]] if "shareable" in frame else [False] * len(frame)
+        columns["shareable"] = shared
+        for name in if_marked:
+            if name in columns:
+                columns[name] = [_plain_text(v) if ok else "" for v, ok in zip(columns[name], shared, strict=True)]
+    return gpd.GeoDataFrame(columns, geometry=frame.geometry.to_list(), crs=frame.crs)
+
+
+def _plain_text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)

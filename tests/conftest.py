@@ -128,6 +128,14 @@ def team_id(db) -> int:
     return next(team.id for team in list_teams(db) if team.name == "Groupe de contact de Gray")
 
 
+@pytest.fixture
+def photo_dir(tmp_path, monkeypatch):
+    """An empty PSQ_PHOTO_DIR for the test (created when the first photo is stored)."""
+    folder = tmp_path / "photos"
+    monkeypatch.setenv("PSQ_PHOTO_DIR", str(folder))
+    return folder
+
+
 # One actor per role, as the services see them once logged in.
 ADMIN_ACTOR = Actor(login="admin.test", role=ADMIN)
 COMMANDANT_70 = Actor(login="commandant.test", role=COMMANDANT, departments=("70",))

@@ -176,11 +176,11 @@ def test_a_maire_sees_only_their_commune_without_confidential_text(app, db, team
     vesoul = make_diagnostic(db, team_id, commune=VESOUL[0], place="Centre")
     make_observation(db, vesoul, lat=VESOUL[1], lon=VESOUL[2], description="À Vesoul")
     log_in_as(app, MAIRE_GRAY)
-    open_page(app, "carte")
-    assert not app.exception and app.title[0].value == "Carte de commandement"
-    table = app.dataframe[0].value
-    assert sorted(table["Description"]) == ["", "Haie à tailler"]
-    assert set(table["Commune"]) == {"Gray"} and "Équipe" not in table.columns
+    open_page(app, "maire")
+    assert not app.exception and app.title[0].value == "Ma commune — Gray"
+    table = app.dataframe[-1].value  # nothing is asked of the commune yet: one table
+    assert sorted(table["Constat (si communicable)"]) == ["Haie à tailler", "—"]
+    assert "Équipe" not in table.columns and "Commune" not in table.columns  # one commune: Gray
 
 
 def test_the_command_map_draws_a_line_observation_as_a_line(app, db, team_id):

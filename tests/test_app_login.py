@@ -59,7 +59,7 @@ def test_after_login_the_page_asked_for_opens(app):
     ("login", "first_page", "allowed"),
     [
         ("agent.gray", "Saisie terrain", {"saisie", "carte"}),
-        ("maire.gray", "Export maire", {"carte", "export_maire"}),
+        ("maire.gray", "Ma commune — Gray", {"export_maire"}),
         ("chef", "Administration", {"saisie", "carte", "export_maire", "admin"}),
     ],
 )

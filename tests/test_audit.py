@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from diagnostics.services import audit
-from diagnostics.services.exports import commune_snapshot_png, export_layer
+from diagnostics.services.exports import commune_snapshot, export_layer
 from tests.conftest import ADMIN_ACTOR, COMMANDANT_70, GRAY, make_diagnostic, make_observation
 
 
@@ -31,7 +31,7 @@ def test_creations_carry_who_and_what(db, team_id):
 
 def test_exports_are_audited(db, team_id, tmp_path):
     make_observation(db, make_diagnostic(db, team_id))
-    commune_snapshot_png(db, COMMANDANT_70, GRAY[0])
+    commune_snapshot(db, COMMANDANT_70, GRAY[0], "png")
     export_layer(db, ADMIN_ACTOR, "observations", tmp_path / "o.geojson")
     exported = events(db, actions=("export",))
     assert list(exported["entity"]) == ["observations", "commune"]

@@ -35,7 +35,7 @@ def test_an_unknown_commune_is_a_french_error(app, db, monkeypatch):  # noqa: F8
     def refuse(*args, **kwargs):
         raise DiagnosticsError("Commune inconnue : 70279")
 
-    monkeypatch.setattr(exports, "commune_snapshot", refuse)
+    monkeypatch.setattr(exports, "snapshot_layers", refuse)
     open_page(app, "export_maire")
     app.selectbox(key="export_commune").set_value(GRAY[0]).run()
     assert any("La carte n'a pas pu être produite" in message for message in errors(app))
@@ -48,3 +48,15 @@ def test_a_half_picked_period_runs_from_its_first_day(app, db, team_id):  # noqa
     app.selectbox(key="export_commune").set_value(GRAY[0]).run()
     app.date_input(key="export_period").set_value((dt.date(2026, 1, 1),)).run()
     assert not app.exception and not errors(app) and len(_downloads(app)) == 3
+
+
+def test_choosing_a_commune_audits_nothing_until_a_file_is_downloaded(app, db, team_id):  # noqa: F811
+    from diagnostics.services import audit
+    from tests.conftest import ADMIN_ACTOR
+
+    make_observation(db, make_diagnostic(db, team_id))
+    open_page(app, "export_maire")
+    app.selectbox(key="export_commune").set_value(GRAY[0]).run()
+    assert not app.exception and any(type(element).__name__ == "Image" for element in app.main)
+    exported = audit.audit_events(db, ADMIN_ACTOR, audit.AuditFilter(actions=("export",)))
+    assert exported.empty  # a preview on screen is not an export

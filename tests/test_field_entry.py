@@ -15,13 +15,6 @@ from tests.conftest import COMMANDANT_70, GRAY, make_diagnostic, make_observatio
 from tests.test_photos import jpeg_with_exif
 
 
-@pytest.fixture
-def photo_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "photos"
-    monkeypatch.setenv("PSQ_PHOTO_DIR", str(folder))
-    return folder
-
-
 def test_a_photo_is_stored_in_the_folder_under_a_generated_name(db, team_id, agent, photo_dir):
     diagnostic_id = make_diagnostic(db, team_id)
     observation_id = make_observation(db, diagnostic_id)

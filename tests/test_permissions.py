@@ -7,7 +7,7 @@ import pytest
 from diagnostics.auth import Actor
 from diagnostics.errors import PermissionDenied
 from diagnostics.services import audit, fieldwork
-from diagnostics.services.exports import commune_snapshot_png, export_layer
+from diagnostics.services.exports import commune_snapshot, export_layer
 from diagnostics.services.observations import observations_frame
 from diagnostics.services.reference import list_teams
 from tests.conftest import (
@@ -62,7 +62,7 @@ def test_an_agent_exports_nothing_and_reads_no_audit(db, agent, recorded, tmp_pa
     with pytest.raises(PermissionDenied):
         export_layer(db, agent, "observations", tmp_path / "o.geojson")
     with pytest.raises(PermissionDenied):
-        commune_snapshot_png(db, agent, GRAY[0])
+        commune_snapshot(db, agent, GRAY[0], "png")
     with pytest.raises(PermissionDenied):
         audit.audit_events(db, agent)
     assert not (tmp_path / "o.geojson").exists()
@@ -79,9 +79,9 @@ def test_a_commandant_reads_every_observation_of_their_departement_only(db, reco
 
 
 def test_a_commandant_exports_snapshots_of_their_departement_only(db, recorded):
-    assert commune_snapshot_png(db, COMMANDANT_70, GRAY[0]).startswith(b"\x89PNG")
+    assert commune_snapshot(db, COMMANDANT_70, GRAY[0], "png").startswith(b"\x89PNG")
     with pytest.raises(PermissionDenied, match="périmètre"):
-        commune_snapshot_png(db, COMMANDANT_70, LONS[0])
+        commune_snapshot(db, COMMANDANT_70, LONS[0], "png")
 
 
 def test_a_commandant_cannot_manage_accounts_or_read_the_audit_log(db):
@@ -105,9 +105,9 @@ def test_a_maire_reads_only_their_commune_and_only_shareable_text(db, recorded):
 
 
 def test_a_maire_downloads_their_snapshot_but_no_other_and_records_nothing(db, recorded, team_id, tmp_path):
-    assert commune_snapshot_png(db, MAIRE_GRAY, GRAY[0]).startswith(b"\x89PNG")
+    assert commune_snapshot(db, MAIRE_GRAY, GRAY[0], "png").startswith(b"\x89PNG")
     with pytest.raises(PermissionDenied, match="votre commune"):
-        commune_snapshot_png(db, MAIRE_GRAY, VESOUL[0])
+        commune_snapshot(db, MAIRE_GRAY, VESOUL[0], "png")
     with pytest.raises(PermissionDenied):
         make_diagnostic(db, team_id, actor=MAIRE_GRAY)
     with pytest.raises(PermissionDenied):

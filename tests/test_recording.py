@@ -21,13 +21,6 @@ from tests.test_photos import jpeg_with_exif
 
 
 @pytest.fixture
-def photo_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "photos"
-    monkeypatch.setenv("PSQ_PHOTO_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
 def prepared():
     return prepare_photo(jpeg_with_exif(size=(640, 480)))
 

@@ -137,14 +137,20 @@ def test_the_fiche_pdf_opens_with_map_scores_observations_and_only_shareable_pho
     prepared = prepare_photo(jpeg_with_exif(size=(640, 480)))
     photos.store_photo(db, agent, diagnostic_id, prepared, observation_id=observation_id, shareable=True)
     photos.store_photo(db, agent, diagnostic_id, prepared, observation_id=observation_id)
-    checklists.save_answers(db, agent, diagnostic_id, {"eclairage_fonctionne": {"score": 2}})
+    photos.store_photo(db, agent, diagnostic_id, prepared, observation_id=observation_id, caption="Mât 12")
+    checklists.save_answers(db, agent, diagnostic_id, {"eclairage_fonctionne": {"score": 2, "comment": "Rue noire"}})
     data = fiches.fiche_data(db, agent, diagnostic_id)
-    assert len(data.photos) == 1
+    assert len(data.photos) == 3  # the forces' own fiche has every photo
     pdf = PdfReader(io.BytesIO(fiche.render_fiche_pdf(data)))
     text = "\n".join(page.extract_text() for page in pdf.pages)
-    assert len(pdf.pages) == 3  # summary, observations, one page of photos
+    assert len(pdf.pages) == 4  # summary, observations, one page of photos, the grid's comments
     assert "Fiche diagnostic" in text and "Note du diagnostic" in text and "2.0 / 5" in text
-    assert "coût 300 $" in text and "Zone de regroupement" in text and "Photos partageables" in text
+    assert "coût 300 $" in text and "Zone de regroupement" in text and "Photos" in text
+    assert f"Observation N° {observation_id} — Éclairage" in text and "Mât 12" in text
+    assert "47,4452" in text and " N — 5,5925" in text  # the observation's position
+    assert "Rue noire" in text and f"N° {observation_id}." in text
+    partners = fiches.fiche_data(db, agent, diagnostic_id, for_partners=True)
+    assert len(partners.photos) == 1 and not partners.grid_comments  # shareable photos only
 
 
 def test_the_partners_fiche_hides_confidential_text(db, team_id, agent):

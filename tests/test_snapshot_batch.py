@@ -1,4 +1,4 @@
-"""Snapshots of a whole département: one file per commune, data read once, failures counted."""
+"""Snapshots of a whole département: one file per commune, layers from the one builder, failures counted."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from diagnostics.__main__ import main
 from diagnostics.services import snapshot_batch
 from diagnostics.services.exports import snapshot_layers
-from diagnostics.services.snapshot_batch import commune_layers, export_department, load_department
+from diagnostics.services.snapshot_batch import export_department
 from tests.conftest import GRAY, VESOUL, make_diagnostic, make_observation
 
 N_COMMUNES_70 = 536
@@ -33,10 +33,18 @@ def fake_render(monkeypatch):
     return failing
 
 
-def test_commune_layers_match_the_single_commune_query(db, admin, team_id):
+def test_commune_layers_match_the_single_commune_query(db, admin, team_id, monkeypatch, tmp_path):
     make_observation(db, make_diagnostic(db, team_id), description="Secret", shareable=False)
-    data = load_department(db, admin, "70")
-    from_batch = commune_layers(data, GRAY[0])
+    seen = {}
+
+    def render(layers, fmt, *, issued_on, period=None):
+        seen[layers.commune["insee"].iloc[0]] = layers
+        return b"x"
+
+    monkeypatch.setattr(snapshot_batch, "render_snapshot", render)
+    monkeypatch.setattr(snapshot_batch, "department_communes", lambda *a, **k: [(GRAY[0], "Gray")])
+    export_department(db, admin, "70", "png", tmp_path / "out", jobs=1)
+    from_batch = seen[GRAY[0]]
     alone = snapshot_layers(db, admin, GRAY[0])
     assert sorted(from_batch.neighbours["insee"]) == sorted(alone.neighbours["insee"])
     assert list(from_batch.observations["id"]) == list(alone.observations["id"])
@@ -79,8 +87,8 @@ def test_failures_are_counted_and_skip_empty_leaves_out_communes_without_observa
 def test_a_real_batch_renders_pdfs(db, admin, tmp_path, monkeypatch):
     """Two communes only, through the real builder (the whole département is the benchmark's job)."""
     tmp_path = tmp_path / "out"
-    data = load_department(db, admin, "70")
-    monkeypatch.setattr(snapshot_batch, "load_department", lambda *a, **k: _only(data, ["70279", "70428"]))
+    two = [("70279", "Gray"), ("70428", "Pusey")]
+    monkeypatch.setattr(snapshot_batch, "department_communes", lambda *a, **k: two)
     report = export_department(db, admin, "70", "pdf", tmp_path, jobs=2)
     assert report.count("written") == 2
     for path in tmp_path.iterdir():
@@ -101,10 +109,4 @@ def test_the_command_line_batch(db_url, db, team_id, tmp_path, capsys, fake_rend
     code = main(["snapshot", "--department", "70", "--format", "pdf", "--out-dir", str(tmp_path), "--skip-empty"])
     out, err = capsys.readouterr()
     assert code == 1 and "0 écrite(s), 1 en échec" in out
-    assert "failed: 70279 Gray: RuntimeError: cannot draw 70279" in err and "Traceback" not in err
-
-
-def _only(data, insee_codes):
-    from dataclasses import replace
-
-    return replace(data, targets=data.targets[data.targets["insee"].isin(insee_codes)])
+    assert "échec : 70279 Gray : RuntimeError: cannot draw 70279" in err and "Traceback" not in err

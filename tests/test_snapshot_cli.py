@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from diagnostics.__main__ import main
 from diagnostics.assets import assets_installed
-from diagnostics.standalone import external_references
+from diagnostics.snapshots.standalone import external_references
 from tests.conftest import make_diagnostic, make_observation
 
 

@@ -16,14 +16,9 @@ from PIL import Image
 from shapely.geometry import LineString, Point, Polygon, box
 
 from diagnostics import taxonomy
-from diagnostics.snapshots import (
-    SnapshotLayers,
-    _count_text,
-    _period_text,
-    french_date,
-    render_commune_png,
-    scale_bar_length,
-)
+from diagnostics.snapshots import SnapshotLayers, french_date, render_commune_png, scale_bar_length
+from diagnostics.snapshots.text import count_text as _count_text
+from diagnostics.snapshots.text import period_text as _period_text
 
 ISSUED = datetime.date(2025, 4, 15)
 # A square commune of about 3 km near Vesoul (WGS84 degrees: 0.04° of longitude ≈ 3 km at 47.6° N).
@@ -309,5 +304,7 @@ def test_period_and_count_texts():
     assert _period_text((None, mar)) == "Période : jusqu'au 31/03/2025"
     observations = _observations()
     n_open = int(observations["status"].isin(taxonomy.OPEN_STATUSES).sum())
-    assert _count_text(observations) == f"{len(observations)} observations (dont {n_open} non clôturées)"
+    assert _count_text(observations) == (
+        f"{len(observations)} observations (dont {n_open} à traiter : nouvelle, transmise ou en cours)"
+    )
     assert _count_text(observations.iloc[:1]) == "1 observation"

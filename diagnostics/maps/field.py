@@ -41,8 +41,8 @@ def build_field_map(
     adds the « Ma position » button; `context` (keys sectors, zones, sites, communes — any may
     be left out) adds the reference layers under the commune's outline (see `add_field_context`).
     The page passes the observations and what is being placed as `field_overlay` instead. On
-    phones the map never traps the page's
-    scrolling: no wheel zoom, and one finger scrolls the page while two fingers pan and zoom.
+    phones the map never traps the page's scrolling: no wheel zoom, and one finger scrolls the
+    page while two fingers pan and zoom.
     """
     m = base_map(tiles)
     m.options["scrollWheelZoom"] = False

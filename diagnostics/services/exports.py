@@ -1,24 +1,33 @@
 """Exports: reference and observation layers to files, commune snapshots for mayors.
 
 Gathering the data is done here; formatting is done by the pure builders in `io` and
-`snapshots`.
+`snapshots`. What leaves the forces goes through `diagnostics.redaction` first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import shapely
+from geoalchemy2.shape import from_shape
+from sqlalchemy import and_, func, literal_column, select, text
+from sqlalchemy.orm import Session
 
 from diagnostics.auth import Actor, require, require_commune
 from diagnostics.db import Database
 from diagnostics.errors import DiagnosticsError
 from diagnostics.io import files
-from diagnostics.redaction import redact_for_partners
+from diagnostics.models import SRID, Commune, PatrolZone, Sector, Site
+from diagnostics.redaction import redact_for_partners, redact_reference_for_partners
 from diagnostics.services import audit, reference
+from diagnostics.services._frames import geometry_as_wkb, read_frame
 from diagnostics.services.observations import ObservationFilter, observations_frame
+from diagnostics.snapshots import SnapshotLayers
 
 LAYERS: dict[str, Callable[[Database, Actor], gpd.GeoDataFrame]] = {
     "communes": lambda db, actor: reference.communes_frame(db),
@@ -30,6 +39,27 @@ LAYERS: dict[str, Callable[[Database, Actor], gpd.GeoDataFrame]] = {
 FORMATS = ("geojson", "gpkg", "csv", "kml", "shp")
 SNAPSHOT_FORMATS = ("png", "pdf", "html")
 SNAPSHOT_MIME_TYPES = {"png": "image/png", "pdf": "application/pdf", "html": "text/html"}
+Period = tuple[dt.date | None, dt.date | None]
+NEIGHBOUR_DISTANCE = 1e-5  # degrees: communes whose boundaries merely touch are neighbours
+
+# The columns a snapshot reads from each reference layer (redaction then blanks what is confidential).
+_COMMUNE_COLUMNS = (Commune.insee, Commune.name, Commune.department, Commune.population)
+_AREA_COLUMNS = {
+    "sectors": (Sector, (Sector.name, Sector.kind, Sector.source, Sector.approximate)),
+    "zones": (
+        PatrolZone,
+        (
+            PatrolZone.name,
+            PatrolZone.unit,
+            PatrolZone.kind,
+            PatrolZone.schedule,
+            PatrolZone.source,
+            PatrolZone.approximate,
+            PatrolZone.shareable,
+        ),
+    ),
+    "sites": (Site, (Site.name, Site.kind, Site.address, Site.source, Site.approximate, Site.shareable)),
+}
 
 
 @audit.refusals_recorded
@@ -58,46 +88,73 @@ def export_layer(
     return count
 
 
-@audit.refusals_recorded
-def commune_snapshot_png(
-    db: Database,
-    actor: Actor,
-    insee: str,
-    *,
-    issued_on: dt.date | None = None,
-    period: tuple[dt.date | None, dt.date | None] | None = None,
-) -> bytes:
-    """The mayor's PNG map of a commune: boundary, observations of the period, layers around."""
-    from diagnostics.snapshots import render_commune_png
-
-    layers = snapshot_layers(db, actor, insee, period)
-    image = render_commune_png(layers, issued_on=issued_on or dt.date.today(), period=period)
-    audit.record_now(db, actor, "export", entity="commune", entity_id=insee, detail="carte PNG")
-    return image
+# --- Commune snapshots ---------------------------------------------------------------------------
 
 
 @audit.refusals_recorded
-def snapshot_layers(
-    db: Database, actor: Actor, insee: str, period: tuple[dt.date | None, dt.date | None] | None = None
-):
-    from diagnostics.snapshots import SnapshotLayers
+def snapshot_layers(db: Database, actor: Actor, insee: str, period: Period | None = None) -> SnapshotLayers:
+    """What a commune's snapshot shows, redacted for partners: the one builder of `SnapshotLayers`
+    (the Export maire page, the mayor's page, the CLI and the département batch use it).
 
+    Reference layers are read through the spatial indexes for the commune's bounding box and
+    kept when they intersect the commune (neighbours: when they touch it).
+    """
     require(actor, "export_snapshot")
-    commune = reference.communes_frame(db, (insee,))
-    if commune.empty:
-        raise DiagnosticsError(f"Commune inconnue : {insee}")
-    require_commune(actor, insee, commune["department"].iloc[0])
+    with db.session() as session:
+        commune = read_frame(
+            session, select(*_COMMUNE_COLUMNS, geometry_as_wkb(Commune.geom)).where(Commune.insee == insee)
+        )
+        if commune.empty:
+            raise DiagnosticsError(f"Commune inconnue : {insee}")
+        require_commune(actor, insee, commune["department"].iloc[0])
+        boundary = commune.geometry.iloc[0]
+        neighbours = _neighbours(session, db.is_sqlite, insee, boundary)
+        areas = {layer: _areas_touching(session, db.is_sqlite, layer, boundary) for layer in _AREA_COLUMNS}
     start, end = period or (None, None)
     observations = observations_frame(db, actor, ObservationFilter(start=start, end=end, communes=(insee,)))
-    boundary = commune.geometry.iloc[0]
     return SnapshotLayers(
         commune=commune,
-        neighbours=reference.neighbours_frame(db, insee),
+        neighbours=neighbours,
         observations=redact_for_partners(observations),  # snapshots leave the forces
-        sectors=_touching(reference.sectors_frame(db), boundary),
-        patrol_zones=_touching(reference.patrol_zones_frame(db), boundary),
-        sites=_touching(reference.sites_frame(db), boundary),
+        sectors=redact_reference_for_partners("sectors", areas["sectors"]),
+        patrol_zones=redact_reference_for_partners("zones", areas["zones"]),
+        sites=redact_reference_for_partners("sites", areas["sites"]),
     )
+
+
+def _in_box(is_sqlite: bool, model, bounds) -> object:
+    """A condition on `model.geom` that goes through the spatial index (both backends)."""
+    west, south, east, north = (float(v) for v in bounds)
+    table = model.__tablename__
+    if is_sqlite:
+        # SQLite does not use SpatiaLite's R*Tree by itself: ask its SpatialIndex table for rowids.
+        candidates = text(
+            "SELECT rowid FROM SpatialIndex WHERE f_table_name = :table "
+            "AND f_geometry_column = 'geom' AND search_frame = BuildMbr(:w, :s, :e, :n, :srid)"
+        ).bindparams(table=table, w=west, s=south, e=east, n=north, srid=SRID)
+        return literal_column(f"{table}.rowid").in_(candidates.columns(rowid=literal_column("rowid").type))
+    return model.geom.op("&&")(func.ST_MakeEnvelope(west, south, east, north, SRID))
+
+
+def _neighbours(session: Session, is_sqlite: bool, insee: str, boundary) -> gpd.GeoDataFrame:
+    west, south, east, north = boundary.bounds
+    d = NEIGHBOUR_DISTANCE
+    statement = select(*_COMMUNE_COLUMNS, geometry_as_wkb(Commune.geom)).where(
+        Commune.insee != insee, _in_box(is_sqlite, Commune, (west - d, south - d, east + d, north + d))
+    )
+    candidates = read_frame(session, statement.order_by(Commune.insee))
+    if candidates.empty:
+        return candidates
+    touching = shapely.dwithin(candidates.geometry.to_numpy(), boundary, d)
+    return candidates[touching].reset_index(drop=True)
+
+
+def _areas_touching(session: Session, is_sqlite: bool, layer: str, boundary) -> gpd.GeoDataFrame:
+    model, columns = _AREA_COLUMNS[layer]
+    statement = select(model.id, *columns, geometry_as_wkb(model.geom)).where(
+        and_(_in_box(is_sqlite, model, boundary.bounds), model.geom.ST_Intersects(from_shape(boundary, srid=SRID)))
+    )
+    return read_frame(session, statement.order_by(model.name))
 
 
 @audit.refusals_recorded
@@ -108,21 +165,32 @@ def commune_snapshot(
     fmt: str,
     *,
     issued_on: dt.date | None = None,
-    period: tuple[dt.date | None, dt.date | None] | None = None,
+    period: Period | None = None,
 ) -> bytes:
-    """A commune's snapshot for its mayor as PNG, PDF or standalone HTML (UTF-8 bytes).
+    """A commune's snapshot for its mayor as PNG, PDF or standalone HTML (UTF-8 bytes), audited
+    as an export: call it for a file the user asked for (a download, the CLI), not for a preview.
 
-    Observations are redacted for partners (`diagnostics.redaction`) whatever the format.
+    Observations and reference layers are redacted for partners (`diagnostics.redaction`).
     """
-    if fmt not in SNAPSHOT_FORMATS:
-        raise DiagnosticsError(f"Unknown format '{fmt}'; choose one of: {', '.join(SNAPSHOT_FORMATS)}")
+    _check_format(fmt)
     layers = snapshot_layers(db, actor, insee, period)
     content = render_snapshot(layers, fmt, issued_on=issued_on or dt.date.today(), period=period)
-    audit.record_now(db, actor, "export", entity="commune", entity_id=insee, detail=f"carte {fmt.upper()}")
+    detail = f"carte {fmt.upper()} : {len(layers.observations)} observation(s)"
+    audit.record_now(db, actor, "export", entity="commune", entity_id=insee, detail=detail)
     return content
 
 
-def render_snapshot(layers, fmt: str, *, issued_on: dt.date, period=None) -> bytes:
+@audit.refusals_recorded
+def commune_preview_png(
+    db: Database, actor: Actor, insee: str, *, issued_on: dt.date | None = None, period: Period | None = None
+) -> bytes:
+    """The PNG shown on screen before any download: the same checks and redaction, not audited
+    (nothing leaves the application until a file is downloaded)."""
+    layers = snapshot_layers(db, actor, insee, period)
+    return render_snapshot(layers, "png", issued_on=issued_on or dt.date.today(), period=period)
+
+
+def render_snapshot(layers: SnapshotLayers, fmt: str, *, issued_on: dt.date, period: Period | None = None) -> bytes:
     """Hand prepared layers to the builder of `fmt` (no database: usable in worker processes).
 
     Basemap tiles (PSQ_TILES) only go into the HTML, where the reader's browser fetches them;
@@ -130,14 +198,18 @@ def render_snapshot(layers, fmt: str, *, issued_on: dt.date, period=None) -> byt
     """
     from diagnostics import config, snapshots
 
+    _check_format(fmt)
     if fmt == "png":
         return snapshots.render_commune_png(layers, issued_on=issued_on, period=period)
     if fmt == "pdf":
         return snapshots.render_commune_pdf(layers, issued_on=issued_on, period=period)
-    if fmt == "html":
-        page = snapshots.render_commune_html(layers, issued_on=issued_on, period=period, tiles=config.tile_sources())
-        return page.encode("utf-8")
-    raise DiagnosticsError(f"Unknown format '{fmt}'; choose one of: {', '.join(SNAPSHOT_FORMATS)}")
+    page = snapshots.render_commune_html(layers, issued_on=issued_on, period=period, tiles=config.tile_sources())
+    return page.encode("utf-8")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in SNAPSHOT_FORMATS:
+        raise DiagnosticsError(f"Unknown format '{fmt}'; choose one of: {', '.join(SNAPSHOT_FORMATS)}")
 
 
 def snapshot_file_name(insee: str, name: str, fmt: str, issued_on: dt.date | None = None) -> str:
@@ -149,13 +221,6 @@ def snapshot_file_name(insee: str, name: str, fmt: str, issued_on: dt.date | Non
     return f"{stem}.{fmt}"
 
 
-def _slug(text: str) -> str:
-    import re
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode("ascii")
+def _slug(text_: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text_ or "").encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60]
-
-
-def _touching(frame: gpd.GeoDataFrame, boundary) -> gpd.GeoDataFrame:
-    return frame[frame.intersects(boundary)].reset_index(drop=True)

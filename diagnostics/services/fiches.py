@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from diagnostics import fiche
+from diagnostics import fiche, localtime, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.db import Database
-from diagnostics.models import Diagnostic, DiagnosticClosure
+from diagnostics.models import Diagnostic, DiagnosticClosure, Photo
+from diagnostics.redaction import redact_for_partners
 from diagnostics.services import audit, checklists, fieldwork, photos, reference
 from diagnostics.services.observations import ObservationFilter, observations_frame
 
@@ -21,13 +22,15 @@ def fiche_data(db: Database, actor: Actor, diagnostic_id: int, *, for_partners: 
             select(DiagnosticClosure).where(DiagnosticClosure.diagnostic_id == diagnostic_id)
         ).first()
         closed = f"clôturé le {closure.closed_at:%d/%m/%Y} par {closure.closed_by}" if closure else ""
+        when = select(Photo.id, Photo.created_at).where(Photo.diagnostic_id == diagnostic_id)
+        taken = {photo_id: created for photo_id, created in session.execute(when)}
     grid = checklists.diagnostic_grid(db, actor, diagnostic_id)
-    shared = []
-    for info in photos.list_photos(db, actor, diagnostic_id, shareable_only=True):
-        data = photos.read_photo(info)
-        if data is not None:
-            label = f"Observation n° {info.observation_id}" if info.observation_id else "Photo du diagnostic"
-            shared.append((f"{label}{' — ' + info.caption if info.caption else ''}", data))
+    observations = observations_frame(db, actor, ObservationFilter(diagnostic_id=diagnostic_id))
+    if for_partners:
+        observations = redact_for_partners(observations)
+    # Partners receive a photo only when it is marked shareable; the forces' own fiche has them all.
+    infos = photos.list_photos(db, actor, diagnostic_id, shareable_only=for_partners)
+    pictures = [_fiche_photo(info, observations, taken.get(info.id)) for info in infos]
     return fiche.FicheData(
         title=f"{summary.place}, {summary.commune_name}",
         team=summary.team,
@@ -36,11 +39,38 @@ def fiche_data(db: Database, actor: Actor, diagnostic_id: int, *, for_partners: 
         context=context,
         closed=closed,
         commune=reference.communes_frame(db, (summary.commune_insee,)),
-        observations=observations_frame(db, actor, ObservationFilter(diagnostic_id=diagnostic_id)),
+        observations=observations,
         grid=grid.score,
-        photos=shared,
+        photos=[picture for picture in pictures if picture is not None],
         for_partners=for_partners,
+        grid_comments=[] if for_partners else _grid_comments(grid.template, grid.answers),
     )
+
+
+def _fiche_photo(info: photos.PhotoInfo, observations, taken) -> fiche.FichePhoto | None:
+    """A photo with its observation's N°, catégorie and position, and when it was taken."""
+    data = photos.read_photo(info)
+    if data is None:
+        return None  # a restored database without its photo folder
+    title, position = "Photo du diagnostic", ""
+    match = observations[observations["id"] == info.observation_id] if info.observation_id else observations.iloc[0:0]
+    if len(match):
+        row = match.iloc[0]
+        title = f"Observation N° {info.observation_id} — {taxonomy.category_label(row['category'])}"
+        point = row.geometry.representative_point()
+        position = f"{localtime.format_decimal(point.y, 5)} N — {localtime.format_decimal(point.x, 5)} E"
+    return fiche.FichePhoto(data, title, info.caption, position, localtime.format_datetime(taken) if taken else "")
+
+
+def _grid_comments(template: dict, answers: dict[str, dict]) -> list[tuple[str, str]]:
+    """(« Thème — critère », comment) for every item answered with a comment, in template order."""
+    comments = []
+    for theme in template.get("themes", []):
+        for item in theme.get("items", []):
+            comment = (answers.get(item["code"]) or {}).get("comment", "")
+            if comment:
+                comments.append((f"{theme['label']} — {item['label']}", comment))
+    return comments
 
 
 def diagnostic_fiche_pdf(db: Database, actor: Actor, diagnostic_id: int) -> bytes:

@@ -51,7 +51,7 @@ MAX_SHAPES = 5_000
 
 def page() -> None:
     st.title("Carte de commandement")
-    actor = common.current_actor("review_observations")
+    actor = common.current_actor("command_map")
     db = common.database()
     criteria = filters.observation_filters(db)
     st.sidebar.header("Affichage")

@@ -89,7 +89,7 @@ def test_deep_links_and_landing_pages_for_every_role(demo_app, browser_page, net
     for login, first_page in (
         ("agent.gray", "Saisie terrain"),
         ("commandant.70", "Carte de commandement"),
-        ("maire.gray", "Export maire"),
+        ("maire.gray", "Ma commune — Gray"),
         ("admin.psq", "Administration"),
     ):
         open_and_log_in(page, demo_app, login)
@@ -98,7 +98,8 @@ def test_deep_links_and_landing_pages_for_every_role(demo_app, browser_page, net
         if login == "maire.gray":
             open_sidebar(page)
             expect(page.get_by_role("link", name="Export maire")).to_be_visible()
-            for hidden in ("Couches de référence", "Administration", "Connexion"):
+            expect(page.get_by_role("link", name="Ma commune")).to_be_visible()
+            for hidden in ("Carte de commandement", "Couches de référence", "Administration", "Connexion"):
                 expect(page.get_by_role("link", name=hidden)).to_have_count(0)
     assert network_log.problems() == []
 

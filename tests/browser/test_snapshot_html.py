@@ -21,7 +21,8 @@ def _open(browser_page, tmp_path, content: bytes) -> list[str]:
     browser_page.goto(path.as_uri())
     expect(browser_page.locator(".leaflet-overlay-pane canvas")).to_have_count(1, timeout=DRAW_TIMEOUT_MS)
     expect(browser_page.get_by_text("Diagnostic de sûreté — Gray (70279)")).to_be_visible()
-    expect(browser_page.get_by_text("1 observation (dont 1 non clôturée)")).to_be_visible()
+    counted = "1 observation (dont 1 à traiter : nouvelle, transmise ou en cours)"
+    expect(browser_page.get_by_text(counted)).to_be_visible()
     return page_errors
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from diagnostics.assets import AssetNotAvailable, assets_installed
 from diagnostics.maps import base_map
-from diagnostics.standalone import external_references, inline_assets
+from diagnostics.snapshots.standalone import external_references, inline_assets
 
 pytestmark = pytest.mark.skipif(not assets_installed(), reason="run `make assets` first")
 

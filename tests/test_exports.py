@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from diagnostics.assets import assets_installed
 from diagnostics.services.exports import commune_snapshot, snapshot_file_name, snapshot_layers
-from diagnostics.standalone import external_references
-from tests.conftest import GRAY, make_diagnostic, make_observation
+from diagnostics.snapshots.standalone import external_references
+from tests.conftest import GRAY, PUSEY, VESOUL, make_diagnostic, make_observation
 
 SECRET = ("CONSTAT-SECRET", "Adjudant Secretnom", "agent.secret", "Rue Secrète")
 SHARED = ("CONSTAT-PARTAGE", "PRECO-SECRET-NON", "PRECO-VISIBLE")
@@ -115,3 +115,65 @@ def test_file_names_are_plain_ascii():
     )
     assert snapshot_file_name("70239", "Échenoz-la-Méline", "png") == "diagnostic-surete-70239-echenoz-la-meline.png"
     assert snapshot_file_name("70000", "", "html") == "diagnostic-surete-70000.html"
+
+
+# --- The one builder of a commune's layers --------------------------------------------------------
+
+
+@pytest.mark.parametrize("insee", [GRAY[0], VESOUL[0], PUSEY[0], "70001"])
+def test_layers_read_through_the_index_match_the_whole_tables_cut_in_python(db, admin, insee):
+    """The database filter (bounding box through the spatial index, then intersection) keeps what
+    intersecting the whole tables with the commune keeps, and neighbours are the communes that touch."""
+    from diagnostics.services import reference
+
+    layers = snapshot_layers(db, admin, insee)
+    boundary = reference.communes_frame(db, (insee,)).geometry.iloc[0]
+    for name, frame in (
+        ("sectors", reference.sectors_frame(db)),
+        ("patrol_zones", reference.patrol_zones_frame(db)),
+        ("sites", reference.sites_frame(db)),
+    ):
+        expected = sorted(frame[frame.intersects(boundary)]["id"])
+        assert sorted(getattr(layers, name)["id"]) == expected, name
+    assert sorted(layers.neighbours["insee"]) == sorted(reference.neighbours_frame(db, insee)["insee"])
+    assert insee not in set(layers.neighbours["insee"])
+
+
+def test_patrol_zones_reach_partners_without_unit_or_schedule_unless_shareable(db, admin):
+    zones = snapshot_layers(db, admin, GRAY[0]).patrol_zones
+    assert len(zones) == 1
+    zone = zones.iloc[0]
+    assert (zone["name"], zone["unit"], zone["schedule"], zone["kind"]) == ("", "", "", "")
+    assert bool(zone["approximate"]) and zone.geometry is not None
+    sites = snapshot_layers(db, admin, GRAY[0]).sites
+    assert list(sites["name"]) == ["Brigade de gendarmerie de Gray"]  # a desk open to the public
+
+
+def test_an_administrator_shares_a_zone_and_partners_then_read_its_unit(db, admin):
+    from diagnostics.errors import PermissionDenied
+    from diagnostics.services.reference_sharing import set_shareable
+    from tests.conftest import COMMANDANT_70
+
+    with pytest.raises(PermissionDenied):
+        set_shareable(db, COMMANDANT_70, "zones", "Groupe de contact de Gray", True)
+    assert set_shareable(db, admin, "zones", "Groupe de contact de Gray", True)
+    zone = snapshot_layers(db, admin, GRAY[0]).patrol_zones.iloc[0]
+    assert zone["name"] == "Groupe de contact de Gray" and zone["unit"].startswith("Communauté de brigades")
+    assert not set_shareable(db, admin, "zones", "Groupe de contact de Gray", True)  # no change
+
+
+def test_the_pdf_names_no_unit_and_numbers_points_as_the_list(db, admin, gray):
+    from diagnostics.services import reference
+    from diagnostics.services.observations import observations_frame
+
+    reader = PdfReader(io.BytesIO(commune_snapshot(db, admin, gray, "pdf")))
+    map_text, list_text = reader.pages[0].extract_text(), "\n".join(p.extract_text() for p in reader.pages[1:])
+    zone = reference.patrol_zones_frame(db).set_index("name").loc["Groupe de contact de Gray"]
+    teams = [team.name for team in reference.list_teams(db)]
+    for secret in ("Groupe de contact de Gray", zone["unit"], zone["schedule"], *teams):
+        assert secret not in map_text and secret not in list_text, secret
+    ids = [str(i) for i in observations_frame(db, admin).query("commune_insee == @gray")["id"]]
+    on_map = set(map_text.split())
+    assert set(ids) <= on_map  # every point carries its N° on the map…
+    rows = [line.split()[0] for line in list_text.splitlines() if line.split() and line.split()[0].isdigit()]
+    assert set(ids) <= set(rows)  # …and the list starts each row with the same N°
