@@ -95,7 +95,8 @@ def route(actor: Actor | None, current) -> None:
         connexion.page(requested=None if current.url_path == LOGIN_PATH else current.title)
         return
     if current.url_path == LOGIN_PATH:
-        st.switch_page(_page_file(landing_path(actor)))
+        # The query string goes along: a bookmarked view (the commanders' filters) survives the login.
+        st.switch_page(_page_file(landing_path(actor)), query_params=st.query_params.to_dict())
     permission = _permission(current.url_path)
     if permission is not None and not can(actor, permission):
         st.error(NOT_FOR_ROLE.format(page=current.title, role=ROLES.get(actor.role, actor.role)))

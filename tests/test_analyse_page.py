@@ -31,11 +31,16 @@ def test_the_analysis_shows_charts_months_and_coverage(page, db, team_id):
     assert not page.exception and not errors(page)
     assert page.caption[0].value.startswith("2 observation(s)")
     assert len(page.get("vega_lite_chart")) == 3
-    page.session_state["a_view"] = "months"
+    page.session_state["f_view"] = "months"
     page.run()
     assert len(page.get("vega_lite_chart")) == 1
-    assert page.select_slider(key="a_month").options == ["2026-06", "2026-07", "2026-08", "2026-09"]
-    page.session_state["a_view"] = "coverage"
+    assert page.select_slider(key="f_month").options == [
+        "juin 2026",
+        "juillet 2026",
+        "août 2026",
+        "septembre 2026",
+    ]  # French month names
+    page.session_state["f_view"] = "coverage"
     page.run()
     assert not page.exception and [metric.value for metric in page.metric][:2] == ["2", "0"]
 
@@ -43,7 +48,7 @@ def test_the_analysis_shows_charts_months_and_coverage(page, db, team_id):
 def test_out_of_zone_observations_are_listed(page, db, team_id):
     make_observation(db, make_diagnostic(db, team_id, commune=LONS[0], place="Centre"), lat=LONS[1], lon=LONS[2])
     log_in_as(page, COMMANDANT_70.__class__(login="cdt", role="commandant", departments=("39",)))
-    page.session_state["a_view"] = "coverage"
+    page.session_state["f_view"] = "coverage"
     page.run()
     assert not page.exception
     assert [metric.value for metric in page.metric][:2] == ["1", "1"]

@@ -59,3 +59,9 @@ def test_a_closed_diagnostic_is_read_only_and_reopened_by_a_commandant(db_url, d
     commander.button(key=f"de_{diagnostic_id}_reopen").click().run()
     assert not commander.exception and "Modifier" in _labels(commander)
     st.cache_resource.clear()
+
+
+def test_user_text_is_shown_as_typed_not_as_markdown():
+    from diagnostics.ui.observation_edit import plain
+
+    assert plain("*gras* [lien](http://x) `code` # titre") == (r"\*gras\* \[lien\]\(http://x\) \`code\` \# titre")

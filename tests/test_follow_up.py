@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import select, update
 
+from diagnostics import localtime
 from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, Actor
 from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from diagnostics.models import AuditEvent, Observation
@@ -86,7 +87,9 @@ def test_a_comment_alone_is_saved_and_moves_the_version_on(db, observation_id):
     version = save_follow_up(db, CHEF, observation_id, 1, FollowUp("nouvelle", comment="Vu le maire."), today=TODAY)
     assert version == 2
     history = observation_history(db, CHEF, observation_id)
-    assert list(history["kind"]) == ["comment"] and history["dated"][0] == dt.date.today()
+    assert (
+        list(history["kind"]) == ["comment"] and history["dated"][0] == localtime.now_paris().date()
+    )  # today in Paris
 
 
 def test_each_save_writes_one_audit_event_in_the_same_transaction(db, observation_id):

@@ -22,7 +22,7 @@ The names below are the package's public API; import them from here or from thei
 from diagnostics.maps.admin import build_dispositifs_map, build_import_preview_map, build_reference_edit_map
 from diagnostics.maps.base import TILE_SOURCES, base_map, fit_to
 from diagnostics.maps.canvas import clicked_observation, points_payload, unpack_payload
-from diagnostics.maps.choropleth import build_choropleth
+from diagnostics.maps.choropleth import FEW_OBSERVATIONS, build_choropleth
 from diagnostics.maps.escaping import card, escape_text
 from diagnostics.maps.field import add_field_context, build_field_map, field_overlay
 from diagnostics.maps.layers import (
@@ -42,6 +42,7 @@ __all__ = [
     "LAYER_NAMES",
     "SITE_SYMBOLS",
     "TILE_SOURCES",
+    "FEW_OBSERVATIONS",
     "Base",
     "add_communes",
     "add_dispositifs",

@@ -13,7 +13,7 @@ from folium.map import CustomPane
 from jinja2 import Template
 
 from diagnostics.crs import WGS84
-from diagnostics.maps import resources
+from diagnostics.maps import resources, styles
 
 MAX_ZOOM = 18  # tiles=None leaves no maxZoom, which the heatmap and fitting need
 DEFAULT_VIEW = ([47.3, 5.9], 8)  # Haute-Saône and Jura
@@ -101,6 +101,7 @@ def base_map(tiles: Iterable[str] = ()) -> folium.Map:
     """A map without default tiles (offline first), drawn on canvas, with a scale bar in metres."""
     m = folium.Map(location=DEFAULT_VIEW[0], zoom_start=DEFAULT_VIEW[1], tiles=None, prefer_canvas=True)
     m.add_child(ResourceCall("metric_scale.js"), name="psq_metric_scale")
+    m.add_child(ResourceCall("focus_without_scroll.js"), name="psq_focus_without_scroll")
     for key in tiles:
         source = TILE_SOURCES[key]
         folium.TileLayer(tiles=source["url"], attr=source["attribution"], name=source["name"], max_zoom=19).add_to(m)
@@ -132,8 +133,10 @@ def fit_to(m: folium.Map, where: gpd.GeoDataFrame | tuple[float, float, float, f
     if bounds is None:
         return
     west, south, east, north = bounds
+    open_size, folded_size = styles.LEGEND_EXPECTED_PX
+    expected = [open_size, folded_size, styles.LEGEND_FOLD_BELOW_PX] if "psq_legend" in m._children else None
     m._children.pop("psq_fit_view", None)  # framed once, after everything else
-    m.add_child(ResourceCall("fit_view.js", [[south, west], [north, east]], 10), name="psq_fit_view")
+    m.add_child(ResourceCall("fit_view.js", [[south, west], [north, east]], 10, expected), name="psq_fit_view")
 
 
 def extent_of(*frames: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:

@@ -38,6 +38,9 @@ class PreparedGeoJson(Layer, ScriptAsText):
                 {% if this.fill_property -%}
                 style.fillColor = feature.properties[{{ this.fill_property|tojson }}];
                 {%- endif %}
+                {% if this.style_property -%}
+                Object.assign(style, feature.properties[{{ this.style_property|tojson }}] || {});
+                {%- endif %}
                 return style;
             },
             onEachFeature: function (feature, layer) {
@@ -57,6 +60,7 @@ class PreparedGeoJson(Layer, ScriptAsText):
         *,
         popup: bool = False,
         fill_property: str = "",
+        style_property: str = "",
         pane: str = "",
         interactive: bool = True,
         control: bool = True,
@@ -67,6 +71,7 @@ class PreparedGeoJson(Layer, ScriptAsText):
         self.style = style
         self.popup = popup and interactive
         self.fill_property = fill_property
+        self.style_property = style_property
         self.pane = pane
         self.interactive = interactive
 

@@ -10,8 +10,6 @@ from diagnostics.maps import styles
 from diagnostics.maps.base import ResourceCall, add_stylesheet
 from diagnostics.maps.escaping import escape_text
 
-FOLD_BELOW_PX = 600  # narrower maps (phones) start with the legend folded
-
 
 def _row(symbol: str, label: str) -> str:
     return f'<div class="psq-legend-row">{symbol}<span>{escape_text(label)}</span></div>'
@@ -75,7 +73,7 @@ def add_legend(m: folium.Map, sections: list[str], *, note: str = "") -> None:
     html = f"<details open><summary>Légende</summary>{body}</details>"
     add_stylesheet(m, "legend.css")
     m._children.pop("psq_legend", None)
-    m.add_child(ResourceCall("legend.js", html, FOLD_BELOW_PX), name="psq_legend")
+    m.add_child(ResourceCall("legend.js", html, styles.LEGEND_FOLD_BELOW_PX), name="psq_legend")
 
 
 def add_observation_legend(

@@ -31,6 +31,9 @@ ZONE_STYLE = {"color": "#16a085", "weight": 2, "fillColor": "#1abc9c", "fillOpac
 SECTOR_STYLE = {"color": "#8e44ad", "weight": 2, "dashArray": "6 4", "fillColor": "#8e44ad", "fillOpacity": 0.1}
 PENDING_STYLE = {"color": "#000000", "weight": 5, "dashArray": "8 6", "fillOpacity": 0.15}
 EDITING_STYLE = {"color": "#000000", "weight": 4, "dashArray": "8 6", "fillOpacity": 0.1}
+LEGEND_FOLD_BELOW_PX = 600  # narrower maps (phones) start with the legend folded
+# The legend's expected size in px (open, folded): framing allows for it before it can be measured.
+LEGEND_EXPECTED_PX = ((290, 320), (100, 36))
 OUTSIDE_COLOR = "#0057b8"  # ring around observations outside every patrol zone
 
 # What an area's popup shows, (label, column), after its name.

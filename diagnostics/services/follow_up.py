@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from diagnostics import limits, taxonomy
+from diagnostics import limits, localtime, taxonomy
 from diagnostics.auth import Actor, observation_scope, require
 from diagnostics.db import Database
 from diagnostics.errors import Conflict, NotFound, ValidationError
@@ -118,7 +118,7 @@ def save_follow_up(
     `ValidationError` for a wrong input or when nothing changes.
     """
     require(actor, "follow_up")
-    errors = _follow_up_errors(change, today or dt.date.today())
+    errors = _follow_up_errors(change, today or localtime.now_paris().date())
     if errors:
         raise ValidationError(errors)
     try:
@@ -201,7 +201,7 @@ def _follow_up_errors(change: FollowUp, today: dt.date) -> dict[str, str]:
     errors.update(limits.too_long(Observation, {"assigned_to": name}))
     errors.update(limits.too_long(ObservationEvent, {"comment": change.comment}))
     if change.comment_date is not None and change.comment_date > today:
-        errors["comment_date"] = t("comment_date_in_future", date=f"{change.comment_date:%d/%m/%Y}")
+        errors["comment_date"] = t("comment_date_in_future", date=localtime.format_date(change.comment_date))
     return errors
 
 
@@ -233,7 +233,7 @@ def _apply(observation: Observation, change: FollowUp, who: str) -> list[Observa
                 actor=who,
                 kind="comment",
                 comment=change.comment.strip(),
-                dated=change.comment_date or dt.date.today(),
+                dated=change.comment_date or localtime.now_paris().date(),
             )
         )
     return events
@@ -274,7 +274,7 @@ def _follow_up_values(observation: Observation) -> dict:
 def _comment_values(change: FollowUp) -> dict:
     if not change.comment.strip():
         return {}
-    return {"comment": change.comment.strip(), "comment_date": change.comment_date or dt.date.today()}
+    return {"comment": change.comment.strip(), "comment_date": change.comment_date or localtime.now_paris().date()}
 
 
 def _redacted(detail: ObservationDetail) -> ObservationDetail:

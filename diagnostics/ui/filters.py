@@ -1,8 +1,15 @@
-"""The observation filters shared by the commanders' pages (map and analysis), in the sidebar."""
+"""The observation filters shared by the commanders' pages (map and analysis), in the sidebar.
+
+One set of filters for both pages, carried in the URL (`st.query_params`) so that a view can be
+bookmarked and sent: opening the URL gives the same filters. Streamlit forgets a page's widget
+state when another page runs, so the values are also kept in the session (`SAVED`) and given
+back to the widgets on the next page.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -18,17 +25,42 @@ PERIODS = {
     "year": "Année en cours",
     "custom": "Dates choisies…",
 }
+PREFIX = "f_"
+SAVED = "filters_saved"
+# widget (key without prefix) → URL parameter
+PARAMS = {
+    "period_choice": "periode",
+    "period": "dates",
+    "categories": "cat",
+    "severities": "grav",
+    "statuses": "statut",
+    "communes": "communes",
+    "teams": "equipes",
+    "heat": "chaleur",
+    "outside": "hors",
+    "view": "vue",
+}
 
 
-def observation_filters(db, *, prefix: str = "f_", today: dt.date | None = None) -> ObservationFilter:
-    """The sidebar filters; widget keys start with `prefix` so that each page keeps its own."""
+def observation_filters(db, *, today: dt.date | None = None) -> ObservationFilter:
+    """The sidebar filters, restored from the URL (or from the other page) and written back to it."""
     sidebar = st.sidebar
     sidebar.header("Filtres")
-    start, end = _period(sidebar, prefix, today or dt.date.today())
+    communes = common.commune_choices(db)
+    teams = common.team_choices(db)
+    category_codes = [c.code for c in taxonomy.CATEGORIES]
+    _restore("period_choice", _one_of(list(PERIODS)))
+    _restore("period", _dates)
+    _restore("categories", _many(category_codes))
+    _restore("severities", _many(list(taxonomy.SEVERITIES), int))
+    _restore("statuses", _many(list(taxonomy.STATUSES)))
+    _restore("communes", _many(list(communes)))
+    _restore("teams", _many(list(teams), int))
+    start, end = _period(sidebar, today or dt.date.today())
     categories = sidebar.multiselect(
         "Catégories",
-        [c.code for c in taxonomy.CATEGORIES],
-        key=f"{prefix}categories",
+        category_codes,
+        key=f"{PREFIX}categories",
         format_func=taxonomy.category_label,
         placeholder="Toutes",
         select_all=False,
@@ -36,7 +68,7 @@ def observation_filters(db, *, prefix: str = "f_", today: dt.date | None = None)
     severities = sidebar.multiselect(
         "Gravité",
         list(taxonomy.SEVERITIES),
-        key=f"{prefix}severities",
+        key=f"{PREFIX}severities",
         format_func=taxonomy.severity_label,
         placeholder="Toutes",
         select_all=False,
@@ -44,24 +76,24 @@ def observation_filters(db, *, prefix: str = "f_", today: dt.date | None = None)
     statuses = sidebar.multiselect(
         "Statut",
         list(taxonomy.STATUSES),
-        key=f"{prefix}statuses",
+        key=f"{PREFIX}statuses",
         format_func=taxonomy.status_label,
         placeholder="Tous",
         select_all=False,
     )
-    communes = common.commune_choices(db)
     chosen_communes = sidebar.multiselect(
         "Communes",
         list(communes),
-        key=f"{prefix}communes",
+        key=f"{PREFIX}communes",
         format_func=communes.get,
         placeholder="Toutes",
         select_all=False,
     )
-    teams = common.team_choices(db)
     chosen_teams = sidebar.multiselect(
-        "Équipes", list(teams), key=f"{prefix}teams", format_func=teams.get, placeholder="Toutes", select_all=False
+        "Équipes", list(teams), key=f"{PREFIX}teams", format_func=teams.get, placeholder="Toutes", select_all=False
     )
+    for name in ("period_choice", "period", "categories", "severities", "statuses", "communes", "teams"):
+        _remember(name)
     return ObservationFilter(
         start=start,
         end=end,
@@ -73,14 +105,113 @@ def observation_filters(db, *, prefix: str = "f_", today: dt.date | None = None)
     )
 
 
-def _period(sidebar, prefix: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    choice = sidebar.selectbox("Période", list(PERIODS), format_func=PERIODS.get, key=f"{prefix}period_choice")
+def toggle(container, label: str, name: str) -> bool:
+    """A switch kept in the URL like the filters (`name`: heat, outside)."""
+    _restore(name, lambda raw: raw == "1")
+    value = container.toggle(label, key=f"{PREFIX}{name}")
+    _remember(name)
+    return value
+
+
+def view(label: str, options: dict[str, str], default: str) -> str:
+    """The page's view (a segmented control) kept in the URL."""
+    _restore("view", _one_of(list(options)))
+    key = f"{PREFIX}view"
+    if key not in st.session_state:
+        st.session_state[key] = default
+    chosen = st.segmented_control(label, list(options), format_func=options.get, key=key) or default
+    _remember("view")
+    return chosen
+
+
+# --- state: URL ↔ widgets ----------------------------------------------------------------------
+
+
+def _restore(name: str, decode: Callable[[str], object]) -> None:
+    """Give the widget its value before it is made: what this session last had (on either page),
+    else what the URL says (a bookmark opened in a new session).
+
+    Set again on every run: for Streamlit the widget of the other page with the same key is
+    another widget, which would start empty (the documented `st.session_state[k] = st.session_state[k]`)."""
+    key = f"{PREFIX}{name}"
+    saved = st.session_state.get(SAVED)
+    if key in st.session_state:  # just changed by the person, or left by the other page
+        value = st.session_state[key]
+    elif saved is not None and name in saved:
+        value = saved[name]
+    else:
+        raw = st.query_params.get(PARAMS[name])
+        value = decode(raw) if raw is not None else None
+    if value is not None:
+        st.session_state[key] = value
+
+
+def _remember(name: str) -> None:
+    value = st.session_state.get(f"{PREFIX}{name}")
+    st.session_state.setdefault(SAVED, {})[name] = value
+    encoded = encode(name, value)
+    if encoded:
+        st.query_params[PARAMS[name]] = encoded
+    elif PARAMS[name] in st.query_params:
+        del st.query_params[PARAMS[name]]
+
+
+def encode(name: str, value) -> str:
+    """A widget value as URL text; empty for the default (left out of the URL)."""
+    if value is None or value == [] or value == () or value is False:
+        return ""
+    if name == "period_choice":
+        return "" if value == "all" else str(value)
+    if name == "period":
+        days = [day for day in tuple(value) if isinstance(day, dt.date)]
+        return "_".join(day.isoformat() for day in days)
+    if isinstance(value, bool):
+        return "1"
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+def _one_of(options: list[str]) -> Callable[[str], str | None]:
+    return lambda raw: raw if raw in options else None
+
+
+def _many(options: list, cast: Callable = str) -> Callable[[str], list]:
+    def decode(raw: str) -> list:
+        values = []
+        for part in raw.split(","):
+            try:
+                value = cast(part.strip())
+            except ValueError:
+                continue
+            if value in options and value not in values:
+                values.append(value)
+        return values
+
+    return decode
+
+
+def _dates(raw: str) -> tuple[dt.date, ...] | None:
+    try:
+        days = tuple(dt.date.fromisoformat(part) for part in raw.split("_") if part)
+    except ValueError:
+        return None
+    return days[:2] if days else None
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+
+def _period(sidebar, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    choice = sidebar.selectbox("Période", list(PERIODS), format_func=PERIODS.get, key=f"{PREFIX}period_choice")
     if choice == "custom":
+        key = f"{PREFIX}period"
+        initial = {} if key in st.session_state else {"value": ()}  # restored from the URL otherwise
         picked = sidebar.date_input(
             "Du … au …",
-            value=(),
+            **initial,
             format="DD/MM/YYYY",
-            key=f"{prefix}period",
+            key=key,
             help="Choisissez une date de début puis une date de fin.",
         )
         return period_bounds(picked)

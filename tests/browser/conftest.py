@@ -6,6 +6,7 @@ is aborted and fails the test, because police intranets have no internet.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -85,17 +86,17 @@ def _wait_healthy(base_url: str, proc: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture
-def streamlit_server(free_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
-    """Factory: streamlit_server(app_path, env=None) starts the app and returns its base URL.
+@contextlib.contextmanager
+def _servers(first_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
+    """start(app_path, env=None) starts the app and returns its base URL; all stop on exit.
 
     Run from the repo root so that .streamlit/config.toml applies; the repo is on
-    PYTHONPATH so the app can import `diagnostics`. Servers are stopped at teardown.
+    PYTHONPATH so the app can import `diagnostics`.
     """
     started: list[subprocess.Popen] = []
 
     def start(app_path: str | Path, env: dict[str, str] | None = None) -> str:
-        port = free_port if not started else _pick_free_port()
+        port = first_port if not started else _pick_free_port()
         workdir = tmp_path_factory.mktemp("streamlit_app")
         staged = _stage_app(Path(app_path).resolve(), workdir)
         full_env = dict(os.environ)
@@ -122,15 +123,24 @@ def streamlit_server(free_port: int, tmp_path_factory: pytest.TempPathFactory) -
         _wait_healthy(base_url, proc, log)
         return base_url
 
-    yield start
+    try:
+        yield start
+    finally:
+        for proc in started:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
-    for proc in started:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+
+@pytest.fixture
+def streamlit_server(free_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
+    """Factory: streamlit_server(app_path, env=None) starts the app and returns its base URL.
+    Servers are stopped at teardown."""
+    with _servers(free_port, tmp_path_factory) as start:
+        yield start
 
 
 @dataclass
@@ -219,10 +229,8 @@ def browser_page(request, tmp_path_factory: pytest.TempPathFactory, network_log:
         pytest.fail("browser network problems:\n" + "\n".join(network_log.problems()))
 
 
-@pytest.fixture
-def demo_app(streamlit_server, tmp_path) -> str:
-    """The real app on a fresh demo database (SpatiaLite), with its demo accounts."""
-    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+def _demo_database(path: Path) -> str:
+    url = f"sqlite:///{path / 'demo.sqlite'}"
     subprocess.run(
         [sys.executable, "-m", "diagnostics", "init", "--demo"],
         cwd=REPO,
@@ -231,4 +239,25 @@ def demo_app(streamlit_server, tmp_path) -> str:
         capture_output=True,
         timeout=300,
     )
+    return url
+
+
+@pytest.fixture
+def demo_app(streamlit_server, tmp_path) -> str:
+    """The real app on a fresh demo database (SpatiaLite), with its demo accounts."""
+    url = _demo_database(tmp_path)
     return streamlit_server(REPO / "streamlit_app.py", env={"DATABASE_URL": url})
+
+
+@dataclass(frozen=True)
+class DemoServer:
+    url: str  # the app's base URL
+    database_url: str  # its demo database, for the test to read or change as another user would
+
+
+@pytest.fixture(scope="module")
+def module_demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """One real app on one demo database for every test of a module (tests share its data)."""
+    database_url = _demo_database(tmp_path_factory.mktemp("demo"))
+    with _servers(_pick_free_port(), tmp_path_factory) as start:
+        yield DemoServer(start(REPO / "streamlit_app.py", env={"DATABASE_URL": database_url}), database_url)

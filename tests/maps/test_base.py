@@ -25,6 +25,7 @@ def test_scale_bars_are_in_metres_only_on_every_map():
         html = html_of(m)
         assert "L.control.scale({imperial: false" in html
         assert "L.control.scale()" not in html
+        assert "preventScroll: true" in html  # a click does not scroll the page under the pointer
 
 
 def test_scripts_are_package_resources_declared_for_packaging():

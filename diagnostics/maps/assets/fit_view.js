@@ -1,11 +1,33 @@
 // Frame the bounds without putting anything under the legend (bottom-left corner): the map keeps
 // a margin as wide as the legend, or as high where the map is too narrow for that.
-(function (map, bounds, margin) {
-  var legend = map.getContainer().querySelector(".psq-legend");
-  var left = margin, bottom = margin, size = map.getSize();
-  if (legend && legend.offsetWidth) {
-    if (size.x > 2.5 * legend.offsetWidth) { left = legend.offsetWidth + margin; }
-    else { bottom = legend.offsetHeight + margin; }
+// streamlit-folium may draw the map before its iframe is laid out, when the legend measures 0 px:
+// its expected size (`expected`: [width, height] open, [width, height] folded, fold-below width)
+// stands in then, and the frame is set again whenever the map's size changes, until the person
+// moves the map.
+(function (map, bounds, margin, expected) {
+  var touched = false, container = map.getContainer();
+  function legendSize(size) {
+    var legend = container.querySelector(".psq-legend");
+    if (legend && legend.offsetWidth) { return [legend.offsetWidth, legend.offsetHeight]; }
+    if (!expected) { return [0, 0]; }
+    return size.x < expected[2] ? expected[1] : expected[0];
   }
-  map.fitBounds(bounds, {paddingTopLeft: [left, margin], paddingBottomRight: [margin, bottom]});
+  function fit() {
+    if (touched) { return; }
+    map.invalidateSize({pan: false});
+    var size = map.getSize(), legend = legendSize(size), left = margin, bottom = margin;
+    if (legend[0]) {
+      if (size.x > 2.5 * legend[0]) { left = legend[0] + margin; } else { bottom = legend[1] + margin; }
+    }
+    container.setAttribute("data-fit", [size.x, size.y, legend[0], legend[1], left, bottom].join(","));
+    map.fitBounds(bounds, {paddingTopLeft: [left, margin], paddingBottomRight: [margin, bottom], animate: false});
+  }
+  fit();
+  L.DomEvent.on(container, "mousedown touchstart wheel keydown", function () { touched = true; });
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () { fit(); }).observe(container);
+  } else {
+    map.on("resize", fit);
+  }
+  map.whenReady(function () { setTimeout(fit, 50); });
 })

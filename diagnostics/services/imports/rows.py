@@ -126,15 +126,15 @@ class RowChecker:
     # place and keys
 
     def _place(self, record: dict, geometry: BaseGeometry | None, problems: list) -> None:
-        if not self.spec.geometry_kinds:
+        if self.spec.place == "named":
             self._commune_by_code_or_name(record, problems)
             return
-        if geometry is None or self.layer == "communes":
+        if geometry is None or not self.spec.place:
             return
         point = geometry.representative_point()
         covered = self.territory.covered
         inside = covered[covered.covers(point)]
-        if self.layer == "observations":
+        if self.spec.place == "covered":
             if inside.empty:
                 problems.append((ERROR, text("outside_communes", lat=point.y, lon=point.x)))
             else:

@@ -69,6 +69,9 @@ class LayerSpec:
     derived: tuple[str, ...] = ()  # required fields the checks may fill in from others
     extra_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     default_kind: str = ""  # `kind` when the file gives none
+    # How a row finds its commune: "covered" (the covered commune under it, required), "under"
+    # (the one given, else the one under it), "named" (by INSEE code or name), "" (none: communes).
+    place: str = "under"
     column_names: dict[str, str] = field(default_factory=dict)  # field → table column, where they differ
 
     def column(self, name: str) -> str:
@@ -102,6 +105,7 @@ SPECS: dict[str, LayerSpec] = {
         required=("category", "severity", "observed_on"),
         geometry_kinds=ANY_SHAPE,
         model=Observation,
+        place="covered",
     ),
     "zones": LayerSpec(
         label="Zones de patrouille",
@@ -139,6 +143,7 @@ SPECS: dict[str, LayerSpec] = {
         key=("commune_insee",),
         extra_aliases={"commune_insee": ("code",)},
         column_names={"commune_insee": "insee"},
+        place="",
     ),
     "dispositifs": LayerSpec(
         label="Dispositifs des communes",
@@ -150,6 +155,7 @@ SPECS: dict[str, LayerSpec] = {
         derived=("commune_insee",),
         extra_aliases={"name": ("commune", "ville")},
         column_names={"dispositif": "kind"},
+        place="named",
     ),
 }
 LAYERS: dict[str, str] = {layer: spec.label for layer, spec in SPECS.items()}

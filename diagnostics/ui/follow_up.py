@@ -1,0 +1,190 @@
+"""The follow-up of one observation on the commanders' map: its detail, its history and the form
+(statut, attribution, dated comment). A save refused because someone else saved first keeps what
+was typed, to be sent again once the observation is reloaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from diagnostics import localtime, taxonomy
+from diagnostics.auth import Actor, can
+from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from diagnostics.services.follow_up import FollowUp, observation_detail, observation_history, save_follow_up
+from diagnostics.ui import common
+
+ID_KEY = "fu_id"
+HISTORY_COLUMNS = {
+    "at": "Enregistré le",
+    "actor": "Par",
+    "kind": "Action",
+    "old_value": "Avant",
+    "new_value": "Après",
+    "comment": "Commentaire",
+    "dated": "Date du commentaire",
+}
+EVENT_KINDS = {"status": "Statut", "assignment": "Attribution", "comment": "Commentaire"}
+NOBODY = "—"
+KEPT = (
+    "Ce que vous aviez saisi est conservé : cliquez sur « Recharger l'observation », vérifiez, puis "
+    "« Enregistrer le suivi » à nouveau."
+)
+CHANGED = (
+    "Cette observation a été modifiée depuis que vous l'avez ouverte (voir l'historique). "
+    "Rechargez-la avant d'enregistrer."
+)
+
+
+def choose(observation_id: int | None) -> None:
+    """Open this observation's follow-up (a click on the map, a row of the table). Call it
+    before `panel` in the run."""
+    if observation_id is not None:
+        st.session_state[ID_KEY] = int(observation_id)
+
+
+def panel(db, actor: Actor) -> None:
+    st.subheader("Suivi d'une observation")
+    flash = st.session_state.pop("fu_flash", None)
+    if flash:
+        st.success(flash)
+    observation_id = st.number_input(
+        "N° de l'observation",
+        min_value=1,
+        step=1,
+        value=None,
+        key=ID_KEY,
+        placeholder="Cliquez sur un point de la carte ou une ligne du tableau",
+    )
+    if observation_id is None:
+        return
+    observation_id = int(observation_id)
+    try:
+        detail = observation_detail(db, actor, observation_id)
+    except NotFound as error:
+        st.warning(str(error))
+        return
+    read_key = f"fu_read_{observation_id}"
+    st.session_state.setdefault(read_key, detail.version)  # the version this person is working from
+    _show_detail(detail)
+    history = observation_history(db, actor, observation_id)
+    if history.empty:
+        st.caption("Aucun suivi enregistré pour l'instant.")
+    else:
+        st.dataframe(history_table(history), hide_index=True, width="stretch")
+    if not can(actor, "follow_up"):
+        return
+    refused = st.session_state.get(f"fu_refused_{observation_id}")
+    if detail.version != st.session_state[read_key]:
+        st.warning(
+            KEPT
+            if refused
+            else (
+                "Cette observation a été modifiée depuis que vous l'avez ouverte (voir l'historique). "
+                "Rechargez-la avant d'enregistrer."
+            )
+        )
+    if st.button("Recharger l'observation", key=f"fu_reload_{observation_id}"):
+        st.session_state[read_key] = detail.version
+        st.rerun()
+    _form(db, actor, detail, st.session_state[read_key], refused)
+
+
+def _show_detail(detail) -> None:
+    rows = [
+        ("Catégorie", taxonomy.category_label(detail.category)),
+        ("Gravité", taxonomy.severity_label(detail.severity)),
+        ("Statut", taxonomy.status_label(detail.status)),
+        ("Attribuée à", detail.assignment_label or NOBODY),
+        ("Date", localtime.format_date(detail.observed_on)),
+        ("Lieu", ", ".join(part for part in (detail.place, detail.commune_name) if part)),
+        ("Équipe", detail.team_name),
+        ("Description", detail.description),
+        ("Préconisation", detail.recommendation),
+        ("Partenaire concerné", detail.partner),
+    ]
+    # st.text, not markdown: the forces' free text is shown whole, as text, never interpreted.
+    box = st.container(border=True)
+    box.markdown(f"**Observation n° {detail.id}**")
+    for label, value in rows:
+        if value:
+            left, right = box.columns([1, 4])
+            left.caption(label)
+            right.text(str(value))
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    table = history.copy()
+    table["kind"] = table["kind"].map(EVENT_KINDS)
+    for column in ("old_value", "new_value"):
+        table[column] = table[column].map(lambda value: taxonomy.STATUSES.get(value, value))
+    table["at"] = localtime.datetime_column(table["at"])
+    table["dated"] = table["dated"].map(lambda day: localtime.format_date(day) if isinstance(day, dt.date) else "")
+    table = table.astype(object).where(table.notna(), "")  # no « None » in the cells
+    return table.rename(columns=HISTORY_COLUMNS)
+
+
+def _form(db, actor: Actor, detail, read_version: int, refused: FollowUp | None) -> None:
+    suffix = f"{detail.id}_{read_version}"  # fresh fields once saved or reloaded
+    kinds = [None, *taxonomy.PARTNER_KINDS]
+    today = localtime.now_paris().date()
+    comment_key = f"fu_comment_{suffix}"
+    if refused is not None and comment_key not in st.session_state:
+        st.session_state[comment_key] = refused.comment  # the refused comment, ready to resend
+    with st.form(f"fu_form_{suffix}"):
+        status = st.selectbox(
+            "Statut",
+            list(taxonomy.STATUSES),
+            index=list(taxonomy.STATUSES).index(detail.status),
+            format_func=taxonomy.status_label,
+            key=f"fu_status_{suffix}",
+        )
+        left, right = st.columns(2)
+        kind = left.selectbox(
+            "Attribuée à",
+            kinds,
+            index=kinds.index(detail.assigned_kind) if detail.assigned_kind in kinds else 0,
+            format_func=lambda code: "— personne —" if code is None else taxonomy.partner_kind_label(code),
+            key=f"fu_kind_{suffix}",
+        )
+        name = right.text_input(
+            "Partenaire précis",
+            value=detail.assigned_to or "",
+            placeholder="ex. Commune de Gray, Habitat 70, Mobigo…",
+            key=f"fu_name_{suffix}",
+        )
+        comment = st.text_area("Commentaire daté (facultatif)", key=comment_key)
+        comment_date = st.date_input(
+            "Date du commentaire",
+            value=refused.comment_date if refused and refused.comment_date else today,
+            max_value=today,
+            format=localtime.WIDGET_DATE_FORMAT,
+            key=f"fu_date_{suffix}",
+        )
+        if refused is not None and (refused.status != detail.status or refused.assigned_kind != detail.assigned_kind):
+            st.caption(
+                "Vous aviez choisi : statut « "
+                f"{taxonomy.status_label(refused.status)} », attribution « "
+                f"{taxonomy.partner_kind_label(refused.assigned_kind) or NOBODY} » {refused.assigned_to or ''}."
+            )
+        submitted = st.form_submit_button("Enregistrer le suivi", type="primary")
+    if not submitted:
+        return
+    change = FollowUp(status=status, assigned_kind=kind, assigned_to=name, comment=comment, comment_date=comment_date)
+    try:
+        version = save_follow_up(db, actor, detail.id, read_version, change)
+    except Conflict as error:
+        st.session_state[f"fu_refused_{detail.id}"] = change
+        st.error(f"{error} {KEPT}")
+        return
+    except ValidationError as error:
+        common.show_validation_errors(error)
+        return
+    except PermissionDenied as error:
+        common.show_permission_error(error)
+        return
+    st.session_state.pop(f"fu_refused_{detail.id}", None)
+    st.session_state[f"fu_read_{detail.id}"] = version
+    st.session_state["fu_flash"] = f"Suivi de l'observation n° {detail.id} enregistré."
+    st.rerun()  # the save bumped the data version: map and table show the new status

@@ -1,0 +1,259 @@
+"""A commander's day on Carte de commandement and Analyse (issue 13, « Commander »), in Chromium at
+human pace: a tap, about a second, a look at what is shown. One app and one demo database for the
+module; each test logs in on its own page. Screenshots in /tmp/psq-screenshots (1366x768, 390x844)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from diagnostics import localtime
+from diagnostics.auth import system_actor
+from diagnostics.db import open_database
+from diagnostics.services.follow_up import FollowUp, observation_detail, save_follow_up
+from tests.browser.ui import TIMEOUT_MS, go_to, log_in, map_frame, open_sidebar, wait_until_idle
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/psq-screenshots")
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+IN_ZONE = 2  # demo observation in Gray, inside the contact group's patrol zone and the « Quartier de l'île » sector
+TREATED, OPEN = 7, 5  # two demo observations in Vesoul (Les Rêpes, Le Montmarin)
+PAUSE_MS = 1000  # a person's pace between two actions
+
+# In the map's frame: the Leaflet map and the observations' canvas layer.
+FIND = (
+    "const map = Object.values(window).find(v => v instanceof L.Map);"
+    "const points = Object.values(map._layers).find(l => l instanceof L.PsqPoints);"
+)
+
+
+def open_map(page: Page, base_url: str, size=DESKTOP):
+    page.set_viewport_size(size)
+    log_in(page, base_url, "commandant.70")
+    go_to(page, "Carte de commandement")
+    iframe, frame = map_frame(page)
+    expect(frame.locator("canvas.psq-points")).to_have_attribute("data-drawn", re.compile(r"^\d+$"), timeout=TIMEOUT_MS)
+    page.wait_for_timeout(PAUSE_MS)
+    return iframe, frame
+
+
+def script(iframe):
+    """The map's frame, to read what Leaflet drew (the locator cannot run scripts)."""
+    return iframe.element_handle().content_frame()
+
+
+def zoom_on(iframe, observation_id: int, zoom: int = 17) -> dict:
+    """Zoom the map on one observation (what a person does with the wheel) and return where it is
+    drawn, in the map's pixels."""
+    return script(iframe).evaluate(
+        "([id, zoom]) => {"
+        + FIND
+        + """
+          const i = points._d.id.indexOf(id);
+          map.setView([points._d.lat[i] * 1e-5, points._d.lon[i] * 1e-5], zoom, {animate: false});
+          points._redraw();
+          return {x: points._x[i], y: points._y[i]};
+        }""",
+        [observation_id, zoom],
+    )
+
+
+def tap(page: Page, iframe, where: dict) -> None:
+    container = iframe.content_frame.locator(".leaflet-container").bounding_box()
+    page.mouse.click(container["x"] + where["x"], container["y"] + where["y"])
+    page.wait_for_timeout(PAUSE_MS)
+
+
+def shoot(page: Page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"commandant-{name}.png"))
+
+
+def test_a_point_inside_a_zone_opens_its_follow_up(module_demo_app, browser_page):
+    page = browser_page
+    iframe, frame = open_map(page, module_demo_app.url)
+    where = zoom_on(iframe, IN_ZONE)
+    page.wait_for_timeout(PAUSE_MS)
+    tap(page, iframe, where)
+    popup = frame.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(f"N° {IN_ZONE}", timeout=TIMEOUT_MS)
+    expect(popup).not_to_contain_text("Groupe de contact")  # not the zone's card
+    wait_until_idle(page)
+    expect(page.get_by_text(f"Observation n° {IN_ZONE}")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("button", name="Enregistrer le suivi")).to_be_visible()
+    page.get_by_text(f"Observation n° {IN_ZONE}").scroll_into_view_if_needed()
+    shoot(page, "carte-suivi-desktop")
+    # Away from any point, inside the areas, an area's card still opens.
+    wait_until_idle(page)
+    page.locator('iframe[title="streamlit_folium.st_folium"]').first.scroll_into_view_if_needed()  # back to the map
+    page.wait_for_timeout(PAUSE_MS)
+    tap(page, iframe, {"x": where["x"], "y": where["y"] + 60})
+    expect(popup).to_contain_text(re.compile("Groupe de contact|Quartier de l'île"), timeout=TIMEOUT_MS)
+    expect(popup).not_to_contain_text(f"N° {IN_ZONE}")
+
+
+def test_treated_observations_are_hollow_and_the_legend_says_so(module_demo_app, browser_page):
+    db = open_database(module_demo_app.database_url)
+    version = observation_detail(db, system_actor(), TREATED).version
+    save_follow_up(db, system_actor(), TREATED, version, FollowUp("traitee"))  # another commander, earlier
+    page = browser_page
+    iframe, frame = open_map(page, module_demo_app.url)
+    colours = {}
+    for observation_id in (TREATED, OPEN):
+        where = zoom_on(iframe, observation_id)
+        colours[observation_id] = script(iframe).evaluate(
+            "([x, y]) => {"
+            + FIND
+            + """
+              const c = document.querySelector('canvas.psq-points'), r = window.devicePixelRatio || 1;
+              return Array.from(c.getContext('2d').getImageData(Math.round(x * r), Math.round(y * r), 1, 1).data);
+            }""",
+            [where["x"], where["y"]],
+        )
+    assert colours[TREATED][:3] == [255, 255, 255] or min(colours[TREATED][:3]) > 200, colours  # a ring
+    assert colours[OPEN][3] > 0 and min(colours[OPEN][:3]) < 200, colours  # a filled disc
+    legend = frame.locator(".psq-legend")
+    expect(legend).to_contain_text("Traitée ou classée")
+    expect(legend).to_contain_text("Ouverte")
+
+
+def test_the_legend_names_every_layer_and_hides_no_point(module_demo_app, browser_page):
+    page = browser_page
+    iframe, frame = open_map(page, module_demo_app.url)
+    legend = frame.locator(".psq-legend")
+    for text in ("Gravité", "Zones de patrouille", "Secteurs", "Kiosque", "Brigade", "Commissariat"):
+        expect(legend).to_contain_text(text)
+    # The first view, once the map has its size (a person looks at it a moment after it appears).
+    for _attempt in range(10):
+        hidden = script(iframe).evaluate(
+            "() => {"
+            + FIND
+            + """
+              const box = document.querySelector('.psq-legend').getBoundingClientRect();
+              const frameBox = map.getContainer().getBoundingClientRect();
+              const under = [];
+              for (let i = 0; i < points._n; i++) {
+                const x = points._x[i] + frameBox.left, y = points._y[i] + frameBox.top;
+                if (x >= box.left && x <= box.right && y >= box.top && y <= box.bottom) { under.push(points._d.id[i]); }
+              }
+              return {under: under, legend: [box.left, box.top, box.right, box.bottom], size: map.getSize(),
+                      fit: map.getContainer().getAttribute('data-fit')};
+            }"""
+        )
+        if not hidden["under"]:
+            break
+        page.wait_for_timeout(500)
+    assert hidden["under"] == [], f"points under the legend at the first view: {hidden}"
+    scale = frame.locator(".leaflet-control-scale-line")
+    expect(scale).to_have_count(1)
+    assert re.fullmatch(r"\d+ k?m", scale.inner_text().strip()), scale.inner_text()
+    shoot(page, "carte-desktop")
+    zoom_on(iframe, OPEN, 13)
+    page.wait_for_timeout(PAUSE_MS)
+    expect(frame.locator(".psq-commune-label > span", has_text=re.compile("^Vesoul$"))).to_be_visible()
+    shoot(page, "carte-vesoul-desktop")
+
+
+def test_the_map_on_a_phone(module_demo_app, browser_page):
+    page = browser_page
+    _iframe, frame = open_map(page, module_demo_app.url, PHONE)
+    legend = frame.locator(".psq-legend details")
+    expect(legend).not_to_have_attribute("open", "")  # folded: the map stays visible
+    shoot(page, "carte-phone")
+    frame.locator(".psq-legend summary").click()
+    page.wait_for_timeout(PAUSE_MS)
+    expect(frame.locator(".psq-legend")).to_contain_text("Zones de patrouille")
+    shoot(page, "carte-legende-phone")
+
+
+def test_one_set_of_filters_carried_in_the_url(module_demo_app, browser_page):
+    page = browser_page
+    open_map(page, module_demo_app.url)
+    open_sidebar(page)
+    page.get_by_label("Gravité").first.click()
+    page.get_by_role("option", name="Critique").click()
+    page.keyboard.press("Escape")
+    wait_until_idle(page)
+    expect(page.get_by_text("1 observation(s) retenue(s)")).to_be_visible(timeout=TIMEOUT_MS)
+    assert "grav=4" in page.url
+    bookmark = page.url
+    go_to(page, "Analyse")
+    expect(page.get_by_role("heading", name="Analyse des observations")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("1 observation(s) retenue(s)")).to_be_visible(timeout=TIMEOUT_MS)  # same filters
+    # The bookmark, opened in a new page (a new session: log in again), gives the same view.
+    other = page.context.new_page()
+    other.set_viewport_size(DESKTOP)
+    other.goto(bookmark)
+    other.get_by_label("Identifiant").fill("commandant.70")
+    from diagnostics.demo import DEMO_PASSWORD
+
+    other.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    other.get_by_role("button", name="Se connecter").click()
+    wait_until_idle(other)
+    expect(other.get_by_role("heading", name="Carte de commandement")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(other.get_by_text("1 observation(s) retenue(s)")).to_be_visible(timeout=TIMEOUT_MS)
+    shoot(other, "carte-marque-page-desktop")
+    other.close()
+
+
+def test_analyse_reads_as_french(module_demo_app, browser_page):
+    page = browser_page
+    page.set_viewport_size(DESKTOP)
+    log_in(page, module_demo_app.url, "commandant.70")
+    go_to(page, "Analyse")
+    expect(page.get_by_role("heading", name="Analyse des observations")).to_be_visible(timeout=TIMEOUT_MS)
+    wait_until_idle(page)
+    shoot(page, "analyse-desktop")
+    page.get_by_text("Mois par mois").click()
+    wait_until_idle(page)
+    expect(
+        page.get_by_text(re.compile(r"observation\(s\) en (" + "|".join(localtime.MONTHS) + r") \d{4}"))
+    ).to_be_visible(timeout=TIMEOUT_MS)
+    shoot(page, "analyse-mois-desktop")
+    page.get_by_text("Couverture", exact=True).click()
+    wait_until_idle(page)
+    expect(page.get_by_text("Hors zones de patrouille")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stMetricDelta")).to_have_count(0)  # no « ↑ 27% » badge
+    expect(page.get_by_text(re.compile(r"soit \d+ % des observations"))).to_have_count(2)
+    shoot(page, "analyse-couverture-desktop")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(PAUSE_MS)
+    shoot(page, "analyse-couverture-phone")
+
+
+def test_a_refused_comment_is_kept_to_resend(module_demo_app, browser_page):
+    first = browser_page
+    first.set_viewport_size(DESKTOP)
+    log_in(first, module_demo_app.url, "commandant.70")
+    go_to(first, "Carte de commandement")
+    number = first.get_by_label("N° de l'observation")
+    number.fill(str(OPEN))
+    number.press("Enter")
+    wait_until_idle(first)
+    # Meanwhile another commander saves a follow-up of the same observation.
+    db = open_database(module_demo_app.database_url)
+    save_follow_up(
+        db, system_actor(), OPEN, observation_detail(db, system_actor(), OPEN).version, FollowUp("transmise")
+    )
+    comment = first.get_by_label("Commentaire daté (facultatif)")
+    comment.fill("Appel au bailleur : éclairage du parking promis pour lundi.")
+    first.wait_for_timeout(PAUSE_MS)
+    first.get_by_role("button", name="Enregistrer le suivi").click()
+    wait_until_idle(first)
+    expect(first.get_by_text("conservé").first).to_be_visible(timeout=TIMEOUT_MS)
+    first.get_by_role("button", name="Recharger l'observation").click()
+    wait_until_idle(first)
+    expect(first.get_by_label("Commentaire daté (facultatif)")).to_have_value(
+        "Appel au bailleur : éclairage du parking promis pour lundi.", timeout=TIMEOUT_MS
+    )
+    first.get_by_label("Commentaire daté (facultatif)").scroll_into_view_if_needed()
+    shoot(first, "carte-suivi-conserve-desktop")
+    first.wait_for_timeout(PAUSE_MS)
+    first.get_by_role("button", name="Enregistrer le suivi").click()
+    wait_until_idle(first)
+    expect(first.get_by_text(f"Suivi de l'observation n° {OPEN} enregistré.")).to_be_visible(timeout=TIMEOUT_MS)
