@@ -76,3 +76,34 @@ def test_the_input_is_left_untouched():
     frame = _frame()
     redact_for_partners(frame)
     assert frame["description"].iloc[0] == "Constat confidentiel" and "team_name" in frame
+
+
+def test_reference_layers_leave_without_unit_schedule_or_unshared_site_names():
+    from shapely.geometry import box
+
+    from diagnostics.redaction import redact_reference_for_partners
+
+    zones = gpd.GeoDataFrame(
+        {
+            "id": [1, 2],
+            "name": ["Groupe VTT de Vesoul", "Zone partagée"],
+            "unit": ["Groupe VTT — commissariat", "Police municipale"],
+            "kind": ["VTT", "pm"],
+            "schedule": ["Lundi–samedi", "Marché du samedi"],
+            "approximate": [True, True],
+            "shareable": [None, True],
+            "internal_note": ["x", "y"],
+        },
+        geometry=[box(0, 0, 1, 1), box(1, 1, 2, 2)],
+        crs="EPSG:4326",
+    )
+    shared = redact_reference_for_partners("zones", zones)
+    assert list(shared["name"]) == ["", "Zone partagée"] and list(shared["unit"]) == ["", "Police municipale"]
+    assert list(shared["schedule"]) == ["", "Marché du samedi"] and list(shared["kind"]) == ["", "pm"]
+    assert "internal_note" not in shared and len(shared.geometry) == 2  # the zone itself is shown
+    sites = gpd.GeoDataFrame(
+        {"id": [1], "name": ["Caméra du parking"], "kind": ["camera"], "shareable": [False]},
+        geometry=[Point(0, 0)],
+        crs="EPSG:4326",
+    )
+    assert list(redact_reference_for_partners("sites", sites)["name"]) == [""]
