@@ -23,8 +23,8 @@ from diagnostics.snapshots.text import TEXT, Period, count_text, french_date, is
 
 RADIUS = {1: 5, 2: 7, 3: 9, 4: 11}  # pixels per gravité: the PNG's sizes, on screen
 NUMBER_CSS = (
-    ".psq-number{background:rgba(255,255,255,0.85);border:0;box-shadow:none;padding:0 3px;"
-    "font:bold 11px sans-serif;color:#1a1a1a}.psq-number:before{display:none}"
+    ".psq-number{background:rgba(255,255,255,0.85);padding:0 3px;border-radius:3px;white-space:nowrap;"
+    "font:bold 11px sans-serif;color:#1a1a1a}.leaflet-div-icon{background:none;border:0}"
     ".psq-legend{bottom:64px !important}"  # above Leaflet's scale bar
 )
 
@@ -114,11 +114,17 @@ def _add_observations(m: folium.Map, obs: geopandas.GeoDataFrame) -> None:
         name="Observations",
         marker=folium.CircleMarker(radius=7, weight=1, fill=True, fill_opacity=0.9),
         style_function=_observation_style,
-        tooltip=folium.GeoJsonTooltip(
-            fields=["number"], labels=False, sticky=False, permanent=True, direction="right", class_name="psq-number"
-        ),
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=360),
     ).add_to(m)
+    # One label per observation: a permanent tooltip bound to the GeoJSON group opens on one
+    # feature only (Leaflet binds it to the group), so each N° is a small marker of its own.
+    numbers = folium.FeatureGroup(name="Numéros des observations")
+    anchors = obs.to_crs(WGS84).geometry.representative_point()
+    for anchor, number in zip(anchors, frame["number"], strict=True):
+        if number and not anchor.is_empty:
+            icon = folium.DivIcon(html=f'<span class="psq-number">{number}</span>', icon_anchor=(-8, 8))
+            folium.Marker([anchor.y, anchor.x], icon=icon, interactive=False).add_to(numbers)
+    numbers.add_to(m)
 
 
 def _observation_style(feature: dict) -> dict:

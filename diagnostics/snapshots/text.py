@@ -59,8 +59,8 @@ TEXT = {
     "col_recommendation": "Préconisation",
     "total": "Total",
     "not_shared": "—",
-    "confidential": "Document pour le maire et les partenaires : le constat détaillé ne figure que pour les "
-    "observations déclarées communicables.",
+    "confidential": "Document pour le maire et les partenaires : les textes (constat, préconisation) ne "
+    "figurent que lorsque l'agent les a déclarés communicables ; les zones de patrouille, sans unité ni horaires.",
     "page": "Page {n} / {total}",
 }
 

@@ -20,8 +20,8 @@ DOWNLOADS = {  # format: (button label, help)
     "html": ("Carte interactive (HTML)", "Un seul fichier, qui s'ouvre dans un navigateur même sans internet."),
 }
 REDACTION_NOTE = (
-    "Les constats détaillés ne figurent que pour les observations déclarées communicables ; les "
-    "préconisations figurent toujours. Les zones de patrouille sont montrées sans leur unité ni leurs horaires."
+    "Ne figurent que les textes que l'agent a déclarés communicables (constat, préconisation, partenaire, "
+    "lieu) ; jamais les équipes. Les zones de patrouille sont montrées sans leur unité ni leurs horaires."
 )
 
 
