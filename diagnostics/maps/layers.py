@@ -124,6 +124,7 @@ def add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, interactive: bool = Tru
     if sites.empty:
         return
     group = folium.FeatureGroup(name=styles.LAYER_NAMES["sites"])
+    pane = add_pane(m, styles.SITES_PANE)
     for _, row in sites.to_crs(WGS84).iterrows():
         letter, colour, shape, _label = styles.site_symbol(row["kind"])
         icon = folium.DivIcon(
@@ -140,9 +141,9 @@ def add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, interactive: bool = Tru
                     card(row["name"], [(label, row.get(col)) for label, col in styles.SITE_FIELDS]), max_width=320
                 ),
             }
-        folium.Marker(location=[row.geometry.y, row.geometry.x], icon=icon, interactive=interactive, **extra).add_to(
-            group
-        )
+        folium.Marker(
+            location=[row.geometry.y, row.geometry.x], icon=icon, interactive=interactive, pane=pane, **extra
+        ).add_to(group)
     group.add_to(m)
 
 

@@ -23,6 +23,7 @@ LAYER_NAMES = {
 # sector takes the click, and the area's popup opens only where no observation is.
 AREAS_PANE = ("psqAreas", 350)
 LABELS_PANE = ("psqLabels", 380)  # commune names, never clickable
+SITES_PANE = ("psqSites", 440)  # site symbols: above the areas, under the observations they may cover
 POINTS_PANE = ("psqPoints", 450)  # the observations' canvas (created by canvas_points.js)
 
 COMMUNE_STYLE = {"color": "#7f8c8d", "weight": 1, "fillColor": "#f2f2f2", "fillOpacity": 0.6}

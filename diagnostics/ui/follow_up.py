@@ -13,7 +13,7 @@ from diagnostics import localtime, taxonomy
 from diagnostics.auth import Actor, can
 from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from diagnostics.services.follow_up import FollowUp, observation_detail, observation_history, save_follow_up
-from diagnostics.ui import common
+from diagnostics.ui import common, photo_gallery
 
 ID_KEY = "fu_id"
 HISTORY_COLUMNS = {
@@ -68,6 +68,7 @@ def panel(db, actor: Actor) -> None:
     read_key = f"fu_read_{observation_id}"
     st.session_state.setdefault(read_key, detail.version)  # the version this person is working from
     _show_detail(detail)
+    photo_gallery.show_photos(db, actor, observation_id, key=f"fu_photos_{observation_id}")
     history = observation_history(db, actor, observation_id)
     if history.empty:
         st.caption("Aucun suivi enregistré pour l'instant.")

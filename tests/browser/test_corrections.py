@@ -79,6 +79,15 @@ def _concurrent_edit(database_url: str, description: str) -> None:
         db.dispose()
 
 
+def _regroupements_id(database_url: str) -> int:
+    db = open_database(database_url)
+    try:
+        with db.session() as session:
+            return session.scalar(select(Observation.id).where(Observation.category == "regroupements"))
+    finally:
+        db.dispose()
+
+
 def _close_gray(database_url: str) -> None:
     from diagnostics.auth import system_actor
     from diagnostics.models import Diagnostic
@@ -194,5 +203,19 @@ def test_correcting_on_a_phone_then_reopening_on_a_desktop(demo_app, browser_pag
     page.screenshot(path=SHOTS.format(name="desktop-reopened"), full_page=True)
     [reopening] = _audit(database_url, "reopen")
     assert reopening.actor == "commandant.70" and reopening.detail == "Lieu mal orthographié"
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+    # The commandant finds the photo on the observation's follow-up, beside the map.
+    go_to(page, "Carte de commandement")
+    number = page.get_by_label("N° de l'observation")
+    number.scroll_into_view_if_needed()
+    number.fill(str(_regroupements_id(database_url)))
+    number.press("Enter")
+    _pause(page)
+    toggle = page.get_by_text("Voir les photos en grand (1)")
+    expect(toggle).to_be_visible(timeout=TIMEOUT_MS)
+    toggle.scroll_into_view_if_needed()
+    expect(page.get_by_test_id("stImage")).to_have_count(1)
+    page.screenshot(path=SHOTS.format(name="desktop-follow-up"))
     expect(page.get_by_test_id("stException")).to_have_count(0)
     assert network_log.problems() == []

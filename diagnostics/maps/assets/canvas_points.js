@@ -113,7 +113,8 @@ if (!L.PsqPoints) {
     },
     _click: function (event) {
       var map = this._map, target = event.target;
-      if (target.closest && target.closest('.leaflet-control, .leaflet-popup, .leaflet-marker-icon')) { return; }
+      // Site symbols sit under the points (their pane is lower): a point drawn over one still wins.
+      if (target.closest && target.closest('.leaflet-control, .leaflet-popup')) { return; }
       if (map.dragging && map.dragging.moved()) { return; }
       var best = this.nearest(map.mouseEventToContainerPoint(event));
       if (best < 0) { return; }
