@@ -20,7 +20,9 @@ def test_the_command_map_draws_every_layer_offline(demo_app, browser_page, netwo
     iframe, frame = map_frame(browser_page)
     expect(frame.locator(".psq-site-kiosque")).to_have_count(1, timeout=TIMEOUT_MS)
     expect(frame.locator(".psq-legend")).to_be_visible()
-    expect(frame.locator(".leaflet-overlay-pane canvas")).to_have_count(1)  # communes, zones, observations
+    # Observations on one canvas in their own pane, above the areas' pane (they take the clicks).
+    expect(frame.locator(".leaflet-psqPoints-pane canvas")).to_have_count(1)
+    expect(frame.locator(".leaflet-psqAreas-pane")).to_have_count(1)
     assert iframe.bounding_box()["height"] > 300
     expect(browser_page.get_by_text("12 observation(s) retenue(s)")).to_be_visible(timeout=TIMEOUT_MS)
     browser_page.screenshot(path=str(Path("/tmp/e2e_carte.png")))
@@ -33,8 +35,14 @@ def test_a_click_on_the_field_map_places_and_saves_an_observation(demo_app, brow
     log_in(page, demo_app, "agent.gray")  # Saisie terrain is the agent's first page, served at /
     choose(page, "Diagnostic", "Quartier de l'île, Gray")
     iframe, frame = map_frame(page)
-    box = frame.locator(".leaflet-container").bounding_box()
-    frame.locator(".leaflet-container").click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+    # The agent taps inside the commune, where its name is written (the map is framed with room
+    # for its legend, so the map's centre may fall outside a commune as ragged as Gray).
+    container = frame.locator(".leaflet-container")
+    box = container.bounding_box()
+    label = frame.get_by_text("Gray", exact=True).first.bounding_box()
+    x, y = label["x"] + label["width"] / 2 - box["x"], label["y"] + label["height"] + 8 - box["y"]
+    page.wait_for_timeout(1000)
+    container.click(position={"x": x, "y": y})
     latitude = page.get_by_label("Latitude (degrés décimaux)")
     expect(latitude).to_have_value(starts_with("47.4"), timeout=TIMEOUT_MS)
     choose(page, "Catégorie", "Éclairage")
