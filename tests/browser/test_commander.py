@@ -251,6 +251,10 @@ def test_a_refused_comment_is_kept_to_resend(module_demo_app, browser_page):
     expect(first.get_by_label("Commentaire daté (facultatif)")).to_have_value(
         "Appel au bailleur : éclairage du parking promis pour lundi.", timeout=TIMEOUT_MS
     )
+    # « Recharger » reruns the page, and the map answers with its own rerun a moment later:
+    # wait for both before scrolling, or the field is redrawn under the scroll.
+    first.wait_for_timeout(PAUSE_MS)
+    wait_until_idle(first)
     first.get_by_label("Commentaire daté (facultatif)").scroll_into_view_if_needed()
     shoot(first, "carte-suivi-conserve-desktop")
     first.wait_for_timeout(PAUSE_MS)
