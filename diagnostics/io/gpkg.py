@@ -8,13 +8,13 @@ would inherit the loaded SpatiaLite).
 
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
+
+from diagnostics.io.frames import concat_layers, plain_dates
 
 
 def read(path: Path) -> gpd.GeoDataFrame:
@@ -23,7 +23,7 @@ def read(path: Path) -> gpd.GeoDataFrame:
 
 
 def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:
-    return _in_worker(_write_here, _plain_dates(frame), Path(path), layer)
+    return _in_worker(_write_here, plain_dates(frame), Path(path), layer)
 
 
 def _in_worker(function, *args):
@@ -38,7 +38,7 @@ def read_here(path: Path) -> gpd.GeoDataFrame:
     layers = [name for name, geometry_type in pyogrio.list_layers(path) if geometry_type is not None]
     if not layers:
         return gpd.GeoDataFrame(geometry=[], crs=None)
-    return _concat([gpd.read_file(path, layer=name) for name in layers])
+    return concat_layers([gpd.read_file(path, layer=name) for name in layers])
 
 
 def _write_here(frame: gpd.GeoDataFrame, path: Path, layer: str) -> int:
@@ -46,18 +46,3 @@ def _write_here(frame: gpd.GeoDataFrame, path: Path, layer: str) -> int:
         path.unlink()  # a fresh file: GDAL would otherwise add a layer to the old one
     frame.to_file(path, layer=layer, driver="GPKG")
     return len(frame)
-
-
-def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
-    crs = frames[0].crs
-    aligned = [f.to_crs(crs) if crs is not None and f.crs is not None else f for f in frames]
-    return gpd.GeoDataFrame(pd.concat(aligned, ignore_index=True), crs=crs)
-
-
-def _plain_dates(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """datetime.date objects (from the database) as pandas datetimes, which GDAL writes as dates."""
-    frame = frame.copy()
-    for column in frame.columns.drop(frame.geometry.name):
-        if frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, dt.date)).any():
-            frame[column] = pd.to_datetime(frame[column])
-    return frame

@@ -12,7 +12,7 @@ import geopandas as gpd
 import pyogrio
 import shapely
 
-from diagnostics.io.gpkg import _concat
+from diagnostics.io.frames import concat_layers
 
 WGS84 = "EPSG:4326"
 # Columns LIBKML adds to every feature; dropped when they carry nothing.
@@ -36,7 +36,7 @@ _BALLOON_FIELDS = {"description": "constat"}
 def read(path: Path) -> gpd.GeoDataFrame:
     layers = [name for name, _geometry in pyogrio.list_layers(path)]
     frames = [gpd.read_file(path, layer=name) for name in layers] or [gpd.read_file(path)]
-    frame = _concat([f for f in frames if len(f)] or frames[:1])
+    frame = concat_layers([f for f in frames if len(f)] or frames[:1])
     frame = frame.drop(columns=[c for c in _KML_STYLE_COLUMNS if c in frame.columns and _is_noise(frame[c])])
     if "description" in frame.columns and _is_noise(frame["description"]):
         frame = frame.drop(columns=["description"])  # ours carry free text as `constat`
@@ -46,12 +46,12 @@ def read(path: Path) -> gpd.GeoDataFrame:
 
 
 def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:
-    from diagnostics.io.gpkg import _plain_dates
+    from diagnostics.io.frames import plain_dates
 
     if path.exists():
         path.unlink()
     frame = frame.to_crs(WGS84) if frame.crs is not None else frame.set_crs(WGS84)
-    frame = _plain_dates(frame).rename(columns=_BALLOON_FIELDS)
+    frame = plain_dates(frame).rename(columns=_BALLOON_FIELDS)
     frame.to_file(path, driver="LIBKML", layer=layer)
     return len(frame)
 

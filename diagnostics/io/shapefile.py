@@ -18,7 +18,7 @@ import pandas as pd
 
 from diagnostics.errors import DiagnosticsError
 from diagnostics.io.files import indirection_in
-from diagnostics.io.gpkg import _concat
+from diagnostics.io.frames import concat_layers
 from diagnostics.texts import imports_text as text
 
 MAX_MEMBERS = 200
@@ -60,7 +60,7 @@ def read(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED, notes: list[st
         for member in members:
             budget -= _extract(archive, member, Path(folder) / PurePosixPath(member.filename).name, budget)
         frames = [_read_one(Path(folder) / PurePosixPath(s.filename).name, notes) for s in shapes]
-    return _concat(frames)
+    return concat_layers(frames)
 
 
 def _extract(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, budget: int) -> int:

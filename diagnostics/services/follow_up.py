@@ -22,7 +22,7 @@ from diagnostics.errors import Conflict, NotFound, ValidationError
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Team, utcnow
 from diagnostics.redaction import redact_record
 from diagnostics.services import audit
-from diagnostics.services.observations import _scope_conditions
+from diagnostics.services.observations import scope_conditions
 from diagnostics.texts import t
 
 
@@ -93,7 +93,7 @@ def observation_detail(db: Database, actor: Actor, observation_id: int) -> Obser
         .join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
         .join(Team, Team.id == Diagnostic.team_id)
         .join(Commune, Commune.insee == Observation.commune_insee)
-        .where(Observation.id == observation_id, *_scope_conditions(scope))
+        .where(Observation.id == observation_id, *scope_conditions(scope))
     )
     with db.session() as session:
         row = session.execute(statement).first()
@@ -181,7 +181,7 @@ def _observation_in_scope(session: Session, actor: Actor, observation_id: int) -
         select(Observation)
         .join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
         .join(Commune, Commune.insee == Observation.commune_insee)
-        .where(Observation.id == observation_id, *_scope_conditions(observation_scope(actor)))
+        .where(Observation.id == observation_id, *scope_conditions(observation_scope(actor)))
     )
     observation = session.scalars(statement).first()
     if observation is None:

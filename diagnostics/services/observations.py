@@ -130,7 +130,7 @@ def _observation_select() -> Select:
 
 
 def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scope: Scope) -> Select:
-    conditions = _scope_conditions(scope)
+    conditions = scope_conditions(scope)
     if criteria.start is not None:
         conditions.append(Observation.observed_on >= criteria.start)
     if criteria.end is not None:
@@ -154,10 +154,6 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
 
 def scope_conditions(scope: Scope) -> list:
     """The conditions that keep what `scope` may read, for a query joining Diagnostic and Commune."""
-    return _scope_conditions(scope)
-
-
-def _scope_conditions(scope: Scope) -> list:
     conditions = []
     if scope.team_ids:
         conditions.append(Diagnostic.team_id.in_(scope.team_ids))
