@@ -61,17 +61,17 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="export a layer to a file",
-        description="Write a layer (reference or observations) to a file in WGS84.",
+        help="exporter une couche dans un fichier",
+        description="Écrire une couche (de référence ou les observations) dans un fichier, en WGS84.",
     )
-    export.add_argument("layer", choices=_layer_names(), help="the layer to export")
+    export.add_argument("layer", choices=_layer_names(), help="la couche à exporter")
     export.add_argument(
         "--format",
         default="geojson",
         choices=["geojson", "gpkg", "csv", "kml", "shp"],
-        help="file format (default: geojson); shp writes a zip",
+        help="format du fichier (par défaut : geojson) ; shp écrit un zip",
     )
-    export.add_argument("--out", required=True, type=Path, help="the file to write")
+    export.add_argument("--out", required=True, type=Path, help="le fichier à écrire")
     _add_observation_filters(export)
     export.set_defaults(handler=_export, parser=export)
 
@@ -120,24 +120,26 @@ def _export(args: argparse.Namespace) -> int:
 
     criteria = _observation_filter(args)
     if criteria is not None and args.layer != "observations":
-        args.parser.error("--from/--to/--category/--severity/--status/--commune/--team filter observations only")
+        args.parser.error(
+            "--from/--to/--category/--severity/--status/--commune/--team ne filtrent que les observations"
+        )
     with migrated_database() as db:
         if args.team:
             criteria = _with_team_ids(db, criteria, args.team)
         count = export_layer(db, system_actor(), args.layer, args.out, args.format, criteria)
-    print(f"{args.layer}: {count} features written to {args.out}")
+    print(f"{args.layer} : {count} objet(s) écrit(s) dans {args.out}")
     return 0
 
 
 def _add_observation_filters(command) -> None:
     """The filters of the commanders' map, for observations."""
-    command.add_argument("--from", dest="start", type=_iso_date, metavar="DATE", help="first day, YYYY-MM-DD")
-    command.add_argument("--to", dest="end", type=_iso_date, metavar="DATE", help="last day, YYYY-MM-DD")
-    command.add_argument("--category", action="append", default=[], metavar="CODE", help="catégorie (repeatable)")
+    command.add_argument("--from", dest="start", type=_iso_date, metavar="DATE", help="premier jour, AAAA-MM-JJ")
+    command.add_argument("--to", dest="end", type=_iso_date, metavar="DATE", help="dernier jour, AAAA-MM-JJ")
+    command.add_argument("--category", action="append", default=[], metavar="CODE", help="catégorie (répétable)")
     command.add_argument("--severity", action="append", default=[], type=int, choices=[1, 2, 3, 4], help="gravité")
-    command.add_argument("--status", action="append", default=[], metavar="CODE", help="statut (repeatable)")
-    command.add_argument("--commune", action="append", default=[], metavar="INSEE", help="commune (repeatable)")
-    command.add_argument("--team", action="append", default=[], metavar="NAME", help="team name (repeatable)")
+    command.add_argument("--status", action="append", default=[], metavar="CODE", help="statut (répétable)")
+    command.add_argument("--commune", action="append", default=[], metavar="INSEE", help="commune (répétable)")
+    command.add_argument("--team", action="append", default=[], metavar="NOM", help="nom d'équipe (répétable)")
 
 
 def _observation_filter(args: argparse.Namespace):
@@ -178,24 +180,28 @@ def _with_team_ids(db, criteria, names: list[str]):
 def _add_import_command(commands) -> None:
     command = commands.add_parser(
         "import",
-        help="import a layer from a file (GeoJSON, GeoPackage, zipped shapefile, KML, CSV)",
-        description="Read a file, reproject it to WGS84 and check every row; print the report. With any "
-        "rejected row nothing is written, unless --keep-valid. --dry-run only checks. Observations are "
-        "attached to one « import » diagnostic per commune, for the team given by --team.",
+        help="importer une couche depuis un fichier (GeoJSON, GeoPackage, shapefile zippé, KML, CSV)",
+        description="Lire un fichier, le reprojeter en WGS84 et vérifier chaque ligne ; afficher le rapport. "
+        "Si une ligne est rejetée, rien n'est écrit, sauf avec --keep-valid. --dry-run vérifie seulement. Les "
+        "observations sont rattachées à un diagnostic « import » par commune, pour l'équipe donnée par --team.",
     )
     command.add_argument("layer", choices=["observations", "zones", "sectors", "sites", "communes", "dispositifs"])
-    command.add_argument("file", type=Path, help="the file to read")
-    command.add_argument("--crs", help="coordinate system when the file has none or a wrong one, e.g. EPSG:2154")
-    command.add_argument("--team", metavar="NAME", help="observations: the team the imported diagnostics belong to")
-    command.add_argument("--keep-valid", action="store_true", help="import the valid rows even if others are rejected")
-    command.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    command.add_argument("file", type=Path, help="le fichier à lire")
+    command.add_argument(
+        "--crs", help="système de coordonnées quand le fichier n'en a pas ou un faux, par exemple EPSG:2154"
+    )
+    command.add_argument("--team", metavar="NOM", help="observations : l'équipe des diagnostics importés")
+    command.add_argument(
+        "--keep-valid", action="store_true", help="importer les lignes valides même si d'autres sont rejetées"
+    )
+    command.add_argument("--dry-run", action="store_true", help="vérifier et rendre compte, sans rien écrire")
     command.add_argument(
         "--column",
         action="append",
         default=[],
-        metavar="FIELD=COLUMN",
-        help="which column holds a field (repeatable), e.g. --column category=Thème; for CSV positions "
-        "also x=…, y=… or wkt=…",
+        metavar="CHAMP=COLONNE",
+        help="la colonne qui contient un champ (répétable), par exemple --column category=Thème ; pour les "
+        "positions d'un CSV aussi x=…, y=… ou wkt=…",
     )
     command.set_defaults(handler=_import, parser=command)
 

@@ -47,7 +47,7 @@ def test_export_writes_valid_geojson(empty_url, capsys, tmp_path, layer, count):
     assert run(capsys, "init", "--demo")[0] == 0
     out_file = tmp_path / "out" / f"{layer}.geojson"
     code, out, _ = run(capsys, "export", layer, "--format", "geojson", "--out", str(out_file))
-    assert code == 0 and f"{count} features" in out
+    assert code == 0 and f"{count} objet(s) écrit(s)" in out
     collection = json.loads(out_file.read_text(encoding="utf-8"))
     assert collection["type"] == "FeatureCollection" and len(collection["features"]) == count
     lon, lat = _first_position(collection["features"][0]["geometry"]["coordinates"])
@@ -190,3 +190,21 @@ def test_account_commands_speak_french_from_usage_to_errors(empty_url, capsys, m
     assert run(capsys, "users", "enable", "maire.vesoul")[1] == "compte maire.vesoul réactivé\n"
     code, _, err = run(capsys, "users", "disable", "personne")
     assert code == 1 and err == "erreur : Compte inconnu : personne\n"
+
+
+ENGLISH_WORDS = (" the ", " file to ", " written to ", "repeatable", "choose one of", "features")
+
+
+@pytest.mark.parametrize("command", ["import", "export"])
+def test_import_and_export_speak_french_in_their_help(capsys, command):
+    """One language per command: the data commands' help is French like the rest."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "fichier" in text and not [word for word in ENGLISH_WORDS if word in text]
+
+
+def test_export_refusals_are_french(empty_url, capsys, tmp_path):
+    assert run(capsys, "init")[0] == 0
+    code, _out, err = run(capsys, "export", "zones", "--format", "shp", "--out", str(tmp_path / "zones.shp"))
+    assert code != 0 and "erreur" in err and not [word for word in ENGLISH_WORDS if word in err]

@@ -103,7 +103,7 @@ def test_configured_tiles_only_reach_the_html(db, admin, gray, monkeypatch):
 def test_unknown_format_and_commune(db, admin, gray):
     from diagnostics.errors import DiagnosticsError
 
-    with pytest.raises(DiagnosticsError, match="choose one of: png, pdf, html"):
+    with pytest.raises(DiagnosticsError, match="choisissez parmi : png, pdf, html"):
         commune_snapshot(db, admin, gray, "svg")
     with pytest.raises(DiagnosticsError, match="Commune inconnue"):
         commune_snapshot(db, admin, "99999", "pdf")

@@ -76,9 +76,9 @@ def export_layer(
 
     require(actor, "export_layers")
     if layer not in LAYERS:
-        raise DiagnosticsError(f"Unknown layer '{layer}'; choose one of: {', '.join(LAYERS)}")
+        raise DiagnosticsError(f"Couche inconnue « {layer} » ; choisissez parmi : {', '.join(LAYERS)}")
     if fmt not in FORMATS:
-        raise DiagnosticsError(f"Unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
+        raise DiagnosticsError(f"Format inconnu « {fmt} » ; choisissez parmi : {', '.join(FORMATS)}")
     if layer == "observations" and criteria is not None:
         frame = observations_frame(db, actor, criteria)
     else:
@@ -209,7 +209,7 @@ def render_snapshot(layers: SnapshotLayers, fmt: str, *, issued_on: dt.date, per
 
 def _check_format(fmt: str) -> None:
     if fmt not in SNAPSHOT_FORMATS:
-        raise DiagnosticsError(f"Unknown format '{fmt}'; choose one of: {', '.join(SNAPSHOT_FORMATS)}")
+        raise DiagnosticsError(f"Format inconnu « {fmt} » ; choisissez parmi : {', '.join(SNAPSHOT_FORMATS)}")
 
 
 def snapshot_file_name(insee: str, name: str, fmt: str, issued_on: dt.date | None = None) -> str:
