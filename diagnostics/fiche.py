@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from PIL import Image
 
-from diagnostics import grids, taxonomy
+from diagnostics import grids, localtime, taxonomy
 from diagnostics.crs import to_lambert93
 from diagnostics.snapshots.numbers import observation_number
 from diagnostics.snapshots.styles import category_color
@@ -138,7 +138,7 @@ def _draw_scores(fig: Figure, score: grids.GridScore | None, *, top: float) -> N
         return
     y = top - 0.035
     for theme in score.themes:
-        value = "—" if theme.score is None else f"{theme.score:.1f} / 5"
+        value = "—" if theme.score is None else f"{localtime.format_decimal(theme.score)} / 5"
         _text(fig, MARGIN, y, theme.label, fontsize=9)
         _text(fig, 0.62, y, value, fontsize=9, ha="right")
         if theme.score is not None:
@@ -146,7 +146,7 @@ def _draw_scores(fig: Figure, score: grids.GridScore | None, *, top: float) -> N
                 Rectangle((0.65, y - 0.002), 0.25 * theme.score / 5, 0.012, color=_score_colour(theme.score))
             )
         y -= 0.022
-    overall = "—" if score.score is None else f"{score.score:.1f} / 5"
+    overall = "—" if score.score is None else f"{localtime.format_decimal(score.score)} / 5"
     _text(fig, MARGIN, y - 0.01, f"Note du diagnostic : {overall}", fontsize=11, weight="bold")
     _text(
         fig,

@@ -144,7 +144,7 @@ def test_the_fiche_pdf_opens_with_map_scores_observations_and_only_shareable_pho
     pdf = PdfReader(io.BytesIO(fiche.render_fiche_pdf(data)))
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert len(pdf.pages) == 4  # summary, observations, one page of photos, the grid's comments
-    assert "Fiche diagnostic" in text and "Note du diagnostic" in text and "2.0 / 5" in text
+    assert "Fiche diagnostic" in text and "Note du diagnostic" in text and "2,0 / 5" in text and "2.0 / 5" not in text
     assert "coût 300 $" in text and "Zone de regroupement" in text and "Photos" in text
     assert f"Observation N° {observation_id} — Éclairage" in text and "Mât 12" in text
     assert "47,4452" in text and " N — 5,5925" in text  # the observation's position
