@@ -93,4 +93,4 @@ def test_the_command_line_adds_synthetic_observations(db_url, capsys):
     from diagnostics.__main__ import main
 
     assert main(["init", "--demo", "--observations", "250"]) == 0
-    assert "250 synthetic observations added" in capsys.readouterr().out
+    assert "250 observation(s) synthétique(s) ajoutée(s)" in capsys.readouterr().out

@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.ui import TIMEOUT_MS, choose, go_to, log_in, map_frame, starts_with, wait_until_idle
+from tests.browser.ui import (
+    TIMEOUT_MS,
+    choose,
+    click_inside_commune,
+    go_to,
+    log_in,
+    map_frame,
+    starts_with,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -35,14 +44,7 @@ def test_a_click_on_the_field_map_places_and_saves_an_observation(demo_app, brow
     log_in(page, demo_app, "agent.gray")  # Saisie terrain is the agent's first page, served at /
     choose(page, "Diagnostic", "Quartier de l'île, Gray")
     iframe, frame = map_frame(page)
-    # The agent taps inside the commune, where its name is written (the map is framed with room
-    # for its legend, so the map's centre may fall outside a commune as ragged as Gray).
-    container = frame.locator(".leaflet-container")
-    box = container.bounding_box()
-    label = frame.get_by_text("Gray", exact=True).first.bounding_box()
-    x, y = label["x"] + label["width"] / 2 - box["x"], label["y"] + label["height"] + 8 - box["y"]
-    page.wait_for_timeout(1000)
-    container.click(position={"x": x, "y": y})
+    click_inside_commune(page, frame, "Gray")
     latitude = page.get_by_label("Latitude (degrés décimaux)")
     expect(latitude).to_have_value(starts_with("47.4"), timeout=TIMEOUT_MS)
     choose(page, "Catégorie", "Éclairage")

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from tests.browser.ui import (
     TIMEOUT_MS,
     choose,
+    click_inside_commune,
     go_to,
     log_in,
     log_out,
@@ -43,10 +44,7 @@ def test_from_the_street_to_the_mayor(demo_app, browser_page, network_log, size)
     log_in(page, demo_app, "agent.gray")
     choose(page, "Diagnostic", "Quartier de l'île, Gray")
     _, frame = map_frame(page)
-    container = frame.locator(".leaflet-container")
-    container.scroll_into_view_if_needed()
-    box = container.bounding_box()
-    container.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
+    click_inside_commune(page, frame, "Gray")
     expect(page.get_by_label("Latitude (degrés décimaux)")).to_have_value(starts_with("47.4"), timeout=TIMEOUT_MS)
     choose(page, "Catégorie", "Éclairage")
     page.get_by_text("3 — Forte").click()

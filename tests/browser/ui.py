@@ -79,3 +79,19 @@ def wait_until_idle(page: Page) -> None:
 
 def starts_with(prefix: str):
     return re.compile("^" + re.escape(prefix))
+
+
+def click_inside_commune(page: Page, frame, commune: str) -> None:
+    """Click the field map just under a commune's name, as an agent taps inside the commune.
+
+    The map is framed with room for its legend, so its centre can fall outside a commune as
+    ragged as Gray; the name is drawn inside it and lets clicks through.
+    """
+    container = frame.locator(".leaflet-container")
+    container.scroll_into_view_if_needed()
+    box = container.bounding_box()
+    label = frame.get_by_text(commune, exact=True).first.bounding_box()
+    x = label["x"] + label["width"] / 2 - box["x"]
+    y = label["y"] + label["height"] + 8 - box["y"]
+    page.wait_for_timeout(1000)  # a person looks before tapping
+    container.click(position={"x": x, "y": y})
