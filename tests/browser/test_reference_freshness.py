@@ -40,6 +40,7 @@ def two_servers(streamlit_server, tmp_path):
 def test_a_zone_drawn_elsewhere_shows_on_the_commanders_map_at_the_next_rerun(two_servers, browser_page):
     url, first, second = two_servers
     page = browser_page
+    page.set_default_timeout(TIMEOUT_MS)  # two servers and a browser on a shared machine
     page.set_viewport_size({"width": 1366, "height": 900})
     # Both servers have loaded the layers: their caches are warm.
     log_in(page, first, "commandant.70")
@@ -78,7 +79,7 @@ def _map_html(page) -> str:
     return iframe.element_handle().content_frame().content()
 
 
-def _map_shows(page, text: str, timeout_s: float = 45) -> None:
+def _map_shows(page, text: str, timeout_s: float = 90) -> None:
     """The component swaps the map in a moment after the script run ends: look until it has."""
     deadline = time.monotonic() + timeout_s
     while text not in _map_html(page):
