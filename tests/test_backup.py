@@ -24,9 +24,9 @@ def logins(url: str) -> set[str]:
         database.dispose()
 
 
-def test_a_sqlite_backup_holds_the_commits_still_in_the_write_ahead_log(db, db_url, tmp_path, capsys, backend):
-    if backend != "spatialite":
-        pytest.skip("the write-ahead log is SQLite's")
+# Each backend's own backup: the test runs on that backend only (not collected, then skipped, on the other).
+@pytest.mark.parametrize("backend", ["spatialite"], indirect=True)
+def test_a_sqlite_backup_holds_the_commits_still_in_the_write_ahead_log(db, db_url, tmp_path, capsys):
     source = db_url.removeprefix("sqlite:///")
     writer = db.engine.raw_connection()  # held open, autocheckpoint off: commits stay in psq.sqlite-wal
     try:
@@ -42,9 +42,8 @@ def test_a_sqlite_backup_holds_the_commits_still_in_the_write_ahead_log(db, db_u
     assert "sauvegarde écrite" in capsys.readouterr().out
 
 
-def test_a_postgis_backup_restores_with_pg_restore(db, db_url, tmp_path, capsys, backend, request):
-    if backend != "postgis":
-        pytest.skip("pg_dump is PostgreSQL's")
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+def test_a_postgis_backup_restores_with_pg_restore(db, db_url, tmp_path, capsys, request):
     add_user(db, ADMIN_ACTOR, NewAccount(login="chef.gray", role="admin", password="mot de passe solide"))
     dump = tmp_path / "psq.dump"
     assert main(["backup", str(dump)]) == 0
