@@ -11,7 +11,7 @@ PORT ?= 8501
 # browser.serverAddress set by hand stops Streamlit from asking an outside service for this
 # machine's public IP at start-up (no request may leave an intranet).
 run: setup init
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --browser.serverAddress localhost
+	$(BIN)/streamlit run server.py --server.port $(PORT) --browser.serverAddress localhost
 
 ## Set everything up and run the whole test suite (browser tests included)
 test: setup-test

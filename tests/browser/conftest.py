@@ -246,7 +246,7 @@ def _demo_database(path: Path) -> str:
 def demo_app(streamlit_server, tmp_path) -> str:
     """The real app on a fresh demo database (SpatiaLite), with its demo accounts."""
     url = _demo_database(tmp_path)
-    return streamlit_server(REPO / "streamlit_app.py", env={"DATABASE_URL": url})
+    return streamlit_server(REPO / "server.py", env={"DATABASE_URL": url})
 
 
 @dataclass(frozen=True)
@@ -260,4 +260,4 @@ def module_demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSe
     """One real app on one demo database for every test of a module (tests share its data)."""
     database_url = _demo_database(tmp_path_factory.mktemp("demo"))
     with _servers(_pick_free_port(), tmp_path_factory) as start:
-        yield DemoServer(start(REPO / "streamlit_app.py", env={"DATABASE_URL": database_url}), database_url)
+        yield DemoServer(start(REPO / "server.py", env={"DATABASE_URL": database_url}), database_url)

@@ -31,8 +31,8 @@ def two_servers(streamlit_server, tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
     env = {**os.environ, "DATABASE_URL": url}
     subprocess.run([sys.executable, "-m", "diagnostics", "init", "--demo"], cwd=REPO, env=env, check=True, timeout=300)
-    first = streamlit_server(REPO / "streamlit_app.py", env={"DATABASE_URL": url})
-    second = streamlit_server(REPO / "streamlit_app.py", env={"DATABASE_URL": url})
+    first = streamlit_server(REPO / "server.py", env={"DATABASE_URL": url})
+    second = streamlit_server(REPO / "server.py", env={"DATABASE_URL": url})
     return url, first, second
 
 
