@@ -7,6 +7,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from diagnostics.web import tiles
+
 
 async def health(request: Request) -> JSONResponse:
     """Liveness of the app's own routes (Streamlit's is /_stcore/health)."""
@@ -15,6 +17,7 @@ async def health(request: Request) -> JSONResponse:
 
 ROUTES: list[BaseRoute] = [
     Route("/api/health", health, methods=["GET"]),
+    *tiles.ROUTES,
 ]
 
 MIDDLEWARE: list[Middleware] = []
