@@ -102,14 +102,9 @@ def basemap() -> list[dict]:
 
 
 def _tile_layer(source) -> dict:
-    if isinstance(source, str):  # PSQ_TILES as a list of internet basemaps (osm, ign)
-        from diagnostics.maps.base import TILE_SOURCES
-
-        return {"key": source, **TILE_SOURCES[source], "offline": False}
-    layer = {
-        name: getattr(source, name) for name in ("key", "name", "url", "attribution", "min_zoom", "max_native_zoom")
-    }
-    return {**layer, "bounds": source.bounds, "offline": not source.online}
+    """A `diagnostics.tiles.sources.TileSource` as the field page's Leaflet takes it."""
+    names = ("key", "name", "url", "attribution", "min_zoom", "max_native_zoom", "bounds")
+    return {**{name: getattr(source, name) for name in names}, "offline": not source.online}
 
 
 def _commune_choices(session: Session, actor: Actor) -> dict[str, str]:

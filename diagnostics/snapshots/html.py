@@ -20,6 +20,7 @@ from diagnostics.snapshots.numbers import observation_number
 from diagnostics.snapshots.standalone import inline_assets
 from diagnostics.snapshots.styles import ZONE_COLOR, category_color, severity_levels
 from diagnostics.snapshots.text import TEXT, Period, count_text, french_date, issued_line, plain
+from diagnostics.tiles.sources import TileSource
 
 RADIUS = {1: 5, 2: 7, 3: 9, 4: 11}  # pixels per gravité: the PNG's sizes, on screen
 NUMBER_CSS = (
@@ -34,7 +35,7 @@ def render_commune_html(
     *,
     issued_on: datetime.date,
     period: Period | None = None,
-    tiles: tuple[str, ...] = (),
+    tiles: tuple[TileSource, ...] = (),
 ) -> str:
     """The commune's interactive map as one HTML file that works offline (scripts inlined).
 
@@ -42,7 +43,7 @@ def render_commune_html(
     or offline, the communes are the base. Raises AssetNotAvailable if the map files are missing.
     """
     layers.check()
-    m = maps.base_map(tiles)
+    m = maps.base_map(source for source in tiles if not source.local)  # /tiles/ means nothing in an e-mail
     maps.add_communes(m, layers.other_neighbours())
     maps.add_communes(m, layers.commune, highlight=True)
     _add_zones(m, layers.patrol_zones)
