@@ -27,12 +27,26 @@ from diagnostics.models import SRID, Commune, Diagnostic, Observation, PatrolZon
 from diagnostics.redaction import SHAREABLE_FIELDS
 from diagnostics.services import audit, checklists, fieldwork
 from diagnostics.services._frames import geometry_as_wkb
+from diagnostics.texts import FR
 
 MAX_COMMUNES = 12  # a team's working area; past it the bundle is no longer a phone's download
 SIMPLIFY_DEGREES = 0.00003  # about 3 m: outlines stay faithful, the server checks the exact one
 DECIMALS = 6  # about 0.1 m
 PARTNER_SUGGESTIONS = 40
 MAX_PHOTOS = 6  # per observation
+# The server's own French messages, so the page says what the server would (placeholders in braces).
+MESSAGES = (
+    "category_required",
+    "severity_invalid",
+    "description_required",
+    "team_required",
+    "commune_required",
+    "place_required",
+    "date_required",
+    "date_in_future",
+    "text_too_long",
+    "outside_commune",
+)
 NO_TEAM = "Votre compte n'est rattaché à aucune équipe : la saisie hors ligne est réservée aux équipes."
 
 
@@ -72,6 +86,7 @@ def field_bundle(db: Database, actor: Actor, *, extra_communes: Iterable[str] = 
             "limits": _limits(),
             "partners": _partner_suggestions(session, actor),
             "basemap": basemap(),
+            "messages": {key: FR[key] for key in MESSAGES},
             "photos": {
                 "max_side": photo_io.MAX_SIDE_PX,
                 "max_bytes": photo_io.MAX_UPLOAD_BYTES,
@@ -81,10 +96,15 @@ def field_bundle(db: Database, actor: Actor, *, extra_communes: Iterable[str] = 
 
 
 def basemap() -> list[dict]:
-    """The tile layers the server configures (PSQ_TILES), as Leaflet takes them."""
-    from diagnostics.maps.base import TILE_SOURCES
+    """The tile layers the server configures (PSQ_TILES), as Leaflet takes them. `offline`: the
+    page may keep their tiles (the app's own tile file, an intranet server; never the internet's)."""
+    return [_tile_layer(source) for source in config.tile_sources()]
 
-    return [{"key": key, **TILE_SOURCES[key]} for key in config.tile_sources() if key in TILE_SOURCES]
+
+def _tile_layer(source) -> dict:
+    """A `diagnostics.tiles.sources.TileSource` as the field page's Leaflet takes it."""
+    names = ("key", "name", "url", "attribution", "min_zoom", "max_native_zoom", "bounds")
+    return {**{name: getattr(source, name) for name in names}, "offline": not source.online}
 
 
 def _commune_choices(session: Session, actor: Actor) -> dict[str, str]:

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from diagnostics.web import tiles
+from diagnostics.web import terrain, tiles
 
 
 async def health(request: Request) -> JSONResponse:
@@ -17,6 +17,7 @@ async def health(request: Request) -> JSONResponse:
 
 ROUTES: list[BaseRoute] = [
     Route("/api/health", health, methods=["GET"]),
+    *terrain.ROUTES,
     *tiles.ROUTES,
 ]
 
