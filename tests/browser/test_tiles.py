@@ -9,8 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from diagnostics.services.exports import commune_snapshot
 from tests.browser.conftest import demo_server
 from tests.browser.ui import TIMEOUT_MS, choose, log_in, map_frame
+from tests.conftest import GRAY, make_diagnostic, make_observation
 from tests.tilefiles import sample_tiles, write_pmtiles
 
 pytestmark = pytest.mark.browser
@@ -63,3 +65,21 @@ def test_saisie_terrain_on_a_phone_shows_the_apps_tiles(tiles_app, browser_page,
     page.screenshot(path="/tmp/tiles_saisie_390.png")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert network_log.problems() == []
+
+
+def test_the_mayors_html_map_shows_its_embedded_tiles_offline(
+    browser_page, network_log, db, admin, team_id, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PSQ_TILES", str(write_pmtiles(tmp_path / "territoire.pmtiles", sample_tiles())))
+    make_observation(db, make_diagnostic(db, team_id), description="Candélabre éteint", shareable=True)
+    path = tmp_path / "gray.html"
+    path.write_bytes(commune_snapshot(db, admin, GRAY[0], "html"))
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.context.set_offline(True)  # opened from an e-mail, no network at all
+    page.goto(path.as_uri())
+    expect(page.locator(f"{LOADED}[src^='data:image/png;base64']").first).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    assert page.locator(f"{LOADED}[src^='data:image/png;base64']").count() >= 4
+    assert all(url.startswith(("file:", "data:")) for url in network_log.requests)
+    page.screenshot(path="/tmp/tiles_snapshot_offline_1366.png")
