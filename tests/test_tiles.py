@@ -89,6 +89,9 @@ def test_tile_file_errors(tmp_path, tiles):
     with pytest.raises(ValueError, match="PSQ_TILES_ATTRIBUTION est obligatoire"):
         parse_tiles(str(anonymous))
     assert parse_tiles(str(anonymous), "© IGN")[0].attribution == "© IGN"
+    unindexed = write_mbtiles(tmp_path / "sans-index.mbtiles", tiles, index=False)
+    with pytest.raises(ValueError, match="n'a pas d'index sur ses tuiles"):
+        parse_tiles(str(unindexed))
 
 
 def test_hilbert_tile_ids_follow_the_specification():
