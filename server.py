@@ -9,10 +9,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from diagnostics.web.routes import MIDDLEWARE, ROUTES
+from diagnostics.web.routes import EXCEPTION_HANDLERS, MIDDLEWARE, ROUTES
 
 app = st.App(
     str(Path(__file__).resolve().parent / "streamlit_app.py"),
     routes=ROUTES,
     middleware=MIDDLEWARE,
+    exception_handlers=EXCEPTION_HANDLERS,
 )

@@ -7,6 +7,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from diagnostics.errors import DatabaseUnavailable
+from diagnostics.web import auth
+from diagnostics.web.deps import ApiError, api_error_response, unavailable_response
+
 
 async def health(request: Request) -> JSONResponse:
     """Liveness of the app's own routes (Streamlit's is /_stcore/health)."""
@@ -15,6 +19,10 @@ async def health(request: Request) -> JSONResponse:
 
 ROUTES: list[BaseRoute] = [
     Route("/api/health", health, methods=["GET"]),
+    *auth.ROUTES,
 ]
 
 MIDDLEWARE: list[Middleware] = []
+
+# Refusals raised anywhere in a route become French JSON answers.
+EXCEPTION_HANDLERS = {ApiError: api_error_response, DatabaseUnavailable: unavailable_response}
