@@ -5,11 +5,19 @@ uvicorn; `uvicorn server:app` works too. The routes (the JSON API under /api/, t
 field page under /terrain/, map tiles under /tiles/) are listed in diagnostics/web/routes.py.
 """
 
+import sys
 from pathlib import Path
 
 import streamlit as st
 
+from diagnostics import config
 from diagnostics.web.routes import EXCEPTION_HANDLERS, MIDDLEWARE, ROUTES
+
+try:  # a wrong tile setting stops the server now, in French, not at the first map
+    config.tile_sources()
+except ValueError as exc:
+    print(f"Configuration invalide : {exc}", file=sys.stderr)
+    raise SystemExit(1) from None
 
 app = st.App(
     str(Path(__file__).resolve().parent / "streamlit_app.py"),

@@ -39,8 +39,33 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PSQ_TILES",
         "none",
-        "Basemap tiles offered on interactive maps: `none` (offline, communes as the base), "
-        "or a comma-separated list of `osm` and `ign` (needs internet access).",
+        "Basemap tiles on every map: `none` (offline, communes as the base); a comma-separated list "
+        "of `osm` and `ign` (needs internet access); `xyz:URL` or `wmts:URL`, an intranet tile server "
+        "(URL template with {z} {x} {y}, or WMTS {TileMatrix} {TileCol} {TileRow}); or the path of a "
+        "PMTiles (v3) / MBTiles file of raster tiles that the app serves itself under /tiles/.",
+    ),
+    Setting(
+        "PSQ_TILES_ATTRIBUTION",
+        "",
+        "Credit shown under the map for an intranet tile server (required) or a tile file "
+        "(default: the file's own attribution metadata), e.g. `© IGN — Plan IGN v2`.",
+    ),
+    Setting(
+        "PSQ_OFFLINE_TILES_MB",
+        "30",
+        "Size budget, in megabytes, of the tiles the field page keeps for offline use over its team's "
+        "communes; the highest zoom levels are dropped first to fit it.",
+    ),
+    Setting(
+        "PSQ_OFFLINE_MAX_ZOOM",
+        "17",
+        "Highest zoom level of the tiles kept for offline use (field page, mayor's HTML snapshot).",
+    ),
+    Setting(
+        "PSQ_SNAPSHOT_TILES_MB",
+        "3",
+        "Size budget, in megabytes of base64 text, of the tiles embedded in the mayor's one-file HTML map "
+        "(tile file only), highest zoom levels dropped first; 0 embeds none.",
     ),
     Setting(
         "PSQ_SESSION_IDLE_MINUTES",
@@ -125,11 +150,30 @@ def geocoder_url() -> str:
     return get("PSQ_GEOCODER_URL")
 
 
-def tile_sources() -> tuple[str, ...]:
-    value = get("PSQ_TILES").lower()
-    if value in ("", "none"):
-        return ()
-    return tuple(s.strip() for s in value.split(",") if s.strip() in ("osm", "ign"))
+def tile_sources():
+    """The basemaps of PSQ_TILES (tuple of diagnostics.tiles.sources.TileSource); ValueError in French."""
+    from diagnostics.tiles.sources import parse_tiles
+
+    return parse_tiles(get("PSQ_TILES"), get("PSQ_TILES_ATTRIBUTION"))
+
+
+def offline_tiles_bytes() -> int:
+    return _positive_int("PSQ_OFFLINE_TILES_MB") * 1024 * 1024
+
+
+def offline_max_zoom() -> int:
+    return min(_positive_int("PSQ_OFFLINE_MAX_ZOOM"), 22)
+
+
+def snapshot_tiles_bytes() -> int:
+    value = get("PSQ_SNAPSHOT_TILES_MB")
+    try:
+        megabytes = float(value)
+    except ValueError:
+        raise ValueError(f"PSQ_SNAPSHOT_TILES_MB doit être un nombre de mégaoctets, pas {value!r}") from None
+    if megabytes < 0:
+        raise ValueError(f"PSQ_SNAPSHOT_TILES_MB ne peut pas être négatif, pas {value}")
+    return int(megabytes * 1024 * 1024)
 
 
 def session_idle_minutes() -> int:

@@ -1,92 +1,79 @@
-"""Calling an ASGI app in the test's process, without a network or an HTTP client library.
-
-(Starlette's TestClient needs httpx, which the project does not install.)
-"""
+"""A minimal ASGI client for route tests (Starlette's TestClient needs httpx, not installed)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
 
 
 @dataclass
-class Answer:
+class Reply:
     status: int
-    headers: list[tuple[str, str]]
+    headers: dict[str, str]
     body: bytes
+    header_list: list[tuple[str, str]] = field(default_factory=list)  # repeated ones too (Set-Cookie)
 
     def json(self):
         return json.loads(self.body)
 
-    def header(self, name: str) -> str | None:
-        return next((value for key, value in self.headers if key == name.lower()), None)
-
     def set_cookies(self) -> dict[str, str]:
-        """Each Set-Cookie of the answer, by cookie name, as the raw header."""
-        found = {}
-        for key, value in self.headers:
-            if key == "set-cookie":
-                found[next(iter(SimpleCookie(value)))] = value
-        return found
+        """Each Set-Cookie of the reply, by cookie name, as the raw header."""
+        return {next(iter(SimpleCookie(value))): value for key, value in self.header_list if key == "set-cookie"}
 
 
-def call(
+def request(
     app,
-    method: str,
     path: str,
     *,
-    json_body=None,
-    body: bytes = b"",
+    method: str = "GET",
     headers: dict[str, str] | None = None,
-    cookies: dict[str, str] | None = None,
+    body: bytes = b"",
     scheme: str = "http",
-    host: str = "psq.test",
-) -> Answer:
-    headers = {"host": host, **(headers or {})}
-    if json_body is not None:
-        body = json.dumps(json_body).encode()
-        headers.setdefault("content-type", "application/json")
-    if cookies:
-        headers["cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    path, _, query = path.partition("?")
+) -> Reply:
+    """Send one HTTP request to `app` and collect the whole reply."""
+    parts = urlsplit(path)
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": method,
         "scheme": scheme,
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
+        "path": parts.path,
+        "raw_path": parts.path.encode(),
+        "query_string": parts.query.encode(),
         "root_path": "",
-        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
+        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
         "client": ("127.0.0.1", 50000),
-        "server": (host, 443 if scheme == "https" else 80),
+        "server": ("127.0.0.1", 8501),
     }
-    return asyncio.run(_run(app, scope, body))
+    reply = Reply(0, {}, b"")
 
+    async def run() -> None:
+        sent = asyncio.Event()
+        requested = False
 
-async def _run(app, scope: dict, body: bytes) -> Answer:
-    sent = False
-    started: dict = {}
-    chunks: list[bytes] = []
+        async def receive():
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await sent.wait()  # streaming responses listen for the client leaving
+            return {"type": "http.disconnect"}
 
-    async def receive():
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.sleep(3600)  # the client never disconnects during a test
-        return {"type": "http.disconnect"}
+        async def send(message):
+            if message["type"] == "http.response.start":
+                reply.status = message["status"]
+                reply.header_list = [(k.decode().lower(), v.decode()) for k, v in message.get("headers", [])]
+                reply.headers = dict(reply.header_list)
+            elif message["type"] == "http.response.body":
+                reply.body += message.get("body", b"")
+                if not message.get("more_body", False):
+                    sent.set()
 
-    async def send(message):
-        if message["type"] == "http.response.start":
-            started.update(message)
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
+        await app(scope, receive, send)
 
-    await app(scope, receive, send)
-    headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in started.get("headers", [])]
-    return Answer(started["status"], headers, b"".join(chunks))
+    asyncio.run(run())
+    return reply

@@ -10,7 +10,7 @@ def test_every_setting_is_in_the_readme():
 
 
 def test_environment_overrides_defaults(monkeypatch):
-    monkeypatch.setenv("PSQ_TILES", "osm, ign, google")
-    assert config.tile_sources() == ("osm", "ign")
+    monkeypatch.setenv("PSQ_TILES", "osm, ign")
+    assert [source.key for source in config.tile_sources()] == ["osm", "ign"]
     monkeypatch.setenv("PSQ_TILES", "")
     assert config.tile_sources() == ()

@@ -3,6 +3,8 @@ backends): login with lock-out and audit, who am I, logout, the page's ticket, s
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
@@ -13,7 +15,7 @@ from diagnostics.services.accounts import LOCKED, NewAccount, add_user
 from diagnostics.web import deps
 from diagnostics.web.auth import BAD_TICKET, COOKIE, CROSS_SITE, NOT_JSON, check_same_origin
 from diagnostics.web.routes import EXCEPTION_HANDLERS, ROUTES
-from tests.asgi import call
+from tests.asgi import request
 from tests.conftest import ADMIN_ACTOR
 
 PASSWORD = "mot de passe solide"
@@ -29,6 +31,17 @@ def app(db):
     )
     yield Starlette(routes=ROUTES, exception_handlers=EXCEPTION_HANDLERS)
     deps.close_databases()
+
+
+def call(app, method, path, *, json_body=None, body=b"", headers=None, cookies=None, scheme="http"):
+    """One request as a browser of the app at http(s)://psq.test would send it."""
+    headers = {"host": "psq.test", **(headers or {})}
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        headers.setdefault("content-type", "application/json")
+    if cookies:
+        headers["cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    return request(app, path, method=method, headers=headers, body=body, scheme=scheme)
 
 
 def token_of(answer) -> str:

@@ -20,7 +20,7 @@ The names below are the package's public API; import them from here or from thei
 """
 
 from diagnostics.maps.admin import build_dispositifs_map, build_import_preview_map, build_reference_edit_map
-from diagnostics.maps.base import TILE_SOURCES, base_map, fit_to
+from diagnostics.maps.base import add_embedded_tiles, base_map, bounds_of, fit_to, tile_layer
 from diagnostics.maps.canvas import clicked_observation, points_payload, unpack_payload
 from diagnostics.maps.choropleth import FEW_OBSERVATIONS, build_choropleth
 from diagnostics.maps.escaping import card, escape_text
@@ -41,10 +41,10 @@ from diagnostics.maps.styles import LAYER_NAMES, SITE_SYMBOLS
 __all__ = [
     "LAYER_NAMES",
     "SITE_SYMBOLS",
-    "TILE_SOURCES",
     "FEW_OBSERVATIONS",
     "Base",
     "add_communes",
+    "add_embedded_tiles",
     "add_dispositifs",
     "add_field_context",
     "add_observations",
@@ -53,6 +53,7 @@ __all__ = [
     "add_severity_legend",
     "add_sites",
     "base_map",
+    "bounds_of",
     "build_choropleth",
     "build_commune_snapshot_map",
     "build_dispositifs_map",
@@ -69,5 +70,6 @@ __all__ = [
     "points_bounds",
     "points_payload",
     "prepare_base",
+    "tile_layer",
     "unpack_payload",
 ]

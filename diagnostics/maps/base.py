@@ -14,26 +14,11 @@ from jinja2 import Template
 
 from diagnostics.crs import WGS84
 from diagnostics.maps import resources, styles
+from diagnostics.maps.escaping import escape_text
+from diagnostics.tiles.sources import TileSource
 
 MAX_ZOOM = 18  # tiles=None leaves no maxZoom, which the heatmap and fitting need
 DEFAULT_VIEW = ([47.3, 5.9], 8)  # Haute-Saône and Jura
-
-TILE_SOURCES = {
-    "osm": {
-        "name": "OpenStreetMap",
-        "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "attribution": "&copy; contributeurs OpenStreetMap",
-    },
-    "ign": {
-        "name": "Plan IGN v2",
-        "url": (
-            "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-            "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
-            "&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
-        ),
-        "attribution": "&copy; IGN — Plan IGN v2",
-    },
-}
 
 
 class Text(Element):
@@ -97,15 +82,53 @@ def add_stylesheet(m: folium.Map, resource: str) -> None:
         m.add_child(Stylesheet(resource), name=key)
 
 
-def base_map(tiles: Iterable[str] = ()) -> folium.Map:
-    """A map without default tiles (offline first), drawn on canvas, with a scale bar in metres."""
+def base_map(tiles: Iterable[TileSource] = ()) -> folium.Map:
+    """A map without default tiles (offline first), drawn on canvas, with a scale bar in metres.
+
+    `tiles` are the basemaps of PSQ_TILES (`config.tile_sources()`); the app's own tile file is
+    served at a root-relative URL, which the map's iframe resolves against the app's origin."""
     m = folium.Map(location=DEFAULT_VIEW[0], zoom_start=DEFAULT_VIEW[1], tiles=None, prefer_canvas=True)
     m.add_child(ResourceCall("metric_scale.js"), name="psq_metric_scale")
     m.add_child(ResourceCall("focus_without_scroll.js"), name="psq_focus_without_scroll")
-    for key in tiles:
-        source = TILE_SOURCES[key]
-        folium.TileLayer(tiles=source["url"], attr=source["attribution"], name=source["name"], max_zoom=19).add_to(m)
+    for source in tiles:
+        tile_layer(source).add_to(m)
     return m
+
+
+def tile_layer(source: TileSource) -> folium.TileLayer:
+    """A Leaflet tile layer for `source`: enlarged past its last level, only where it has tiles."""
+    options = {}
+    if source.bounds is not None:
+        west, south, east, north = source.bounds
+        options["bounds"] = [[south, west], [north, east]]
+    if source.local:
+        options["min_native_zoom"] = source.min_zoom
+    return folium.TileLayer(
+        tiles=source.url,
+        attr=escape_text(source.attribution),
+        name=source.name,
+        max_zoom=19,
+        max_native_zoom=source.max_native_zoom,
+        **options,
+    )
+
+
+def add_embedded_tiles(
+    m: folium.Map, tiles: dict[str, str], *, attribution: str, zooms: tuple[int, ...], bounds: tuple
+) -> None:
+    """A basemap carried by the page itself: `tiles` maps "z/x/y" to a data: URI (see
+    tiles.offline.embedded_tiles), at levels `zooms`, over `bounds` (west, south, east, north)."""
+    if not tiles:
+        return
+    west, south, east, north = bounds
+    options = {
+        "attribution": escape_text(attribution),
+        "minNativeZoom": min(zooms),
+        "maxNativeZoom": max(zooms),
+        "maxZoom": MAX_ZOOM + 1,
+        "bounds": [[south, west], [north, east]],
+    }
+    m.add_child(ResourceCall("embedded_tiles.js", tiles, options), name="psq_embedded_tiles")
 
 
 def add_pane(m: folium.Map, pane: tuple[str, int], *, clickable: bool = True) -> str:

@@ -19,6 +19,7 @@ from diagnostics.maps import styles
 from diagnostics.maps.base import MAX_ZOOM, base_map, fit_to
 from diagnostics.maps.escaping import escape_text, safe_frame
 from diagnostics.maps.layers import PreparedGeoJson
+from diagnostics.tiles.sources import TileSource
 
 # Yellow to dark purple, readable in black-and-white print; the first class is « none ».
 CHOROPLETH_COLORS = ("#f7f7f7", "#fee8c8", "#fdbb84", "#e34a33", "#b30000", "#67001f")
@@ -30,7 +31,7 @@ FEW_OBSERVATIONS = 5  # below this, a commune's rate says little
 
 
 def build_choropleth(
-    communes: gpd.GeoDataFrame, values: pd.DataFrame, *, column: str, legend: str, tiles: Iterable[str] = ()
+    communes: gpd.GeoDataFrame, values: pd.DataFrame, *, column: str, legend: str, tiles: Iterable[TileSource] = ()
 ) -> folium.Map:
     """Communes coloured by `values[column]` (indexed by INSEE code, with an `observations` count)."""
     m = base_map(tiles)

@@ -12,6 +12,7 @@ from diagnostics.crs import WGS84
 from diagnostics.maps import layers, legend, styles
 from diagnostics.maps.base import ResourceCall, base_map, fit_to
 from diagnostics.maps.draw import add_draw_tools
+from diagnostics.tiles.sources import TileSource
 
 FIELD_DRAW_OPTIONS = {
     "polyline": {"shapeOptions": {"color": "#000000", "weight": 5}},
@@ -28,7 +29,7 @@ def build_field_map(
     observations: gpd.GeoDataFrame | None = None,
     *,
     pending: tuple[float, float] | None = None,
-    tiles: Iterable[str] = (),
+    tiles: Iterable[TileSource] = (),
     pending_shape=None,
     draw: bool = False,
     locate: bool = False,

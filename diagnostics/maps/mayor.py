@@ -9,6 +9,7 @@ import geopandas as gpd
 
 from diagnostics.maps import layers, legend
 from diagnostics.maps.base import base_map, fit_to
+from diagnostics.tiles.sources import TileSource
 
 
 def build_commune_snapshot_map(
@@ -19,7 +20,7 @@ def build_commune_snapshot_map(
     patrol_zones: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
     *,
-    tiles: Iterable[str] = (),
+    tiles: Iterable[TileSource] = (),
 ) -> folium.Map:
     """A mayor's interactive map of one commune: neighbours greyed, the commune outlined, its
     zones, sectors, sites and (already redacted) observations, framed on the commune."""

@@ -21,6 +21,7 @@ from folium.template import Template
 from diagnostics.maps import layers, legend, styles
 from diagnostics.maps.base import MAX_ZOOM, ScriptAsText, base_map, fit_to
 from diagnostics.maps.canvas import CanvasPoints
+from diagnostics.tiles.sources import TileSource
 
 FOLLOW_UP_HINT = "Suivi affiché sous la carte."
 
@@ -61,7 +62,7 @@ def build_review_map(
     highlight_outside: bool = False,
     shapes: gpd.GeoDataFrame | None = None,
     dispositifs: gpd.GeoDataFrame | None = None,
-    tiles: Iterable[str] = (),
+    tiles: Iterable[TileSource] = (),
 ) -> folium.Map:
     """The commanders' map: areas in a lower pane, observations on a canvas above them (a click
     on one returns « N° <id> »), lines and polygons of `shapes` with their shape, optional

@@ -4,12 +4,15 @@ reason a shape is invalid)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from diagnostics.db import Database
 from diagnostics.models import Commune
 from diagnostics.services._frames import geometry_as_wkb
 
@@ -43,6 +46,16 @@ def covered_bounds(session: Session, departments: tuple[str, ...]) -> Bounds:
         return DEFAULT_BOUNDS
     west, south, east, north = shapely.total_bounds(shapely.from_wkb([bytes(r[0]) for r in rows]))
     return (float(west) - MARGIN, float(south) - MARGIN, float(east) + MARGIN, float(north) + MARGIN)
+
+
+def commune_bounds(db: Database, insee: Iterable[str]) -> dict[str, Bounds]:
+    """{INSEE: (west, south, east, north)} of the known communes among `insee`."""
+    codes = sorted(set(insee))
+    with db.session() as session:
+        rows = session.execute(
+            select(Commune.insee, geometry_as_wkb(func.ST_Envelope(Commune.geom))).where(Commune.insee.in_(codes))
+        ).all()
+    return {code: tuple(float(v) for v in shapely.from_wkb(bytes(wkb)).bounds) for code, wkb in rows}
 
 
 def inside(bounds, territory: Bounds) -> bool:

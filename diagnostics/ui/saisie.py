@@ -27,10 +27,17 @@ div[data-testid="stCheckbox"] label { min-height: 40px; align-items: center; }
 </style>
 """
 
+# The offline-first field page (diagnostics/web/terrain.py): same services, works without network.
+OFFLINE_LINK = (
+    "Réseau incertain ? [Saisie hors ligne](/terrain/) : la page enregistre les observations "
+    "sans réseau et les envoie au retour du réseau."
+)
+
 
 def page() -> None:
     st.markdown(PHONE_CSS, unsafe_allow_html=True)
     st.title("Saisie terrain")
+    st.markdown(OFFLINE_LINK)
     actor = common.current_actor("record_diagnostic")
     db = common.database()
     device.remember()

@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from diagnostics.errors import DatabaseUnavailable
-from diagnostics.web import auth
+from diagnostics.web import auth, terrain, tiles
 from diagnostics.web.deps import ApiError, api_error_response, unavailable_response
 
 
@@ -20,6 +20,8 @@ async def health(request: Request) -> JSONResponse:
 ROUTES: list[BaseRoute] = [
     Route("/api/health", health, methods=["GET"]),
     *auth.ROUTES,
+    *terrain.ROUTES,
+    *tiles.ROUTES,
 ]
 
 MIDDLEWARE: list[Middleware] = []

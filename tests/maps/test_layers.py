@@ -10,6 +10,7 @@ from shapely.geometry import LineString
 
 from diagnostics import maps
 from diagnostics.maps.layers import observation_style
+from diagnostics.tiles.sources import parse_tiles
 from tests.maps.samples import PAYLOAD, rendered, review_map_of, sample_layers
 
 
@@ -41,7 +42,7 @@ def test_hostile_site_names_are_inert_in_marker_popups_and_tooltips():
 
 def test_no_tiles_by_default_and_online_tiles_on_request():
     assert "tile.openstreetmap.org" not in rendered(review_map_of(sample_layers()))
-    html = rendered(review_map_of(sample_layers(), tiles=("osm", "ign")))
+    html = rendered(review_map_of(sample_layers(), tiles=parse_tiles("osm,ign")))
     assert "tile.openstreetmap.org" in html and "PLANIGNV2" in html
 
 

@@ -1,0 +1,169 @@
+"""The offline-first field page (/terrain/) and its API: the bundle to take along and the sync.
+
+The page, its scripts, its service worker and its manifest are package files
+(diagnostics/web/terrain_assets/), served here under /terrain/ so that the service worker's scope
+is the page. The routes are thin: they read the request, call the services and answer in French.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+from importlib import resources
+
+from PIL import Image, ImageDraw, ImageFont
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from diagnostics.errors import PermissionDenied
+from diagnostics.services import field_bundle, field_sync
+from diagnostics.web.deps import database, error
+from diagnostics.web.field_payload import PayloadError, items_of
+
+ASSETS = "terrain_assets"  # beside this module
+# name → content type; nothing else is served from the folder.
+FILES = {
+    "index.html": "text/html; charset=utf-8",
+    "style.css": "text/css; charset=utf-8",
+    "store.js": "text/javascript; charset=utf-8",
+    "geo.js": "text/javascript; charset=utf-8",
+    "sync.js": "text/javascript; charset=utf-8",
+    "form.js": "text/javascript; charset=utf-8",
+    "map.js": "text/javascript; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+    "sw.js": "text/javascript; charset=utf-8",
+    "manifest.webmanifest": "application/manifest+json",
+    "icon.svg": "image/svg+xml",
+}
+ICON_SIZES = (192, 512)
+SIGN_IN = "Connectez-vous pour envoyer vos observations."
+MAX_BODY_BYTES = 40 * 1024 * 1024  # a batch of observations with their resized photos
+TOO_LARGE = "Envoi trop volumineux ({size} Mo, {limit} Mo au plus) : envoyez moins d'observations à la fois."
+
+
+@functools.cache
+def _asset(name: str) -> bytes:
+    return resources.files(__package__).joinpath(ASSETS, name).read_bytes()
+
+
+def page_file(request: Request) -> Response:
+    name = request.path_params.get("name") or "index.html"
+    if name not in FILES:
+        return error(404, "Fichier introuvable.")
+    # The service worker refreshes its copies itself; the browser must always ask (no stale shell).
+    headers = {"Cache-Control": "no-cache"}
+    if name == "sw.js":
+        headers["Service-Worker-Allowed"] = "/terrain/"
+    return Response(_asset(name), media_type=FILES[name], headers=headers)
+
+
+def to_page(request: Request) -> Response:
+    return RedirectResponse("/terrain/", status_code=308)
+
+
+def icon(request: Request) -> Response:
+    size = int(request.path_params["size"])
+    if size not in ICON_SIZES:
+        return error(404, "Icône introuvable.")
+    return Response(_icon_png(size), media_type="image/png", headers={"Cache-Control": "max-age=86400"})
+
+
+@functools.cache
+def _icon_png(size: int) -> bytes:
+    """The app's icon, drawn once per size (no binary file in the repository)."""
+    image = Image.new("RGB", (size, size), "#1f3b73")
+    draw = ImageDraw.Draw(image)
+    margin = size // 8
+    draw.rounded_rectangle(
+        (margin, margin, size - margin, size - margin), radius=size // 10, outline="white", width=size // 40
+    )
+    font = ImageFont.load_default(size=size // 4)
+    draw.text((size / 2, size / 2), "PSQ", fill="white", font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def bundle(request: Request) -> Response:
+    actor = _signed_in(request)
+    if actor is None:
+        return error(401, SIGN_IN)
+    extra = [code.strip() for code in request.query_params.get("communes", "").split(",") if code.strip()]
+    try:
+        data = field_bundle.field_bundle(database(), actor, extra_communes=extra)
+    except PermissionDenied as exc:
+        return error(403, str(exc))
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+async def sync(request: Request) -> Response:
+    _check_same_origin(request)
+    actor = await run_in_threadpool(_signed_in, request)
+    if actor is None:
+        return error(401, SIGN_IN)
+    try:
+        payload = json.loads(await _body(request))
+        parsed = items_of(payload)
+    except PayloadError as exc:
+        return error(413 if str(exc).startswith("Envoi trop") else 400, str(exc))
+    except ValueError:
+        return error(400, "Requête illisible : JSON attendu.")
+    try:
+        results = await run_in_threadpool(_sync, actor, parsed)
+    except PermissionDenied as exc:
+        return error(403, str(exc))
+    return JSONResponse({"resultats": [result.as_json() for result in results]})
+
+
+def _signed_in(request: Request):
+    # The sessions' module lands beside this one (issue 14); until then nobody is signed in here.
+    try:
+        from diagnostics.web import auth
+    except ImportError:
+        return None
+    return auth.request_actor(request)
+
+
+def _check_same_origin(request: Request) -> None:
+    try:
+        from diagnostics.web import auth
+    except ImportError:
+        return
+    auth.check_same_origin(request)
+
+
+def _sync(actor, parsed: list) -> list[field_sync.ItemResult]:
+    items = [item for item in parsed if isinstance(item, field_sync.SyncItem)]
+    stored = iter(field_sync.sync_items(database(), actor, items))
+    return [item if isinstance(item, field_sync.ItemResult) else next(stored) for item in parsed]
+
+
+async def _body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadError(_too_large(int(declared)))
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadError(_too_large(size))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(size: int) -> str:
+    return TOO_LARGE.format(size=size // 2**20, limit=MAX_BODY_BYTES // 2**20)
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/terrain", to_page, methods=["GET"]),
+    Route("/terrain/", page_file, methods=["GET"]),
+    Route("/terrain/icon-{size:int}.png", icon, methods=["GET"]),
+    Route("/terrain/{name}", page_file, methods=["GET"]),
+    Route("/api/terrain/bundle", bundle, methods=["GET"]),
+    Route("/api/terrain/sync", sync, methods=["POST"]),
+]

@@ -1,0 +1,391 @@
+// The field page: loads the bundle (network, else the phone's copy), records observations into
+// IndexedDB, lists what waits, and sends it when the network is there.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const state = { bundle: null, map: null, geometry: null, photos: [], editing: null, localDiagnostics: [] };
+  const CURRENT = "psq-terrain-diagnostic";
+
+  function notice(text) {
+    $("notice").textContent = text || "";
+    $("notice").hidden = !text;
+  }
+
+  function renderNetwork() {
+    const online = navigator.onLine;
+    $("network").textContent = online ? "En ligne" : "Hors ligne";
+    $("network").className = `pill ${online ? "online" : "offline"}`;
+  }
+
+  // ---- bundle ----
+
+  async function fetchBundle() {
+    const communes = (await Store.getMeta("communes")) || [];
+    const query = communes.length ? `?communes=${encodeURIComponent(communes.join(","))}` : "";
+    const response = await fetch(`/api/terrain/bundle${query}`, { credentials: "same-origin" });
+    if (response.status === 401) return "login";
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.erreur || `Le serveur a répondu ${response.status}.`);
+    await Store.setMeta("bundle", body);
+    return body;
+  }
+
+  async function loadBundle() {
+    const stored = await Store.getMeta("bundle");
+    if (stored) show(stored);
+    if (!navigator.onLine) {
+      if (!stored) notice("Hors ligne : ouvrez cette page une première fois avec le réseau pour emporter les données de l'équipe.");
+      return;
+    }
+    try {
+      const fresh = await fetchBundle();
+      if (fresh === "login") { $("login").hidden = false; if (stored) notice("Session expirée : reconnectez-vous pour envoyer vos observations."); return; }
+      $("login").hidden = true;
+      show(fresh);
+      syncNow(false);
+      keepTiles(fresh);
+    } catch (err) {
+      if (!stored) notice(`Données de l'équipe indisponibles : ${err.message}`);
+    }
+  }
+
+  function show(bundle) {
+    state.bundle = bundle;
+    $("work").hidden = false;
+    Forms.fillObservationChoices($("observation-form"), bundle);
+    Forms.fillDiagnosticChoices($("diagnostic-form"), bundle);
+    if (state.map) state.map.map.remove();
+    state.map = FieldMap.create($("map"), bundle, setPosition);
+    window.psqFieldMap = state.map.map; // for the browser tests and for debugging on a phone
+    renderCommunes();
+    renderDiagnostics();
+    renderPending();
+    const when = new Date(bundle.generated_at).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "short" });
+    $("bundle-info").textContent = `Données de l'équipe du ${when}.`;
+  }
+
+  // The basemap's tiles over the team's communes, for the service worker to keep (within the
+  // server's size budget). Internet basemaps are never bulk-downloaded: only the server's own
+  // tiles (a PMTiles or MBTiles file) and an intranet tile server are.
+  async function keepTiles(bundle) {
+    const kept = (bundle.basemap || []).filter((source) => source.offline);
+    const codes = bundle.communes.features.map((f) => f.properties.insee);
+    if (!kept.length || !codes.length || !("serviceWorker" in navigator)) return;
+    try {
+      const response = await fetch(`/api/tiles/offline?communes=${encodeURIComponent(codes.join(","))}`, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const listing = await response.json();
+      const registration = await navigator.serviceWorker.ready;
+      registration.active.postMessage({ type: "cache-tiles", urls: listing.urls });
+      const megabytes = Geo.decimal((listing.octets || 0) / 1048576, 1);
+      $("tiles-info").textContent = `Fond de plan : ${listing.urls.length} tuiles (${megabytes} Mo) gardées pour le hors ligne…`;
+    } catch (err) { /* offline again: at the next visit */ }
+  }
+
+  function tilesProgress(event) {
+    const data = event.data || {};
+    if (data.type === "tiles-cached") $("tiles-info").textContent = `Fond de plan gardé pour le hors ligne : ${data.done} tuiles sur ${data.total}.`;
+  }
+
+  // ---- diagnostics ----
+
+  async function renderDiagnostics() {
+    state.localDiagnostics = await Store.diagnostics();
+    const select = $("diagnostic");
+    const keep = select.value || localStorage.getItem(CURRENT) || "";
+    select.replaceChildren();
+    const add = (value, label) => { const node = Geo.el("option", label); node.value = value; select.appendChild(node); };
+    add("", "Choisissez le diagnostic");
+    const known = new Set(state.bundle.diagnostics.map((d) => d.id));
+    state.bundle.diagnostics.forEach((d) => add(`s:${d.id}`, d.label));
+    state.localDiagnostics
+      .filter((d) => !known.has(d.server_id))
+      .forEach((d) => add(`l:${d.uuid}`, `${Geo.frenchDate(d.fields.visited_on)} — ${d.fields.place}, ${d.commune_name} (commencé hors ligne)`));
+    const values = [...select.options].map((o) => o.value).filter(Boolean);
+    select.value = values.includes(keep) ? keep : values.length === 1 ? values[0] : "";
+  }
+
+  function currentDiagnostic() {
+    const value = $("diagnostic").value;
+    if (value.startsWith("s:")) {
+      const d = state.bundle.diagnostics.find((x) => `s:${x.id}` === value);
+      return d && { diagnostic_id: d.id, diagnostic_uuid: null, commune_insee: d.commune_insee, label: d.label };
+    }
+    if (value.startsWith("l:")) {
+      const d = state.localDiagnostics.find((x) => `l:${x.uuid}` === value);
+      return d && { diagnostic_id: d.server_id || null, diagnostic_uuid: d.uuid, commune_insee: d.fields.commune_insee, label: d.fields.place };
+    }
+    return null;
+  }
+
+  async function startDiagnostic(event) {
+    event.preventDefault();
+    const form = $("diagnostic-form");
+    const values = Forms.diagnosticValues(form);
+    const errors = Forms.diagnosticErrors(state.bundle, values);
+    Forms.showErrors(form, errors);
+    if (Object.keys(errors).length) return;
+    const uuid = crypto.randomUUID();
+    const commune = state.bundle.communes.features.find((f) => f.properties.insee === values.commune_insee);
+    await Store.saveDiagnostic({ uuid, fields: { uuid, ...values }, commune_name: commune ? commune.properties.name : values.commune_insee, server_id: null });
+    localStorage.setItem(CURRENT, `l:${uuid}`);
+    form.reset();
+    Forms.fillDiagnosticChoices(form, state.bundle);
+    $("new-diagnostic").open = false;
+    await renderDiagnostics();
+    $("diagnostic").value = `l:${uuid}`;
+    notice("Diagnostic commencé sur le téléphone : il sera envoyé avec ses observations.");
+  }
+
+  // ---- observation ----
+
+  function setPosition(position) {
+    state.geometry = position.geometry;
+    $("confirm-outside").hidden = true;
+    $("confirm-outside").querySelector("input").checked = false;
+    Forms.showErrors($("work"), {});
+    const g = position.geometry;
+    if (g.type === "Point") {
+      const accuracy = position.accuracy ? ` (précision ± ${Math.round(position.accuracy)} m)` : "";
+      $("position").textContent = `Point ${position.source} : ${Geo.decimal(g.coordinates[1], 5)}, ${Geo.decimal(g.coordinates[0], 5)}${accuracy}`;
+    } else {
+      $("position").textContent = g.type === "LineString" ? `Ligne tracée (${g.coordinates.length} sommets)` : "Zone tracée";
+    }
+  }
+
+  async function addPhotos(event) {
+    const input = event.target;
+    const most = state.bundle.photos.max_count;
+    const errors = {};
+    for (const file of input.files) {
+      if (state.photos.length >= most) { errors.photos = `${most} photos au plus par observation.`; break; }
+      try {
+        state.photos.push(await Geo.resizePhoto(file, state.bundle.photos.max_side));
+      } catch (err) {
+        errors.photos = `« ${file.name} » n'est pas une photo lisible (fichier écarté).`;
+      }
+    }
+    input.value = "";
+    renderThumbs();
+    Forms.showErrors($("observation-form"), errors);
+  }
+
+  function renderThumbs() {
+    const box = $("thumbs");
+    box.querySelectorAll("img").forEach((img) => URL.revokeObjectURL(img.src));
+    box.replaceChildren();
+    state.photos.forEach((photo, index) => {
+      const figure = document.createElement("figure");
+      const img = document.createElement("img");
+      img.src = URL.createObjectURL(photo.blob);
+      img.alt = `Photo ${index + 1}`;
+      const remove = Geo.el("button", "×");
+      remove.type = "button";
+      remove.setAttribute("aria-label", `Retirer la photo ${index + 1}`);
+      remove.addEventListener("click", () => { state.photos.splice(index, 1); renderThumbs(); });
+      figure.append(img, remove);
+      box.appendChild(figure);
+    });
+    $("photos-shareable-label").hidden = state.photos.length === 0;
+  }
+
+  async function saveObservation(event) {
+    event.preventDefault();
+    const form = $("observation-form");
+    $("saved").textContent = "";
+    const diagnostic = currentDiagnostic();
+    const values = Forms.observationValues(form);
+    const commune = diagnostic && state.bundle.communes.features.find((f) => f.properties.insee === diagnostic.commune_insee);
+    const confirmed = $("confirm-outside").querySelector("input").checked;
+    const errors = Forms.observationErrors(state.bundle, values, state.geometry, commune, confirmed);
+    if (!diagnostic) errors.diagnostic = "Choisissez le diagnostic, ou commencez-en un nouveau.";
+    $("confirm-outside").hidden = !errors.outside;
+    if (Object.keys(errors).length) {
+      errors.summary = `À corriger avant d'enregistrer : ${Forms.fieldNames(errors).join(", ")}.`;
+      Forms.showErrors($("work"), errors);
+      return;
+    }
+    Forms.showErrors($("work"), {});
+    const previous = state.editing ? await Store.item(state.editing) : null;
+    const item = {
+      uuid: state.editing || crypto.randomUUID(),
+      diagnostic_id: diagnostic.diagnostic_id,
+      diagnostic_uuid: diagnostic.diagnostic_uuid,
+      diagnostic_label: diagnostic.label,
+      observation: { ...values, geometry: state.geometry },
+      photos: state.photos.map(({ blob, width, height }) => ({ blob, width, height })),
+      photos_shareable: form.elements.photos_shareable.checked,
+      status: "pending",
+      errors: {},
+      created_at: previous ? previous.created_at : new Date().toISOString(),
+    };
+    await Store.saveItem(item);
+    resetObservation();
+    $("saved").textContent = "Observation enregistrée sur le téléphone.";
+    await renderPending();
+    syncNow(false);
+  }
+
+  function resetObservation() {
+    const form = $("observation-form");
+    form.reset();
+    state.geometry = null;
+    state.photos = [];
+    state.editing = null;
+    renderThumbs();
+    if (state.map) state.map.clear();
+    $("position").textContent = "Touchez la carte, utilisez le GPS, ou tracez une ligne ou une zone (boutons de la carte).";
+    $("confirm-outside").hidden = true;
+    $("cancel-edit").hidden = true;
+    $("save").textContent = "Enregistrer l'observation";
+    Forms.showErrors($("work"), {});
+  }
+
+  async function editItem(uuid) {
+    const item = await Store.item(uuid);
+    if (!item) return;
+    resetObservation();
+    state.editing = uuid;
+    Forms.setObservationValues($("observation-form"), item.observation);
+    state.geometry = item.observation.geometry;
+    state.map.show(state.geometry);
+    state.photos = item.photos || [];
+    $("observation-form").elements.photos_shareable.checked = !!item.photos_shareable;
+    renderThumbs();
+    const key = item.diagnostic_uuid ? `l:${item.diagnostic_uuid}` : `s:${item.diagnostic_id}`;
+    if ([...$("diagnostic").options].some((o) => o.value === key)) $("diagnostic").value = key;
+    Forms.showErrors($("work"), item.errors || {});
+    $("save").textContent = "Enregistrer la correction";
+    $("cancel-edit").hidden = false;
+    $("position").textContent = "Position enregistrée (touchez la carte pour la changer).";
+    $("observation-form").scrollIntoView({ behavior: "smooth" });
+  }
+
+  // ---- pending ----
+
+  async function renderPending() {
+    const items = (await Store.items()).sort((a, b) => a.created_at.localeCompare(b.created_at));
+    $("pending").textContent = String(items.length);
+    const refused = items.filter((item) => item.status === "refused").length;
+    $("pending-summary").textContent = items.length
+      ? `${items.length} observation(s) sur le téléphone${refused ? `, dont ${refused} refusée(s) à corriger` : ""}.`
+      : "Rien en attente : tout a été envoyé.";
+    const list = $("pending-list");
+    list.replaceChildren();
+    const categories = new Map(state.bundle ? state.bundle.taxonomy.categories.map((c) => [c.code, c.label]) : []);
+    for (const item of items) {
+      const li = Geo.el("li", null, item.status === "refused" ? "refused" : "");
+      li.appendChild(Geo.el("div", `${categories.get(item.observation.category) || ""} — gravité ${item.observation.severity}`, "what"));
+      li.appendChild(Geo.el("div", item.observation.description));
+      const photos = item.photos && item.photos.length ? ` · ${item.photos.length} photo(s)` : "";
+      li.appendChild(Geo.el("div", `${item.diagnostic_label || ""}${photos}`, "hint"));
+      const reasons = Object.values(item.errors || {}).filter((v) => typeof v === "string");
+      li.appendChild(Geo.el("div", item.status === "refused" ? `Refusée : ${reasons.join(" ")}` : reasons.length ? `En attente (${reasons.join(" ")})` : "En attente d'envoi", "state"));
+      const row = Geo.el("div", null, "row");
+      const edit = Geo.el("button", "Modifier");
+      edit.type = "button";
+      edit.addEventListener("click", () => editItem(item.uuid));
+      const remove = Geo.el("button", "Supprimer");
+      remove.type = "button";
+      remove.addEventListener("click", async () => {
+        if (!confirm("Supprimer cette observation du téléphone ? Elle ne sera pas envoyée.")) return;
+        await Store.deleteItem(item.uuid);
+        renderPending();
+      });
+      row.append(edit, remove);
+      li.appendChild(row);
+      list.appendChild(li);
+    }
+  }
+
+  async function syncNow(manual) {
+    if (!navigator.onLine) { if (manual) notice("Hors ligne : les observations seront envoyées au retour du réseau."); return; }
+    const pending = (await Store.items()).filter((item) => item.status !== "refused");
+    if (!pending.length) { if (manual) notice("Rien à envoyer."); renderPending(); return; }
+    $("send").disabled = true;
+    notice(`Envoi de ${pending.length} observation(s)…`);
+    try {
+      const counts = await Sync.run();
+      const parts = [`${counts.accepted} observation(s) envoyée(s)`];
+      if (counts.refused) parts.push(`${counts.refused} refusée(s) : corrigez-les ci-dessous`);
+      if (counts.retry) parts.push(`${counts.retry} à renvoyer plus tard`);
+      notice(`${parts.join(", ")}.`);
+    } catch (err) {
+      if (err instanceof Sync.LoginNeeded) { $("login").hidden = false; notice(err.message); }
+      else notice(`Envoi interrompu (${err.message}) : les observations restent sur le téléphone.`);
+    } finally {
+      $("send").disabled = false;
+      await renderPending();
+    }
+  }
+
+  // ---- communes, login ----
+
+  function renderCommunes() {
+    const list = $("communes");
+    list.replaceChildren();
+    state.bundle.communes.features.forEach((f) => list.appendChild(Geo.el("li", `${f.properties.name} (${f.properties.insee})`)));
+    if (!state.bundle.communes.features.length) list.appendChild(Geo.el("li", "Aucune : emportez la commune du diagnostic."));
+    const select = $("add-commune");
+    select.replaceChildren();
+    const first = Geo.el("option", "Ajouter une commune…");
+    first.value = "";
+    select.appendChild(first);
+    state.bundle.commune_choices.forEach((c) => { const node = Geo.el("option", c.label); node.value = c.insee; select.appendChild(node); });
+  }
+
+  async function addCommune() {
+    const insee = $("add-commune").value;
+    if (!insee) return;
+    if (!navigator.onLine) { notice("Hors ligne : ajoutez une commune quand le réseau est là."); return; }
+    const communes = new Set((await Store.getMeta("communes")) || []);
+    communes.add(insee);
+    await Store.setMeta("communes", [...communes]);
+    await loadBundle();
+  }
+
+  async function logIn(event) {
+    event.preventDefault();
+    const form = $("login-form");
+    const body = { identifiant: form.elements.identifiant.value, mot_de_passe: form.elements.mot_de_passe.value };
+    try {
+      const response = await fetch("/api/session", { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) { Forms.showErrors(form, { login: answer.erreur || "Connexion refusée." }); return; }
+    } catch (err) {
+      Forms.showErrors(form, { login: "Réseau indisponible : réessayez avec le réseau." });
+      return;
+    }
+    form.reset();
+    Forms.showErrors(form, {});
+    $("login").hidden = true;
+    notice("");
+    await loadBundle();
+  }
+
+  function start() {
+    renderNetwork();
+    window.addEventListener("online", () => { renderNetwork(); loadBundle(); });
+    window.addEventListener("offline", renderNetwork);
+    $("send").addEventListener("click", () => syncNow(true));
+    $("login-form").addEventListener("submit", logIn);
+    $("diagnostic-form").addEventListener("submit", startDiagnostic);
+    $("observation-form").addEventListener("submit", saveObservation);
+    $("observation-form").elements.photos.addEventListener("change", addPhotos);
+    $("diagnostic").addEventListener("change", () => localStorage.setItem(CURRENT, $("diagnostic").value));
+    $("locate").addEventListener("click", () => state.map && state.map.locate((message) => Forms.showErrors($("work"), { position: message })));
+    $("clear-shape").addEventListener("click", () => { state.geometry = null; state.map && state.map.clear(); $("position").textContent = "Position effacée."; });
+    $("cancel-edit").addEventListener("click", resetObservation);
+    $("add-commune-button").addEventListener("click", addCommune);
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/terrain/sw.js", { scope: "/terrain/" }).catch(() => {});
+      navigator.serviceWorker.addEventListener("message", tilesProgress);
+    }
+    Store.persist();
+    renderPending();
+    loadBundle();
+  }
+
+  start();
+})();

@@ -1,0 +1,111 @@
+// Sending what waits on the phone to POST /api/terrain/sync, in batches, once at a time.
+// Every item keeps its UUID: the server stores it once however often it is sent, so a lost
+// answer or a cut connection is handled by sending again.
+"use strict";
+
+const Sync = (() => {
+  const BATCH_ITEMS = 10;
+  const BATCH_BYTES = 6 * 1024 * 1024;
+  let running = null;
+
+  class LoginNeeded extends Error {}
+
+  async function payloadOf(item, localDiagnostics) {
+    const photos = [];
+    for (const photo of item.photos || []) photos.push(await Geo.blobToBase64(photo.blob));
+    const local = item.diagnostic_uuid ? localDiagnostics.get(item.diagnostic_uuid) : null;
+    return {
+      uuid: item.uuid,
+      diagnostic_id: local ? null : item.diagnostic_id,
+      diagnostic: local ? local.fields : null,
+      observation: item.observation,
+      photos,
+      photos_shareable: !!item.photos_shareable,
+    };
+  }
+
+  async function post(batch) {
+    const response = await fetch("/api/terrain/sync", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ items: batch }),
+    });
+    if (response.status === 401) throw new LoginNeeded("Connectez-vous pour envoyer vos observations.");
+    let body = null;
+    try { body = await response.json(); } catch (e) { /* not JSON: a proxy's error page */ }
+    if (!response.ok) throw new Error((body && body.erreur) || `Le serveur a répondu ${response.status}.`);
+    return body.resultats;
+  }
+
+  async function apply(results, items) {
+    const byUuid = new Map(items.map((item) => [item.uuid, item]));
+    const counts = { accepted: 0, refused: 0, retry: 0 };
+    for (const result of results) {
+      const item = byUuid.get(result.uuid);
+      if (!item) continue;
+      if (result.statut === "acceptee") {
+        counts.accepted += 1;
+        if (item.diagnostic_uuid) await rememberServerId(item.diagnostic_uuid, result.diagnostic_id);
+        await Store.deleteItem(item.uuid);
+      } else {
+        counts[result.statut === "refusee" ? "refused" : "retry"] += 1;
+        item.status = result.statut === "refusee" ? "refused" : "pending";
+        item.errors = result.erreurs || {};
+        if (item.diagnostic_uuid && result.diagnostic_id) await rememberServerId(item.diagnostic_uuid, result.diagnostic_id);
+        await Store.saveItem(item);
+      }
+    }
+    return counts;
+  }
+
+  async function rememberServerId(uuid, serverId) {
+    const all = await Store.diagnostics();
+    const local = all.find((d) => d.uuid === uuid);
+    if (local && serverId && local.server_id !== serverId) {
+      local.server_id = serverId;
+      await Store.saveDiagnostic(local);
+    }
+  }
+
+  // Pending items (refused ones wait to be fixed), sent in batches; returns the counts.
+  async function sendPending() {
+    const items = (await Store.items())
+      .filter((item) => item.status !== "refused")
+      .sort((a, b) => a.created_at.localeCompare(b.created_at)); // in the order they were recorded
+    const localDiagnostics = new Map((await Store.diagnostics()).map((d) => [d.uuid, d]));
+    const total = { accepted: 0, refused: 0, retry: 0 };
+    let batch = [];
+    let batchItems = [];
+    let size = 0;
+    const flush = async () => {
+      if (!batch.length) return;
+      const counts = await apply(await post(batch), batchItems);
+      for (const key of Object.keys(total)) total[key] += counts[key];
+      batch = [];
+      batchItems = [];
+      size = 0;
+    };
+    for (const item of items) {
+      const payload = await payloadOf(item, localDiagnostics);
+      const bytes = payload.photos.reduce((sum, p) => sum + p.length, 2000);
+      if (batch.length && (batch.length >= BATCH_ITEMS || size + bytes > BATCH_BYTES)) await flush();
+      batch.push(payload);
+      batchItems.push(item);
+      size += bytes;
+    }
+    await flush();
+    return total;
+  }
+
+  // One sync at a time, in this tab and (where the browser can) across tabs.
+  function run() {
+    if (!running) {
+      const job = navigator.locks ? navigator.locks.request("psq-terrain-sync", sendPending) : sendPending();
+      running = job.finally(() => { running = null; });
+    }
+    return running;
+  }
+
+  return { run, LoginNeeded, isRunning: () => running !== null };
+})();
