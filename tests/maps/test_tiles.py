@@ -36,6 +36,12 @@ def test_maps_use_the_apps_tile_url_and_no_outside_host(local):
     built = {
         "commandement": review_map_of(layers, tiles=local),
         "saisie": maps.build_field_map(layers.communes, layers.observations, tiles=local, draw=True, locate=True),
+        "couches": maps.build_reference_edit_map(
+            layers.communes, layers.sectors, layers.patrol_zones, layers.sites, layer="zones", tiles=local
+        ),
+        "dispositifs": maps.build_dispositifs_map(
+            layers.communes, layers.communes.iloc[0:0].assign(kind=[], since=[], commune_name=[]), tiles=local
+        ),
         "analyse": maps.build_choropleth(
             layers.communes, values, column="pour 1 000 habitants", legend="x", tiles=local
         ),
