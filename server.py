@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from diagnostics import config
-from diagnostics.web.routes import MIDDLEWARE, ROUTES
+from diagnostics.web.routes import EXCEPTION_HANDLERS, MIDDLEWARE, ROUTES
 
 try:  # a wrong tile setting stops the server now, in French, not at the first map
     config.tile_sources()
@@ -23,4 +23,5 @@ app = st.App(
     str(Path(__file__).resolve().parent / "streamlit_app.py"),
     routes=ROUTES,
     middleware=MIDDLEWARE,
+    exception_handlers=EXCEPTION_HANDLERS,
 )

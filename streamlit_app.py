@@ -49,23 +49,26 @@ def landing_path(actor: Actor) -> str:
 
 
 def build_navigation(actor: Actor | None):
-    """Every page, shown in the menu only to the roles that may open it; the current page."""
-    landing = landing_path(actor) if actor else LOGIN_PATH
+    """Every page, shown in the menu only to the roles that may open it; the current page.
+
+    The login page is always the default page, served at `/` (`route` sends a signed-in user on
+    to their landing page): a default page is not found at its own path, and a bookmark to
+    `/carte` opened with a session cookie must find the map, not Streamlit's « Page not found ».
+    """
     pages = [
         st.Page(
             f"{PAGES_DIR}/{file}",
             title=title,
             icon=icon,
             url_path=path,
-            default=path == landing,
             visibility="visible" if actor and can(actor, permission) else "hidden",
         )
         for file, title, icon, path, permission in PAGES
     ]
-    return st.navigation([*pages, login_page(default=actor is None)], position="sidebar" if actor else "hidden")
+    return st.navigation([*pages, login_page(visible=actor is None)], position="sidebar" if actor else "hidden")
 
 
-def login_page(*, default: bool = False):
+def login_page(*, visible: bool = False):
     from diagnostics.ui import connexion
 
     return st.Page(
@@ -73,8 +76,8 @@ def login_page(*, default: bool = False):
         title="Connexion",
         icon=":material/login:",
         url_path=LOGIN_PATH,
-        default=default,
-        visibility="visible" if default else "hidden",  # not in a logged-in user's menu
+        default=True,
+        visibility="visible" if visible else "hidden",  # not in a logged-in user's menu
     )
 
 
@@ -92,9 +95,9 @@ def route(actor: Actor | None, current) -> None:
     from diagnostics.ui import connexion
 
     if actor is None:
-        connexion.page(requested=None if current.url_path == LOGIN_PATH else current.title)
+        connexion.page(requested=None if _is_login(current) else current.title)
         return
-    if current.url_path == LOGIN_PATH:
+    if _is_login(current):
         # The query string goes along: a bookmarked view (the commanders' filters) survives the login.
         st.switch_page(_page_file(landing_path(actor)), query_params=st.query_params.to_dict())
     permission = _permission(current.url_path)
@@ -103,6 +106,10 @@ def route(actor: Actor | None, current) -> None:
         st.page_link(_page_file(landing_path(actor)), label="Aller à ma page d'accueil", icon=":material/home:")
         return
     current.run()
+
+
+def _is_login(page) -> bool:
+    return page.url_path in ("", LOGIN_PATH)  # the login page is the default page, served at /
 
 
 def _page_file(path: str) -> str:
@@ -116,6 +123,7 @@ def main() -> None:
     french.inject_css()
     try:
         actor = session.recheck_account(common.database())
+        session.hand_off_cookie()
         current = build_navigation(actor)
         if actor is not None:
             sidebar(actor)

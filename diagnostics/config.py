@@ -73,6 +73,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Minutes without activity after which a user must log in again.",
     ),
     Setting(
+        "PSQ_TRUST_FORWARDED_PROTO",
+        "false",
+        "`true` when a reverse proxy that terminates TLS sets X-Forwarded-Proto (nginx: "
+        "`proxy_set_header X-Forwarded-Proto $scheme`): the session cookie is then marked Secure "
+        "for HTTPS visitors. Leave `false` when clients reach the app directly.",
+    ),
+    Setting(
         "PSQ_RETENTION_DAYS",
         "1095",
         "Days after which participant names and free text are anonymised by `purge`.",
@@ -171,6 +178,10 @@ def snapshot_tiles_bytes() -> int:
 
 def session_idle_minutes() -> int:
     return _positive_int("PSQ_SESSION_IDLE_MINUTES")
+
+
+def trust_forwarded_proto() -> bool:
+    return get("PSQ_TRUST_FORWARDED_PROTO").lower() in ("1", "true", "yes", "oui")
 
 
 def retention_days() -> int:

@@ -387,3 +387,7 @@ class DataVersion(Base):
 
     scope: Mapped[str] = mapped_column(String(20), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Tables kept in their own modules, imported here so that Base.metadata is complete.
+from diagnostics import session_models  # noqa: E402, F401

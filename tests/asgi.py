@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 
@@ -12,9 +14,25 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+    header_list: list[tuple[str, str]] = field(default_factory=list)  # repeated ones too (Set-Cookie)
+
+    def json(self):
+        return json.loads(self.body)
+
+    def set_cookies(self) -> dict[str, str]:
+        """Each Set-Cookie of the reply, by cookie name, as the raw header."""
+        return {next(iter(SimpleCookie(value))): value for key, value in self.header_list if key == "set-cookie"}
 
 
-def request(app, path: str, *, method: str = "GET", headers: dict[str, str] | None = None) -> Reply:
+def request(
+    app,
+    path: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    scheme: str = "http",
+) -> Reply:
     """Send one HTTP request to `app` and collect the whole reply."""
     parts = urlsplit(path)
     scope = {
@@ -22,7 +40,7 @@ def request(app, path: str, *, method: str = "GET", headers: dict[str, str] | No
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": method,
-        "scheme": "http",
+        "scheme": scheme,
         "path": parts.path,
         "raw_path": parts.path.encode(),
         "query_string": parts.query.encode(),
@@ -41,14 +59,15 @@ def request(app, path: str, *, method: str = "GET", headers: dict[str, str] | No
             nonlocal requested
             if not requested:
                 requested = True
-                return {"type": "http.request", "body": b"", "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             await sent.wait()  # streaming responses listen for the client leaving
             return {"type": "http.disconnect"}
 
         async def send(message):
             if message["type"] == "http.response.start":
                 reply.status = message["status"]
-                reply.headers = {k.decode().lower(): v.decode() for k, v in message.get("headers", [])}
+                reply.header_list = [(k.decode().lower(), v.decode()) for k, v in message.get("headers", [])]
+                reply.headers = dict(reply.header_list)
             elif message["type"] == "http.response.body":
                 reply.body += message.get("body", b"")
                 if not message.get("more_body", False):

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from diagnostics import config
 from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, Actor
 from diagnostics.db import Database, open_database, upgrade_schema
-from diagnostics.services import fieldwork
+from diagnostics.services import fieldwork, sessions
 from diagnostics.services.reference import list_teams, load_reference_layers
 from tests.postgres_cluster import ClusterUnavailable, remove_cluster, start_cluster
 
@@ -197,7 +197,8 @@ def app_as(actor: Actor | None) -> AppTest:
 
 def sign_in(at: AppTest, actor: Actor) -> AppTest:
     """Log `actor` in without the form. The app re-reads the account at every run, so the
-    account is written to the test's database (DATABASE_URL) as the actor describes it."""
+    account is written to the test's database (DATABASE_URL) as the actor describes it, and
+    a server session is opened for it, as a login does."""
     from diagnostics.models import User
 
     database = open_database(config.database_url())
@@ -207,8 +208,9 @@ def sign_in(at: AppTest, actor: Actor) -> AppTest:
             user.role, user.team_id, user.commune_insee = actor.role, actor.team_id, actor.commune_insee
             user.departments, user.display_name, user.active = ",".join(actor.departments), actor.display_name, True
             session.add(user)
+        opened = sessions.open_session(database, actor)
     finally:
         database.dispose()
     at.session_state["actor"] = actor
-    at.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC)
+    at.session_state["server_session"] = opened.id  # AppTest has no cookies: the page's memory
     return at

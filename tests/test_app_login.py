@@ -106,9 +106,15 @@ def test_logout_returns_to_the_login_page(app):
     assert "actor" not in app.session_state
 
 
-def test_an_idle_session_expires(app):
+def test_an_idle_session_expires(app, db):
+    from sqlalchemy import update
+
+    from diagnostics.session_models import UserSession
+
     log_in(app.run(), "chef", PASSWORD)
-    app.session_state["actor_seen_at"] = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+    hours_ago = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(hours=3)
+    with db.session() as session:  # the server session has been idle for three hours
+        session.execute(update(UserSession).values(last_seen_at=hours_ago, expires_at=hours_ago))
     app.run()
     assert page_titles(app) == ["PSQ diagnostics — Connexion"]
     assert "expiré" in app.warning[0].value

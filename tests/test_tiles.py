@@ -89,6 +89,9 @@ def test_tile_file_errors(tmp_path, tiles):
     with pytest.raises(ValueError, match="PSQ_TILES_ATTRIBUTION est obligatoire"):
         parse_tiles(str(anonymous))
     assert parse_tiles(str(anonymous), "© IGN")[0].attribution == "© IGN"
+    unindexed = write_mbtiles(tmp_path / "sans-index.mbtiles", tiles, index=False)
+    with pytest.raises(ValueError, match="n'a pas d'index sur ses tuiles"):
+        parse_tiles(str(unindexed))
 
 
 def test_hilbert_tile_ids_follow_the_specification():
@@ -96,6 +99,10 @@ def test_hilbert_tile_ids_follow_the_specification():
     assert [zxy_to_tile_id(0, 0, 0)] == [0]
     assert [zxy_to_tile_id(1, x, y) for x, y in ((0, 0), (0, 1), (1, 1), (1, 0))] == [1, 2, 3, 4]
     assert zxy_to_tile_id(2, 0, 0) == 5
+    # values published with the reference implementations (up to zoom 26)
+    assert zxy_to_tile_id(12, 3423, 1763) == 19078479
+    assert zxy_to_tile_id(20, 1234, 5678) == 366563052717
+    assert zxy_to_tile_id(26, 67108863, 0) == 6004799503160660
     ids = {zxy_to_tile_id(3, x, y) for x in range(8) for y in range(8)}
     assert ids == set(range(21, 85))
 
@@ -172,3 +179,17 @@ def test_offline_settings(monkeypatch):
         config.offline_tiles_bytes()
     monkeypatch.setenv("PSQ_SNAPSHOT_TILES_MB", "1.5")
     assert config.snapshot_tiles_bytes() == int(1.5 * 1024 * 1024)
+
+
+def test_damaged_or_unsupported_pmtiles_are_refused_in_french(tmp_path, tile_files):
+    good = tile_files["pmtiles"].read_bytes()
+    cases = {
+        "v2.pmtiles": (good[:7] + bytes([2]) + good[8:], "seule la version 3"),
+        "vecteur.pmtiles": (good[:99] + bytes([1]) + good[100:], "tuiles images"),  # mvt
+        "tronque.pmtiles": (good[:140], "tronqu"),
+        "abime.pmtiles": (good[:127] + b"\0\0" + good[129:], "abîmée"),  # the root directory's gzip
+    }
+    for name, (data, words) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ValueError, match=words):
+            parse_tiles(str(tmp_path / name))

@@ -56,11 +56,15 @@ def _bounds_of(areas) -> tuple[float, float, float, float]:
     )
 
 
-def write_mbtiles(path: Path, tiles: dict, *, attribution: str = ATTRIBUTION, areas=(GRAY, VESOUL)) -> Path:
+def write_mbtiles(
+    path: Path, tiles: dict, *, attribution: str = ATTRIBUTION, areas=(GRAY, VESOUL), index: bool = True
+) -> Path:
     zooms = sorted({z for z, _, _ in tiles})
     with sqlite3.connect(path) as db:
         db.execute("CREATE TABLE metadata (name TEXT, value TEXT)")
         db.execute("CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB)")
+        if index:  # as the specification asks
+            db.execute("CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row)")
         metadata = {
             "name": "test",
             "format": "png",

@@ -20,7 +20,7 @@ The names below are the package's public API; import them from here or from thei
 """
 
 from diagnostics.maps.admin import build_dispositifs_map, build_import_preview_map, build_reference_edit_map
-from diagnostics.maps.base import base_map, fit_to, tile_layer
+from diagnostics.maps.base import add_embedded_tiles, base_map, bounds_of, fit_to, tile_layer
 from diagnostics.maps.canvas import clicked_observation, points_payload, unpack_payload
 from diagnostics.maps.choropleth import FEW_OBSERVATIONS, build_choropleth
 from diagnostics.maps.escaping import card, escape_text
@@ -44,6 +44,7 @@ __all__ = [
     "FEW_OBSERVATIONS",
     "Base",
     "add_communes",
+    "add_embedded_tiles",
     "add_dispositifs",
     "add_field_context",
     "add_observations",
@@ -52,6 +53,7 @@ __all__ = [
     "add_severity_legend",
     "add_sites",
     "base_map",
+    "bounds_of",
     "build_choropleth",
     "build_commune_snapshot_map",
     "build_dispositifs_map",

@@ -3,6 +3,8 @@ reference layers, and the communes' dispositifs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import folium
 import geopandas as gpd
 
@@ -11,13 +13,16 @@ from diagnostics.maps import layers, styles
 from diagnostics.maps.base import base_map, bounds_of, extent_of, fit_to
 from diagnostics.maps.draw import add_draw_tools
 from diagnostics.maps.escaping import escape_text, safe_frame
+from diagnostics.tiles.sources import TileSource
 
 
-def build_import_preview_map(communes: gpd.GeoDataFrame, rows: gpd.GeoDataFrame) -> folium.Map:
+def build_import_preview_map(
+    communes: gpd.GeoDataFrame, rows: gpd.GeoDataFrame, *, tiles: Iterable[TileSource] = ()
+) -> folium.Map:
     """What an import would write: valid rows in green, repaired in orange (rejected ones have no
     usable geometry and are listed in the report instead). The wheel scrolls the page past the
     preview, as on the field map: it does not zoom."""
-    m = base_map()
+    m = base_map(tiles)
     m.options["scrollWheelZoom"] = False
     layers.add_communes(m, communes)
     kept = rows[rows["statut"].isin(list(styles.IMPORT_STATUS_COLOURS)) & rows.geometry.notna()]
@@ -58,10 +63,11 @@ def build_reference_edit_map(
     *,
     layer: str,
     editing=None,
+    tiles: Iterable[TileSource] = (),
 ) -> folium.Map:
     """The administrators' drawing map: the reference layers, the object being edited (dashed),
     and the drawing tools for `layer` (polygon and rectangle for zones and sectors, marker for sites)."""
-    m = base_map()
+    m = base_map(tiles)
     layers.add_communes(m, communes)
     layers.add_patrol_zones(m, zones)
     layers.add_sectors(m, sectors)
@@ -92,8 +98,10 @@ def build_reference_edit_map(
     return m
 
 
-def build_dispositifs_map(communes: gpd.GeoDataFrame, dispositifs: gpd.GeoDataFrame) -> folium.Map:
-    m = base_map()
+def build_dispositifs_map(
+    communes: gpd.GeoDataFrame, dispositifs: gpd.GeoDataFrame, *, tiles: Iterable[TileSource] = ()
+) -> folium.Map:
+    m = base_map(tiles)
     layers.add_communes(m, communes)
     layers.add_dispositifs(m, dispositifs)
     folium.LayerControl(collapsed=False).add_to(m)

@@ -113,6 +113,24 @@ def tile_layer(source: TileSource) -> folium.TileLayer:
     )
 
 
+def add_embedded_tiles(
+    m: folium.Map, tiles: dict[str, str], *, attribution: str, zooms: tuple[int, ...], bounds: tuple
+) -> None:
+    """A basemap carried by the page itself: `tiles` maps "z/x/y" to a data: URI (see
+    tiles.offline.embedded_tiles), at levels `zooms`, over `bounds` (west, south, east, north)."""
+    if not tiles:
+        return
+    west, south, east, north = bounds
+    options = {
+        "attribution": escape_text(attribution),
+        "minNativeZoom": min(zooms),
+        "maxNativeZoom": max(zooms),
+        "maxZoom": MAX_ZOOM + 1,
+        "bounds": [[south, west], [north, east]],
+    }
+    m.add_child(ResourceCall("embedded_tiles.js", tiles, options), name="psq_embedded_tiles")
+
+
 def add_pane(m: folium.Map, pane: tuple[str, int], *, clickable: bool = True) -> str:
     """Create the pane (once per map) and return its name, for a layer's `pane` option."""
     name, z_index = pane

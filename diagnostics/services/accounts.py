@@ -98,7 +98,7 @@ def add_user(db: Database, actor: Actor, account: NewAccount) -> Actor:
                 "departments": user.departments,
             },
         )
-        return _actor_of(user)
+        return actor_of(user)
 
 
 def _account_errors(account: NewAccount) -> dict[str, str]:
@@ -160,7 +160,7 @@ def _check_password(session: Session, login: str, password: str, now: dt.datetim
     if _hasher.check_needs_rehash(user.password_hash):
         session.execute(_users.update().where(_users.c.id == user.id).values(password_hash=_hasher.hash(password)))
     audit.record(session, user.login, "login", entity="user", entity_id=user.login)
-    return _actor_of(user)
+    return actor_of(user)
 
 
 # Counters and locks are changed by single UPDATE statements evaluated by the database on the
@@ -220,7 +220,7 @@ def actor_for_sso(db: Database, email: str) -> Actor:
         else:
             user.last_login_at = utcnow()
             audit.record(session, user.login, "login", entity="user", entity_id=user.login, detail="sso")
-            outcome = _actor_of(user)
+            outcome = actor_of(user)
     if isinstance(outcome, str):
         raise PermissionDenied(outcome)
     return outcome
@@ -234,7 +234,7 @@ def current_account(db: Database, login: str) -> Actor | None:
     """
     with db.session() as session:
         user = session.scalar(select(User).where(User.login == login, User.active.is_(True)))
-        return _actor_of(user) if user is not None else None
+        return actor_of(user) if user is not None else None
 
 
 @audit.refusals_recorded
@@ -285,7 +285,8 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _actor_of(user: User) -> Actor:
+def actor_of(user: User) -> Actor:
+    """What an account acts as (role, team, commune, départements), as the services see it."""
     return Actor(
         login=user.login,
         role=user.role,

@@ -38,10 +38,12 @@ ACTIONS: dict[str, str] = {
     "purge": "Purge",
     "refused": "Accès refusé",
     "reopen": "Réouverture",
+    "revoke": "Fermeture de session",
 }
 # What an event is about, in French (the stored codes are the code's names).
 ENTITIES: dict[str, str] = {
     "user": "Compte",
+    "session": "Session",
     "diagnostic": "Diagnostic",
     "observation": "Observation",
     "observations": "Observations",
@@ -66,6 +68,8 @@ ENTITIES: dict[str, str] = {
     "add_user": "Création de compte",
     "set_active": "Activation de compte",
     "list_users": "Liste des comptes",
+    "open_sessions": "Sessions ouvertes",
+    "revoke_session": "Fermeture de session",
     "audit_events": "Journal d'audit",
     "purge": "Purge",
 }

@@ -193,8 +193,9 @@ def commune_preview_png(
 def render_snapshot(layers: SnapshotLayers, fmt: str, *, issued_on: dt.date, period: Period | None = None) -> bytes:
     """Hand prepared layers to the builder of `fmt` (no database: usable in worker processes).
 
-    Basemap tiles (PSQ_TILES) only go into the HTML, where the reader's browser fetches them;
-    the PNG and PDF are drawn on the commune boundaries alone (see the README).
+    Basemap tiles (PSQ_TILES) only go into the HTML: the app's tile file embedded within
+    PSQ_SNAPSHOT_TILES_MB, other sources fetched by the reader's browser; the PNG and PDF are
+    drawn on the commune boundaries alone (see the README).
     """
     from diagnostics import config, snapshots
 
@@ -203,7 +204,14 @@ def render_snapshot(layers: SnapshotLayers, fmt: str, *, issued_on: dt.date, per
         return snapshots.render_commune_png(layers, issued_on=issued_on, period=period)
     if fmt == "pdf":
         return snapshots.render_commune_pdf(layers, issued_on=issued_on, period=period)
-    page = snapshots.render_commune_html(layers, issued_on=issued_on, period=period, tiles=config.tile_sources())
+    page = snapshots.render_commune_html(
+        layers,
+        issued_on=issued_on,
+        period=period,
+        tiles=config.tile_sources(),
+        tile_budget=config.snapshot_tiles_bytes(),
+        tile_max_zoom=config.offline_max_zoom(),
+    )
     return page.encode("utf-8")
 
 

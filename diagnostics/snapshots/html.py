@@ -20,8 +20,10 @@ from diagnostics.snapshots.numbers import observation_number
 from diagnostics.snapshots.standalone import inline_assets
 from diagnostics.snapshots.styles import ZONE_COLOR, category_color, severity_levels
 from diagnostics.snapshots.text import TEXT, Period, count_text, french_date, issued_line, plain
+from diagnostics.tiles import offline
 from diagnostics.tiles.sources import TileSource
 
+TILE_MARGIN = 0.15  # embedded tiles reach a little past the commune, where the framing shows
 RADIUS = {1: 5, 2: 7, 3: 9, 4: 11}  # pixels per gravité: the PNG's sizes, on screen
 NUMBER_CSS = (
     ".psq-number{background:rgba(255,255,255,0.85);padding:0 3px;border-radius:3px;white-space:nowrap;"
@@ -36,14 +38,19 @@ def render_commune_html(
     issued_on: datetime.date,
     period: Period | None = None,
     tiles: tuple[TileSource, ...] = (),
+    tile_budget: int = 0,
+    tile_max_zoom: int = 17,
 ) -> str:
     """The commune's interactive map as one HTML file that works offline (scripts inlined).
 
-    ``tiles`` adds basemap layers the reader's browser loads when it is online; without them,
-    or offline, the communes are the base. Raises AssetNotAvailable if the map files are missing.
+    ``tiles`` adds basemap layers the reader's browser loads when it is online. The app's own
+    tile file is embedded instead, over the commune, within ``tile_budget`` bytes of base64 up to
+    ``tile_max_zoom`` (highest levels dropped first), so the map shows streets with no network.
+    Without tiles the communes are the base. Raises AssetNotAvailable if the map files are missing.
     """
     layers.check()
     m = maps.base_map(source for source in tiles if not source.local)  # /tiles/ means nothing in an e-mail
+    _embed_tiles(m, layers, [source for source in tiles if source.local], tile_budget, tile_max_zoom)
     maps.add_communes(m, layers.other_neighbours())
     maps.add_communes(m, layers.commune, highlight=True)
     _add_zones(m, layers.patrol_zones)
@@ -58,6 +65,17 @@ def render_commune_html(
     root.header.add_child(folium.Element(f"<style>{NUMBER_CSS}</style>"), name="psq_snapshot_css")
     root.title = html.escape(title)
     return inline_assets(m)
+
+
+def _embed_tiles(m: folium.Map, layers: SnapshotLayers, local: list[TileSource], budget: int, max_zoom: int) -> None:
+    bounds = maps.bounds_of(layers.commune) if local and budget > 0 else None
+    if bounds is None:
+        return
+    west, south, east, north = bounds
+    dx, dy = (east - west) * TILE_MARGIN, (north - south) * TILE_MARGIN
+    area = (west - dx, south - dy, east + dx, north + dy)
+    embedded, selection = offline.embedded_tiles(local[0], area, max_zoom=max_zoom, budget=budget)
+    maps.add_embedded_tiles(m, embedded, attribution=local[0].attribution, zooms=selection.zooms, bounds=area)
 
 
 def _card(title: str, fields: list[tuple[str, object]]) -> str:

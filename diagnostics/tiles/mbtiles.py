@@ -14,6 +14,7 @@ from diagnostics.tiles.pmtiles import ArchiveError
 
 _FORMATS = {"png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp", "pbf": "mvt"}
 WORLD = (-180.0, -85.0511, 180.0, 85.0511)
+_TILE_QUERY = "SELECT {column} FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?"
 
 
 class MBTilesArchive:
@@ -27,8 +28,15 @@ class MBTilesArchive:
         try:
             rows = self._connection().execute("SELECT name, value FROM metadata").fetchall()
             zooms = self._connection().execute("SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles").fetchone()
+            plan = self._connection().execute(f"EXPLAIN QUERY PLAN {_TILE_QUERY.format(column='tile_data')}", (0, 0, 0))
+            scans = [row[-1] for row in plan if str(row[-1]).startswith("SCAN")]
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"ce fichier n'est pas une archive MBTiles lisible ({exc})") from None
+        if scans:  # each tile would read the whole file: seconds per tile on a territory
+            raise ArchiveError(
+                "l'archive MBTiles n'a pas d'index sur ses tuiles ; créez-le une fois : sqlite3 FICHIER "
+                '"CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row)"'
+            )
         self.metadata = {str(name): str(value) for name, value in rows}
         self.tile_type = _FORMATS.get(self.metadata.get("format", "png").lower(), "unknown")
         self.min_zoom = _int(self.metadata.get("minzoom"), zooms[0])

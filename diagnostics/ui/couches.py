@@ -63,7 +63,13 @@ def _draw(db, actor) -> None:
         "Pour modifier un objet sans changer sa forme, ne dessinez rien."
     )
     m = maps.build_reference_edit_map(
-        communes, sectors, zones, sites, layer=layer, editing=None if existing is None else existing.geometry
+        communes,
+        sectors,
+        zones,
+        sites,
+        layer=layer,
+        editing=None if existing is None else existing.geometry,
+        tiles=config.tile_sources(),
     )
     map_key = f"draw_map_{layer}_{chosen}"
     state = common.show_map(m, key=map_key, returned_objects=["last_active_drawing"])
@@ -171,7 +177,11 @@ def _dispositifs(db, actor) -> None:
             st.caption(count.label)
     frame = dispositifs.dispositifs_frame(db, actor)
     communes = common.communes(db)
-    common.show_map(maps.build_dispositifs_map(communes, frame), key=f"dispositifs_{len(frame)}", height=420)
+    common.show_map(
+        maps.build_dispositifs_map(communes, frame, tiles=config.tile_sources()),
+        key=f"dispositifs_{len(frame)}",
+        height=420,
+    )
     if not frame.empty:
         table = pd.DataFrame(
             {

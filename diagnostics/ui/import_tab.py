@@ -138,7 +138,9 @@ def _show_preview(db, preview) -> None:
         st.dataframe(issues, hide_index=True, use_container_width=True)
     communes = common.communes(db)
     common.show_map(
-        maps.build_import_preview_map(communes, preview.frame), key=f"import_preview_{preview.digest[:12]}", height=420
+        maps.build_import_preview_map(communes, preview.frame, tiles=config.tile_sources()),
+        key=f"import_preview_{preview.digest[:12]}",
+        height=420,
     )
     st.dataframe(_preview_table(preview), hide_index=True, use_container_width=True)
 

@@ -7,7 +7,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from diagnostics.web import terrain, tiles
+from diagnostics.errors import DatabaseUnavailable
+from diagnostics.web import auth, terrain, tiles
+from diagnostics.web.deps import ApiError, api_error_response, unavailable_response
 
 
 async def health(request: Request) -> JSONResponse:
@@ -17,8 +19,12 @@ async def health(request: Request) -> JSONResponse:
 
 ROUTES: list[BaseRoute] = [
     Route("/api/health", health, methods=["GET"]),
+    *auth.ROUTES,
     *terrain.ROUTES,
     *tiles.ROUTES,
 ]
 
 MIDDLEWARE: list[Middleware] = []
+
+# Refusals raised anywhere in a route become French JSON answers.
+EXCEPTION_HANDLERS = {ApiError: api_error_response, DatabaseUnavailable: unavailable_response}

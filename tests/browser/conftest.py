@@ -255,9 +255,16 @@ class DemoServer:
     database_url: str  # its demo database, for the test to read or change as another user would
 
 
+@contextlib.contextmanager
+def demo_server(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str] | None = None) -> Iterator[DemoServer]:
+    """The real app on a fresh demo database, with extra settings `env`, stopped on exit."""
+    database_url = _demo_database(tmp_path_factory.mktemp("demo"))
+    with _servers(_pick_free_port(), tmp_path_factory) as start:
+        yield DemoServer(start(REPO / "server.py", env={"DATABASE_URL": database_url, **(env or {})}), database_url)
+
+
 @pytest.fixture(scope="module")
 def module_demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """One real app on one demo database for every test of a module (tests share its data)."""
-    database_url = _demo_database(tmp_path_factory.mktemp("demo"))
-    with _servers(_pick_free_port(), tmp_path_factory) as start:
-        yield DemoServer(start(REPO / "server.py", env={"DATABASE_URL": database_url}), database_url)
+    with demo_server(tmp_path_factory) as server:
+        yield server

@@ -185,16 +185,13 @@ def test_one_set_of_filters_carried_in_the_url(module_demo_app, browser_page):
     go_to(page, "Analyse")
     expect(page.get_by_role("heading", name="Analyse des observations")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("1 observation(s) retenue(s)")).to_be_visible(timeout=TIMEOUT_MS)  # same filters
-    # The bookmark, opened in a new page (a new session: log in again), gives the same view.
+    # The bookmark, opened in a new page of the same browser (still signed in: the session
+    # cookie), gives the same view.
     other = page.context.new_page()
     other.set_viewport_size(DESKTOP)
     other.goto(bookmark)
-    other.get_by_label("Identifiant").fill("commandant.70")
-    from diagnostics.demo import DEMO_PASSWORD
-
-    other.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
-    other.get_by_role("button", name="Se connecter").click()
     wait_until_idle(other)
+    expect(other.get_by_role("button", name="Se connecter")).to_have_count(0)
     expect(other.get_by_role("heading", name="Carte de commandement")).to_be_visible(timeout=TIMEOUT_MS)
     expect(other.get_by_text("1 observation(s) retenue(s)")).to_be_visible(timeout=TIMEOUT_MS)
     shoot(other, "carte-marque-page-desktop")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.ui import TIMEOUT_MS, open_sidebar, wait_until_idle
+from tests.browser.ui import TIMEOUT_MS, forget_session, open_sidebar, wait_for_session_cookie, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +20,7 @@ PAUSE_MS = 1000  # a person reads, then acts
 def open_and_log_in(page: Page, url: str, login: str) -> None:
     from diagnostics.demo import DEMO_PASSWORD
 
+    forget_session(page)  # each role is another person, in a browser of their own
     page.goto(url)
     expect(page.get_by_role("button", name="Se connecter")).to_be_visible(timeout=TIMEOUT_MS)
     wait_until_idle(page)
@@ -31,6 +32,7 @@ def open_and_log_in(page: Page, url: str, login: str) -> None:
     page.wait_for_timeout(PAUSE_MS // 2)
     page.get_by_role("button", name="Se connecter").click()
     wait_until_idle(page)
+    wait_for_session_cookie(page)
 
 
 def assert_no_english_modal(page: Page) -> None:

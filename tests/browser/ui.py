@@ -7,20 +7,40 @@ import re
 from playwright.sync_api import Page, expect
 
 TIMEOUT_MS = 45_000
+SESSION_COOKIE = "psq_session"  # diagnostics.web.auth.COOKIE
 
 
 def log_in(page: Page, base_url: str, login: str = "admin.psq") -> None:
     """Through the real login form, with a demo account."""
     from diagnostics.demo import DEMO_PASSWORD
 
+    forget_session(page)
     page.goto(base_url)
     page.get_by_label("Identifiant").fill(login)
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     wait_until_idle(page)
+    wait_for_session_cookie(page)
     open_sidebar(page)
     expect(page.get_by_text("Connecté :")).to_be_visible(timeout=TIMEOUT_MS)
     close_sidebar(page)
+
+
+def forget_session(page: Page) -> None:
+    """Drop the browser's session cookie (as another person, or another browser, would start):
+    with it, an earlier login in this browser would still be signed in and skip the form."""
+    page.context.clear_cookies(name=SESSION_COOKIE)
+
+
+def wait_for_session_cookie(page: Page) -> dict:
+    """After a login the page's script has the server set the session cookie; wait for it, so
+    that a reload or a new tab is signed in (and a later `forget_session` is not undone)."""
+    for _ in range(TIMEOUT_MS // 250):
+        cookie = next((c for c in page.context.cookies() if c["name"] == SESSION_COOKIE), None)
+        if cookie:
+            return cookie
+        page.wait_for_timeout(250)
+    raise AssertionError("the session cookie was never set after the login")
 
 
 def log_out(page: Page) -> None:

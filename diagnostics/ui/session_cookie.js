@@ -1,0 +1,23 @@
+// Sets or clears the HttpOnly session cookie, which a Streamlit page cannot do itself: after a
+// login the page's one-time ticket is posted to /api/session/claim (the answer sets the cookie);
+// after « Se déconnecter » (the session already ended on the server) DELETE /api/session
+// clears it. PSQ_SESSION_ACTION is prepended by diagnostics/ui/session.py.
+(function (action) {
+  const key = "psqSessionAction:" + action.id;
+  if (window[key]) {
+    return; // the same element rendered again by a rerun
+  }
+  window[key] = true;
+  const request =
+    action.kind === "claim"
+      ? {
+          url: "/api/session/claim",
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ ticket: action.ticket }),
+        }
+      : { url: "/api/session", method: "DELETE" };
+  fetch(request.url, { ...request, credentials: "same-origin", cache: "no-store" }).catch(() => {
+    // Offline or refused: the page stays signed in in memory; a reload asks to log in again.
+  });
+})(PSQ_SESSION_ACTION);
