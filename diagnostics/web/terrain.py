@@ -33,6 +33,7 @@ FILES = {
     "geo.js": "text/javascript; charset=utf-8",
     "sync.js": "text/javascript; charset=utf-8",
     "form.js": "text/javascript; charset=utf-8",
+    "pending.js": "text/javascript; charset=utf-8",
     "map.js": "text/javascript; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
