@@ -29,6 +29,7 @@ def _text(name: str) -> str:
 def test_every_file_is_served_with_its_type_and_nothing_else():
     page = _get(terrain.page_file)
     assert page.media_type.startswith("text/html") and page.headers["cache-control"] == "no-cache"
+    assert "script-src 'self';" in page.headers["content-security-policy"]
     worker = _get(terrain.page_file, name="sw.js")
     assert worker.media_type.startswith("text/javascript") and worker.headers["service-worker-allowed"] == "/terrain/"
     assert _get(terrain.page_file, name="../deps.py").status_code == 404

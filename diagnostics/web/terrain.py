@@ -41,6 +41,13 @@ FILES = {
     "icon.svg": "image/svg+xml",
 }
 ICON_SIZES = (192, 512)
+# The page runs only its own scripts and talks only to its server; tiles may come from an intranet
+# tile server (img-src). Defence in depth: no user text is ever parsed as HTML anyway.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https: http:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 MAX_BODY_BYTES = 40 * 1024 * 1024  # a batch of observations with their resized photos
 TOO_LARGE = "Envoi trop volumineux ({size} Mo, {limit} Mo au plus) : envoyez moins d'observations à la fois."
 
@@ -58,6 +65,8 @@ def page_file(request: Request) -> Response:
     headers = {"Cache-Control": "no-cache"}
     if name == "sw.js":
         headers["Service-Worker-Allowed"] = "/terrain/"
+    if name == "index.html":
+        headers["Content-Security-Policy"] = PAGE_POLICY
     return Response(_asset(name), media_type=FILES[name], headers=headers)
 
 

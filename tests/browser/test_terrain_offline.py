@@ -215,6 +215,8 @@ def test_offline_day_then_sync_exactly_once(server, browser_page, network_log, t
     context.grant_permissions(["geolocation"], origin=running.url)
     context.set_geolocation({"latitude": GRAY_SOUTH[0], "longitude": GRAY_SOUTH[1], "accuracy": 15})
     before = _counts(database_url)
+    console: list[str] = []  # the page's own policy (CSP) must refuse nothing it needs
+    context.on("console", lambda message: console.append(message.text))
 
     # Online: the page, the login form, the team's data; the service worker takes over.
     _log_in(page, running.url, shot="01_login")
@@ -319,6 +321,7 @@ def test_offline_day_then_sync_exactly_once(server, browser_page, network_log, t
     page.set_viewport_size({"width": 1366, "height": 768})
     _pause(page)
     _shot(page, "07_desktop")
+    assert not [text for text in console if "Content Security Policy" in text], console
     _only_the_login_refusal(network_log, running.url)
 
 

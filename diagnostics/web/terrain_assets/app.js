@@ -375,6 +375,10 @@
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/terrain/sw.js", { scope: "/terrain/" }).catch(() => {});
       navigator.serviceWorker.addEventListener("message", tilesProgress);
+      const hadController = !!navigator.serviceWorker.controller;
+      navigator.serviceWorker.addEventListener("controllerchange", () => {
+        if (hadController) notice("Nouvelle version de la page installée : elle servira au prochain chargement.");
+      });
     }
     Store.persist();
     renderPending();
