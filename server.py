@@ -14,7 +14,8 @@ from diagnostics import config
 from diagnostics.web.routes import EXCEPTION_HANDLERS, MIDDLEWARE, ROUTES
 
 try:  # a wrong tile setting stops the server now, in French, not at the first map
-    config.tile_sources()
+    for read in (config.tile_sources, config.offline_tiles_bytes, config.offline_max_zoom, config.snapshot_tiles_bytes):
+        read()
 except ValueError as exc:
     print(f"Configuration invalide : {exc}", file=sys.stderr)
     raise SystemExit(1) from None
