@@ -389,6 +389,16 @@ def test_a_diagnostic_started_offline_with_a_drawn_line_is_stored_once(server, b
     expect(page.locator("#notice")).to_contain_text("2 observation(s) envoyée(s)", timeout=TIMEOUT_MS)
     expect(page.locator("#pending")).to_have_text("0")
     assert _commune_diagnostics(database_url) == [("Place d'Armes", "agent.gray", ["LineString", "Point"])]
+
+    # « Se déconnecter » ends the session and leaves none of the team's data on the phone.
+    page.get_by_role("button", name="Se déconnecter").tap()
+    expect(page.locator("#notice")).to_contain_text("Vous êtes déconnecté.", timeout=TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Connexion")).to_be_visible()
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#notice")).to_contain_text("ouvrez cette page une première fois avec le réseau")
+    assert page.evaluate("caches.has('psq-terrain-data-v1')") is False
+    page.context.set_offline(False)
     _only_the_login_refusal(network_log, running.url)
 
 

@@ -333,6 +333,7 @@
       return;
     }
     await Store.setMeta("bundle", null);
+    if (window.caches) await caches.delete("psq-terrain-data-v1"); // the service worker's copy of the team's data
     $("work").hidden = true;
     $("login").hidden = false;
     notice("Vous êtes déconnecté. Les observations non envoyées restent sur le téléphone.");
