@@ -156,3 +156,9 @@ def test_a_request_that_is_not_a_batch_is_refused_in_french(api):
     for body in ({"observations": []}, {"items": [{}] * 51}):
         answer = _call(api, "POST", "/api/terrain/sync", body=body, cookie=cookie)
         assert answer.status == 400 and answer.json()["erreur"].startswith(("Requête illisible", "Trop d'observations"))
+    too_large = _call(
+        api, "POST", "/api/terrain/sync", body={"items": []}, cookie=cookie, headers={"content-length": "99999999"}
+    )
+    assert too_large.status == 413 and too_large.json()["erreur"].startswith(
+        "Envoi trop volumineux (95 Mo, 40 Mo au plus)"
+    )

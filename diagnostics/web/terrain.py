@@ -114,8 +114,10 @@ async def sync(request: Request) -> Response:
     try:
         payload = json.loads(await _body(request))
         parsed = items_of(payload)
+    except BodyTooLarge as exc:
+        return error(413, str(exc))
     except PayloadError as exc:
-        return error(413 if str(exc).startswith("Envoi trop") else 400, str(exc))
+        return error(400, str(exc))
     except ValueError:
         return error(400, "Requête illisible : JSON attendu.")
     try:
@@ -131,15 +133,19 @@ def _sync(actor, parsed: list) -> list[field_sync.ItemResult]:
     return [item if isinstance(item, field_sync.ItemResult) else next(stored) for item in parsed]
 
 
+class BodyTooLarge(ValueError):
+    """The request is larger than a batch may be (French message)."""
+
+
 async def _body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadError(_too_large(int(declared)))
+        raise BodyTooLarge(_too_large(int(declared)))
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise PayloadError(_too_large(size))
+            raise BodyTooLarge(_too_large(size))
         chunks.append(chunk)
     return b"".join(chunks)
 
