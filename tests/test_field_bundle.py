@@ -48,3 +48,13 @@ def test_partners_and_agents_without_a_team_get_no_bundle(db):
     for actor in (Actor("maire.b", MAIRE, commune_insee=GRAY[0]), Actor("agent.b", AGENT)):
         with pytest.raises(PermissionDenied):
             field_bundle(db, actor)
+
+
+def test_the_basemap_is_the_servers_and_only_non_internet_tiles_may_be_kept(db, agent, monkeypatch):
+    monkeypatch.setenv("PSQ_TILES", "xyz:https://tuiles.intranet.example/{z}/{x}/{y}.png")
+    monkeypatch.setenv("PSQ_TILES_ATTRIBUTION", "© IGN — Plan IGN v2 (intranet)")
+    [layer] = field_bundle(db, agent)["basemap"]
+    assert layer["url"] == "https://tuiles.intranet.example/{z}/{x}/{y}.png" and layer["offline"] is True
+    assert layer["attribution"] == "© IGN — Plan IGN v2 (intranet)"
+    monkeypatch.setenv("PSQ_TILES", "osm")
+    assert [(b["key"], b["offline"]) for b in field_bundle(db, agent)["basemap"]] == [("osm", False)]

@@ -179,3 +179,17 @@ def test_offline_settings(monkeypatch):
         config.offline_tiles_bytes()
     monkeypatch.setenv("PSQ_SNAPSHOT_TILES_MB", "1.5")
     assert config.snapshot_tiles_bytes() == int(1.5 * 1024 * 1024)
+
+
+def test_damaged_or_unsupported_pmtiles_are_refused_in_french(tmp_path, tile_files):
+    good = tile_files["pmtiles"].read_bytes()
+    cases = {
+        "v2.pmtiles": (good[:7] + bytes([2]) + good[8:], "seule la version 3"),
+        "vecteur.pmtiles": (good[:99] + bytes([1]) + good[100:], "tuiles images"),  # mvt
+        "tronque.pmtiles": (good[:140], "tronqu"),
+        "abime.pmtiles": (good[:127] + b"\0\0" + good[129:], "abîmée"),  # the root directory's gzip
+    }
+    for name, (data, words) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ValueError, match=words):
+            parse_tiles(str(tmp_path / name))

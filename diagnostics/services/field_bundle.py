@@ -58,7 +58,7 @@ def require_field_actor(actor: Actor) -> None:
 
 
 @audit.refusals_recorded
-def field_bundle(db: Database, actor: Actor, *, extra_communes: Iterable[str] = (), today: dt.date | None = None):
+def field_bundle(db: Database, actor: Actor, *, extra_communes: Iterable[str] = ()) -> dict:
     """The bundle (a JSON-ready dict) for the actor's team and the communes asked for."""
     require_field_actor(actor)
     open_diagnostics = [d for d in fieldwork.list_diagnostics(db, actor) if not d.closed]
@@ -71,7 +71,6 @@ def field_bundle(db: Database, actor: Actor, *, extra_communes: Iterable[str] = 
         area = shapely.union_all([outline for _, _, outline in outlines]) if outlines else None
         return {
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "today": (today or dt.date.today()).isoformat(),
             "actor": {"login": actor.login, "label": actor.label, "role": actor.role},
             "teams": _teams(session, actor),
             "communes": _collection(_feature(o, {"insee": code, "name": name}) for code, name, o in outlines),

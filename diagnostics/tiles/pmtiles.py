@@ -13,6 +13,7 @@ import gzip
 import json
 import os
 import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,11 +163,23 @@ class PMTilesArchive:
             raise ArchiveError(f"tuiles compressées en {self.header.tile_compression} : non prises en charge")
         self._directory = functools.lru_cache(maxsize=256)(self._load_directory)
         self.metadata = self._load_metadata()
+        self._directory(self.header.root_offset, self.header.root_length)  # a damaged file fails at start-up
 
-    tile_type = property(lambda self: self.header.tile_type)
-    min_zoom = property(lambda self: self.header.min_zoom)
-    max_zoom = property(lambda self: self.header.max_zoom)
-    bounds = property(lambda self: self.header.bounds)
+    @property
+    def tile_type(self) -> str:
+        return self.header.tile_type
+
+    @property
+    def min_zoom(self) -> int:
+        return self.header.min_zoom
+
+    @property
+    def max_zoom(self) -> int:
+        return self.header.max_zoom
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return self.header.bounds
 
     @property
     def attribution(self) -> str:
@@ -182,7 +195,12 @@ class PMTilesArchive:
         return data
 
     def _decompress(self, data: bytes, compression: str) -> bytes:
-        return gzip.decompress(data) if compression == "gzip" else data
+        if compression != "gzip":
+            return data
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError, zlib.error):
+            raise ArchiveError("archive PMTiles abîmée (données gzip illisibles)") from None
 
     def _load_directory(self, offset: int, length: int) -> list[Entry]:
         return decode_directory(self._decompress(self._read(offset, length), self.header.internal_compression))
@@ -225,5 +243,5 @@ class PMTilesArchive:
         if self.header.tile_compression == "gzip" or (
             self.header.tile_compression == "unknown" and data[:2] == b"\x1f\x8b"
         ):
-            data = gzip.decompress(data)
+            data = self._decompress(data, "gzip")
         return data

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from diagnostics.errors import PermissionDenied
 from diagnostics.services import field_bundle, field_sync
+from diagnostics.web import auth
 from diagnostics.web.deps import database, error
 from diagnostics.web.field_payload import PayloadError, items_of
 
@@ -39,7 +40,6 @@ FILES = {
     "icon.svg": "image/svg+xml",
 }
 ICON_SIZES = (192, 512)
-SIGN_IN = "Connectez-vous pour envoyer vos observations."
 MAX_BODY_BYTES = 40 * 1024 * 1024  # a batch of observations with their resized photos
 TOO_LARGE = "Envoi trop volumineux ({size} Mo, {limit} Mo au plus) : envoyez moins d'observations à la fois."
 
@@ -88,9 +88,7 @@ def _icon_png(size: int) -> bytes:
 
 
 def bundle(request: Request) -> Response:
-    actor = _signed_in(request)
-    if actor is None:
-        return error(401, SIGN_IN)
+    actor = auth.require_actor(request)  # 401 in French otherwise (expired, revoked, not signed in)
     extra = [code.strip() for code in request.query_params.get("communes", "").split(",") if code.strip()]
     try:
         data = field_bundle.field_bundle(database(), actor, extra_communes=extra)
@@ -101,10 +99,8 @@ def bundle(request: Request) -> Response:
 
 
 async def sync(request: Request) -> Response:
-    _check_same_origin(request)
-    actor = await run_in_threadpool(_signed_in, request)
-    if actor is None:
-        return error(401, SIGN_IN)
+    auth.check_same_origin(request)
+    actor = await run_in_threadpool(auth.require_actor, request)
     try:
         payload = json.loads(await _body(request))
         parsed = items_of(payload)
@@ -117,23 +113,6 @@ async def sync(request: Request) -> Response:
     except PermissionDenied as exc:
         return error(403, str(exc))
     return JSONResponse({"resultats": [result.as_json() for result in results]})
-
-
-def _signed_in(request: Request):
-    # The sessions' module lands beside this one (issue 14); until then nobody is signed in here.
-    try:
-        from diagnostics.web import auth
-    except ImportError:
-        return None
-    return auth.request_actor(request)
-
-
-def _check_same_origin(request: Request) -> None:
-    try:
-        from diagnostics.web import auth
-    except ImportError:
-        return
-    auth.check_same_origin(request)
 
 
 def _sync(actor, parsed: list) -> list[field_sync.ItemResult]:

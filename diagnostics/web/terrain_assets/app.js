@@ -32,7 +32,7 @@
   }
 
   async function loadBundle() {
-    const stored = await Store.getMeta("bundle");
+    const stored = (await Store.getMeta("bundle")) || null;
     if (stored) show(stored);
     if (!navigator.onLine) {
       if (!stored) notice("Hors ligne : ouvrez cette page une première fois avec le réseau pour emporter les données de l'équipe.");
@@ -63,6 +63,7 @@
     renderPending();
     const when = new Date(bundle.generated_at).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "short" });
     $("bundle-info").textContent = `Données de l'équipe du ${when}.`;
+    $("who").textContent = `Connecté : ${bundle.actor.label}`;
   }
 
   // The basemap's tiles over the team's communes, for the service worker to keep (within the
@@ -216,6 +217,7 @@
       observation: { ...values, geometry: state.geometry },
       photos: state.photos.map(({ blob, width, height }) => ({ blob, width, height })),
       photos_shareable: form.elements.photos_shareable.checked,
+      login: state.bundle.actor.login, // sent only under this account: the server attributes it to who sends
       status: "pending",
       errors: {},
       created_at: previous ? previous.created_at : new Date().toISOString(),
@@ -281,7 +283,9 @@
       const photos = item.photos && item.photos.length ? ` · ${item.photos.length} photo(s)` : "";
       li.appendChild(Geo.el("div", `${item.diagnostic_label || ""}${photos}`, "hint"));
       const reasons = Object.values(item.errors || {}).filter((v) => typeof v === "string");
-      li.appendChild(Geo.el("div", item.status === "refused" ? `Refusée : ${reasons.join(" ")}` : reasons.length ? `En attente (${reasons.join(" ")})` : "En attente d'envoi", "state"));
+      let status = item.status === "refused" ? `Refusée : ${reasons.join(" ")}` : reasons.length ? `En attente (${reasons.join(" ")})` : "En attente d'envoi";
+      if (state.bundle && item.login && item.login !== state.bundle.actor.login) status = `Enregistrée par ${item.login} : envoyée quand ${item.login} se connecte sur ce téléphone.`;
+      li.appendChild(Geo.el("div", status, "state"));
       const row = Geo.el("div", null, "row");
       const edit = Geo.el("button", "Modifier");
       edit.type = "button";
@@ -301,12 +305,13 @@
 
   async function syncNow(manual) {
     if (!navigator.onLine) { if (manual) notice("Hors ligne : les observations seront envoyées au retour du réseau."); return; }
-    const pending = (await Store.items()).filter((item) => item.status !== "refused");
+    const login = state.bundle ? state.bundle.actor.login : null;
+    const pending = (await Store.items()).filter((item) => item.status !== "refused" && (!item.login || item.login === login));
     if (!pending.length) { if (manual) notice("Rien à envoyer."); renderPending(); return; }
     $("send").disabled = true;
     notice(`Envoi de ${pending.length} observation(s)…`);
     try {
-      const counts = await Sync.run();
+      const counts = await Sync.run(state.bundle ? state.bundle.actor.login : null);
       const parts = [`${counts.accepted} observation(s) envoyée(s)`];
       if (counts.refused) parts.push(`${counts.refused} refusée(s) : corrigez-les ci-dessous`);
       if (counts.retry) parts.push(`${counts.retry} à renvoyer plus tard`);
@@ -345,6 +350,19 @@
     await loadBundle();
   }
 
+  async function logOut() {
+    try {
+      await fetch("/api/session", { method: "DELETE", credentials: "same-origin" });
+    } catch (err) {
+      notice("Hors ligne : la déconnexion se fera avec le réseau.");
+      return;
+    }
+    await Store.setMeta("bundle", null);
+    $("work").hidden = true;
+    $("login").hidden = false;
+    notice("Vous êtes déconnecté. Les observations non envoyées restent sur le téléphone.");
+  }
+
   async function logIn(event) {
     event.preventDefault();
     const form = $("login-form");
@@ -378,6 +396,7 @@
     $("clear-shape").addEventListener("click", () => { state.geometry = null; state.map && state.map.clear(); $("position").textContent = "Position effacée."; });
     $("cancel-edit").addEventListener("click", resetObservation);
     $("add-commune-button").addEventListener("click", addCommune);
+    $("logout").addEventListener("click", logOut);
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/terrain/sw.js", { scope: "/terrain/" }).catch(() => {});
       navigator.serviceWorker.addEventListener("message", tilesProgress);

@@ -68,10 +68,10 @@ const Sync = (() => {
     }
   }
 
-  // Pending items (refused ones wait to be fixed), sent in batches; returns the counts.
-  async function sendPending() {
+  // Pending items of this account (refused ones wait to be fixed), sent in batches; returns the counts.
+  async function sendPending(login) {
     const items = (await Store.items())
-      .filter((item) => item.status !== "refused")
+      .filter((item) => item.status !== "refused" && (!item.login || item.login === login))
       .sort((a, b) => a.created_at.localeCompare(b.created_at)); // in the order they were recorded
     const localDiagnostics = new Map((await Store.diagnostics()).map((d) => [d.uuid, d]));
     const total = { accepted: 0, refused: 0, retry: 0 };
@@ -99,9 +99,10 @@ const Sync = (() => {
   }
 
   // One sync at a time, in this tab and (where the browser can) across tabs.
-  function run() {
+  function run(login) {
     if (!running) {
-      const job = navigator.locks ? navigator.locks.request("psq-terrain-sync", sendPending) : sendPending();
+      const send = () => sendPending(login);
+      const job = navigator.locks ? navigator.locks.request("psq-terrain-sync", send) : send();
       running = job.finally(() => { running = null; });
     }
     return running;
