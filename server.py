@@ -2,7 +2,8 @@
 
 `streamlit run server.py` (what `make run` does) finds the `st.App` below and serves it with
 uvicorn; `uvicorn server:app` works too. The routes (the JSON API under /api/, the offline
-field page under /terrain/, map tiles under /tiles/) are listed in diagnostics/web/routes.py.
+field page under /terrain/, map tiles under /tiles/, the OGC API – Features feed under /ogc)
+are listed in diagnostics/web/routes.py.
 """
 
 import sys
@@ -14,7 +15,8 @@ from diagnostics import config
 from diagnostics.web.routes import EXCEPTION_HANDLERS, MIDDLEWARE, ROUTES
 
 try:  # a wrong tile setting stops the server now, in French, not at the first map
-    config.tile_sources()
+    for read in (config.tile_sources, config.offline_tiles_bytes, config.offline_max_zoom, config.snapshot_tiles_bytes):
+        read()
 except ValueError as exc:
     print(f"Configuration invalide : {exc}", file=sys.stderr)
     raise SystemExit(1) from None

@@ -58,8 +58,8 @@ def main() -> int:
         _bundle_sizes(db)
         photo = _photo()
         print(f"photo: {len(photo) / 1024:.0f} KiB JPEG, 1600 × 1200 px")
-        sync_s = _sync_seconds(args.observations, photo)
-        saisie_s = _saisie_seconds(db, args.observations, photo)
+        sync_s = _sync_seconds(_new_diagnostic(db, "Banc d'essai : synchronisation"), args.observations, photo)
+        saisie_s = _saisie_seconds(db, _new_diagnostic(db, "Banc d'essai : Saisie terrain"), args.observations, photo)
         print()
         print(f"{'measure':<52} {'total s':>8} {'s/observation':>14}")
         print(f"{'-' * 52} {'-' * 8} {'-' * 14}")
@@ -128,7 +128,20 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
-def _sync_seconds(count: int, photo: bytes) -> float:
+def _new_diagnostic(db, place: str) -> int:
+    """An empty diagnostic of agent.gray's team in Gray for one measure (each starts from zero)."""
+    import datetime as dt
+
+    from diagnostics.services import fieldwork
+
+    agent = _agent(db)
+    draft = fieldwork.DiagnosticDraft(
+        team_id=agent.team_id, commune_insee=GRAY[0], place=place, visited_on=dt.date.today()
+    )
+    return fieldwork.start_diagnostic(db, agent, draft)
+
+
+def _sync_seconds(diagnostic_id: int, count: int, photo: bytes) -> float:
     """N observations through POST /api/terrain/sync of a real server (`streamlit run server.py`)."""
     from diagnostics.demo import DEMO_PASSWORD
 
@@ -145,7 +158,7 @@ def _sync_seconds(count: int, photo: bytes) -> float:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         _post(opener, f"{base}/api/session", {"identifiant": "agent.gray", "mot_de_passe": DEMO_PASSWORD})
         with opener.open(f"{base}/api/terrain/bundle") as answer:
-            diagnostic_id = json.load(answer)["diagnostics"][0]["id"]
+            assert diagnostic_id in [d["id"] for d in json.load(answer)["diagnostics"]]
         encoded = base64.b64encode(photo).decode()
         items = [_item(diagnostic_id, n, encoded) for n in range(count)]
         started = time.perf_counter()
@@ -193,7 +206,7 @@ def _item(diagnostic_id: int, n: int, photo: str) -> dict:
     }
 
 
-def _saisie_seconds(db, count: int, photo: bytes) -> float:
+def _saisie_seconds(db, diagnostic_id: int, count: int, photo: bytes) -> float:
     import streamlit as st
     from sqlalchemy import func, select
     from streamlit.testing.v1 import AppTest
@@ -203,7 +216,6 @@ def _saisie_seconds(db, count: int, photo: bytes) -> float:
     from tests.conftest import sign_in
 
     agent = _agent(db)
-    diagnostic_id = next(d.id for d in fieldwork.list_diagnostics(db, agent) if not d.closed)
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=120)
@@ -228,7 +240,7 @@ def _saisie_seconds(db, count: int, photo: bytes) -> float:
     saved = fieldwork.get_diagnostic(db, agent, diagnostic_id).observation_count
     with db.session() as session:
         photos = session.scalar(select(func.count()).select_from(Photo))
-    print(f"stored: {saved} observations in the diagnostic (3 from the demo), {photos} photos")
+    print(f"stored: {saved} observations through the Saisie page, {photos} photos in all")
     return elapsed
 
 

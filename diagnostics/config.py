@@ -205,7 +205,7 @@ def _positive_int(name: str) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(f"{name} doit être un nombre entier (de jours ou de minutes), pas {value!r}") from None
+        raise ValueError(f"{name} doit être un nombre entier, pas {value!r}") from None
     if number <= 0:
         raise ValueError(f"{name} doit être positif, pas {number}")
     return number

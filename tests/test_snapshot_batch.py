@@ -53,12 +53,12 @@ def test_commune_layers_match_the_single_commune_query(db, admin, team_id, monke
         assert sorted(getattr(from_batch, name)["name"]) == sorted(getattr(alone, name)["name"]), name
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_one_file_per_commune(db, admin, tmp_path, fake_render, jobs):
+def test_one_file_per_commune(db, admin, tmp_path, fake_render):
+    """The whole département, with two workers."""
     tmp_path = tmp_path / "out"  # the test database lives in tmp_path itself
     seen = []
     report = export_department(
-        db, admin, "70", "pdf", tmp_path, jobs=jobs, on_result=lambda r, done, total: seen.append((done, total))
+        db, admin, "70", "pdf", tmp_path, jobs=2, on_result=lambda r, done, total: seen.append((done, total))
     )
     files = sorted(tmp_path.iterdir())
     assert len(files) == N_COMMUNES_70 == len(report.results)
@@ -67,6 +67,16 @@ def test_one_file_per_commune(db, admin, tmp_path, fake_render, jobs):
     )
     assert seen[-1] == (N_COMMUNES_70, N_COMMUNES_70)
     assert (tmp_path / "diagnostic-surete-70279-gray.pdf").read_bytes() == b"pdf:70279:0"
+
+
+def test_one_worker_writes_the_same_files(db, admin, tmp_path, fake_render, monkeypatch):
+    """In-process rendering (jobs=1), on the first 25 communes and Gray: same names, same bytes."""
+    communes = snapshot_batch.department_communes(db, admin, "70")
+    some = [*communes[:25], *(c for c in communes if c[0] == GRAY[0])]
+    monkeypatch.setattr(snapshot_batch, "department_communes", lambda *a, **k: some)
+    report = export_department(db, admin, "70", "pdf", tmp_path / "out", jobs=1)
+    assert len(list((tmp_path / "out").iterdir())) == len(some) == len(report.results)
+    assert (tmp_path / "out" / "diagnostic-surete-70279-gray.pdf").read_bytes() == b"pdf:70279:0"
 
 
 def test_failures_are_counted_and_skip_empty_leaves_out_communes_without_observations(

@@ -56,6 +56,8 @@ def test_intranet_xyz_needs_its_placeholders_and_attribution():
         parse_tiles("xyz:https://tuiles.intranet/{z}/{x}/{y}.png")
     with pytest.raises(ValueError, match=r"il manque \{y\}"):
         parse_tiles("xyz:https://tuiles.intranet/{z}/{x}.png", "© IGN")
+    with pytest.raises(ValueError, match=r"\{s\} n'est pas pris en charge"):
+        parse_tiles("xyz:https://{s}.tuiles.intranet/{z}/{x}/{y}.png", "© IGN")
     with pytest.raises(ValueError, match="http:// ou https://"):
         parse_tiles("xyz:ftp://tuiles/{z}/{x}/{y}.png", "© IGN")
 

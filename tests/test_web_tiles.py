@@ -8,12 +8,15 @@ import json
 import pytest
 from starlette.applications import Starlette
 
-from diagnostics.web import tiles as tile_routes
+from diagnostics.services.accounts import NewAccount, add_user
+from diagnostics.web import deps
+from diagnostics.web.routes import EXCEPTION_HANDLERS, ROUTES
 from tests.asgi import request
 from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL
 from tests.tilefiles import sample_tiles, write_mbtiles, write_pmtiles
 
-APP = Starlette(routes=tile_routes.ROUTES)
+APP = Starlette(routes=ROUTES, exception_handlers=EXCEPTION_HANDLERS)
+PASSWORD = "tuiles-de-test-2026"
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +83,35 @@ def test_raw_archive_with_range_requests(served):
     assert request(APP, f"/tiles/territoire.{other}").status == 404
 
 
-def test_offline_listing_needs_a_signed_in_user(served, db):
-    reply = request(APP, f"/api/tiles/offline?communes={GRAY[0]}")
-    assert reply.status == 401 and "Connectez-vous" in json.loads(reply.body)["erreur"]
+@pytest.fixture
+def signed_in(db):
+    """The session cookie of a signed-in agent (logged in through /api/session)."""
+    add_user(
+        db,
+        ADMIN_ACTOR,
+        NewAccount(login="agent.tuiles", role="agent", password=PASSWORD, team_name="Groupe de contact de Gray"),
+    )
+    login = {"identifiant": "agent.tuiles", "mot_de_passe": PASSWORD}
+    answer = request(
+        APP,
+        "/api/session",
+        method="POST",
+        headers={"content-type": "application/json", "host": "127.0.0.1:8501"},
+        body=json.dumps(login).encode(),
+    )
+    assert answer.status == 200, answer.body
+    yield {"cookie": answer.set_cookies()["psq_session"].split(";")[0]}
+    deps.close_databases()
 
 
-def test_offline_listing_for_communes(served, db, monkeypatch, tiles):
-    monkeypatch.setattr(tile_routes, "signed_in_actor", lambda request: ADMIN_ACTOR)
-    reply = request(APP, f"/api/tiles/offline?communes={GRAY[0]},{VESOUL[0]}")
+def test_offline_listing_needs_a_signed_in_user(served, signed_in):
+    for headers in ({}, {"cookie": "psq_session=copied-or-made-up"}):
+        reply = request(APP, f"/api/tiles/offline?communes={GRAY[0]}", headers=headers)
+        assert reply.status == 401 and "erreur" in json.loads(reply.body)
+
+
+def test_offline_listing_for_communes(served, signed_in, monkeypatch, tiles):
+    reply = request(APP, f"/api/tiles/offline?communes={GRAY[0]},{VESOUL[0]}", headers=signed_in)
     assert reply.status == 200 and reply.headers["cache-control"] == "no-store"
     listing = json.loads(reply.body)
     assert listing["limite"] == 30 * 1024 * 1024 and listing["modele"] == "/tiles/{z}/{x}/{y}.png"
@@ -95,17 +119,16 @@ def test_offline_listing_for_communes(served, db, monkeypatch, tiles):
     assert listing["octets"] == sum(len(tiles[tuple(map(int, u[7:-4].split("/")))]) for u in listing["urls"])
     monkeypatch.setenv("PSQ_OFFLINE_TILES_MB", "1")
     monkeypatch.setenv("PSQ_OFFLINE_MAX_ZOOM", "12")
-    small = json.loads(request(APP, f"/api/tiles/offline?communes={GRAY[0]}").body)
+    small = json.loads(request(APP, f"/api/tiles/offline?communes={GRAY[0]}", headers=signed_in).body)
     assert small["zooms"] == [10, 11, 12] and small["limite"] == 1024 * 1024
 
 
-def test_offline_listing_refusals(served, db, monkeypatch):
-    monkeypatch.setattr(tile_routes, "signed_in_actor", lambda request: ADMIN_ACTOR)
+def test_offline_listing_refusals(served, signed_in):
     for query, status, words in (
         ("", 400, "au moins une commune"),
         ("communes=7027X", 400, "Code INSEE invalide"),
         ("communes=" + ",".join(f"{70000 + i}" for i in range(101)), 400, "Au plus 100"),
         ("communes=70999", 404, "Commune inconnue : 70999"),
     ):
-        reply = request(APP, f"/api/tiles/offline?{query}")
+        reply = request(APP, f"/api/tiles/offline?{query}", headers=signed_in)
         assert reply.status == status and words in json.loads(reply.body)["erreur"], query

@@ -4,6 +4,7 @@ No tile is ever fetched from outside."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
@@ -22,6 +23,7 @@ ZOOMS = range(10, 15)
 ATTRIBUTION = "© Tuiles de test PSQ"
 
 
+@functools.cache  # the same tiles serve every test module of a run
 def draw_tile(z: int, x: int, y: int) -> bytes:
     """A 256 px PNG that looks like streets (a grid of roads) and names its own z/x/y."""
     image = Image.new("RGB", (256, 256), (242, 239, 233))

@@ -92,6 +92,13 @@ def _intranet(url: str, kind: str, attribution: str) -> TileSource:
     template = re.sub(
         r"\{(TileMatrix|TileCol|TileRow)\}", lambda m: _WMTS_NAMES[m.group(1).lower()], url, flags=re.IGNORECASE
     )
+    # The offline listing must name exactly the URLs Leaflet asks for: no {s} sub-domains, no {r}.
+    others = sorted(set(re.findall(r"\{[^}]*\}", template)) - {"{z}", "{x}", "{y}", "{-y}"})
+    if others:
+        raise ValueError(
+            f"PSQ_TILES : {', '.join(others)} n'est pas pris en charge dans l'adresse des tuiles ; "
+            "seuls {z}, {x}, {y} (ou {-y}) le sont"
+        )
     if not re.match(r"^https?://[^/{}]+", template):
         raise ValueError(f"PSQ_TILES : l'adresse {kind} doit commencer par http:// ou https://, pas « {url} »")
     missing = [p for p in ("{z}", "{x}") if p not in template]

@@ -33,6 +33,7 @@ FILES = {
     "geo.js": "text/javascript; charset=utf-8",
     "sync.js": "text/javascript; charset=utf-8",
     "form.js": "text/javascript; charset=utf-8",
+    "pending.js": "text/javascript; charset=utf-8",
     "map.js": "text/javascript; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
@@ -40,6 +41,13 @@ FILES = {
     "icon.svg": "image/svg+xml",
 }
 ICON_SIZES = (192, 512)
+# The page runs only its own scripts and talks only to its server; tiles may come from an intranet
+# tile server (img-src). Defence in depth: no user text is ever parsed as HTML anyway.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https: http:; "
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 MAX_BODY_BYTES = 40 * 1024 * 1024  # a batch of observations with their resized photos
 TOO_LARGE = "Envoi trop volumineux ({size} Mo, {limit} Mo au plus) : envoyez moins d'observations à la fois."
 
@@ -57,6 +65,8 @@ def page_file(request: Request) -> Response:
     headers = {"Cache-Control": "no-cache"}
     if name == "sw.js":
         headers["Service-Worker-Allowed"] = "/terrain/"
+    if name == "index.html":
+        headers["Content-Security-Policy"] = PAGE_POLICY
     return Response(_asset(name), media_type=FILES[name], headers=headers)
 
 
@@ -104,8 +114,10 @@ async def sync(request: Request) -> Response:
     try:
         payload = json.loads(await _body(request))
         parsed = items_of(payload)
+    except BodyTooLarge as exc:
+        return error(413, str(exc))
     except PayloadError as exc:
-        return error(413 if str(exc).startswith("Envoi trop") else 400, str(exc))
+        return error(400, str(exc))
     except ValueError:
         return error(400, "Requête illisible : JSON attendu.")
     try:
@@ -121,15 +133,19 @@ def _sync(actor, parsed: list) -> list[field_sync.ItemResult]:
     return [item if isinstance(item, field_sync.ItemResult) else next(stored) for item in parsed]
 
 
+class BodyTooLarge(ValueError):
+    """The request is larger than a batch may be (French message)."""
+
+
 async def _body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadError(_too_large(int(declared)))
+        raise BodyTooLarge(_too_large(int(declared)))
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise PayloadError(_too_large(size))
+            raise BodyTooLarge(_too_large(size))
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -10,7 +10,7 @@ Routes (registered in diagnostics/web/routes.py):
   (206 Partial Content, Content-Range, Accept-Ranges; 416 for a range past the end), for clients
   that read PMTiles directly.
 - `GET /api/tiles/offline?communes=INSEE,INSEE`: what the field page's service worker caches for
-  those communes, within PSQ_OFFLINE_TILES_MB; signed-in users only (401 otherwise). The JSON
+  those communes, within PSQ_OFFLINE_TILES_MB; signed-in users only (session cookie, 401 otherwise). The JSON
   contract is in diagnostics/tiles/offline.py; in short
   {"urls": [...], "octets": total, "limite": budget, "attribution": "...", "modele": "/tiles/{z}/{x}/{y}.png", ...}.
   400 for a malformed list, 404 for an unknown commune (French "erreur").
@@ -32,6 +32,7 @@ from diagnostics.errors import DatabaseUnavailable
 from diagnostics.services import territory
 from diagnostics.tiles import offline
 from diagnostics.tiles.sources import IMAGE_TYPES, TileSource, open_archive
+from diagnostics.web import auth
 from diagnostics.web.deps import database, error, unavailable
 
 TILE_CACHE = "public, max-age=86400"
@@ -78,8 +79,7 @@ def archive_file(request: Request) -> Response:
 
 
 def offline_tiles(request: Request) -> Response:
-    if signed_in_actor(request) is None:
-        return error(401, "Connectez-vous pour préparer les tuiles hors ligne.")
+    auth.require_actor(request)  # any signed-in user; 401 in French otherwise (expired, revoked…)
     codes = parse_communes(request.query_params.get("communes", ""))
     if isinstance(codes, str):
         return error(400, codes)
@@ -110,15 +110,6 @@ def parse_communes(value: str) -> list[str] | str:
     if len(codes) > MAX_COMMUNES:
         return f"Au plus {MAX_COMMUNES} communes par demande ({len(codes)} demandées)."
     return codes
-
-
-def signed_in_actor(request: Request):
-    """The signed-in user of the request's session cookie, or None."""
-    try:
-        from diagnostics.web.auth import request_actor
-    except ImportError:  # server sessions not there yet: nobody is signed in through the API
-        return None
-    return request_actor(request)
 
 
 ROUTES: list[BaseRoute] = [

@@ -13,6 +13,7 @@ import sys
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from shapely.geometry import Polygon
 
 from diagnostics.db import open_database
@@ -78,7 +79,13 @@ def test_a_zone_drawn_elsewhere_shows_on_the_commanders_map_at_the_next_rerun(tw
 def _map_html(page) -> str:
     """The map document as the browser holds it (the zones' GeoJSON is in its script)."""
     iframe, _frame = map_frame(page)
-    return iframe.element_handle().content_frame().content()
+    frame = iframe.element_handle().content_frame()
+    if frame is None:  # the component is swapping its iframe in this very moment: look again
+        return ""
+    try:
+        return frame.content()
+    except PlaywrightError:  # the frame was replaced while being read
+        return ""
 
 
 def _map_shows(page, text: str, timeout_s: float = 90, required: bool = True) -> bool:

@@ -83,3 +83,7 @@ def test_the_mayors_html_map_shows_its_embedded_tiles_offline(
     assert page.locator(f"{LOADED}[src^='data:image/png;base64']").count() >= 4
     assert all(url.startswith(("file:", "data:")) for url in network_log.requests)
     page.screenshot(path="/tmp/tiles_snapshot_offline_1366.png")
+    page.set_viewport_size({"width": 390, "height": 844})  # read on a phone
+    page.wait_for_timeout(1000)
+    assert page.locator(f"{LOADED}[src^='data:image/png;base64']").count() >= 2
+    page.screenshot(path="/tmp/tiles_snapshot_offline_390.png")

@@ -268,39 +268,14 @@
 
   async function renderPending() {
     const items = (await Store.items()).sort((a, b) => a.created_at.localeCompare(b.created_at));
-    $("pending").textContent = String(items.length);
-    const refused = items.filter((item) => item.status === "refused").length;
-    $("pending-summary").textContent = items.length
-      ? `${items.length} observation(s) sur le téléphone${refused ? `, dont ${refused} refusée(s) à corriger` : ""}.`
-      : "Rien en attente : tout a été envoyé.";
-    const list = $("pending-list");
-    list.replaceChildren();
-    const categories = new Map(state.bundle ? state.bundle.taxonomy.categories.map((c) => [c.code, c.label]) : []);
-    for (const item of items) {
-      const li = Geo.el("li", null, item.status === "refused" ? "refused" : "");
-      li.appendChild(Geo.el("div", `${categories.get(item.observation.category) || ""} — gravité ${item.observation.severity}`, "what"));
-      li.appendChild(Geo.el("div", item.observation.description));
-      const photos = item.photos && item.photos.length ? ` · ${item.photos.length} photo(s)` : "";
-      li.appendChild(Geo.el("div", `${item.diagnostic_label || ""}${photos}`, "hint"));
-      const reasons = Object.values(item.errors || {}).filter((v) => typeof v === "string");
-      let status = item.status === "refused" ? `Refusée : ${reasons.join(" ")}` : reasons.length ? `En attente (${reasons.join(" ")})` : "En attente d'envoi";
-      if (state.bundle && item.login && item.login !== state.bundle.actor.login) status = `Enregistrée par ${item.login} : envoyée quand ${item.login} se connecte sur ce téléphone.`;
-      li.appendChild(Geo.el("div", status, "state"));
-      const row = Geo.el("div", null, "row");
-      const edit = Geo.el("button", "Modifier");
-      edit.type = "button";
-      edit.addEventListener("click", () => editItem(item.uuid));
-      const remove = Geo.el("button", "Supprimer");
-      remove.type = "button";
-      remove.addEventListener("click", async () => {
+    Pending.render(items, state.bundle, {
+      edit: editItem,
+      remove: async (uuid) => {
         if (!confirm("Supprimer cette observation du téléphone ? Elle ne sera pas envoyée.")) return;
-        await Store.deleteItem(item.uuid);
+        await Store.deleteItem(uuid);
         renderPending();
-      });
-      row.append(edit, remove);
-      li.appendChild(row);
-      list.appendChild(li);
-    }
+      },
+    });
   }
 
   async function syncNow(manual) {
@@ -358,6 +333,7 @@
       return;
     }
     await Store.setMeta("bundle", null);
+    if (window.caches) await caches.delete("psq-terrain-data-v1"); // the service worker's copy of the team's data
     $("work").hidden = true;
     $("login").hidden = false;
     notice("Vous êtes déconnecté. Les observations non envoyées restent sur le téléphone.");
@@ -400,6 +376,10 @@
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/terrain/sw.js", { scope: "/terrain/" }).catch(() => {});
       navigator.serviceWorker.addEventListener("message", tilesProgress);
+      const hadController = !!navigator.serviceWorker.controller;
+      navigator.serviceWorker.addEventListener("controllerchange", () => {
+        if (hadController) notice("Nouvelle version de la page installée : elle servira au prochain chargement.");
+      });
     }
     Store.persist();
     renderPending();

@@ -31,7 +31,9 @@ const FieldMap = (() => {
 
   function create(element, bundle, onPosition) {
     frenchDraw();
-    const map = L.map(element, { zoomControl: true, tap: true, scrollWheelZoom: false });
+    // The map's own zoom range: otherwise Leaflet takes the tile layer's, and a territory file
+    // starting at zoom 10 would stop the agent from zooming out to see the département.
+    const map = L.map(element, { zoomControl: true, tap: true, scrollWheelZoom: false, minZoom: 6, maxZoom: 19 });
     (bundle.basemap || []).slice(0, 1).forEach((source) => {
       const options = { attribution: Geo.escapeText(source.attribution), maxZoom: 19 };
       if (source.max_native_zoom) options.maxNativeZoom = source.max_native_zoom;

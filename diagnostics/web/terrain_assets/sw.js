@@ -15,6 +15,7 @@ const SHELL = [
   "/terrain/sync.js",
   "/terrain/map.js",
   "/terrain/form.js",
+  "/terrain/pending.js",
   "/terrain/app.js",
   "/terrain/manifest.webmanifest",
   "/terrain/icon.svg",
