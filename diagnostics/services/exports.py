@@ -36,7 +36,7 @@ LAYERS: dict[str, Callable[[Database, Actor], gpd.GeoDataFrame]] = {
     "sites": lambda db, actor: reference.sites_frame(db),
     "observations": lambda db, actor: observations_frame(db, actor),
 }
-FORMATS = ("geojson", "gpkg", "csv", "kml", "shp")
+FORMATS = ("geojson", "gpkg", "csv", "kml", "shp", "xlsx")
 SNAPSHOT_FORMATS = ("png", "pdf", "html")
 SNAPSHOT_MIME_TYPES = {"png": "image/png", "pdf": "application/pdf", "html": "text/html"}
 Period = tuple[dt.date | None, dt.date | None]
@@ -71,7 +71,7 @@ def export_layer(
     fmt: str = "geojson",
     criteria: ObservationFilter | None = None,
 ) -> int:
-    """Write `layer` to `path` in `fmt` (geojson, gpkg, csv, kml, shp: a zip); returns the number
+    """Write `layer` to `path` in `fmt` (geojson, gpkg, csv, kml, shp: a zip, xlsx); returns the number
     of features written. `criteria` filters observations as the commanders' map does."""
 
     require(actor, "export_layers")
