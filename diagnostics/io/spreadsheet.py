@@ -14,6 +14,7 @@ date-times), a frozen header, column widths; text is always stored as text, neve
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
 import zipfile
@@ -130,7 +131,12 @@ def _ods_rows(path: Path, sheet: str | None) -> tuple[list[str], list[tuple]]:
 
     # FORCE: the first row is the header even when every cell below is text (AUTO would guess).
     pyogrio.set_gdal_config_options({"OGR_ODS_HEADERS": "FORCE", "OGR_ODS_FIELD_TYPES": "AUTO"})
-    names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    try:
+        if pyogrio.read_info(path)["driver"] != "ODS":
+            raise DiagnosticsError(text("sheet_not_workbook", format=_label("ods")))
+        names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except pyogrio.errors.DataSourceError as exc:  # content.xml GDAL cannot parse
+        raise DiagnosticsError(text("sheet_broken", format=_label("ods"), reason=exc)) from exc
     chosen = _chosen(names, sheet)
     table = pyogrio.read_dataframe(path, layer=chosen, read_geometry=False)
     header = tuple(str(c) for c in table.columns)
@@ -172,6 +178,12 @@ def _text(value) -> str:
 def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:
     """One sheet named after the layer: the columns of the CSV export (positions as longitude,
     latitude and WKT), typed cells, header frozen and bold, widths from the contents."""
+    path.write_bytes(workbook_bytes(frame, layer=layer))
+    return len(frame)
+
+
+def workbook_bytes(frame: gpd.GeoDataFrame, *, layer: str = "layer") -> bytes:
+    """The workbook `write` writes, as bytes (for a download)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -186,8 +198,9 @@ def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:
     sheet.append([_cell(sheet, str(column), font=bold) for column in table.columns])
     for row in table.itertuples(index=False, name=None):
         sheet.append([_cell(sheet, value) for value in row])
-    book.save(path)
-    return len(frame)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def _cell(sheet, value, *, font=None):
