@@ -60,6 +60,20 @@ IMPORTS: dict[str, str] = {
     "zip_symlink": "Lien symbolique dans l'archive : « {name} ». Elle est refusée.",
     "zip_twice": "Deux fichiers portent le nom « {name} » dans l'archive.",
     "zip_broken": "Archive zip illisible ou abîmée : {reason}",
+    # spreadsheets (io/spreadsheet)
+    "sheet_protected": (
+        "Le classeur est protégé par un mot de passe (ou c'est un ancien fichier .xls) : enregistrez-le "
+        "sans mot de passe au format .xlsx ou .ods, puis importez-le."
+    ),
+    "sheet_broken": "Classeur {format} illisible ou abîmé : {reason}",
+    "sheet_not_workbook": "Le fichier n'est pas un classeur {format} lisible : il est refusé.",
+    "sheet_unknown": "La feuille « {sheet} » n'existe pas dans ce classeur. Feuilles : {sheets}.",
+    "sheet_empty": "La feuille « {sheet} » est vide : il faut une ligne d'en-tête et au moins une ligne.",
+    "sheet_cell_too_long": (
+        "Une valeur est trop longue pour une cellule de tableur ({length} caractères, {limit} au plus) : "
+        "exportez cette couche en GeoPackage ou en GeoJSON."
+    ),
+    "sheet_option": "L'option --sheet ne vaut que pour un classeur (.xlsx ou .ods).",
     # rows
     "no_geometry": "géométrie absente ou illisible",
     "wrong_kind": "{expected} est attendu, le fichier contient {found}",
