@@ -182,7 +182,8 @@ def _with_team_ids(db, criteria, names: list[str]):
 def _add_import_command(commands) -> None:
     command = commands.add_parser(
         "import",
-        help="importer une couche depuis un fichier (GeoJSON, GeoPackage, shapefile zippé, KML, CSV)",
+        help="importer une couche depuis un fichier (GeoJSON, GeoPackage, shapefile zippé, KML, KMZ, GPX, CSV, "
+        "exports KoboToolbox et ODK)",
         description="Lire un fichier, le reprojeter en WGS84 et vérifier chaque ligne ; afficher le rapport. "
         "Si une ligne est rejetée, rien n'est écrit, sauf avec --keep-valid. --dry-run vérifie seulement. Les "
         "observations sont rattachées à un diagnostic « import » par commune, pour l'équipe donnée par --team.",
@@ -197,6 +198,12 @@ def _add_import_command(commands) -> None:
         "--keep-valid", action="store_true", help="importer les lignes valides même si d'autres sont rejetées"
     )
     command.add_argument("--dry-run", action="store_true", help="vérifier et rendre compte, sans rien écrire")
+    command.add_argument(
+        "--keep-track-times",
+        action="store_true",
+        help="GPX : garder le début et la fin de chaque trace (heure de Paris) ; sans cette option les heures "
+        "des traces ne sont pas lues (pas de suivi des personnes sans décision de l'équipe)",
+    )
     command.add_argument(
         "--column",
         action="append",
@@ -222,7 +229,14 @@ def _import(args: argparse.Namespace) -> int:
     actor = system_actor()
     with migrated_database() as db:
         preview = preview_import(
-            db, actor, args.layer, args.file, crs=args.crs, columns=columns, position=position or None
+            db,
+            actor,
+            args.layer,
+            args.file,
+            crs=args.crs,
+            columns=columns,
+            position=position or None,
+            keep_track_times=args.keep_track_times,
         )
         print(preview.report())
         if args.dry_run:

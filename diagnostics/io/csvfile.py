@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from diagnostics.errors import DiagnosticsError
+from diagnostics.io import odk
 from diagnostics.texts import imports_text as text
 from diagnostics.values import normalise_name
 
@@ -38,6 +39,7 @@ def read(
     wkt: str | None = None,
     crs: str | None = None,
     require_position: bool = True,
+    notes: list[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """The rows of a CSV as a GeoDataFrame: columns `x`/`y` (or `wkt`) given, else recognised.
 
@@ -47,6 +49,12 @@ def read(
     """
     frame = _read_table(path.read_bytes())
     columns = {normalise_name(c): c for c in frame.columns}
+    export = odk.read_export(frame) if x is None and y is None and wkt is None else None
+    if export is not None:  # KoboToolbox, ODK: their own position, date and key columns
+        table, geometry, note = export
+        if notes is not None:
+            notes.append(note)
+        return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry), crs=crs or WGS84)
     if x is None and y is None and wkt is None:
         wkt = _first(columns, WKT_NAMES)
         x, y = _first(columns, LONGITUDE_NAMES), _first(columns, LATITUDE_NAMES)

@@ -32,6 +32,8 @@ DRIVERS: dict[str, str | None] = {
     "gpkg": "GPKG",
     "shp": "ESRI Shapefile",
     "kml": "LIBKML",
+    "kmz": "LIBKML",  # its KML is extracted by the archive checks first, then checked as a KML
+    "gpx": "GPX",
     "csv": None,
 }
 # GDAL configuration of the child: no network, no looking around the file's folder.
@@ -125,7 +127,7 @@ def _child() -> int:
         wanted = DRIVERS[fmt]
         if set(pyogrio.list_drivers()) - {wanted} - _UNSKIPPABLE:  # GDAL_SKIP did not apply
             raise DiagnosticsError(text("parser_crashed"))
-        if wanted and fmt != "shp" and _opening_driver(pyogrio, path) != wanted:
+        if wanted and fmt not in ("shp", "kmz") and _opening_driver(pyogrio, path) != wanted:
             raise DiagnosticsError(text("wrong_driver", format=files.FORMAT_LABELS[fmt]))
         frame, notes = files.read_with_notes(path, fmt, **request["options"])
         answer = _encode(frame, notes)
