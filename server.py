@@ -2,7 +2,8 @@
 
 `streamlit run server.py` (what `make run` does) finds the `st.App` below and serves it with
 uvicorn; `uvicorn server:app` works too. The routes (the JSON API under /api/, the offline
-field page under /terrain/, map tiles under /tiles/) are listed in diagnostics/web/routes.py.
+field page under /terrain/, map tiles under /tiles/, the OGC API – Features feed under /ogc)
+are listed in diagnostics/web/routes.py.
 """
 
 import sys

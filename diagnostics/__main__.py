@@ -69,8 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format",
         default="geojson",
-        choices=["geojson", "gpkg", "csv", "kml", "shp"],
-        help="format du fichier (par défaut : geojson) ; shp écrit un zip",
+        choices=["geojson", "gpkg", "csv", "kml", "shp", "xlsx"],
+        help="format du fichier (par défaut : geojson) ; shp écrit un zip, xlsx un classeur Excel",
     )
     export.add_argument("--out", required=True, type=Path, help="le fichier à écrire")
     _add_observation_filters(export)
@@ -183,7 +183,7 @@ def _add_import_command(commands) -> None:
     command = commands.add_parser(
         "import",
         help="importer une couche depuis un fichier (GeoJSON, GeoPackage, shapefile zippé, KML, KMZ, GPX, CSV, "
-        "exports KoboToolbox et ODK)",
+        ".xlsx, .ods, exports KoboToolbox et ODK)",
         description="Lire un fichier, le reprojeter en WGS84 et vérifier chaque ligne ; afficher le rapport. "
         "Si une ligne est rejetée, rien n'est écrit, sauf avec --keep-valid. --dry-run vérifie seulement. Les "
         "observations sont rattachées à un diagnostic « import » par commune, pour l'équipe donnée par --team.",
@@ -198,6 +198,9 @@ def _add_import_command(commands) -> None:
         "--keep-valid", action="store_true", help="importer les lignes valides même si d'autres sont rejetées"
     )
     command.add_argument("--dry-run", action="store_true", help="vérifier et rendre compte, sans rien écrire")
+    command.add_argument(
+        "--sheet", metavar="NOM", help="classeur (.xlsx, .ods) : la feuille à lire (par défaut : la première)"
+    )
     command.add_argument(
         "--keep-track-times",
         action="store_true",
@@ -237,6 +240,7 @@ def _import(args: argparse.Namespace) -> int:
             columns=columns,
             position=position or None,
             keep_track_times=args.keep_track_times,
+            sheet=args.sheet,
         )
         print(preview.report())
         if args.dry_run:
@@ -269,7 +273,10 @@ def _add_snapshot_command(commands) -> None:
     target.add_argument("--commune", metavar="INSEE", help="code INSEE de la commune, par exemple 70279")
     target.add_argument("--department", metavar="CODE", help="chaque commune de ce département, par exemple 70")
     snapshot.add_argument(
-        "--format", default="png", choices=["png", "pdf", "html"], help="format du fichier (par défaut : png)"
+        "--format",
+        default="png",
+        choices=["png", "pdf", "html", "xlsx"],
+        help="format du fichier (par défaut : png) ; xlsx : les observations en tableau",
     )
     snapshot.add_argument("--out", type=Path, metavar="FICHIER", help="le fichier à écrire (avec --commune)")
     snapshot.add_argument("--out-dir", type=Path, metavar="DOSSIER", help="le dossier où écrire (avec --department)")

@@ -71,6 +71,20 @@ IMPORTS: dict[str, str] = {
     "track_times": "Trace GPX du {first} au {last} (heure de Paris)",
     "kmz_no_kml": "Le fichier KMZ ne contient aucun fichier KML (doc.kml).",
     "kmz_nested": "Le fichier KMZ contient un autre KMZ : il est refusé. Ouvrez-le et exportez un seul KMZ.",
+    # spreadsheets (io/spreadsheet)
+    "sheet_protected": (
+        "Le classeur est protégé par un mot de passe (ou c'est un ancien fichier .xls) : enregistrez-le "
+        "sans mot de passe au format .xlsx ou .ods, puis importez-le."
+    ),
+    "sheet_broken": "Classeur {format} illisible ou abîmé : {reason}",
+    "sheet_not_workbook": "Le fichier n'est pas un classeur {format} lisible : il est refusé.",
+    "sheet_unknown": "La feuille « {sheet} » n'existe pas dans ce classeur. Feuilles : {sheets}.",
+    "sheet_empty": "La feuille « {sheet} » est vide : il faut une ligne d'en-tête et au moins une ligne.",
+    "sheet_cell_too_long": (
+        "Une valeur est trop longue pour une cellule de tableur ({length} caractères, {limit} au plus) : "
+        "exportez cette couche en GeoPackage ou en GeoJSON."
+    ),
+    "sheet_option": "L'option --sheet ne vaut que pour un classeur (.xlsx ou .ods).",
     # rows
     "no_geometry": "géométrie absente ou illisible",
     "wrong_kind": "{expected} est attendu, le fichier contient {found}",

@@ -69,7 +69,7 @@ def test_disabling_an_account_shows_in_the_list(app):  # noqa: F811
 def test_the_audit_log_reads_in_french_with_paris_times(app, db):  # noqa: F811
     accounts.set_active(db, ADMIN_ACTOR, "agent.gray", False)
     at = open_admin(app)
-    log = at.dataframe[1].value
+    log = at.dataframe[2].value
     assert list(log.columns) == ["Date", "Qui", "Action", "Objet", "N°", "Changement", "Détail"]
     assert all(re.fullmatch(r"\d\d/\d\d/20\d\d \d\d:\d\d", date) for date in log["Date"])
     disabled = log[(log["Action"] == "Modification") & (log["N°"] == "agent.gray")].iloc[0]
@@ -77,3 +77,27 @@ def test_the_audit_log_reads_in_french_with_paris_times(app, db):  # noqa: F811
     created = log[(log["Action"] == "Création") & (log["N°"] == "agent.gray")].iloc[0]
     assert created["Changement"] == "rôle : Agent de terrain ; équipe : Groupe de contact de Gray"
     assert "None" not in log.to_string() and "{" not in log.to_string()
+
+
+def test_empty_cells_of_the_admin_tables_are_empty_not_none():
+    import datetime as dt
+
+    import pandas as pd
+
+    from diagnostics.ui.admin_accounts import accounts_table
+    from diagnostics.ui.tables import readable
+
+    users = pd.DataFrame(
+        [
+            {"login": "agent.x", "role": "agent", "display_name": None, "team_id": 1, "commune": None},
+            {"login": "maire.x", "role": "maire", "display_name": "M.", "team_id": None, "commune": "70279"},
+        ]
+    ).assign(
+        departments=[None, ""], active=[True, False], sso_only=False, last_login_at=[None, dt.datetime(2026, 1, 1)]
+    )
+    table = accounts_table(users, {1: "Brigade"}, {"70279": "Gray"})
+    assert list(table["Commune"]) == ["", "Gray"] and list(table["Actif"]) == ["oui", "non"]
+    assert list(table["Équipe"]) == ["Brigade", ""] and list(table["Nom"]) == ["", "M."]
+    history = readable(pd.DataFrame({"Avant": [None, "x"], "Approx.": [True, False], "N": [1, 2]}))
+    assert history.to_dict("list") == {"Avant": ["", "x"], "Approx.": ["oui", "non"], "N": [1, 2]}
+    assert not {"None", "nan", "NaN", "NaT", "True", "False"} & {str(cell) for cell in table.to_numpy().ravel()}

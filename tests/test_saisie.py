@@ -170,3 +170,11 @@ def test_the_fiche_download_is_offered_on_the_page(agent_app, db, team_id):
     assert not agent_app.exception and not errors(agent_app)
     kinds = [type(element).__name__ for element in agent_app.main]
     assert "DownloadButton" in kinds
+
+
+def test_the_device_cookie_is_written_by_a_page_script_not_a_deprecated_component(agent_app):
+    agent_app.run()  # written once per session, at its first run
+    device = agent_app.session_state["field_device"]
+    scripts = [element.proto.body for element in agent_app.get("html") if "psq_device" in element.proto.body]
+    assert any(f"psq_device={device}" in body for body in scripts)
+    assert not [element for element in agent_app.get("iframe") if "psq_device" in str(element.proto)]

@@ -28,7 +28,7 @@ LONGITUDE_NAMES = ("longitude", "lon", "lng", "long", "x_wgs84", "lon_wgs84", "l
 X_NAMES = ("x", "x_l93", "x_lambert93", "x_lambert_93", "coord_x", "coordonnee_x", "lambert_x", "xl93", "easting")
 Y_NAMES = ("y", "y_l93", "y_lambert93", "y_lambert_93", "coord_y", "coordonnee_y", "lambert_y", "yl93", "northing")
 WKT_NAMES = ("wkt", "geometry", "geometrie", "geom", "the_geom", "forme")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def read(
@@ -47,7 +47,22 @@ def read(
     for recognised X/Y, and unknown (None) for columns named by the caller: the importer then
     tells from the values and says so. Rows without a readable position get an empty geometry.
     """
-    frame = _read_table(path.read_bytes())
+    table = _read_table(path.read_bytes())
+    return positioned(table, x=x, y=y, wkt=wkt, crs=crs, require_position=require_position, notes=notes)
+
+
+def positioned(
+    frame: pd.DataFrame,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    wkt: str | None = None,
+    crs: str | None = None,
+    require_position: bool = True,
+    notes: list[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """A table of text cells (a CSV's, a spreadsheet's) with its position columns turned into a
+    geometry, as `read` describes."""
     columns = {normalise_name(c): c for c in frame.columns}
     export = odk.read_export(frame) if x is None and y is None and wkt is None else None
     if export is not None:  # KoboToolbox, ODK: their own position, date and key columns
@@ -127,7 +142,7 @@ def _first(columns: dict[str, str], names: tuple[str, ...]) -> str | None:
 
 def _unquote_formula(value: str) -> str:
     """Undo the quote our own exports put before cells a spreadsheet would evaluate."""
-    if isinstance(value, str) and value[:1] == "'" and value[1:2] in _FORMULA_START and value[1:2]:
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_START and value[1:2]:
         return value[1:]
     return value
 
@@ -135,12 +150,7 @@ def _unquote_formula(value: str) -> str:
 def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:
     """`;`-separated UTF-8 with BOM (French Excel), positions as WKT plus longitude/latitude of a
     point on each shape; cells a spreadsheet would evaluate get a leading quote."""
-    frame = frame.to_crs(WGS84) if frame.crs is not None else frame
-    points = frame.geometry.representative_point()
-    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    table["longitude"] = points.x.round(7)
-    table["latitude"] = points.y.round(7)
-    table["wkt"] = frame.geometry.to_wkt(rounding_precision=8)
+    table = table_with_positions(frame)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(table.columns)
@@ -150,8 +160,20 @@ def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:
     return len(frame)
 
 
+def table_with_positions(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The attributes, then the longitude/latitude of a point on each shape and its WKT (WGS84):
+    the columns of the tabular exports (CSV, spreadsheets), which `read` recognises."""
+    frame = frame.to_crs(WGS84) if frame.crs is not None else frame
+    points = frame.geometry.representative_point()
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    table["longitude"] = points.x.round(7)
+    table["latitude"] = points.y.round(7)
+    table["wkt"] = frame.geometry.to_wkt(rounding_precision=8)
+    return table
+
+
 def _cell(value: object) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
         return ""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text[:1] in _FORMULA_START else text
+    return "'" + text if text[:1] in FORMULA_START else text

@@ -23,6 +23,8 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "kmz": (".kmz",),
     "gpx": (".gpx",),
     "csv": (".csv", ".txt"),
+    "xlsx": (".xlsx",),
+    "ods": (".ods",),
 }
 FORMAT_LABELS: dict[str, str] = {
     "geojson": "GeoJSON",
@@ -32,10 +34,14 @@ FORMAT_LABELS: dict[str, str] = {
     "kmz": "KMZ (KML zippé)",
     "gpx": "GPX",
     "csv": "CSV (tableur)",
+    "xlsx": "Excel (.xlsx)",
+    "ods": "OpenDocument (.ods)",
 }
-# What the sniffer sees in formats that share their bytes' shape with another (a KMZ is a zip,
-# a GPX is XML), and the root element an XML format must show in its first bytes.
-_SNIFFED_AS = {"kmz": "shp", "gpx": "kml", "csv": None}
+TABLES = ("csv", "xlsx", "ods")  # one row per object, a header row, positions in columns
+SPREADSHEETS = ("xlsx", "ods")
+_ZIPPED = ("shp", "xlsx", "ods", "kmz")
+# A GPX is XML, as a KML; the root element an XML format must show in its first bytes.
+_SNIFFED_AS = {"gpx": "kml", "csv": None}
 _ROOT_TAGS = {"kml": b"<kml", "gpx": b"<gpx"}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -96,12 +102,16 @@ def check_file(path: Path, *, max_bytes: int, name: str | None = None) -> str:
     actual = sniff(head)
     if claimed == "csv" and actual is None and b"\x00" in head:
         raise FileRefused(text("nul_bytes"))
+    if claimed in ("xlsx", "ods") and head.startswith(b"\xd0\xcf\x11\xe0"):  # encrypted OOXML is OLE
+        raise FileRefused(text("sheet_protected"))
+    if claimed in _ZIPPED and actual == "shp":
+        actual = claimed  # a zip: its members are checked as they are read
     if actual != _SNIFFED_AS.get(claimed, claimed):
         raise FileRefused(_mismatch(name, claimed, actual, head))
     tag = _ROOT_TAGS.get(claimed)
     if tag and tag not in head.lower():
         raise FileRefused(_mismatch(name, claimed, "xml", head))
-    if claimed not in ("shp", "kmz"):  # zip members are checked as they are extracted
+    if claimed not in _ZIPPED:  # zip members are checked as they are extracted
         found = indirection(path)
         if found:
             raise FileRefused(text("indirection", name=Path(name).name, what=found))
@@ -190,6 +200,10 @@ def read(path: Path, fmt: str, **options) -> gpd.GeoDataFrame:
         "gpx": gpx.read,
         "csv": csvfile.read,
     }
+    if fmt in ("xlsx", "ods"):
+        from diagnostics.io import spreadsheet
+
+        return _readable(fmt, lambda: spreadsheet.read(path, fmt, **options))
     try:
         return readers[fmt](path, **options)
     except (DiagnosticsError, MemoryError):  # the isolation child says « mémoire » in French
@@ -233,11 +247,17 @@ def _readable(fmt: str, reader):
 
 def write(frame: gpd.GeoDataFrame, path: Path, fmt: str, *, layer: str = "layer") -> int:
     """Write `frame` to `path` in `fmt`; returns the number of features."""
-    from diagnostics.io import csvfile, geojson, gpkg, kml, shapefile
+    from diagnostics.io import csvfile, geojson, gpkg, kml, shapefile, spreadsheet
 
     if fmt == "geojson":
         return geojson.write_layer(frame, path)
-    writers = {"gpkg": gpkg.write, "shp": shapefile.write, "kml": kml.write, "csv": csvfile.write}
+    writers = {
+        "gpkg": gpkg.write,
+        "shp": shapefile.write,
+        "kml": kml.write,
+        "csv": csvfile.write,
+        "xlsx": spreadsheet.write,
+    }
     if fmt not in writers:
         raise DiagnosticsError(f"Unknown format '{fmt}'; choose one of: geojson, {', '.join(writers)}")
     if fmt == "shp" and not path.name.lower().endswith(".zip"):

@@ -35,6 +35,8 @@ DRIVERS: dict[str, str | None] = {
     "kmz": "LIBKML",  # its KML is extracted by the archive checks first, then checked as a KML
     "gpx": "GPX",
     "csv": None,
+    "xlsx": None,  # openpyxl
+    "ods": "ODS",
 }
 # GDAL configuration of the child: no network, no looking around the file's folder.
 GDAL_OFFLINE = {
@@ -106,6 +108,7 @@ def _decode(answer: dict) -> tuple:
     table = pd.DataFrame(answer["rows"], columns=answer["columns"])
     geometry = shapely.from_wkb([bytes.fromhex(g) if g else None for g in answer["wkb"]])
     frame = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, index=table.index), crs=answer["crs"])
+    frame.attrs["sheets"] = [str(name) for name in answer.get("sheets", [])]  # a workbook's, for a picker
     return frame, answer["notes"]
 
 
@@ -127,7 +130,8 @@ def _child() -> int:
         wanted = DRIVERS[fmt]
         if set(pyogrio.list_drivers()) - {wanted} - _UNSKIPPABLE:  # GDAL_SKIP did not apply
             raise DiagnosticsError(text("parser_crashed"))
-        if wanted and fmt not in ("shp", "kmz") and _opening_driver(pyogrio, path) != wanted:
+        # zips are checked before any driver opens them: shapefiles by `shapefile`, .ods by `spreadsheet`, KMZ by `kml`
+        if wanted and fmt not in ("shp", "ods", "kmz") and _opening_driver(pyogrio, path) != wanted:
             raise DiagnosticsError(text("wrong_driver", format=files.FORMAT_LABELS[fmt]))
         frame, notes = files.read_with_notes(path, fmt, **request["options"])
         answer = _encode(frame, notes)
@@ -153,7 +157,9 @@ def _encode(frame, notes: list[str]) -> str:
     rows = [[_plain(v) for v in row] for row in frame[columns].itertuples(index=False, name=None)]
     wkb = [g.wkb_hex if g is not None else None for g in geometry.values]
     crs = frame.crs.to_wkt() if frame.crs is not None else None
-    return json.dumps({"columns": [str(c) for c in columns], "rows": rows, "wkb": wkb, "crs": crs, "notes": notes})
+    sheets = [str(name) for name in frame.attrs.get("sheets", [])]
+    answer = {"columns": [str(c) for c in columns], "rows": rows, "wkb": wkb, "crs": crs, "notes": notes}
+    return json.dumps(answer | {"sheets": sheets})
 
 
 def _plain(value):

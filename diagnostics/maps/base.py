@@ -19,6 +19,13 @@ from diagnostics.tiles.sources import TileSource
 
 MAX_ZOOM = 18  # tiles=None leaves no maxZoom, which the heatmap and fitting need
 DEFAULT_VIEW = ([47.3, 5.9], 8)  # Haute-Saône and Jura
+# The French titles of Leaflet's own controls (assets/french_controls.js).
+CONTROL_TEXTS = {
+    "zoomIn": "Zoom avant",
+    "zoomOut": "Zoom arrière",
+    "layers": "Couches",
+    "leaflet": "Leaflet : bibliothèque JavaScript de cartes interactives",
+}
 
 
 class Text(Element):
@@ -88,6 +95,9 @@ def base_map(tiles: Iterable[TileSource] = ()) -> folium.Map:
     `tiles` are the basemaps of PSQ_TILES (`config.tile_sources()`); the app's own tile file is
     served at a root-relative URL, which the map's iframe resolves against the app's origin."""
     m = folium.Map(location=DEFAULT_VIEW[0], zoom_start=DEFAULT_VIEW[1], tiles=None, prefer_canvas=True)
+    m.add_child(
+        ResourceCall("french_controls.js", CONTROL_TEXTS), name="psq_french_controls"
+    )  # first: before any control
     m.add_child(ResourceCall("metric_scale.js"), name="psq_metric_scale")
     m.add_child(ResourceCall("focus_without_scroll.js"), name="psq_focus_without_scroll")
     for source in tiles:

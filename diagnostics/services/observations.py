@@ -37,6 +37,7 @@ class ObservationFilter:
     team_ids: tuple[int, ...] = ()
     diagnostic_id: int | None = None
     bbox: BBox | None = None
+    ids: tuple[int, ...] = ()
 
 
 OBSERVATION_COLUMNS = (
@@ -71,6 +72,7 @@ def observations_frame(
     criteria: ObservationFilter = ObservationFilter(),
     *,
     limit: int | None = None,
+    offset: int = 0,
     shapes_only: bool = False,
 ) -> gpd.GeoDataFrame:
     """Observations the actor may read that `criteria` keeps, newest first, with commune, team and place.
@@ -84,7 +86,8 @@ def observations_frame(
     if shapes_only:
         statement = statement.where(func.ST_NPoints(Observation.geom) > 1)
     with db.session() as session:
-        statement = statement.order_by(Observation.observed_on.desc(), Observation.id.desc()).limit(limit)
+        statement = statement.order_by(Observation.observed_on.desc(), Observation.id.desc())
+        statement = statement.limit(limit).offset(offset or None)
         frame = read_frame(session, statement)
     return redact_for_partners(frame) if scope.shareable_text_only else frame
 
@@ -147,6 +150,8 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
         conditions.append(Diagnostic.team_id.in_(criteria.team_ids))
     if criteria.diagnostic_id is not None:
         conditions.append(Observation.diagnostic_id == criteria.diagnostic_id)
+    if criteria.ids:
+        conditions.append(Observation.id.in_(criteria.ids))
     if criteria.bbox is not None:
         conditions.append(_in_bbox(db, criteria.bbox))
     return statement.where(*conditions)

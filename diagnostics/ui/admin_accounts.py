@@ -12,7 +12,7 @@ import streamlit as st
 from diagnostics import auth, config, localtime, taxonomy
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import accounts
-from diagnostics.ui import common
+from diagnostics.ui import common, tables
 
 COLUMNS = {
     "login": "Identifiant",
@@ -61,18 +61,18 @@ def accounts_table(users: pd.DataFrame, teams: dict[int, str], communes: dict[st
             "display_name": users["display_name"].fillna(""),
             "role": users["role"].map(lambda role: auth.ROLES.get(role, role)),
             "team": users["team_id"].map(lambda team: teams.get(int(team), "") if pd.notna(team) else ""),
-            "commune": users["commune"].map(lambda insee: communes.get(insee, insee) if insee else ""),
+            "commune": users["commune"].map(lambda insee: communes.get(insee, insee) if pd.notna(insee) else ""),
             "departments": users["departments"].map(_departments_label),
             "active": users["active"].map(yes_no),
             "sso_only": users["sso_only"].map(yes_no),
             "last_login_at": localtime.datetime_column(users["last_login_at"]),
         }
     )
-    return table.rename(columns=COLUMNS)
+    return tables.readable(table.rename(columns=COLUMNS))
 
 
-def _departments_label(codes: str) -> str:
-    return ", ".join(_department(code) for code in (codes or "").split(",") if code)
+def _departments_label(codes: str | None) -> str:
+    return ", ".join(_department(code) for code in (codes if isinstance(codes, str) else "").split(",") if code)
 
 
 def _department(code: str) -> str:

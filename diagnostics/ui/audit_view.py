@@ -12,6 +12,7 @@ import pandas as pd
 
 from diagnostics import auth, localtime, taxonomy
 from diagnostics.services import audit
+from diagnostics.ui import tables
 
 COLUMNS = {
     "at": "Date",
@@ -80,7 +81,7 @@ def audit_table(events: pd.DataFrame) -> pd.DataFrame:
             "detail": events["detail"].fillna(""),
         }
     )
-    return shown.rename(columns=COLUMNS)
+    return tables.readable(shown.rename(columns=COLUMNS))
 
 
 def describe_change(before: str | None, after: str | None) -> str:

@@ -12,7 +12,7 @@ from shapely.geometry import shape
 from diagnostics import config, maps
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import dispositifs, imports, reference_edits
-from diagnostics.ui import common, import_tab
+from diagnostics.ui import common, import_tab, tables
 
 HISTORY_LABELS = {
     "at": "Date (UTC)",
@@ -191,7 +191,7 @@ def _dispositifs(db, actor) -> None:
                 "Depuis le": frame["since"],
             }
         )
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        st.dataframe(tables.readable(table), hide_index=True, use_container_width=True)
     st.caption(
         "Pour les charger : onglet « Importer un fichier », couche « Dispositifs des communes » "
         "(CSV : commune ou code INSEE, dispositif, date)."
@@ -212,7 +212,7 @@ def _history(db, actor) -> None:
     if frame.empty:
         st.info("Aucune modification enregistrée.")
         return
-    st.dataframe(frame.rename(columns=HISTORY_LABELS), hide_index=True, use_container_width=True)
+    st.dataframe(tables.readable(frame.rename(columns=HISTORY_LABELS)), hide_index=True, use_container_width=True)
 
 
 page()

@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from diagnostics.errors import DatabaseUnavailable
-from diagnostics.web import auth, terrain, tiles
+from diagnostics.web import auth, ogc, terrain, tiles
 from diagnostics.web.deps import ApiError, api_error_response, unavailable_response
 
 
@@ -22,6 +22,7 @@ ROUTES: list[BaseRoute] = [
     *auth.ROUTES,
     *terrain.ROUTES,
     *tiles.ROUTES,
+    *ogc.ROUTES,
 ]
 
 MIDDLEWARE: list[Middleware] = []

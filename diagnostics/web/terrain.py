@@ -32,6 +32,7 @@ FILES = {
     "store.js": "text/javascript; charset=utf-8",
     "geo.js": "text/javascript; charset=utf-8",
     "sync.js": "text/javascript; charset=utf-8",
+    "session.js": "text/javascript; charset=utf-8",
     "form.js": "text/javascript; charset=utf-8",
     "pending.js": "text/javascript; charset=utf-8",
     "map.js": "text/javascript; charset=utf-8",

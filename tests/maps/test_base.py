@@ -7,7 +7,7 @@ from pathlib import Path
 
 from diagnostics import maps
 from diagnostics.maps import resources
-from tests.maps.samples import html_of, sample_layers
+from tests.maps.samples import html_of, review_map_of, sample_layers
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -46,3 +46,24 @@ def test_draw_tools_speak_french_wherever_they_are_used():
         html = html_of(m)
         assert "L.drawLocal" in html and "Tracer une ligne" in html and "Terminer" in html
         assert html.index("L.drawLocal") < html.index("new L.Control.Draw(")
+
+
+def test_leaflet_controls_speak_french_on_every_map():
+    layers = sample_layers()
+    for m in (
+        maps.base_map(),
+        review_map_of(layers),
+        maps.build_field_map(layers.communes, layers.observations, draw=True),
+        maps.build_reference_edit_map(
+            layers.communes, layers.sectors, layers.patrol_zones, layers.sites, layer="zones"
+        ),
+    ):
+        html = html_of(m)
+        french = html.index('"zoomIn":"Zoom avant"')
+        assert '"layers":"Couches"' in html and "setPrefix" in html
+        # Run right after the map is made: before any control (layers, draw, legend) is added.
+        created = html.index("= L.map(")
+        assert created < french
+        for control in ("L.control.layers(", "new L.Control.Draw(", "new Legend()"):
+            if control in html:
+                assert french < html.index(control)

@@ -53,6 +53,8 @@ class ImportPreview:
     notes: list[str] = field(default_factory=list)  # about the whole file (CRS assumed, columns)
     columns: dict[str, str] = field(default_factory=dict)  # field → column of the file
     file_columns: list[str] = field(default_factory=list)  # every attribute column of the file
+    sheets: list[str] = field(default_factory=list)  # a workbook's sheets (the first is read by default)
+    sheet: str | None = None  # the sheet read, for a workbook
 
     @property
     def rejected(self) -> int:
@@ -97,6 +99,7 @@ def preview_import(
     crs: str | None = None,
     columns: Mapping[str, str] | None = None,
     position: Mapping[str, str] | None = None,
+    sheet: str | None = None,
     today: dt.date | None = None,
     keep_track_times: bool = False,
 ) -> ImportPreview:
@@ -104,7 +107,8 @@ def preview_import(
 
     `name` is the file's original name (uploads live in temporary files); `crs` overrides the
     file's coordinate system; `columns` maps fields to the file's columns where names are not
-    recognised; `position` names CSV position columns (`x`, `y` or `wkt`); `keep_track_times`
+    recognised; `position` names CSV position columns (`x`, `y` or `wkt`); `sheet` is the sheet
+    of a workbook to read (else its first); `keep_track_times`
     keeps when each GPX track began and ended (the team's choice: dropped otherwise).
     """
     require(actor, "manage_reference")
@@ -113,23 +117,26 @@ def preview_import(
     spec = SPECS[layer]
     name = name or path.name
     fmt = files.check_file(path, max_bytes=config.import_max_bytes(), name=name)
-    options = _read_options(spec, fmt, crs, position)
+    if sheet and fmt not in files.SPREADSHEETS:
+        raise ImportRefused(text("sheet_option"))
+    options = _read_options(spec, fmt, crs, position) | ({"sheet": sheet} if sheet else {})
     if fmt == "gpx":
         options["keep_times"] = keep_track_times
     raw, read_notes = files.read_upload(path, fmt, **options)
     if raw.empty:
         raise ImportRefused(text("empty"))
     raw = features.named_descriptions(raw, spec, fmt)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    sheets = list(raw.attrs.get("sheets", []))
+    digest = _digest(path, sheet if sheets and sheet != sheets[0] else None)
     notes = list(read_notes)
     raw = _with_crs(raw, crs, notes)
     file_columns = [str(c) for c in raw.columns.drop(raw.geometry.name)]
     mapping = _column_mapping(spec, file_columns, columns or {})
-    where = "ligne" if fmt == "csv" else "objet"
+    where = "ligne" if fmt in files.TABLES else "objet"
     with db.session() as session:
         place = _territory(session)
         checker = RowChecker(layer, spec, place, raw.crs, today or dt.date.today(), where)
-        rows, issues = checker.check(raw, mapping, first_row=2 if fmt == "csv" else 1)
+        rows, issues = checker.check(raw, mapping, first_row=2 if fmt in files.TABLES else 1)
         frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84) if rows else _empty_frame(layer)
         existing = _existing(session, spec)
         issues += _mark_actions(spec, frame, existing, set(mapping), place.communes, where)
@@ -149,16 +156,27 @@ def preview_import(
         notes=notes,
         columns=mapping,
         file_columns=file_columns,
+        sheets=sheets,
+        sheet=(sheet or sheets[0]) if sheets else None,
     )
 
 
+def _digest(path: Path, sheet: str | None) -> str:
+    """The file's SHA-256; with the sheet's name for another sheet than the first, so that each
+    sheet of a workbook is imported once."""
+    digest = hashlib.sha256(path.read_bytes())
+    if sheet:
+        digest.update(b"\x00sheet:" + sheet.encode("utf-8"))
+    return digest.hexdigest()
+
+
 def _read_options(spec: LayerSpec, fmt: str, crs: str | None, position: Mapping[str, str] | None) -> dict:
-    options = dict(position or {}) if fmt == "csv" else {}
-    if fmt in ("shp", "kmz"):
+    options = dict(position or {}) if fmt in files.TABLES else {}
+    if fmt in ("shp", "kmz", *files.SPREADSHEETS):
         options["max_uncompressed"] = 10 * config.import_max_bytes()
-    if fmt == "csv" and not spec.geometry_kinds:
+    if fmt in files.TABLES and not spec.geometry_kinds:
         options["require_position"] = False
-    if fmt == "csv" and crs:
+    if fmt in files.TABLES and crs:
         options["crs"] = _crs(crs).to_string()
     return options
 

@@ -32,14 +32,13 @@ def device_id() -> str:
 
 
 def remember() -> None:
-    """Once per session, have the browser keep a new id (a frame of the app's own origin)."""
+    """Once per session, have the browser keep a new id (a script of the page)."""
     value = device_id()
     if st.session_state.get(WRITTEN_KEY):
         return
-    import streamlit.components.v1 as components
-
+    # Runs in the page itself (st.components.v1.html is deprecated and goes after 2026-06-01).
     script = f"<script>document.cookie = '{COOKIE}={value}; path=/; max-age={MAX_AGE_S}; SameSite=Strict';</script>"
-    components.html(script, height=0)
+    st.html(script, unsafe_allow_javascript=True)
     st.session_state[WRITTEN_KEY] = True
 
 

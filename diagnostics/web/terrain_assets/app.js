@@ -6,6 +6,10 @@
   const $ = (id) => document.getElementById(id);
   const state = { bundle: null, map: null, geometry: null, photos: [], editing: null, localDiagnostics: [] };
   const CURRENT = "psq-terrain-diagnostic";
+  // Other tabs of this page: told when the phone's items change, they redraw their counts and lists.
+  const channel = "BroadcastChannel" in window ? new BroadcastChannel("psq-terrain") : null;
+  const changed = () => channel && channel.postMessage("items");
+  let sending = null; // the send under way: a second tap joins it
 
   function notice(text) {
     $("notice").textContent = text || "";
@@ -20,15 +24,35 @@
 
   // ---- bundle ----
 
+  // A reason the agent can read: the server's French message, never the browser's own text.
+  function reasonOf(err) {
+    return err instanceof Sync.ServerRefusal ? err.message : "le réseau ou le serveur ne répond pas";
+  }
+
+  class SignedOut extends Error {} // the server's French reason (expired, closed by an administrator…)
+
   async function fetchBundle() {
     const communes = (await Store.getMeta("communes")) || [];
     const query = communes.length ? `?communes=${encodeURIComponent(communes.join(","))}` : "";
     const response = await fetch(`/api/terrain/bundle${query}`, { credentials: "same-origin" });
-    if (response.status === 401) return "login";
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.erreur || `Le serveur a répondu ${response.status}.`);
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401) throw new SignedOut(body.erreur || "Connectez-vous.");
+    if (!response.ok) throw new Sync.ServerRefusal(body.erreur || `le serveur a répondu ${response.status}`);
     await Store.setMeta("bundle", body);
     return body;
+  }
+
+  // No valid session: the team's data leave the phone (pending items stay, locked to their author).
+  async function askLogin(message) {
+    await Session.dropTeamData();
+    state.bundle = null;
+    $("work").hidden = true;
+    $("who").textContent = "";
+    $("saved").textContent = "";
+    $("login").hidden = false;
+    notice(message);
+    await renderPending();
+    $("login").scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
   async function loadBundle() {
@@ -38,19 +62,22 @@
       if (!stored) notice("Hors ligne : ouvrez cette page une première fois avec le réseau pour emporter les données de l'équipe.");
       return;
     }
+    // A logout asked offline is done first: nothing is sent under that session any more.
+    if (!(await Session.finishPendingLogout())) return;
     try {
       const fresh = await fetchBundle();
-      if (fresh === "login") { $("login").hidden = false; if (stored) notice("Session expirée : reconnectez-vous pour envoyer vos observations."); return; }
       $("login").hidden = true;
       show(fresh);
       syncNow(false);
       keepTiles(fresh);
     } catch (err) {
-      if (!stored) notice(`Données de l'équipe indisponibles : ${err.message}`);
+      if (err instanceof SignedOut) await askLogin(stored ? `${err.message} Vos observations restent sur le téléphone.` : "");
+      else if (!stored) notice(`Données de l'équipe indisponibles : ${reasonOf(err)}.`);
     }
   }
 
   function show(bundle) {
+    if (state.bundle && state.bundle.actor.login !== bundle.actor.login) { resetObservation(); $("saved").textContent = ""; }
     state.bundle = bundle;
     $("work").hidden = false;
     Forms.fillObservationChoices($("observation-form"), bundle);
@@ -92,7 +119,8 @@
   // ---- diagnostics ----
 
   async function renderDiagnostics() {
-    state.localDiagnostics = await Store.diagnostics();
+    const login = state.bundle.actor.login;
+    state.localDiagnostics = (await Store.diagnostics()).filter((d) => !d.login || d.login === login);
     const select = $("diagnostic");
     const keep = select.value || localStorage.getItem(CURRENT) || "";
     select.replaceChildren();
@@ -129,7 +157,9 @@
     if (Object.keys(errors).length) return;
     const uuid = crypto.randomUUID();
     const commune = state.bundle.communes.features.find((f) => f.properties.insee === values.commune_insee);
-    await Store.saveDiagnostic({ uuid, fields: { uuid, ...values }, commune_name: commune ? commune.properties.name : values.commune_insee, server_id: null });
+    await Store.saveDiagnostic({
+      uuid, fields: { uuid, ...values }, commune_name: commune ? commune.properties.name : values.commune_insee, server_id: null, login: state.bundle.actor.login,
+    });
     localStorage.setItem(CURRENT, `l:${uuid}`);
     form.reset();
     Forms.fillDiagnosticChoices(form, state.bundle);
@@ -143,6 +173,7 @@
 
   function setPosition(position) {
     state.geometry = position.geometry;
+    $("saved").textContent = "";
     $("confirm-outside").hidden = true;
     $("confirm-outside").querySelector("input").checked = false;
     Forms.showErrors($("work"), {});
@@ -209,6 +240,7 @@
     }
     Forms.showErrors($("work"), {});
     const previous = state.editing ? await Store.item(state.editing) : null;
+    if (previous && !Pending.ownedBy(previous, state.bundle)) { resetObservation(); return; } // another account's
     const item = {
       uuid: state.editing || crypto.randomUUID(),
       diagnostic_id: diagnostic.diagnostic_id,
@@ -223,7 +255,9 @@
       created_at: previous ? previous.created_at : new Date().toISOString(),
     };
     await Store.saveItem(item);
+    changed();
     resetObservation();
+    notice(""); // the last send's summary no longer says what waits
     $("saved").textContent = "Observation enregistrée sur le téléphone.";
     await renderPending();
     syncNow(false);
@@ -246,8 +280,9 @@
 
   async function editItem(uuid) {
     const item = await Store.item(uuid);
-    if (!item) return;
+    if (!item || !Pending.ownedBy(item, state.bundle)) return; // never another account's
     resetObservation();
+    $("saved").textContent = "";
     state.editing = uuid;
     Forms.setObservationValues($("observation-form"), item.observation);
     state.geometry = item.observation.geometry;
@@ -261,43 +296,70 @@
     $("save").textContent = "Enregistrer la correction";
     $("cancel-edit").hidden = false;
     $("position").textContent = "Position enregistrée (touchez la carte pour la changer).";
-    $("observation-form").scrollIntoView({ behavior: "smooth" });
+    // Straight to what needs fixing: the map when the position was refused, else the first field.
+    const errors = item.errors || {};
+    const field = Object.keys(errors).map((key) => document.querySelector(`[data-error="${key}"]`)).find((node) => node && node.textContent);
+    const target = errors.position || errors.diagnostic ? $("map") : field || $("observation-form");
+    target.scrollIntoView({ behavior: "smooth", block: "center" });
   }
 
   // ---- pending ----
 
   async function renderPending() {
     const items = (await Store.items()).sort((a, b) => a.created_at.localeCompare(b.created_at));
-    Pending.render(items, state.bundle, {
+    const own = Pending.render(items, state.bundle, {
       edit: editItem,
       remove: async (uuid) => {
+        const item = await Store.item(uuid);
+        if (!item || !Pending.ownedBy(item, state.bundle)) return;
         if (!confirm("Supprimer cette observation du téléphone ? Elle ne sera pas envoyée.")) return;
         await Store.deleteItem(uuid);
+        changed();
         renderPending();
       },
     });
+    if (state.map) state.map.showPending(own);
   }
 
-  async function syncNow(manual) {
+  // One send at a time: a second tap (or the automatic send) joins the one under way.
+  function syncNow(manual) {
+    if (!sending) sending = sendOnce(manual).finally(() => { sending = null; });
+    return sending;
+  }
+
+  function sendingState(on) {
+    $("send").disabled = on;
+    $("send-label").textContent = on ? "Envoi en cours…" : "Envoyer";
+  }
+
+  async function sendOnce(manual) {
     if (!navigator.onLine) { if (manual) notice("Hors ligne : les observations seront envoyées au retour du réseau."); return; }
-    const login = state.bundle ? state.bundle.actor.login : null;
-    const pending = (await Store.items()).filter((item) => item.status !== "refused" && (!item.login || item.login === login));
-    if (!pending.length) { if (manual) notice("Rien à envoyer."); renderPending(); return; }
-    $("send").disabled = true;
-    notice(`Envoi de ${pending.length} observation(s)…`);
+    if (!state.bundle) { if (manual) notice("Connectez-vous pour envoyer vos observations."); return; }
+    const login = state.bundle.actor.login;
+    const waiting = (await Store.items()).filter((item) => Sync.sendable(item, login));
+    if (!waiting.length) { if (manual) notice("Rien à envoyer."); await renderPending(); return; }
+    sendingState(true);
+    notice("Envoi en cours…");
     try {
-      const counts = await Sync.run(state.bundle ? state.bundle.actor.login : null);
-      const parts = [`${counts.accepted} observation(s) envoyée(s)`];
-      if (counts.refused) parts.push(`${counts.refused} refusée(s) : corrigez-les ci-dessous`);
-      if (counts.retry) parts.push(`${counts.retry} à renvoyer plus tard`);
-      notice(`${parts.join(", ")}.`);
+      notice(summaryOf(await Sync.run(login), manual));
     } catch (err) {
-      if (err instanceof Sync.LoginNeeded) { $("login").hidden = false; notice(err.message); }
-      else notice(`Envoi interrompu (${err.message}) : les observations restent sur le téléphone.`);
+      if (err instanceof Sync.LoginNeeded) await askLogin(`${err.message} Vos observations restent sur le téléphone.`);
+      else notice(`Envoi interrompu (${reasonOf(err)}) : les observations restent sur le téléphone et partiront au prochain envoi.`);
     } finally {
-      $("send").disabled = false;
+      sendingState(false);
+      changed();
       await renderPending();
     }
+  }
+
+  // « 2 envoyées, 1 à corriger. » — what this send did (another tab may have sent the rest).
+  function summaryOf(counts, manual) {
+    const parts = [];
+    if (counts.accepted) parts.push(`${counts.accepted} envoyée(s)`);
+    if (counts.refused) parts.push(`${counts.refused} à corriger (voir « En attente d'envoi »)`);
+    if (counts.retry) parts.push(`${counts.retry} à renvoyer plus tard`);
+    if (!parts.length) return manual ? "Rien à envoyer." : "";
+    return `Envoi terminé : ${parts.join(", ")}.`;
   }
 
   // ---- communes, login ----
@@ -326,36 +388,38 @@
   }
 
   async function logOut() {
-    try {
-      await fetch("/api/session", { method: "DELETE", credentials: "same-origin" });
-    } catch (err) {
-      notice("Hors ligne : la déconnexion se fera avec le réseau.");
-      return;
-    }
-    await Store.setMeta("bundle", null);
-    if (window.caches) await caches.delete("psq-terrain-data-v1"); // the service worker's copy of the team's data
+    const done = await Session.logOut();
+    state.bundle = null;
+    resetObservation();
+    $("saved").textContent = "";
+    $("who").textContent = "";
     $("work").hidden = true;
     $("login").hidden = false;
-    notice("Vous êtes déconnecté. Les observations non envoyées restent sur le téléphone.");
+    await renderPending();
+    notice(done
+      ? "Vous êtes déconnecté. Les observations non envoyées restent sur le téléphone."
+      : "Hors ligne : les données de l'équipe sont retirées du téléphone ; la déconnexion sera faite sur le serveur au retour du réseau.");
   }
 
   async function logIn(event) {
     event.preventDefault();
     const form = $("login-form");
-    const body = { identifiant: form.elements.identifiant.value, mot_de_passe: form.elements.mot_de_passe.value };
+    const button = form.querySelector("button[type=submit]");
+    if (button.disabled) return; // already waiting for the server
+    button.disabled = true;
+    button.textContent = "Connexion…";
     try {
-      const response = await fetch("/api/session", { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-      const answer = await response.json().catch(() => ({}));
-      if (!response.ok) { Forms.showErrors(form, { login: answer.erreur || "Connexion refusée." }); return; }
-    } catch (err) {
-      Forms.showErrors(form, { login: "Réseau indisponible : réessayez avec le réseau." });
-      return;
+      const answer = await Session.logIn(form.elements.identifiant.value, form.elements.mot_de_passe.value);
+      if (!answer.ok) { Forms.showErrors(form, { login: answer.message }); return; }
+      form.reset();
+      Forms.showErrors(form, {});
+      $("login").hidden = true;
+      notice("");
+      await loadBundle();
+    } finally {
+      button.disabled = false;
+      button.textContent = "Se connecter";
     }
-    form.reset();
-    Forms.showErrors(form, {});
-    $("login").hidden = true;
-    notice("");
-    await loadBundle();
   }
 
   function start() {
@@ -366,6 +430,8 @@
     $("login-form").addEventListener("submit", logIn);
     $("diagnostic-form").addEventListener("submit", startDiagnostic);
     $("observation-form").addEventListener("submit", saveObservation);
+    $("observation-form").addEventListener("input", () => { $("saved").textContent = ""; }); // the next one is being filled
+    if (channel) channel.onmessage = () => { if (state.bundle) renderDiagnostics(); renderPending(); };
     $("observation-form").elements.photos.addEventListener("change", addPhotos);
     $("diagnostic").addEventListener("change", () => localStorage.setItem(CURRENT, $("diagnostic").value));
     $("locate").addEventListener("click", () => state.map && state.map.locate((message) => Forms.showErrors($("work"), { position: message })));

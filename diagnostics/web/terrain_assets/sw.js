@@ -13,6 +13,7 @@ const SHELL = [
   "/terrain/store.js",
   "/terrain/geo.js",
   "/terrain/sync.js",
+  "/terrain/session.js",
   "/terrain/map.js",
   "/terrain/form.js",
   "/terrain/pending.js",
