@@ -31,8 +31,9 @@ ISSUE_LEVELS = {"erreur": "Rejet", "réparé": "Réparation", "avertissement": "
 
 def show(db, actor) -> None:
     st.caption(
-        "GeoJSON, GeoPackage, Shapefile zippé, KML ou CSV (latitude/longitude ou X/Y Lambert-93, "
-        f"séparateur virgule ou point-virgule). {config.get('PSQ_IMPORT_MAX_MB')} Mo au plus. "
+        "GeoJSON, GeoPackage, Shapefile zippé, KML, KMZ (Google My Maps), GPX ou CSV (latitude/longitude ou "
+        "X/Y Lambert-93, séparateur virgule ou point-virgule ; exports KoboToolbox et ODK Central reconnus). "
+        f"{config.get('PSQ_IMPORT_MAX_MB')} Mo au plus. "
         "Rien n'est enregistré avant d'avoir vérifié l'aperçu."
     )
     layer = st.selectbox("Couche", list(imports.LAYERS), format_func=imports.LAYERS.get, key="import_layer")
@@ -46,9 +47,18 @@ def show(db, actor) -> None:
     columns = st.session_state.get("import_columns", {})
     path = _saved_upload(upload)
     position = _position_picker(path) if path.suffix == ".csv" else None
+    keep_times = _track_times_choice() if path.suffix == ".gpx" else False
     try:
         preview = imports.preview_import(
-            db, actor, layer, path, name=upload.name, crs=crs or None, columns=columns, position=position
+            db,
+            actor,
+            layer,
+            path,
+            name=upload.name,
+            crs=crs or None,
+            columns=columns,
+            position=position,
+            keep_track_times=keep_times,
         )
         _column_picker(layer, preview, path)
         _show_preview(db, preview)
@@ -58,6 +68,18 @@ def show(db, actor) -> None:
     except Exception:  # a bug must not show a traceback to the administrator: logged, said in French
         logger.exception("import of %s failed", upload.name)
         st.error(UNEXPECTED)
+
+
+def _track_times_choice() -> bool:
+    """A GPX track says where people were and when: its times are kept only if the team says so."""
+    keep = st.checkbox(
+        "Garder le début et la fin de chaque trace GPX",
+        key="import_keep_track_times",
+        help="Sans cette case, les heures des traces ne sont pas lues : elles disent où et quand des "
+        "personnes sont passées. Cochez-la seulement si l'équipe l'a décidé.",
+    )
+    st.caption("Les heures des traces ne sont pas importées." if not keep else "Début et fin de chaque trace gardés.")
+    return keep
 
 
 POSITION_FIELDS = {  # CSV position columns: field → label
