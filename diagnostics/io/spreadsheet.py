@@ -88,18 +88,37 @@ def read(
     *,
     sheet: str | None = None,
     max_uncompressed: int = MAX_UNCOMPRESSED,
+    sheets_only: bool = False,
     **position,
 ) -> gpd.GeoDataFrame:
     """The rows of the first sheet (or of `sheet`) as a GeoDataFrame, positions as `csvfile.read`
     finds them (`x`, `y`, `wkt`, `crs`, `require_position`). The sheet names are in
-    `frame.attrs["sheets"]` (for a picker)."""
+    `frame.attrs["sheets"]` (for a picker); with `sheets_only`, the frame is empty."""
     check_archive(path, fmt, max_uncompressed=max_uncompressed)
+    if sheets_only:
+        frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries([]), crs=None)
+        frame.attrs["sheets"] = _sheet_names(path, fmt)
+        return frame
     reader = _xlsx_rows if fmt == "xlsx" else _ods_rows
     names, rows = reader(path, sheet)
     table = _table(rows, names[0] if sheet is None else sheet)
     frame = csvfile.positioned(table, **position)
     frame.attrs["sheets"] = names
     return frame
+
+
+def _sheet_names(path: Path, fmt: str) -> list[str]:
+    if fmt == "ods":
+        import pyogrio
+
+        return [str(name) for name, _ in pyogrio.list_layers(path)]
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, keep_links=False)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
 
 
 def _chosen(names: list[str], sheet: str | None) -> str:

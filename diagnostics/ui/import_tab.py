@@ -31,8 +31,9 @@ ISSUE_LEVELS = {"erreur": "Rejet", "réparé": "Réparation", "avertissement": "
 
 def show(db, actor) -> None:
     st.caption(
-        "GeoJSON, GeoPackage, Shapefile zippé, KML, KMZ (Google My Maps), GPX ou CSV (latitude/longitude ou "
-        "X/Y Lambert-93, séparateur virgule ou point-virgule ; exports KoboToolbox et ODK Central reconnus). "
+        "GeoJSON, GeoPackage, Shapefile zippé, KML, KMZ (Google My Maps), GPX, CSV (séparateur virgule ou "
+        "point-virgule ; exports KoboToolbox et ODK Central reconnus) ou classeur Excel / OpenDocument (.xlsx, "
+        ".ods ; une ligne d'en-tête) avec latitude/longitude ou X/Y Lambert-93. "
         f"{config.get('PSQ_IMPORT_MAX_MB')} Mo au plus. "
         "Rien n'est enregistré avant d'avoir vérifié l'aperçu."
     )
@@ -49,6 +50,7 @@ def show(db, actor) -> None:
     position = _position_picker(path) if path.suffix == ".csv" else None
     keep_times = _track_times_choice() if path.suffix == ".gpx" else False
     try:
+        sheet = _sheet_picker(actor, path, upload) if path.suffix in (".xlsx", ".ods") else None
         preview = imports.preview_import(
             db,
             actor,
@@ -59,6 +61,7 @@ def show(db, actor) -> None:
             columns=columns,
             position=position,
             keep_track_times=keep_times,
+            sheet=sheet,
         )
         _column_picker(layer, preview, path)
         _show_preview(db, preview)
@@ -108,6 +111,22 @@ def _position_picker(path: Path) -> dict[str, str] | None:
         }
     chosen = {field: column for field, column in chosen.items() if column}
     return chosen or None
+
+
+def _sheet_picker(actor, path: Path, upload) -> str | None:
+    """The sheet to read when the workbook has several (listed once per upload); None: the first."""
+    listed = st.session_state.setdefault("import_sheets", {})
+    if upload.file_id not in listed:
+        listed[upload.file_id] = imports.workbook_sheets(actor, path, name=upload.name)
+    sheets = listed[upload.file_id]
+    if len(sheets) < 2:
+        return None
+    return st.selectbox(
+        "Feuille du classeur",
+        sheets,
+        key=f"import_sheet_{upload.file_id}",
+        help="Le classeur a plusieurs feuilles : choisissez celle qui contient les lignes à importer.",
+    )
 
 
 def _saved_upload(upload) -> Path:

@@ -431,7 +431,10 @@
     $("diagnostic-form").addEventListener("submit", startDiagnostic);
     $("observation-form").addEventListener("submit", saveObservation);
     $("observation-form").addEventListener("input", () => { $("saved").textContent = ""; }); // the next one is being filled
-    if (channel) channel.onmessage = () => { if (state.bundle) renderDiagnostics(); renderPending(); };
+    if (channel) channel.onmessage = (event) => {
+      if (event.data === "signed-out") askLogin("Vous avez été déconnecté sur une autre page : les données de l'équipe ont été retirées du téléphone.");
+      else { if (state.bundle) renderDiagnostics(); renderPending(); }
+    };
     $("observation-form").elements.photos.addEventListener("change", addPhotos);
     $("diagnostic").addEventListener("change", () => localStorage.setItem(CURRENT, $("diagnostic").value));
     $("locate").addEventListener("click", () => state.map && state.map.locate((message) => Forms.showErrors($("work"), { position: message })));
