@@ -123,11 +123,15 @@ def main() -> None:
     french.inject_css()
     try:
         actor = session.recheck_account(common.database())
-        session.hand_off_cookie()
         current = build_navigation(actor)
         if actor is not None:
             sidebar(actor)
-        route(actor, current)
+        try:
+            route(actor, current)
+        finally:
+            # Last in the page (also after a page's st.stop): an element that comes and goes
+            # above the page would shift it, and Streamlit would reset its tabs and expanders.
+            session.hand_off_cookie()
     except DatabaseUnavailable as exc:
         # The database went away mid-page: say so; the next interaction tries again.
         st.error(str(exc))

@@ -265,7 +265,10 @@ def _add_snapshot_command(commands) -> None:
     target.add_argument("--commune", metavar="INSEE", help="code INSEE de la commune, par exemple 70279")
     target.add_argument("--department", metavar="CODE", help="chaque commune de ce département, par exemple 70")
     snapshot.add_argument(
-        "--format", default="png", choices=["png", "pdf", "html"], help="format du fichier (par défaut : png)"
+        "--format",
+        default="png",
+        choices=["png", "pdf", "html", "xlsx"],
+        help="format du fichier (par défaut : png) ; xlsx : les observations en tableau",
     )
     snapshot.add_argument("--out", type=Path, metavar="FICHIER", help="le fichier à écrire (avec --commune)")
     snapshot.add_argument("--out-dir", type=Path, metavar="DOSSIER", help="le dossier où écrire (avec --department)")

@@ -69,7 +69,7 @@ def test_disabling_an_account_shows_in_the_list(app):  # noqa: F811
 def test_the_audit_log_reads_in_french_with_paris_times(app, db):  # noqa: F811
     accounts.set_active(db, ADMIN_ACTOR, "agent.gray", False)
     at = open_admin(app)
-    log = at.dataframe[1].value
+    log = at.dataframe[2].value
     assert list(log.columns) == ["Date", "Qui", "Action", "Objet", "N°", "Changement", "Détail"]
     assert all(re.fullmatch(r"\d\d/\d\d/20\d\d \d\d:\d\d", date) for date in log["Date"])
     disabled = log[(log["Action"] == "Modification") & (log["N°"] == "agent.gray")].iloc[0]

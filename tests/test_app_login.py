@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import streamlit as st
@@ -124,7 +125,7 @@ def test_the_admin_page_lists_accounts_and_the_audit_log(app):
     log_in(app.run(), "chef", PASSWORD)
     app.switch_page("diagnostics/ui/admin.py").run()
     assert not app.exception and page_titles(app) == ["Administration"]
-    accounts_table, audit_table = app.dataframe[0].value, app.dataframe[1].value
+    accounts_table, audit_table = app.dataframe[0].value, app.dataframe[2].value
     assert {"maire.gray", "agent.gray", "chef"} <= set(accounts_table["Identifiant"])
     assert "Groupe de contact de Gray" in set(accounts_table["Équipe"])
     assert "Connexion" in set(audit_table["Action"])
@@ -145,3 +146,61 @@ def test_an_admin_edits_the_diagnostic_grid_template(app, db):
     app.text_area(key="grid_text").input("pas de dièse ni de tiret")
     next(b for b in app.button if b.label == "Enregistrer la grille").click().run()
     assert any("Ligne non comprise" in error.value for error in app.error)
+
+
+def test_an_administrator_closes_a_session_and_its_user_is_out_at_the_next_click(app, db):
+    from tests.conftest import app_as as fresh_app
+
+    log_in(app.run(), "agent.gray", PASSWORD)
+    assert page_titles(app) == ["Saisie terrain"]
+    admin = log_in(fresh_app(None).run(), "chef", PASSWORD)
+    admin.switch_page("diagnostics/ui/admin.py").run()
+    table = admin.dataframe[1].value
+    assert set(table.columns) == {"Compte", "Nom", "Ouverte le", "Dernière activité", "Expire le", "Navigateur"} | {
+        "Connexion"
+    }
+    assert {"agent.gray", "chef (cette session)"} == set(table["Compte"])
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", value) for value in table["Dernière activité"])
+    choice = admin.selectbox(key="sessions_choice")
+    agent_session = next(option for option in choice.options if option.startswith("agent.gray"))
+    choice.select(agent_session).run()
+    next(b for b in admin.button if b.label == "Fermer la session").click().run()
+    assert not admin.exception and "Session de agent.gray fermée" in admin.success[0].value
+    assert list(admin.dataframe[1].value["Compte"]) == ["chef (cette session)"]
+    app.run()  # the agent's next click
+    assert page_titles(app) == ["PSQ diagnostics — Connexion"] and "actor" not in app.session_state
+    assert "fermée par un administrateur" in app.warning[0].value
+
+
+class DirectoryUser:
+    """What `st.user` holds after an OpenID Connect sign-in."""
+
+    is_logged_in = True
+
+    def __init__(self, email: str) -> None:
+        self.email = email
+
+    def get(self, key, default=None):
+        return self.email if key == "email" else default
+
+
+def test_single_sign_on_opens_a_server_session_and_logout_ends_it(app, db, monkeypatch):
+    from sqlalchemy import select
+
+    from diagnostics.session_models import UserSession
+    from diagnostics.ui import session
+
+    add_user(db, ADMIN_ACTOR, NewAccount(login="chef@interieur.gouv.fr", role="admin"))  # directory only
+    logouts = []
+    monkeypatch.setattr(session, "sso_configured", lambda: True)
+    monkeypatch.setattr(st, "user", DirectoryUser("Chef@Interieur.gouv.fr"))
+    monkeypatch.setattr(st, "logout", lambda: logouts.append(True))
+    app.run()
+    assert not app.exception and page_titles(app) == ["Administration"]
+    with db.session() as s:
+        (row,) = s.scalars(select(UserSession).where(UserSession.revoked_at.is_(None))).all()
+    assert row.via == "sso" and app.session_state["server_session"] == row.id and row.ticket_hash
+    next(b for b in app.sidebar.button if b.label == "Se déconnecter").click().run()
+    with db.session() as s:
+        assert s.get(UserSession, row.id).revoked_at is not None
+    assert logouts == [True]

@@ -142,3 +142,13 @@ def test_only_field_teams_may_sync_and_a_refusal_is_audited(db, agent, team_id, 
     [refused] = sync.sync_items(db, other_team, [_item(diagnostic_id)])
     assert refused.status == sync.REFUSED and "autre équipe" in refused.errors["diagnostic"]
     assert _count(db, Observation) == 0
+
+
+def test_an_item_recorded_under_another_account_is_refused_and_stores_nothing(db, agent, team_id, photo_dir):
+    diagnostic_id = make_diagnostic(db, team_id)
+    other = _item(diagnostic_id, recorded_by="agent.vesoul")  # a shared phone: another agent's item
+    own = _item(diagnostic_id, recorded_by=agent.login.upper())  # logins are case-insensitive
+    results = sync.sync_items(db, agent, [other, own])
+    assert [r.status for r in results] == [sync.REFUSED, sync.ACCEPTED]
+    assert results[0].errors == {"form": sync.OTHER_AUTHOR}
+    assert _count(db, Observation) == 1

@@ -164,3 +164,20 @@ def test_the_app_s_own_pages_pass_the_same_origin_check():
         check_same_origin(request("POST", headers))
     check_same_origin(request("DELETE", {"host": "psq.test", "origin": "http://psq.test"}), json_body=False)
     check_same_origin(request("GET", {"host": "psq.test", "origin": "https://evil.example"}))
+
+
+def test_an_idle_session_or_a_disabled_account_is_refused_with_its_reason(app, db):
+    from sqlalchemy import update
+
+    from diagnostics.models import utcnow
+    from diagnostics.session_models import UserSession
+
+    idle = token_of(call(app, "POST", "/api/session", json_body=CREDENTIALS))
+    with db.session() as session:
+        session.execute(update(UserSession).values(expires_at=utcnow()))
+    answer = call(app, "GET", "/api/session", cookies={COOKIE: idle})
+    assert (answer.status, answer.json()) == (401, {"erreur": sessions.EXPIRED.format(minutes=120)})
+    active = token_of(call(app, "POST", "/api/session", json_body=CREDENTIALS))
+    accounts.set_active(db, ADMIN_ACTOR, "agent.gray", False)
+    answer = call(app, "GET", "/api/session", cookies={COOKIE: active})
+    assert (answer.status, answer.json()) == (401, {"erreur": sessions.ACCOUNT_CHANGED})

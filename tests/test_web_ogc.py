@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -79,6 +80,10 @@ def test_the_landing_page_conformance_and_collections_follow_the_standard(data):
     assert listed[2]["title"] == "Zones de patrouille"
     one = get("/ogc/collections/observations").json()
     assert {link["rel"] for link in one["links"]} == {"self", "items"}
+    west, south, east, north = one["extent"]["spatial"]["bbox"][0]  # the territory: 70 and 39
+    assert west < 5.3 and south < 46.4 and east > 6.8 and north > 47.9
+    west, south, east, north = listed[0]["extent"]["spatial"]["bbox"][0]  # the mayor's commune
+    assert west < GRAY[2] < east and south < GRAY[1] < north and east - west < 0.2
     unknown = get("/ogc/collections/agents")
     assert unknown.status == 404 and unknown.json()["erreur"].startswith("Collection inconnue : agents.")
 
@@ -171,3 +176,11 @@ def test_basic_logins_are_remembered_briefly_and_reads_audited_once(db, data):
     assert "5 objet(s)" in exports[exports["entity"] == "observations"]["detail"].iloc[0]
     accounts.set_active(db, ADMIN_ACTOR, "maire.gray", False)
     assert get("/ogc/collections", login="maire.gray").status == 401  # a remembered login re-reads the account
+
+
+def test_requests_sent_at_once_with_the_same_credentials_check_the_password_once(db, data):
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(lambda _: get("/ogc/collections", login="cdt.70"), range(4)))
+    assert [reply.status for reply in replies] == [200] * 4
+    events = audit.audit_events(db, ADMIN_ACTOR, audit.AuditFilter(actor="cdt.70", actions=("login",)))
+    assert len(events) == 1

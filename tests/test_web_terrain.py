@@ -162,3 +162,13 @@ def test_a_request_that_is_not_a_batch_is_refused_in_french(api):
     assert too_large.status == 413 and too_large.json()["erreur"].startswith(
         "Envoi trop volumineux (95 Mo, 40 Mo au plus)"
     )
+
+
+def test_the_sync_refuses_an_item_the_phone_recorded_under_another_account(api, db, team_id):
+    diagnostic_id = make_diagnostic(db, team_id)
+    cookie = _signed_in(api)
+    items = [{**_item(diagnostic_id), "login": "agent.vesoul"}, {**_item(diagnostic_id), "login": "agent.gray"}]
+    answer = _call(api, "POST", "/api/terrain/sync", body={"items": items}, cookie=cookie).json()["resultats"]
+    assert [r["statut"] for r in answer] == ["refusee", "acceptee"]
+    assert "autre compte" in answer[0]["erreurs"]["form"]
+    assert fieldwork.get_diagnostic(db, ADMIN, diagnostic_id).observation_count == 1

@@ -128,7 +128,8 @@ def _child() -> int:
         wanted = DRIVERS[fmt]
         if set(pyogrio.list_drivers()) - {wanted} - _UNSKIPPABLE:  # GDAL_SKIP did not apply
             raise DiagnosticsError(text("parser_crashed"))
-        if wanted and fmt != "shp" and _opening_driver(pyogrio, path) != wanted:
+        # zips are checked before any driver opens them: shapefiles by `shapefile`, .ods by `spreadsheet`
+        if wanted and fmt not in ("shp", "ods") and _opening_driver(pyogrio, path) != wanted:
             raise DiagnosticsError(text("wrong_driver", format=files.FORMAT_LABELS[fmt]))
         frame, notes = files.read_with_notes(path, fmt, **request["options"])
         answer = _encode(frame, notes)

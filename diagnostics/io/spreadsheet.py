@@ -14,6 +14,7 @@ date-times), a frozen header, column widths; text is always stored as text, neve
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
 import zipfile
@@ -87,18 +88,37 @@ def read(
     *,
     sheet: str | None = None,
     max_uncompressed: int = MAX_UNCOMPRESSED,
+    sheets_only: bool = False,
     **position,
 ) -> gpd.GeoDataFrame:
     """The rows of the first sheet (or of `sheet`) as a GeoDataFrame, positions as `csvfile.read`
     finds them (`x`, `y`, `wkt`, `crs`, `require_position`). The sheet names are in
-    `frame.attrs["sheets"]` (for a picker)."""
+    `frame.attrs["sheets"]` (for a picker); with `sheets_only`, the frame is empty."""
     check_archive(path, fmt, max_uncompressed=max_uncompressed)
+    if sheets_only:
+        frame = gpd.GeoDataFrame(geometry=gpd.GeoSeries([]), crs=None)
+        frame.attrs["sheets"] = _sheet_names(path, fmt)
+        return frame
     reader = _xlsx_rows if fmt == "xlsx" else _ods_rows
     names, rows = reader(path, sheet)
     table = _table(rows, names[0] if sheet is None else sheet)
     frame = csvfile.positioned(table, **position)
     frame.attrs["sheets"] = names
     return frame
+
+
+def _sheet_names(path: Path, fmt: str) -> list[str]:
+    if fmt == "ods":
+        import pyogrio
+
+        return [str(name) for name, _ in pyogrio.list_layers(path)]
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, keep_links=False)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
 
 
 def _chosen(names: list[str], sheet: str | None) -> str:
@@ -130,7 +150,12 @@ def _ods_rows(path: Path, sheet: str | None) -> tuple[list[str], list[tuple]]:
 
     # FORCE: the first row is the header even when every cell below is text (AUTO would guess).
     pyogrio.set_gdal_config_options({"OGR_ODS_HEADERS": "FORCE", "OGR_ODS_FIELD_TYPES": "AUTO"})
-    names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    try:
+        if pyogrio.read_info(path)["driver"] != "ODS":
+            raise DiagnosticsError(text("sheet_not_workbook", format=_label("ods")))
+        names = [str(name) for name, _ in pyogrio.list_layers(path)]
+    except pyogrio.errors.DataSourceError as exc:  # content.xml GDAL cannot parse
+        raise DiagnosticsError(text("sheet_broken", format=_label("ods"), reason=exc)) from exc
     chosen = _chosen(names, sheet)
     table = pyogrio.read_dataframe(path, layer=chosen, read_geometry=False)
     header = tuple(str(c) for c in table.columns)
@@ -172,6 +197,12 @@ def _text(value) -> str:
 def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:
     """One sheet named after the layer: the columns of the CSV export (positions as longitude,
     latitude and WKT), typed cells, header frozen and bold, widths from the contents."""
+    path.write_bytes(workbook_bytes(frame, layer=layer))
+    return len(frame)
+
+
+def workbook_bytes(frame: gpd.GeoDataFrame, *, layer: str = "layer") -> bytes:
+    """The workbook `write` writes, as bytes (for a download)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -186,8 +217,9 @@ def write(frame: gpd.GeoDataFrame, path: Path, *, layer: str = "layer") -> int:
     sheet.append([_cell(sheet, str(column), font=bold) for column in table.columns])
     for row in table.itertuples(index=False, name=None):
         sheet.append([_cell(sheet, value) for value in row])
-    book.save(path)
-    return len(frame)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def _cell(sheet, value, *, font=None):

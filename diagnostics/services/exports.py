@@ -37,8 +37,13 @@ LAYERS: dict[str, Callable[[Database, Actor], gpd.GeoDataFrame]] = {
     "observations": lambda db, actor: observations_frame(db, actor),
 }
 FORMATS = ("geojson", "gpkg", "csv", "kml", "shp", "xlsx")
-SNAPSHOT_FORMATS = ("png", "pdf", "html")
-SNAPSHOT_MIME_TYPES = {"png": "image/png", "pdf": "application/pdf", "html": "text/html"}
+SNAPSHOT_FORMATS = ("png", "pdf", "html", "xlsx")
+SNAPSHOT_MIME_TYPES = {
+    "png": "image/png",
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 Period = tuple[dt.date | None, dt.date | None]
 NEIGHBOUR_DISTANCE = 1e-5  # degrees: communes whose boundaries merely touch are neighbours
 
@@ -167,7 +172,8 @@ def commune_snapshot(
     issued_on: dt.date | None = None,
     period: Period | None = None,
 ) -> bytes:
-    """A commune's snapshot for its mayor as PNG, PDF or standalone HTML (UTF-8 bytes), audited
+    """A commune's snapshot for its mayor as PNG, PDF, standalone HTML (UTF-8 bytes) or its
+    observations as an Excel table, audited
     as an export: call it for a file the user asked for (a download, the CLI), not for a preview.
 
     Observations and reference layers are redacted for partners (`diagnostics.redaction`).
@@ -200,6 +206,10 @@ def render_snapshot(layers: SnapshotLayers, fmt: str, *, issued_on: dt.date, per
     from diagnostics import config, snapshots
 
     _check_format(fmt)
+    if fmt == "xlsx":
+        from diagnostics.io import spreadsheet
+
+        return spreadsheet.workbook_bytes(snapshots.observations_table(layers), layer="observations")
     if fmt == "png":
         return snapshots.render_commune_png(layers, issued_on=issued_on, period=period)
     if fmt == "pdf":

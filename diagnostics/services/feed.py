@@ -128,6 +128,22 @@ def collection(actor: Actor, collection_id: str) -> Collection:
     return found
 
 
+def extent(db: Database, actor: Actor) -> BBox | None:
+    """The box of the communes the actor reads (a mayor: theirs; the forces: the territory), given
+    as every collection's extent so that a GIS can zoom to a layer without reading it whole."""
+    require(actor, "review_observations")
+    names = (
+        ("MbrMinX", "MbrMinY", "MbrMaxX", "MbrMaxY") if db.is_sqlite else ("ST_XMin", "ST_YMin", "ST_XMax", "ST_YMax")
+    )
+    low_x, low_y, high_x, high_y = (getattr(func, name)(Commune.geom) for name in names)
+    statement = select(func.min(low_x), func.min(low_y), func.max(high_x), func.max(high_y))
+    if actor.role == MAIRE:
+        statement = statement.where(Commune.insee == (actor.commune_insee or "-"))
+    with db.session() as session:
+        box = session.execute(statement).one()
+    return None if box[0] is None else tuple(float(value) for value in box)
+
+
 @audit.refusals_recorded
 def read_items(db: Database, actor: Actor, collection_id: str, query: FeedQuery, *, reader: str) -> FeedPage:
     """One page of `collection_id` as `actor` may read it; `reader` names who reads for the audit."""

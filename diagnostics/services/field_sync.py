@@ -30,6 +30,10 @@ ACCEPTED, REFUSED, RETRY = "acceptee", "refusee", "a_reessayer"
 UUID_INVALID = "Identifiant d'observation invalide : enregistrez-la à nouveau sur le téléphone."
 TOO_MANY_PHOTOS = "Trop de photos ({count}, {most} au plus par observation)."
 PHOTO_STORAGE = "Les photos n'ont pas pu être enregistrées sur le serveur : nouvel essai au prochain envoi."
+OTHER_AUTHOR = (
+    "Observation enregistrée sur le téléphone par un autre compte : "
+    "seul ce compte peut l'envoyer, une fois connecté sur ce téléphone."
+)
 
 
 @dataclass
@@ -48,6 +52,7 @@ class SyncItem:
     new_diagnostic: NewDiagnostic | None = None  # …or one started offline
     photos: Sequence[bytes] = ()
     photos_shareable: bool = False
+    recorded_by: str | None = None  # the login the phone recorded it under, when the payload says
 
 
 @dataclass
@@ -80,6 +85,9 @@ def sync_item(db: Database, actor: Actor, item: SyncItem) -> ItemResult:
     token = canonical_uuid(item.uuid)
     if token is None:
         return ItemResult(str(item.uuid)[:64], REFUSED, errors={"uuid": UUID_INVALID})
+    if item.recorded_by is not None and item.recorded_by.lower() != actor.login.lower():
+        # A shared phone: what one agent recorded is never stored under another agent's name.
+        return ItemResult(token, REFUSED, errors={"form": OTHER_AUTHOR})
     diagnostic_id = item.diagnostic_id
     try:
         photos = _prepared(item.photos)

@@ -16,7 +16,8 @@ Modules, one job each:
 - ``titles``: the map page's header and footer;
 - ``page``: the map page itself (PNG);
 - ``pdf``: the PDF (map page, then the list);
-- ``html`` and ``standalone``: the one-file HTML map.
+- ``html`` and ``standalone``: the one-file HTML map;
+- ``table``: the observations as a table (the Excel download).
 
 Every text that may come from users is drawn with mathtext and TeX disabled, so a ``$`` in a
 name is printed as is; in the HTML it is escaped (`maps.escape_text`).
@@ -29,12 +30,14 @@ from diagnostics.snapshots.html import render_commune_html
 from diagnostics.snapshots.layers import SnapshotLayers
 from diagnostics.snapshots.page import commune_map_figure, render_commune_png
 from diagnostics.snapshots.pdf import render_commune_pdf
+from diagnostics.snapshots.table import observations_table
 from diagnostics.snapshots.text import french_date
 
 __all__ = [
     "SnapshotLayers",
     "commune_map_figure",
     "french_date",
+    "observations_table",
     "render_commune_html",
     "render_commune_pdf",
     "render_commune_png",

@@ -1,4 +1,4 @@
-"""Administration: accounts, the audit log (filter, CSV export) and the retention purge."""
+"""Administration: accounts, open sessions, the audit log (filter, CSV export) and the retention purge."""
 
 from __future__ import annotations
 
@@ -9,18 +9,20 @@ import streamlit as st
 from diagnostics import config, grids, localtime
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import audit, checklists, retention
-from diagnostics.ui import admin_accounts, audit_view, common
+from diagnostics.ui import admin_accounts, admin_sessions, audit_view, common
 
 
 def page() -> None:
     st.title("Administration")
     actor = common.current_actor("manage_accounts")
     db = common.database()
-    accounts_tab, audit_tab, purge_tab, grid_tab = st.tabs(
-        ["Comptes", "Journal d'audit", "Conservation des données", "Grille de diagnostic"]
+    accounts_tab, sessions_tab, audit_tab, purge_tab, grid_tab = st.tabs(
+        ["Comptes", "Sessions", "Journal d'audit", "Conservation des données", "Grille de diagnostic"]
     )
     with accounts_tab:
         admin_accounts.section(db, actor)
+    with sessions_tab:
+        admin_sessions.section(db, actor)
     with audit_tab:
         _audit_log(db, actor)
     with purge_tab:

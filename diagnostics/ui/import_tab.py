@@ -31,8 +31,9 @@ ISSUE_LEVELS = {"erreur": "Rejet", "réparé": "Réparation", "avertissement": "
 
 def show(db, actor) -> None:
     st.caption(
-        "GeoJSON, GeoPackage, Shapefile zippé, KML ou CSV (latitude/longitude ou X/Y Lambert-93, "
-        f"séparateur virgule ou point-virgule). {config.get('PSQ_IMPORT_MAX_MB')} Mo au plus. "
+        "GeoJSON, GeoPackage, Shapefile zippé, KML, CSV (séparateur virgule ou point-virgule) ou classeur "
+        "Excel / OpenDocument (.xlsx, .ods ; une ligne d'en-tête) avec latitude/longitude ou X/Y Lambert-93. "
+        f"{config.get('PSQ_IMPORT_MAX_MB')} Mo au plus. "
         "Rien n'est enregistré avant d'avoir vérifié l'aperçu."
     )
     layer = st.selectbox("Couche", list(imports.LAYERS), format_func=imports.LAYERS.get, key="import_layer")
@@ -47,8 +48,9 @@ def show(db, actor) -> None:
     path = _saved_upload(upload)
     position = _position_picker(path) if path.suffix == ".csv" else None
     try:
+        sheet = _sheet_picker(actor, path, upload) if path.suffix in (".xlsx", ".ods") else None
         preview = imports.preview_import(
-            db, actor, layer, path, name=upload.name, crs=crs or None, columns=columns, position=position
+            db, actor, layer, path, name=upload.name, crs=crs or None, columns=columns, position=position, sheet=sheet
         )
         _column_picker(layer, preview, path)
         _show_preview(db, preview)
@@ -86,6 +88,22 @@ def _position_picker(path: Path) -> dict[str, str] | None:
         }
     chosen = {field: column for field, column in chosen.items() if column}
     return chosen or None
+
+
+def _sheet_picker(actor, path: Path, upload) -> str | None:
+    """The sheet to read when the workbook has several (listed once per upload); None: the first."""
+    listed = st.session_state.setdefault("import_sheets", {})
+    if upload.file_id not in listed:
+        listed[upload.file_id] = imports.workbook_sheets(actor, path, name=upload.name)
+    sheets = listed[upload.file_id]
+    if len(sheets) < 2:
+        return None
+    return st.selectbox(
+        "Feuille du classeur",
+        sheets,
+        key=f"import_sheet_{upload.file_id}",
+        help="Le classeur a plusieurs feuilles : choisissez celle qui contient les lignes à importer.",
+    )
 
 
 def _saved_upload(upload) -> Path:

@@ -18,6 +18,7 @@ DOWNLOADS = {  # format: (button label, help)
     "png": ("Carte (PNG)", "Image A4 de la carte, à imprimer ou à joindre à un courriel."),
     "pdf": ("Dossier (PDF)", "Carte A4 suivie de la liste des observations et de leur nombre par catégorie."),
     "html": ("Carte interactive (HTML)", "Un seul fichier, qui s'ouvre dans un navigateur même sans internet."),
+    "xlsx": ("Tableau (Excel)", "Les observations, une par ligne, à ouvrir dans un tableur (dates et nombres réels)."),
 }
 REDACTION_NOTE = (
     "Ne figurent que les textes que l'agent a déclarés communicables (constat, préconisation, partenaire, "
@@ -34,7 +35,7 @@ def period_from_picker(value) -> tuple[dt.date | None, dt.date | None] | None:
 
 
 def snapshot_downloads(db, actor, insee: str, name: str, period, *, key: str = "download") -> None:
-    """The three download buttons; each file is produced (and audited) only when clicked."""
+    """The download buttons; each file is produced (and audited) only when clicked."""
     today = dt.date.today()
     columns = st.columns(len(DOWNLOADS))
     for column, (fmt, (label, help_text)) in zip(columns, DOWNLOADS.items(), strict=True):

@@ -41,7 +41,8 @@ NEED_CREDENTIALS = (
 BAD_HEADER = "En-tête Authorization illisible : attendu « Basic » suivi de identifiant:mot de passe en base64."
 
 _secret = secrets.token_bytes(32)
-_remembered: dict[bytes, tuple[str, float]] = {}
+_remembered: dict[bytes, tuple[str, float]] = {}  # keyed hash of login and password → (login, checked at)
+_checking: dict[bytes, threading.Lock] = {}
 _lock = threading.Lock()
 
 
@@ -69,6 +70,7 @@ def forget_basic_logins() -> None:
     """For tests, and after a password change in this process: every Basic login is checked again."""
     with _lock:
         _remembered.clear()
+        _checking.clear()
 
 
 def _basic_credentials(header: str) -> tuple[str, str]:
@@ -88,24 +90,38 @@ def _basic_credentials(header: str) -> tuple[str, str]:
 def _basic_actor(login: str, password: str) -> Actor:
     db = database()
     key = hmac.new(_secret, f"{login}\0{password}".encode(), hashlib.sha256).digest()
-    now = time.monotonic()
+    actor = _remembered_actor(db, key)
+    if actor is not None:
+        return actor
+    # QGIS opens a layer with several requests at once: those with the same credentials wait for
+    # one check instead of each paying argon2 (and each writing a login to the audit log).
     with _lock:
-        remembered = _remembered.get(key)
-    if remembered is not None and now - remembered[1] < BASIC_CACHE_S:
-        actor = accounts.current_account(db, remembered[0])
+        if len(_checking) >= BASIC_CACHE_SIZE:
+            _checking.clear()
+        checking = _checking.setdefault(key, threading.Lock())
+    with checking:
+        actor = _remembered_actor(db, key)
         if actor is not None:
             return actor
-    try:
-        actor = accounts.authenticate(db, login, password)
-    except PermissionDenied as refusal:
+        try:
+            actor = accounts.authenticate(db, login, password)
+        except PermissionDenied as refusal:
+            raise _refusal(str(refusal)) from refusal
         with _lock:
-            _remembered.pop(key, None)
-        raise _refusal(str(refusal)) from refusal
-    with _lock:
-        if len(_remembered) >= BASIC_CACHE_SIZE:
-            _remembered.clear()
-        _remembered[key] = (actor.login, now)
+            if len(_remembered) >= BASIC_CACHE_SIZE:
+                _remembered.clear()
+            _remembered[key] = (actor.login, time.monotonic())
     return actor
+
+
+def _remembered_actor(db, key: bytes) -> Actor | None:
+    """The account of credentials checked less than BASIC_CACHE_S ago, as it is now (or None)."""
+    with _lock:
+        remembered = _remembered.get(key)
+        if remembered is not None and time.monotonic() - remembered[1] >= BASIC_CACHE_S:
+            del _remembered[key]
+            remembered = None
+    return accounts.current_account(db, remembered[0]) if remembered is not None else None
 
 
 def _refusal(message: str) -> ApiError:

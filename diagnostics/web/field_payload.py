@@ -6,7 +6,8 @@ A request is `{"items": [item, …]}`; an item is
      "diagnostic": {"uuid", "team_id", "commune_insee", "place", "visited_on", "participants", "context"} | null,
      "observation": {"category", "severity", "description", "recommendation", "partner",
                      "shared_fields": ["description", …], "geometry": <GeoJSON Point, LineString or Polygon>},
-     "photos": ["<base64 JPEG>", …], "photos_shareable": false}
+     "photos": ["<base64 JPEG>", …], "photos_shareable": false,
+     "login": "agent.gray"}   (optional: the account the phone recorded it under)
 
 An item that cannot be read is answered as refused, with a French reason, like the others.
 """
@@ -53,6 +54,7 @@ def _item(raw: object) -> sync.SyncItem | sync.ItemResult:
             new_diagnostic=_new_diagnostic(raw.get("diagnostic")),
             photos=[_photo(data) for data in _list(raw.get("photos"), "photos")],
             photos_shareable=raw.get("photos_shareable") is True,
+            recorded_by=_text(raw.get("login")) or None,
         )
     except _Unreadable as exc:
         return sync.ItemResult(item_uuid, sync.REFUSED, errors={"form": UNREADABLE.format(what=exc)})

@@ -54,9 +54,9 @@ def conformance() -> dict:
     return {"conformsTo": list(CONFORMANCE)}
 
 
-def collection(base: str, found: Collection) -> dict:
+def collection(base: str, found: Collection, extent: tuple[float, ...] | None = None) -> dict:
     here = f"{base}/collections/{found.id}"
-    described = {
+    described: dict = {
         "id": found.id,
         "title": found.title,
         "description": found.description,
@@ -67,13 +67,15 @@ def collection(base: str, found: Collection) -> dict:
             link(f"{here}/items", "items", GEOJSON, title=f"{found.title} (GeoJSON)"),
         ],
     }
+    if extent is not None:
+        described["extent"] = {"spatial": {"bbox": [list(extent)], "crs": CRS84}}
     return described
 
 
-def collections(base: str, found: Iterable[Collection]) -> dict:
+def collections(base: str, found: Iterable[Collection], extent: tuple[float, ...] | None = None) -> dict:
     return {
         "links": [link(f"{base}/collections", "self", title="Collections")],
-        "collections": [collection(base, c) for c in found],
+        "collections": [collection(base, c, extent) for c in found],
     }
 
 

@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK_HOSTS, PHONE
 from tests.browser.ui import (
     TIMEOUT_MS,
+    choose,
     close_sidebar,
     log_in,
     log_out,
@@ -129,6 +130,13 @@ def test_reload_and_bookmarks_keep_the_user_signed_in_and_logout_ends_the_cookie
     expect(bookmark.get_by_role("button", name="Se connecter")).to_have_count(0)
     bookmark.wait_for_timeout(PAUSE_MS)
     bookmark.screenshot(path=str(SHOTS / f"session-signet-nouvel-onglet-{size}.png"))
+    # A link in an e-mail or another site: SameSite=Strict keeps the cookie off that first
+    # cross-site request, but the page's own WebSocket is same-site and carries it.
+    bookmark.set_content(f'<a href="{base}/export">Carte de la commune</a>')
+    bookmark.get_by_role("link", name="Carte de la commune").click()
+    wait_until_idle(bookmark)
+    heading(bookmark, "Export maire")
+    expect(bookmark.get_by_role("button", name="Se connecter")).to_have_count(0)
     bookmark.close()
 
     assert api_who_am_i(base, cookie["value"])[0] == 200
@@ -152,3 +160,59 @@ def test_reload_and_bookmarks_keep_the_user_signed_in_and_logout_ends_the_cookie
     stolen.screenshot(path=str(SHOTS / f"session-cookie-copie-refuse-{size}.png"))
     status, body = api_who_am_i(base, cookie["value"])
     assert status == 401 and "connect" in body["erreur"]
+
+
+def test_an_administrator_closes_an_agents_session_and_the_agent_is_out_at_the_next_tap(module_demo_app, contexts):
+    base = module_demo_app.url
+    phone = contexts.new(PHONE).new_page()
+    log_in(phone, f"{base}/saisie", "agent.gray")
+    heading(phone, "Saisie terrain")
+
+    admin = contexts.new(DESKTOP).new_page()
+    log_in(admin, base, "admin.psq")
+    heading(admin, "Administration")
+    admin.get_by_role("tab", name="Sessions").click()
+    wait_until_idle(admin)
+    expect(admin.get_by_text("2 session(s) ouverte(s)")).to_be_visible(timeout=TIMEOUT_MS)  # the table is a canvas
+    admin.wait_for_timeout(PAUSE_MS)
+    admin.screenshot(path=str(SHOTS / "admin-sessions-desktop.png"))
+    choose(admin, "Session à fermer", "agent.gray")
+    admin.wait_for_timeout(PAUSE_MS)
+    admin.get_by_role("button", name="Fermer la session").click()
+    wait_until_idle(admin)
+    expect(admin.get_by_text("Session de agent.gray fermée")).to_be_visible(timeout=TIMEOUT_MS)
+    admin.screenshot(path=str(SHOTS / "admin-session-fermee-desktop.png"))
+
+    phone.wait_for_timeout(PAUSE_MS)
+    choose(phone, "Diagnostic", "Quartier de l'île, Gray")  # the agent's next tap
+    expect(phone.get_by_role("button", name="Se connecter")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(phone.get_by_text("Votre session a été fermée par un administrateur")).to_be_visible(timeout=TIMEOUT_MS)
+    phone.wait_for_timeout(PAUSE_MS)
+    phone.screenshot(path=str(SHOTS / "session-fermee-par-admin-telephone.png"))
+    phone.reload()  # its cookie is refused too
+    wait_until_idle(phone)
+    expect(phone.get_by_role("button", name="Se connecter")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_an_idle_session_ends_with_the_french_notice_at_the_next_reload(module_demo_app, contexts):
+    from sqlalchemy import update
+
+    from diagnostics.db import open_database
+    from diagnostics.models import utcnow
+    from diagnostics.session_models import UserSession
+
+    page = contexts.new(DESKTOP).new_page()
+    log_in(page, f"{module_demo_app.url}/export", "maire.gray")
+    heading(page, "Export maire")
+    db = open_database(module_demo_app.database_url)
+    try:  # two hours without activity, as PSQ_SESSION_IDLE_MINUTES allows
+        with db.session() as session:
+            session.execute(update(UserSession).where(UserSession.revoked_at.is_(None)).values(expires_at=utcnow()))
+    finally:
+        db.dispose()
+    page.wait_for_timeout(PAUSE_MS)
+    page.reload()
+    wait_until_idle(page)
+    expect(page.get_by_text("Votre session a expiré après 120 minutes d'inactivité")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("button", name="Se connecter")).to_be_visible(timeout=TIMEOUT_MS)
+    page.screenshot(path=str(SHOTS / "session-expiree-desktop.png"))

@@ -33,7 +33,7 @@ PACE_MS = 900  # a person's pause between taps
 TIMEOUT_MS = 30_000
 GRAY = (47.4452, 5.5925)
 GRAY_SOUTH = (47.4380, 5.6010)  # also inside Gray
-OUTSIDE_GRAY = (47.4300, 5.5800)  # west of Gray, in the map view but outside its boundary
+OUTSIDE_GRAY = (47.4229, 5.5834)  # about 100 m outside Gray's boundary: the phone lets the agent confirm
 
 
 class Server:
@@ -288,11 +288,11 @@ def test_offline_day_then_sync_exactly_once(server, browser_page, network_log, t
     _pause(page)
 
     page.get_by_role("button", name="Envoyer").tap()
-    expect(page.locator("#notice")).to_contain_text("4 observation(s) envoyée(s), 1 refusée(s)", timeout=TIMEOUT_MS)
+    expect(page.locator("#notice")).to_contain_text("Envoi terminé : 4 envoyée(s), 1 à corriger", timeout=TIMEOUT_MS)
     expect(page.locator("#pending")).to_have_text("1")
     refused = page.locator("#pending-list li.refused")
     expect(refused).to_have_count(1)
-    expect(refused).to_contain_text("Refusée : Le point (47.430")  # where the finger landed
+    expect(refused).to_contain_text("Refusée : Le point (47.42")  # where the finger landed
     expect(refused).to_contain_text("est en dehors de la commune de Gray")
     refused.scroll_into_view_if_needed()
     _shot(page, "06_synced_one_refused")
@@ -314,7 +314,7 @@ def test_offline_day_then_sync_exactly_once(server, browser_page, network_log, t
     expect(page.locator("[data-error=position]")).to_contain_text("en dehors de la commune de Gray")
     _tap_map(page, *GRAY_SOUTH)
     page.get_by_role("button", name="Enregistrer la correction").tap()
-    expect(page.locator("#notice")).to_contain_text("1 observation(s) envoyée(s)", timeout=TIMEOUT_MS)
+    expect(page.locator("#notice")).to_contain_text("Envoi terminé : 1 envoyée(s)", timeout=TIMEOUT_MS)
     expect(page.locator("#pending")).to_have_text("0")
     assert _counts(database_url)[0] - before[0] == 5
 
@@ -386,7 +386,7 @@ def test_a_diagnostic_started_offline_with_a_drawn_line_is_stored_once(server, b
     page.get_by_label("Identifiant").fill("agent.gray")
     page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Se connecter").tap()
-    expect(page.locator("#notice")).to_contain_text("2 observation(s) envoyée(s)", timeout=TIMEOUT_MS)
+    expect(page.locator("#notice")).to_contain_text("Envoi terminé : 2 envoyée(s)", timeout=TIMEOUT_MS)
     expect(page.locator("#pending")).to_have_text("0")
     assert _commune_diagnostics(database_url) == [("Place d'Armes", "agent.gray", ["LineString", "Point"])]
 

@@ -21,6 +21,7 @@ from diagnostics.services.imports.preview import (
     ImportRefused,
     columns_to_map,
     preview_import,
+    workbook_sheets,
 )
 from diagnostics.services.imports.rows import FIXED, REJECTED, VALID, RowIssue
 from diagnostics.services.imports.specs import FIELD_LABELS, FIELDS, LAYERS, SPECS
@@ -48,4 +49,5 @@ __all__ = [
     "parse_bool",
     "parse_date",
     "preview_import",
+    "workbook_sheets",
 ]

@@ -154,6 +154,17 @@ def preview_import(
     )
 
 
+def workbook_sheets(actor: Actor, path: Path, *, name: str | None = None) -> list[str]:
+    """The sheets of an uploaded workbook (.xlsx, .ods), listed by the import child; [] for
+    another format. For the page's sheet picker, before a sheet is read."""
+    require(actor, "manage_reference")
+    fmt = files.check_file(path, max_bytes=config.import_max_bytes(), name=name or path.name)
+    if fmt not in files.SPREADSHEETS:
+        return []
+    raw, _ = files.read_upload(path, fmt, sheets_only=True, max_uncompressed=10 * config.import_max_bytes())
+    return list(raw.attrs.get("sheets", []))
+
+
 def _digest(path: Path, sheet: str | None) -> str:
     """The file's SHA-256; with the sheet's name for another sheet than the first, so that each
     sheet of a workbook is imported once."""

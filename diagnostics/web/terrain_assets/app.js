@@ -4,8 +4,12 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const state = { bundle: null, map: null, geometry: null, photos: [], editing: null, localDiagnostics: [] };
+  const state = { bundle: null, map: null, geometry: null, editing: null, localDiagnostics: [] };
   const CURRENT = "psq-terrain-diagnostic";
+  // Other tabs of this page: told when the phone's items change, they redraw their counts and lists.
+  const channel = "BroadcastChannel" in window ? new BroadcastChannel("psq-terrain") : null;
+  const changed = () => channel && channel.postMessage("items");
+  let sending = null; // the send under way: a second tap joins it
 
   function notice(text) {
     $("notice").textContent = text || "";
@@ -20,15 +24,30 @@
 
   // ---- bundle ----
 
+  class SignedOut extends Error {} // the server's French reason (expired, closed by an administrator…)
+
   async function fetchBundle() {
     const communes = (await Store.getMeta("communes")) || [];
     const query = communes.length ? `?communes=${encodeURIComponent(communes.join(","))}` : "";
     const response = await fetch(`/api/terrain/bundle${query}`, { credentials: "same-origin" });
-    if (response.status === 401) return "login";
-    const body = await response.json();
-    if (!response.ok) throw new Error(body.erreur || `Le serveur a répondu ${response.status}.`);
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401) throw new SignedOut(body.erreur || "Connectez-vous.");
+    if (!response.ok) throw new Sync.ServerRefusal(body.erreur || `le serveur a répondu ${response.status}`);
     await Store.setMeta("bundle", body);
     return body;
+  }
+
+  // No valid session: the team's data leave the phone (pending items stay, locked to their author).
+  async function askLogin(message) {
+    await Session.dropTeamData();
+    state.bundle = null;
+    $("work").hidden = true;
+    $("who").textContent = "";
+    $("saved").textContent = "";
+    $("login").hidden = false;
+    notice(message);
+    await renderPending();
+    $("login").scrollIntoView({ behavior: "smooth", block: "start" });
   }
 
   async function loadBundle() {
@@ -38,19 +57,22 @@
       if (!stored) notice("Hors ligne : ouvrez cette page une première fois avec le réseau pour emporter les données de l'équipe.");
       return;
     }
+    // A logout asked offline is done first: nothing is sent under that session any more.
+    if (!(await Session.finishPendingLogout())) return;
     try {
       const fresh = await fetchBundle();
-      if (fresh === "login") { $("login").hidden = false; if (stored) notice("Session expirée : reconnectez-vous pour envoyer vos observations."); return; }
       $("login").hidden = true;
       show(fresh);
       syncNow(false);
-      keepTiles(fresh);
+      OfflineTiles.keep(fresh, $("tiles-info"));
     } catch (err) {
-      if (!stored) notice(`Données de l'équipe indisponibles : ${err.message}`);
+      if (err instanceof SignedOut) await askLogin(stored ? `${err.message} Vos observations restent sur le téléphone.` : "");
+      else if (!stored) notice(`Données de l'équipe indisponibles : ${Sync.reason(err)}.`);
     }
   }
 
   function show(bundle) {
+    if (state.bundle && state.bundle.actor.login !== bundle.actor.login) { resetObservation(); $("saved").textContent = ""; }
     state.bundle = bundle;
     $("work").hidden = false;
     Forms.fillObservationChoices($("observation-form"), bundle);
@@ -66,33 +88,11 @@
     $("who").textContent = `Connecté : ${bundle.actor.label}`;
   }
 
-  // The basemap's tiles over the team's communes, for the service worker to keep (within the
-  // server's size budget). Internet basemaps are never bulk-downloaded: only the server's own
-  // tiles (a PMTiles or MBTiles file) and an intranet tile server are.
-  async function keepTiles(bundle) {
-    const kept = (bundle.basemap || []).filter((source) => source.offline);
-    const codes = bundle.communes.features.map((f) => f.properties.insee);
-    if (!kept.length || !codes.length || !("serviceWorker" in navigator)) return;
-    try {
-      const response = await fetch(`/api/tiles/offline?communes=${encodeURIComponent(codes.join(","))}`, { credentials: "same-origin" });
-      if (!response.ok) return;
-      const listing = await response.json();
-      const registration = await navigator.serviceWorker.ready;
-      registration.active.postMessage({ type: "cache-tiles", urls: listing.urls });
-      const megabytes = Geo.decimal((listing.octets || 0) / 1048576, 1);
-      $("tiles-info").textContent = `Fond de plan : ${listing.urls.length} tuiles (${megabytes} Mo) gardées pour le hors ligne…`;
-    } catch (err) { /* offline again: at the next visit */ }
-  }
-
-  function tilesProgress(event) {
-    const data = event.data || {};
-    if (data.type === "tiles-cached") $("tiles-info").textContent = `Fond de plan gardé pour le hors ligne : ${data.done} tuiles sur ${data.total}.`;
-  }
-
   // ---- diagnostics ----
 
   async function renderDiagnostics() {
-    state.localDiagnostics = await Store.diagnostics();
+    const login = state.bundle.actor.login;
+    state.localDiagnostics = (await Store.diagnostics()).filter((d) => !d.login || d.login === login);
     const select = $("diagnostic");
     const keep = select.value || localStorage.getItem(CURRENT) || "";
     select.replaceChildren();
@@ -129,7 +129,9 @@
     if (Object.keys(errors).length) return;
     const uuid = crypto.randomUUID();
     const commune = state.bundle.communes.features.find((f) => f.properties.insee === values.commune_insee);
-    await Store.saveDiagnostic({ uuid, fields: { uuid, ...values }, commune_name: commune ? commune.properties.name : values.commune_insee, server_id: null });
+    await Store.saveDiagnostic({
+      uuid, fields: { uuid, ...values }, commune_name: commune ? commune.properties.name : values.commune_insee, server_id: null, login: state.bundle.actor.login,
+    });
     localStorage.setItem(CURRENT, `l:${uuid}`);
     form.reset();
     Forms.fillDiagnosticChoices(form, state.bundle);
@@ -143,6 +145,7 @@
 
   function setPosition(position) {
     state.geometry = position.geometry;
+    $("saved").textContent = "";
     $("confirm-outside").hidden = true;
     $("confirm-outside").querySelector("input").checked = false;
     Forms.showErrors($("work"), {});
@@ -153,42 +156,6 @@
     } else {
       $("position").textContent = g.type === "LineString" ? `Ligne tracée (${g.coordinates.length} sommets)` : "Zone tracée";
     }
-  }
-
-  async function addPhotos(event) {
-    const input = event.target;
-    const most = state.bundle.photos.max_count;
-    const errors = {};
-    for (const file of input.files) {
-      if (state.photos.length >= most) { errors.photos = `${most} photos au plus par observation.`; break; }
-      try {
-        state.photos.push(await Geo.resizePhoto(file, state.bundle.photos.max_side));
-      } catch (err) {
-        errors.photos = `« ${file.name} » n'est pas une photo lisible (fichier écarté).`;
-      }
-    }
-    input.value = "";
-    renderThumbs();
-    Forms.showErrors($("observation-form"), errors);
-  }
-
-  function renderThumbs() {
-    const box = $("thumbs");
-    box.querySelectorAll("img").forEach((img) => URL.revokeObjectURL(img.src));
-    box.replaceChildren();
-    state.photos.forEach((photo, index) => {
-      const figure = document.createElement("figure");
-      const img = document.createElement("img");
-      img.src = URL.createObjectURL(photo.blob);
-      img.alt = `Photo ${index + 1}`;
-      const remove = Geo.el("button", "×");
-      remove.type = "button";
-      remove.setAttribute("aria-label", `Retirer la photo ${index + 1}`);
-      remove.addEventListener("click", () => { state.photos.splice(index, 1); renderThumbs(); });
-      figure.append(img, remove);
-      box.appendChild(figure);
-    });
-    $("photos-shareable-label").hidden = state.photos.length === 0;
   }
 
   async function saveObservation(event) {
@@ -209,13 +176,14 @@
     }
     Forms.showErrors($("work"), {});
     const previous = state.editing ? await Store.item(state.editing) : null;
+    if (previous && !Pending.ownedBy(previous, state.bundle)) { resetObservation(); return; } // another account's
     const item = {
       uuid: state.editing || crypto.randomUUID(),
       diagnostic_id: diagnostic.diagnostic_id,
       diagnostic_uuid: diagnostic.diagnostic_uuid,
       diagnostic_label: diagnostic.label,
       observation: { ...values, geometry: state.geometry },
-      photos: state.photos.map(({ blob, width, height }) => ({ blob, width, height })),
+      photos: Photos.list().map(({ blob, width, height }) => ({ blob, width, height })),
       photos_shareable: form.elements.photos_shareable.checked,
       login: state.bundle.actor.login, // sent only under this account: the server attributes it to who sends
       status: "pending",
@@ -223,7 +191,9 @@
       created_at: previous ? previous.created_at : new Date().toISOString(),
     };
     await Store.saveItem(item);
+    changed();
     resetObservation();
+    notice(""); // the last send's summary no longer says what waits
     $("saved").textContent = "Observation enregistrée sur le téléphone.";
     await renderPending();
     syncNow(false);
@@ -233,9 +203,8 @@
     const form = $("observation-form");
     form.reset();
     state.geometry = null;
-    state.photos = [];
+    Photos.set([]);
     state.editing = null;
-    renderThumbs();
     if (state.map) state.map.clear();
     $("position").textContent = "Touchez la carte, utilisez le GPS, ou tracez une ligne ou une zone (boutons de la carte).";
     $("confirm-outside").hidden = true;
@@ -246,56 +215,73 @@
 
   async function editItem(uuid) {
     const item = await Store.item(uuid);
-    if (!item) return;
+    if (!item || !Pending.ownedBy(item, state.bundle)) return; // never another account's
     resetObservation();
+    $("saved").textContent = "";
     state.editing = uuid;
     Forms.setObservationValues($("observation-form"), item.observation);
     state.geometry = item.observation.geometry;
     state.map.show(state.geometry);
-    state.photos = item.photos || [];
+    Photos.set(item.photos || []);
     $("observation-form").elements.photos_shareable.checked = !!item.photos_shareable;
-    renderThumbs();
     const key = item.diagnostic_uuid ? `l:${item.diagnostic_uuid}` : `s:${item.diagnostic_id}`;
     if ([...$("diagnostic").options].some((o) => o.value === key)) $("diagnostic").value = key;
     Forms.showErrors($("work"), item.errors || {});
     $("save").textContent = "Enregistrer la correction";
     $("cancel-edit").hidden = false;
     $("position").textContent = "Position enregistrée (touchez la carte pour la changer).";
-    $("observation-form").scrollIntoView({ behavior: "smooth" });
+    // Straight to what needs fixing: the map when the position was refused, else the first field.
+    const errors = item.errors || {};
+    const field = Object.keys(errors).map((key) => document.querySelector(`[data-error="${key}"]`)).find((node) => node && node.textContent);
+    const target = errors.position || errors.diagnostic ? $("map") : field || $("observation-form");
+    target.scrollIntoView({ behavior: "smooth", block: "center" });
   }
 
   // ---- pending ----
 
   async function renderPending() {
     const items = (await Store.items()).sort((a, b) => a.created_at.localeCompare(b.created_at));
-    Pending.render(items, state.bundle, {
+    const own = Pending.render(items, state.bundle, {
       edit: editItem,
       remove: async (uuid) => {
+        const item = await Store.item(uuid);
+        if (!item || !Pending.ownedBy(item, state.bundle)) return;
         if (!confirm("Supprimer cette observation du téléphone ? Elle ne sera pas envoyée.")) return;
         await Store.deleteItem(uuid);
+        changed();
         renderPending();
       },
     });
+    if (state.map) state.map.showPending(own);
   }
 
-  async function syncNow(manual) {
+  // One send at a time: a second tap (or the automatic send) joins the one under way.
+  function syncNow(manual) {
+    if (!sending) sending = sendOnce(manual).finally(() => { sending = null; });
+    return sending;
+  }
+
+  function sendingState(on) {
+    $("send").disabled = on;
+    $("send-label").textContent = on ? "Envoi en cours…" : "Envoyer";
+  }
+
+  async function sendOnce(manual) {
     if (!navigator.onLine) { if (manual) notice("Hors ligne : les observations seront envoyées au retour du réseau."); return; }
-    const login = state.bundle ? state.bundle.actor.login : null;
-    const pending = (await Store.items()).filter((item) => item.status !== "refused" && (!item.login || item.login === login));
-    if (!pending.length) { if (manual) notice("Rien à envoyer."); renderPending(); return; }
-    $("send").disabled = true;
-    notice(`Envoi de ${pending.length} observation(s)…`);
+    if (!state.bundle) { if (manual) notice("Connectez-vous pour envoyer vos observations."); return; }
+    const login = state.bundle.actor.login;
+    const waiting = (await Store.items()).filter((item) => Sync.sendable(item, login));
+    if (!waiting.length) { if (manual) notice("Rien à envoyer."); await renderPending(); return; }
+    sendingState(true);
+    notice("Envoi en cours…");
     try {
-      const counts = await Sync.run(state.bundle ? state.bundle.actor.login : null);
-      const parts = [`${counts.accepted} observation(s) envoyée(s)`];
-      if (counts.refused) parts.push(`${counts.refused} refusée(s) : corrigez-les ci-dessous`);
-      if (counts.retry) parts.push(`${counts.retry} à renvoyer plus tard`);
-      notice(`${parts.join(", ")}.`);
+      notice(Sync.summary(await Sync.run(login), manual));
     } catch (err) {
-      if (err instanceof Sync.LoginNeeded) { $("login").hidden = false; notice(err.message); }
-      else notice(`Envoi interrompu (${err.message}) : les observations restent sur le téléphone.`);
+      if (err instanceof Sync.LoginNeeded) await askLogin(`${err.message} Vos observations restent sur le téléphone.`);
+      else notice(`Envoi interrompu (${Sync.reason(err)}) : les observations restent sur le téléphone et partiront au prochain envoi.`);
     } finally {
-      $("send").disabled = false;
+      sendingState(false);
+      changed();
       await renderPending();
     }
   }
@@ -326,36 +312,38 @@
   }
 
   async function logOut() {
-    try {
-      await fetch("/api/session", { method: "DELETE", credentials: "same-origin" });
-    } catch (err) {
-      notice("Hors ligne : la déconnexion se fera avec le réseau.");
-      return;
-    }
-    await Store.setMeta("bundle", null);
-    if (window.caches) await caches.delete("psq-terrain-data-v1"); // the service worker's copy of the team's data
+    const done = await Session.logOut();
+    state.bundle = null;
+    resetObservation();
+    $("saved").textContent = "";
+    $("who").textContent = "";
     $("work").hidden = true;
     $("login").hidden = false;
-    notice("Vous êtes déconnecté. Les observations non envoyées restent sur le téléphone.");
+    await renderPending();
+    notice(done
+      ? "Vous êtes déconnecté. Les observations non envoyées restent sur le téléphone."
+      : "Hors ligne : les données de l'équipe sont retirées du téléphone ; la déconnexion sera faite sur le serveur au retour du réseau.");
   }
 
   async function logIn(event) {
     event.preventDefault();
     const form = $("login-form");
-    const body = { identifiant: form.elements.identifiant.value, mot_de_passe: form.elements.mot_de_passe.value };
+    const button = form.querySelector("button[type=submit]");
+    if (button.disabled) return; // already waiting for the server
+    button.disabled = true;
+    button.textContent = "Connexion…";
     try {
-      const response = await fetch("/api/session", { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-      const answer = await response.json().catch(() => ({}));
-      if (!response.ok) { Forms.showErrors(form, { login: answer.erreur || "Connexion refusée." }); return; }
-    } catch (err) {
-      Forms.showErrors(form, { login: "Réseau indisponible : réessayez avec le réseau." });
-      return;
+      const answer = await Session.logIn(form.elements.identifiant.value, form.elements.mot_de_passe.value);
+      if (!answer.ok) { Forms.showErrors(form, { login: answer.message }); return; }
+      form.reset();
+      Forms.showErrors(form, {});
+      $("login").hidden = true;
+      notice("");
+      await loadBundle();
+    } finally {
+      button.disabled = false;
+      button.textContent = "Se connecter";
     }
-    form.reset();
-    Forms.showErrors(form, {});
-    $("login").hidden = true;
-    notice("");
-    await loadBundle();
   }
 
   function start() {
@@ -366,7 +354,14 @@
     $("login-form").addEventListener("submit", logIn);
     $("diagnostic-form").addEventListener("submit", startDiagnostic);
     $("observation-form").addEventListener("submit", saveObservation);
-    $("observation-form").elements.photos.addEventListener("change", addPhotos);
+    $("observation-form").addEventListener("input", () => { $("saved").textContent = ""; }); // the next one is being filled
+    if (channel) channel.onmessage = (event) => {
+      if (event.data === "signed-out") askLogin("Vous avez été déconnecté sur une autre page : les données de l'équipe ont été retirées du téléphone.");
+      else { if (state.bundle) renderDiagnostics(); renderPending(); }
+    };
+    $("observation-form").elements.photos.addEventListener("change", async (event) => {
+      Forms.showErrors($("observation-form"), await Photos.add(event.target, state.bundle.photos));
+    });
     $("diagnostic").addEventListener("change", () => localStorage.setItem(CURRENT, $("diagnostic").value));
     $("locate").addEventListener("click", () => state.map && state.map.locate((message) => Forms.showErrors($("work"), { position: message })));
     $("clear-shape").addEventListener("click", () => { state.geometry = null; state.map && state.map.clear(); $("position").textContent = "Position effacée."; });
@@ -375,7 +370,7 @@
     $("logout").addEventListener("click", logOut);
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/terrain/sw.js", { scope: "/terrain/" }).catch(() => {});
-      navigator.serviceWorker.addEventListener("message", tilesProgress);
+      navigator.serviceWorker.addEventListener("message", (event) => OfflineTiles.progress(event, $("tiles-info")));
       const hadController = !!navigator.serviceWorker.controller;
       navigator.serviceWorker.addEventListener("controllerchange", () => {
         if (hadController) notice("Nouvelle version de la page installée : elle servira au prochain chargement.");

@@ -3,13 +3,29 @@
 "use strict";
 
 const Forms = (() => {
-  // "{length} caractères, {limit} au plus" / "{lat:.5f}" filled from values.
+  // "{length} caractères, {limit} au plus" / "{lat:.5f}" filled from values (French decimals).
   function format(template, values) {
     return String(template).replace(/\{(\w+)(?::\.(\d)f)?\}/g, (all, name, digits) => {
       const value = values[name];
       if (value === undefined) return all;
-      return digits ? Number(value).toFixed(Number(digits)) : String(value);
+      return digits ? Geo.decimal(value, Number(digits)) : String(value);
     });
+  }
+
+  // The confirmation exists because the phone's outline is simplified: it is offered only this
+  // close to the boundary; a point farther out is refused outright.
+  const CONFIRM_NEAR_METRES = 200;
+
+  function outsideError(commune, lon, lat, confirmed) {
+    const distance = Geo.distanceToBoundary(commune.geometry, lon, lat);
+    const where = `Le point (${Geo.decimal(lat, 5)}, ${Geo.decimal(lon, 5)}) est en dehors de la commune de ${commune.properties.name}`;
+    const fix = "Touchez la carte à l'intérieur de la commune ou corrigez la position.";
+    if (distance > CONFIRM_NEAR_METRES) {
+      const away = distance >= 1000 ? `${Geo.decimal(distance / 1000, 1)} km` : `${Math.round(distance)} m`;
+      return { position: `${where}, à ${away} de sa limite. ${fix}` };
+    }
+    if (confirmed) return {};
+    return { position: `${where} (à ${Math.round(distance)} m de sa limite). ${fix}`, outside: true };
   }
 
   const FIELD_NAMES = {
@@ -104,12 +120,9 @@ const Forms = (() => {
     textErrors(bundle, values, bundle.limits.observation, errors);
     if (!geometry) {
       errors.position = "Placez l'observation : touchez la carte, utilisez le GPS ou tracez une ligne ou une zone.";
-    } else if (geometry.type === "Point" && commune && !outsideConfirmed) {
+    } else if (geometry.type === "Point" && commune) {
       const [lon, lat] = geometry.coordinates;
-      if (!Geo.contains(commune.geometry, lon, lat)) {
-        errors.position = format(m.outside_commune, { lat, lon, commune: commune.properties.name });
-        errors.outside = true;
-      }
+      if (!Geo.contains(commune.geometry, lon, lat)) Object.assign(errors, outsideError(commune, lon, lat, outsideConfirmed));
     }
     return errors;
   }

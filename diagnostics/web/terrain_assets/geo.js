@@ -27,6 +27,25 @@ const Geo = (() => {
     return false;
   }
 
+  // Metres from (lon, lat) to the nearest edge of a Polygon/MultiPolygon: an equirectangular
+  // projection around the point, plenty for "is it within a few hundred metres".
+  function distanceToBoundary(geometry, lon, lat) {
+    const kx = 111320 * Math.cos((lat * Math.PI) / 180);
+    const ky = 110540;
+    const polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.coordinates;
+    let best = Infinity;
+    for (const ring of polygons.flat()) {
+      for (let i = 1; i < ring.length; i += 1) {
+        const ax = (ring[i - 1][0] - lon) * kx, ay = (ring[i - 1][1] - lat) * ky;
+        const bx = (ring[i][0] - lon) * kx, by = (ring[i][1] - lat) * ky;
+        const dx = bx - ax, dy = by - ay;
+        const t = dx || dy ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / (dx * dx + dy * dy))) : 0;
+        best = Math.min(best, Math.hypot(ax + t * dx, ay + t * dy));
+      }
+    }
+    return best;
+  }
+
   // The photo drawn on a canvas no larger than maxSide: a JPEG Blob without the camera's metadata.
   async function resizePhoto(file, maxSide) {
     const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
@@ -82,5 +101,5 @@ const Geo = (() => {
 
   const decimal = (value, digits) => Number(value).toFixed(digits).replace(".", ",");
 
-  return { contains, resizePhoto, blobToBase64, el, escapeText, frenchDate, todayParis, decimal };
+  return { contains, distanceToBoundary, resizePhoto, blobToBase64, el, escapeText, frenchDate, todayParis, decimal };
 })();

@@ -7,7 +7,10 @@ const FieldMap = (() => {
     sector: { color: "#7b1fa2", weight: 1.5, dashArray: "4 4", fillOpacity: 0.05 },
     zone: { color: "#00796b", weight: 1.5, fillOpacity: 0.05 },
     shape: { color: "#d84315", weight: 4 },
+    pending: { color: "#ef6c00", weight: 3, dashArray: "6 4", fill: false, className: "psq-pending" }, // waiting on the phone: hollow
   };
+  // Leaflet's own link, with its English title replaced (a constant: no user text).
+  const PREFIX = '<a href="https://leafletjs.com" title="Bibliothèque JavaScript de cartes interactives">Leaflet</a>';
 
   function frenchDraw() {
     if (!L.drawLocal) return;
@@ -33,7 +36,9 @@ const FieldMap = (() => {
     frenchDraw();
     // The map's own zoom range: otherwise Leaflet takes the tile layer's, and a territory file
     // starting at zoom 10 would stop the agent from zooming out to see the département.
-    const map = L.map(element, { zoomControl: true, tap: true, scrollWheelZoom: false, minZoom: 6, maxZoom: 19 });
+    const map = L.map(element, { zoomControl: false, tap: true, scrollWheelZoom: false, minZoom: 6, maxZoom: 19 });
+    L.control.zoom({ zoomInTitle: "Zoomer", zoomOutTitle: "Dézoomer" }).addTo(map);
+    map.attributionControl.setPrefix(PREFIX);
     (bundle.basemap || []).slice(0, 1).forEach((source) => {
       const options = { attribution: Geo.escapeText(source.attribution), maxZoom: 19 };
       if (source.max_native_zoom) options.maxNativeZoom = source.max_native_zoom;
@@ -54,6 +59,7 @@ const FieldMap = (() => {
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [8, 8] });
     else map.setView([47.5, 5.9], 8);
 
+    const waiting = L.layerGroup().addTo(map);
     const drawn = new L.FeatureGroup().addTo(map);
     let marker = null;
     let drawing = false;
@@ -110,7 +116,20 @@ const FieldMap = (() => {
       );
     }
 
-    return { map, clear, show, locate };
+    // The observations waiting on the phone (this account's), hollow and orange.
+    function showPending(items) {
+      waiting.clearLayers();
+      items.forEach((item) => {
+        const geometry = item.observation && item.observation.geometry;
+        if (!geometry) return;
+        const layer = geometry.type === "Point"
+          ? L.circleMarker([geometry.coordinates[1], geometry.coordinates[0]], { ...STYLES.pending, radius: 8, interactive: false })
+          : L.geoJSON(geometry, { style: STYLES.pending, interactive: false });
+        layer.addTo(waiting);
+      });
+    }
+
+    return { map, clear, show, locate, showPending };
   }
 
   return { create };

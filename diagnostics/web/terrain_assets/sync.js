@@ -9,6 +9,7 @@ const Sync = (() => {
   let running = null;
 
   class LoginNeeded extends Error {}
+  class ServerRefusal extends Error {} // the server's own French message (not the browser's)
 
   async function payloadOf(item, localDiagnostics) {
     const photos = [];
@@ -21,6 +22,7 @@ const Sync = (() => {
       observation: item.observation,
       photos,
       photos_shareable: !!item.photos_shareable,
+      login: item.login, // the server refuses it under any other account
     };
   }
 
@@ -31,10 +33,11 @@ const Sync = (() => {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ items: batch }),
     });
-    if (response.status === 401) throw new LoginNeeded("Connectez-vous pour envoyer vos observations.");
     let body = null;
     try { body = await response.json(); } catch (e) { /* not JSON: a proxy's error page */ }
-    if (!response.ok) throw new Error((body && body.erreur) || `Le serveur a répondu ${response.status}.`);
+    const reason = body && body.erreur;
+    if (response.status === 401) throw new LoginNeeded(reason || "Connectez-vous pour envoyer vos observations.");
+    if (!response.ok) throw new ServerRefusal(reason || `le serveur a répondu ${response.status}`);
     return body.resultats;
   }
 
@@ -68,10 +71,13 @@ const Sync = (() => {
     }
   }
 
-  // Pending items of this account (refused ones wait to be fixed), sent in batches; returns the counts.
+  // Items this account may send: its own, not refused (those wait to be fixed).
+  const sendable = (item, login) => !!login && item.login === login && item.status !== "refused";
+
+  // Pending items of this account, sent in batches; returns the counts.
   async function sendPending(login) {
     const items = (await Store.items())
-      .filter((item) => item.status !== "refused" && (!item.login || item.login === login))
+      .filter((item) => sendable(item, login))
       .sort((a, b) => a.created_at.localeCompare(b.created_at)); // in the order they were recorded
     const localDiagnostics = new Map((await Store.diagnostics()).map((d) => [d.uuid, d]));
     const total = { accepted: 0, refused: 0, retry: 0 };
@@ -108,5 +114,21 @@ const Sync = (() => {
     return running;
   }
 
-  return { run, LoginNeeded, isRunning: () => running !== null };
+  // « Envoi terminé : 2 envoyée(s), 1 à corriger. » — what one send did (another tab may have sent
+  // the rest); "" when it did nothing and nobody asked.
+  function summary(counts, manual) {
+    const parts = [];
+    if (counts.accepted) parts.push(`${counts.accepted} envoyée(s)`);
+    if (counts.refused) parts.push(`${counts.refused} à corriger (voir « En attente d'envoi »)`);
+    if (counts.retry) parts.push(`${counts.retry} à renvoyer plus tard`);
+    if (!parts.length) return manual ? "Rien à envoyer." : "";
+    return `Envoi terminé : ${parts.join(", ")}.`;
+  }
+
+  // A reason the agent can read: the server's French message, never the browser's own text.
+  function reason(err) {
+    return err instanceof ServerRefusal ? err.message : "le réseau ou le serveur ne répond pas";
+  }
+
+  return { run, sendable, summary, reason, LoginNeeded, ServerRefusal, isRunning: () => running !== null };
 })();
