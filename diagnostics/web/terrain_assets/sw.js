@@ -15,6 +15,8 @@ const SHELL = [
   "/terrain/sync.js",
   "/terrain/session.js",
   "/terrain/map.js",
+  "/terrain/offline_tiles.js",
+  "/terrain/photos.js",
   "/terrain/form.js",
   "/terrain/pending.js",
   "/terrain/app.js",
