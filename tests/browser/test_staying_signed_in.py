@@ -130,6 +130,13 @@ def test_reload_and_bookmarks_keep_the_user_signed_in_and_logout_ends_the_cookie
     expect(bookmark.get_by_role("button", name="Se connecter")).to_have_count(0)
     bookmark.wait_for_timeout(PAUSE_MS)
     bookmark.screenshot(path=str(SHOTS / f"session-signet-nouvel-onglet-{size}.png"))
+    # A link in an e-mail or another site: SameSite=Strict keeps the cookie off that first
+    # cross-site request, but the page's own WebSocket is same-site and carries it.
+    bookmark.set_content(f'<a href="{base}/export">Carte de la commune</a>')
+    bookmark.get_by_role("link", name="Carte de la commune").click()
+    wait_until_idle(bookmark)
+    heading(bookmark, "Export maire")
+    expect(bookmark.get_by_role("button", name="Se connecter")).to_have_count(0)
     bookmark.close()
 
     assert api_who_am_i(base, cookie["value"])[0] == 200
