@@ -10,15 +10,31 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, select, text
 from streamlit.testing.v1 import AppTest
 
 from diagnostics import config
 from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, Actor
 from diagnostics.db import Database, open_database, upgrade_schema
-from diagnostics.services import fieldwork, sessions
+from diagnostics.services import accounts, fieldwork, sessions
 from diagnostics.services.reference import list_teams, load_reference_layers
 from tests.postgres_cluster import ClusterUnavailable, remove_cluster, start_cluster
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes():
+    """Argon2id at a test cost in this process (0.005 s instead of about 1 s a hash on 2 busy cores).
+
+    The suite stores and checks hundreds of passwords; the production parameters are the
+    library's defaults and are what every server the suite starts still uses. A hash made here
+    is still argon2id and is verified by those servers (its parameters are in the hash).
+    """
+    patch = pytest.MonkeyPatch()
+    patch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    patch.undo()
+
 
 # Places that lie inside their commune (checked by the tests that use them).
 GRAY = ("70279", 47.4452, 5.5925)

@@ -20,4 +20,12 @@
   fetch(request.url, { ...request, credentials: "same-origin", cache: "no-store" }).catch(() => {
     // Offline or refused: the page stays signed in in memory; a reload asks to log in again.
   });
+  if (action.kind === "clear") {
+    // The offline field page (/terrain/) runs its own cleanup: the team's data leave the phone.
+    const cleanup = document.createElement("iframe");
+    cleanup.hidden = true;
+    cleanup.title = "Déconnexion de la saisie hors ligne";
+    cleanup.src = "/terrain/sortie.html";
+    document.body.appendChild(cleanup);
+  }
 })(PSQ_SESSION_ACTION);

@@ -36,8 +36,12 @@ FILES = {
     "form.js": "text/javascript; charset=utf-8",
     "pending.js": "text/javascript; charset=utf-8",
     "map.js": "text/javascript; charset=utf-8",
+    "offline_tiles.js": "text/javascript; charset=utf-8",
+    "photos.js": "text/javascript; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
+    "sortie.html": "text/html; charset=utf-8",
+    "sortie.js": "text/javascript; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json",
     "icon.svg": "image/svg+xml",
 }
@@ -68,6 +72,8 @@ def page_file(request: Request) -> Response:
         headers["Service-Worker-Allowed"] = "/terrain/"
     if name == "index.html":
         headers["Content-Security-Policy"] = PAGE_POLICY
+    if name == "sortie.html":  # framed by the Streamlit pages' logout, and by them only
+        headers["Content-Security-Policy"] = PAGE_POLICY.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
     return Response(_asset(name), media_type=FILES[name], headers=headers)
 
 

@@ -277,3 +277,42 @@ def test_header_notices_checks_and_french_on_a_phone(server, browser_page, netwo
     _shot(page, "16_desktop_login")
     network_log.errors[:] = [e for e in network_log.errors if not e.endswith("/api/terrain/sync")]
     _only_the_login_refusal(network_log, running.url)
+
+
+def test_a_logout_on_the_streamlit_pages_drops_the_field_pages_team_data(server, browser_page, network_log):  # noqa: F811
+    from tests.browser.ui import log_out
+
+    running, database_url = server
+    page = browser_page
+    _sign_in(page, running.url, "agent.gray")
+    page.route("**/api/terrain/sync", lambda route: route.abort("connectionreset"))  # it stays waiting
+    _tap_map(page, *GRAY)
+    _describe(page, "Éclairage", "2 — Modérée", "Candélabre à remplacer")
+    _save(page)
+    expect(page.locator("#notice")).to_contain_text("Envoi interrompu", timeout=TIMEOUT_MS)
+    page.unroute("**/api/terrain/sync")
+
+    # The same browser, on Saisie terrain (signed in by the cookie): « Se déconnecter » there.
+    page.goto(f"{running.url}/saisie")
+    expect(page.get_by_text("Connecté : Agent du groupe de contact de Gray").first).to_be_attached(timeout=TIMEOUT_MS)
+    _pause(page)
+    log_out(page)
+    page.wait_for_function(
+        "() => { const f = document.querySelector('iframe[src=\"/terrain/sortie.html\"]');"
+        " return !!f && f.contentDocument && f.contentDocument.documentElement.dataset.done === '1'; }",
+        timeout=TIMEOUT_MS,
+    )
+
+    # Opened offline, the field page shows nobody's data; the observation still waits, locked.
+    page.context.set_offline(True)
+    page.goto(f"{running.url}/terrain/")
+    expect(page.locator("#notice")).to_contain_text("ouvrez cette page une première fois avec le réseau")
+    expect(page.locator("#work")).to_be_hidden()
+    expect(page.locator("#who")).to_have_text("")
+    expect(page.locator("#pending")).to_have_text("1")
+    assert page.evaluate("caches.has('psq-terrain-data-v1')") is False
+    assert page.evaluate("async () => (await Store.items()).map((item) => item.login)") == ["agent.gray"]
+    _shot(page, "17_after_streamlit_logout_offline")
+    page.context.set_offline(False)
+    network_log.errors[:] = [e for e in network_log.errors if not e.endswith("/api/terrain/sync")]
+    _only_the_login_refusal(network_log, running.url)

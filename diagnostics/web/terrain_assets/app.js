@@ -4,7 +4,7 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const state = { bundle: null, map: null, geometry: null, photos: [], editing: null, localDiagnostics: [] };
+  const state = { bundle: null, map: null, geometry: null, editing: null, localDiagnostics: [] };
   const CURRENT = "psq-terrain-diagnostic";
   // Other tabs of this page: told when the phone's items change, they redraw their counts and lists.
   const channel = "BroadcastChannel" in window ? new BroadcastChannel("psq-terrain") : null;
@@ -23,11 +23,6 @@
   }
 
   // ---- bundle ----
-
-  // A reason the agent can read: the server's French message, never the browser's own text.
-  function reasonOf(err) {
-    return err instanceof Sync.ServerRefusal ? err.message : "le réseau ou le serveur ne répond pas";
-  }
 
   class SignedOut extends Error {} // the server's French reason (expired, closed by an administrator…)
 
@@ -69,10 +64,10 @@
       $("login").hidden = true;
       show(fresh);
       syncNow(false);
-      keepTiles(fresh);
+      OfflineTiles.keep(fresh, $("tiles-info"));
     } catch (err) {
       if (err instanceof SignedOut) await askLogin(stored ? `${err.message} Vos observations restent sur le téléphone.` : "");
-      else if (!stored) notice(`Données de l'équipe indisponibles : ${reasonOf(err)}.`);
+      else if (!stored) notice(`Données de l'équipe indisponibles : ${Sync.reason(err)}.`);
     }
   }
 
@@ -91,29 +86,6 @@
     const when = new Date(bundle.generated_at).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "short" });
     $("bundle-info").textContent = `Données de l'équipe du ${when}.`;
     $("who").textContent = `Connecté : ${bundle.actor.label}`;
-  }
-
-  // The basemap's tiles over the team's communes, for the service worker to keep (within the
-  // server's size budget). Internet basemaps are never bulk-downloaded: only the server's own
-  // tiles (a PMTiles or MBTiles file) and an intranet tile server are.
-  async function keepTiles(bundle) {
-    const kept = (bundle.basemap || []).filter((source) => source.offline);
-    const codes = bundle.communes.features.map((f) => f.properties.insee);
-    if (!kept.length || !codes.length || !("serviceWorker" in navigator)) return;
-    try {
-      const response = await fetch(`/api/tiles/offline?communes=${encodeURIComponent(codes.join(","))}`, { credentials: "same-origin" });
-      if (!response.ok) return;
-      const listing = await response.json();
-      const registration = await navigator.serviceWorker.ready;
-      registration.active.postMessage({ type: "cache-tiles", urls: listing.urls });
-      const megabytes = Geo.decimal((listing.octets || 0) / 1048576, 1);
-      $("tiles-info").textContent = `Fond de plan : ${listing.urls.length} tuiles (${megabytes} Mo) gardées pour le hors ligne…`;
-    } catch (err) { /* offline again: at the next visit */ }
-  }
-
-  function tilesProgress(event) {
-    const data = event.data || {};
-    if (data.type === "tiles-cached") $("tiles-info").textContent = `Fond de plan gardé pour le hors ligne : ${data.done} tuiles sur ${data.total}.`;
   }
 
   // ---- diagnostics ----
@@ -186,42 +158,6 @@
     }
   }
 
-  async function addPhotos(event) {
-    const input = event.target;
-    const most = state.bundle.photos.max_count;
-    const errors = {};
-    for (const file of input.files) {
-      if (state.photos.length >= most) { errors.photos = `${most} photos au plus par observation.`; break; }
-      try {
-        state.photos.push(await Geo.resizePhoto(file, state.bundle.photos.max_side));
-      } catch (err) {
-        errors.photos = `« ${file.name} » n'est pas une photo lisible (fichier écarté).`;
-      }
-    }
-    input.value = "";
-    renderThumbs();
-    Forms.showErrors($("observation-form"), errors);
-  }
-
-  function renderThumbs() {
-    const box = $("thumbs");
-    box.querySelectorAll("img").forEach((img) => URL.revokeObjectURL(img.src));
-    box.replaceChildren();
-    state.photos.forEach((photo, index) => {
-      const figure = document.createElement("figure");
-      const img = document.createElement("img");
-      img.src = URL.createObjectURL(photo.blob);
-      img.alt = `Photo ${index + 1}`;
-      const remove = Geo.el("button", "×");
-      remove.type = "button";
-      remove.setAttribute("aria-label", `Retirer la photo ${index + 1}`);
-      remove.addEventListener("click", () => { state.photos.splice(index, 1); renderThumbs(); });
-      figure.append(img, remove);
-      box.appendChild(figure);
-    });
-    $("photos-shareable-label").hidden = state.photos.length === 0;
-  }
-
   async function saveObservation(event) {
     event.preventDefault();
     const form = $("observation-form");
@@ -247,7 +183,7 @@
       diagnostic_uuid: diagnostic.diagnostic_uuid,
       diagnostic_label: diagnostic.label,
       observation: { ...values, geometry: state.geometry },
-      photos: state.photos.map(({ blob, width, height }) => ({ blob, width, height })),
+      photos: Photos.list().map(({ blob, width, height }) => ({ blob, width, height })),
       photos_shareable: form.elements.photos_shareable.checked,
       login: state.bundle.actor.login, // sent only under this account: the server attributes it to who sends
       status: "pending",
@@ -267,9 +203,8 @@
     const form = $("observation-form");
     form.reset();
     state.geometry = null;
-    state.photos = [];
+    Photos.set([]);
     state.editing = null;
-    renderThumbs();
     if (state.map) state.map.clear();
     $("position").textContent = "Touchez la carte, utilisez le GPS, ou tracez une ligne ou une zone (boutons de la carte).";
     $("confirm-outside").hidden = true;
@@ -287,9 +222,8 @@
     Forms.setObservationValues($("observation-form"), item.observation);
     state.geometry = item.observation.geometry;
     state.map.show(state.geometry);
-    state.photos = item.photos || [];
+    Photos.set(item.photos || []);
     $("observation-form").elements.photos_shareable.checked = !!item.photos_shareable;
-    renderThumbs();
     const key = item.diagnostic_uuid ? `l:${item.diagnostic_uuid}` : `s:${item.diagnostic_id}`;
     if ([...$("diagnostic").options].some((o) => o.value === key)) $("diagnostic").value = key;
     Forms.showErrors($("work"), item.errors || {});
@@ -341,25 +275,15 @@
     sendingState(true);
     notice("Envoi en cours…");
     try {
-      notice(summaryOf(await Sync.run(login), manual));
+      notice(Sync.summary(await Sync.run(login), manual));
     } catch (err) {
       if (err instanceof Sync.LoginNeeded) await askLogin(`${err.message} Vos observations restent sur le téléphone.`);
-      else notice(`Envoi interrompu (${reasonOf(err)}) : les observations restent sur le téléphone et partiront au prochain envoi.`);
+      else notice(`Envoi interrompu (${Sync.reason(err)}) : les observations restent sur le téléphone et partiront au prochain envoi.`);
     } finally {
       sendingState(false);
       changed();
       await renderPending();
     }
-  }
-
-  // « 2 envoyées, 1 à corriger. » — what this send did (another tab may have sent the rest).
-  function summaryOf(counts, manual) {
-    const parts = [];
-    if (counts.accepted) parts.push(`${counts.accepted} envoyée(s)`);
-    if (counts.refused) parts.push(`${counts.refused} à corriger (voir « En attente d'envoi »)`);
-    if (counts.retry) parts.push(`${counts.retry} à renvoyer plus tard`);
-    if (!parts.length) return manual ? "Rien à envoyer." : "";
-    return `Envoi terminé : ${parts.join(", ")}.`;
   }
 
   // ---- communes, login ----
@@ -431,8 +355,13 @@
     $("diagnostic-form").addEventListener("submit", startDiagnostic);
     $("observation-form").addEventListener("submit", saveObservation);
     $("observation-form").addEventListener("input", () => { $("saved").textContent = ""; }); // the next one is being filled
-    if (channel) channel.onmessage = () => { if (state.bundle) renderDiagnostics(); renderPending(); };
-    $("observation-form").elements.photos.addEventListener("change", addPhotos);
+    if (channel) channel.onmessage = (event) => {
+      if (event.data === "signed-out") askLogin("Vous avez été déconnecté sur une autre page : les données de l'équipe ont été retirées du téléphone.");
+      else { if (state.bundle) renderDiagnostics(); renderPending(); }
+    };
+    $("observation-form").elements.photos.addEventListener("change", async (event) => {
+      Forms.showErrors($("observation-form"), await Photos.add(event.target, state.bundle.photos));
+    });
     $("diagnostic").addEventListener("change", () => localStorage.setItem(CURRENT, $("diagnostic").value));
     $("locate").addEventListener("click", () => state.map && state.map.locate((message) => Forms.showErrors($("work"), { position: message })));
     $("clear-shape").addEventListener("click", () => { state.geometry = null; state.map && state.map.clear(); $("position").textContent = "Position effacée."; });
@@ -441,7 +370,7 @@
     $("logout").addEventListener("click", logOut);
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register("/terrain/sw.js", { scope: "/terrain/" }).catch(() => {});
-      navigator.serviceWorker.addEventListener("message", tilesProgress);
+      navigator.serviceWorker.addEventListener("message", (event) => OfflineTiles.progress(event, $("tiles-info")));
       const hadController = !!navigator.serviceWorker.controller;
       navigator.serviceWorker.addEventListener("controllerchange", () => {
         if (hadController) notice("Nouvelle version de la page installée : elle servira au prochain chargement.");

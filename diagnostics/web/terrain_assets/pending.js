@@ -46,6 +46,7 @@ const Pending = (() => {
     $("pending-summary").textContent = items.length
       ? `${items.length} observation(s) sur le téléphone${refused ? `, dont ${refused} à corriger` : ""}.`
       : "Rien en attente : tout a été envoyé.";
+    if (!items.length && all.length) $("pending-summary").textContent = "Rien en attente pour votre compte.";
     $("pending-others").textContent = others
       ? `${others} observation(s) d'un autre compte attendent sur ce téléphone : elles partiront quand ce compte s'y connectera.`
       : "";

@@ -15,6 +15,8 @@ const SHELL = [
   "/terrain/sync.js",
   "/terrain/session.js",
   "/terrain/map.js",
+  "/terrain/offline_tiles.js",
+  "/terrain/photos.js",
   "/terrain/form.js",
   "/terrain/pending.js",
   "/terrain/app.js",
@@ -90,7 +92,8 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (url.origin !== self.location.origin) return;
-  if (request.mode === "navigate" && url.pathname.startsWith("/terrain")) {
+  // Every navigation under /terrain is the page, except the cleanup run after a Streamlit logout.
+  if (request.mode === "navigate" && url.pathname.startsWith("/terrain") && url.pathname !== "/terrain/sortie.html") {
     event.respondWith(cacheFirst(request, SHELL_CACHE, "/terrain/"));
   } else if (SHELL.includes(url.pathname)) {
     event.respondWith(cacheFirst(request, SHELL_CACHE, url.pathname));

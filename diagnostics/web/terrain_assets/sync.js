@@ -114,5 +114,21 @@ const Sync = (() => {
     return running;
   }
 
-  return { run, sendable, LoginNeeded, ServerRefusal, isRunning: () => running !== null };
+  // « Envoi terminé : 2 envoyée(s), 1 à corriger. » — what one send did (another tab may have sent
+  // the rest); "" when it did nothing and nobody asked.
+  function summary(counts, manual) {
+    const parts = [];
+    if (counts.accepted) parts.push(`${counts.accepted} envoyée(s)`);
+    if (counts.refused) parts.push(`${counts.refused} à corriger (voir « En attente d'envoi »)`);
+    if (counts.retry) parts.push(`${counts.retry} à renvoyer plus tard`);
+    if (!parts.length) return manual ? "Rien à envoyer." : "";
+    return `Envoi terminé : ${parts.join(", ")}.`;
+  }
+
+  // A reason the agent can read: the server's French message, never the browser's own text.
+  function reason(err) {
+    return err instanceof ServerRefusal ? err.message : "le réseau ou le serveur ne répond pas";
+  }
+
+  return { run, sendable, summary, reason, LoginNeeded, ServerRefusal, isRunning: () => running !== null };
 })();
