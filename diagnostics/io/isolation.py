@@ -32,6 +32,8 @@ DRIVERS: dict[str, str | None] = {
     "gpkg": "GPKG",
     "shp": "ESRI Shapefile",
     "kml": "LIBKML",
+    "kmz": "LIBKML",  # its KML is extracted by the archive checks first, then checked as a KML
+    "gpx": "GPX",
     "csv": None,
     "xlsx": None,  # openpyxl
     "ods": "ODS",
@@ -128,8 +130,8 @@ def _child() -> int:
         wanted = DRIVERS[fmt]
         if set(pyogrio.list_drivers()) - {wanted} - _UNSKIPPABLE:  # GDAL_SKIP did not apply
             raise DiagnosticsError(text("parser_crashed"))
-        # zips are checked before any driver opens them: shapefiles by `shapefile`, .ods by `spreadsheet`
-        if wanted and fmt not in ("shp", "ods") and _opening_driver(pyogrio, path) != wanted:
+        # zips are checked before any driver opens them: shapefiles by `shapefile`, .ods by `spreadsheet`, KMZ by `kml`
+        if wanted and fmt not in ("shp", "ods", "kmz") and _opening_driver(pyogrio, path) != wanted:
             raise DiagnosticsError(text("wrong_driver", format=files.FORMAT_LABELS[fmt]))
         frame, notes = files.read_with_notes(path, fmt, **request["options"])
         answer = _encode(frame, notes)

@@ -167,7 +167,7 @@ def fit_to(m: folium.Map, where: gpd.GeoDataFrame | tuple[float, float, float, f
         return
     west, south, east, north = bounds
     open_size, folded_size = styles.LEGEND_EXPECTED_PX
-    expected = [open_size, folded_size, styles.LEGEND_FOLD_BELOW_PX] if "psq_legend" in m._children else None
+    expected = [open_size, folded_size, *styles.LEGEND_FOLD_BELOW_PX] if "psq_legend" in m._children else None
     m._children.pop("psq_fit_view", None)  # framed once, after everything else
     m.add_child(ResourceCall("fit_view.js", [[south, west], [north, east]], 10, expected), name="psq_fit_view")
 

@@ -145,6 +145,8 @@ def add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, interactive: bool = Tru
             location=[row.geometry.y, row.geometry.x], icon=icon, interactive=interactive, pane=pane, **extra
         ).add_to(group)
     group.add_to(m)
+    add_stylesheet(m, "sites.css")
+    m.add_child(ResourceCall("site_size.js", styles.SITES_FULL_SIZE_FROM_ZOOM), name="psq_site_size")
 
 
 def commune_label_points(communes: gpd.GeoDataFrame) -> list[list]:

@@ -68,12 +68,12 @@ def section(title: str, rows: list[str]) -> str:
 
 
 def add_legend(m: folium.Map, sections: list[str], *, note: str = "") -> None:
-    """The legend control (bottom left, folded on phones) with its sections (`section(...)`)."""
+    """The legend control (bottom left, folded on small maps) with its sections (`section(...)`)."""
     body = "".join(sections) + (f'<div class="psq-note">{escape_text(note)}</div>' if note else "")
     html = f"<details open><summary>Légende</summary>{body}</details>"
     add_stylesheet(m, "legend.css")
     m._children.pop("psq_legend", None)
-    m.add_child(ResourceCall("legend.js", html, styles.LEGEND_FOLD_BELOW_PX), name="psq_legend")
+    m.add_child(ResourceCall("legend.js", html, list(styles.LEGEND_FOLD_BELOW_PX)), name="psq_legend")
 
 
 def add_observation_legend(

@@ -63,12 +63,16 @@ def build_review_map(
     shapes: gpd.GeoDataFrame | None = None,
     dispositifs: gpd.GeoDataFrame | None = None,
     tiles: Iterable[TileSource] = (),
+    view: tuple[float, float, int] | None = None,
 ) -> folium.Map:
     """The commanders' map: areas in a lower pane, observations on a canvas above them (a click
     on one returns « N° <id> »), lines and polygons of `shapes` with their shape, optional
-    heatmap and dispositifs, commune names, the legend."""
+    heatmap and dispositifs, commune names, the legend. It opens at `view` (lat, lon, zoom)
+    when given (a reload, a bookmark), framed on `bounds` otherwise."""
     m = base_map(tiles)
     m.options["max_zoom"] = MAX_ZOOM
+    if view is not None:
+        m.location, m.options["zoom"] = [view[0], view[1]], view[2]
     layers.add_area_geojson(m, base.communes, "communes")
     if dispositifs is not None and not dispositifs.empty:
         layers.add_dispositifs(m, dispositifs)
@@ -85,7 +89,8 @@ def build_review_map(
         m, zones=bool(base.zones), sectors=bool(base.sectors), sites=not base.sites.empty, outside=highlight_outside
     )
     folium.LayerControl(collapsed=True).add_to(m)
-    fit_to(m, bounds or base.bounds)
+    if view is None:
+        fit_to(m, bounds or base.bounds)
     return m
 
 

@@ -32,7 +32,10 @@ ZONE_STYLE = {"color": "#16a085", "weight": 2, "fillColor": "#1abc9c", "fillOpac
 SECTOR_STYLE = {"color": "#8e44ad", "weight": 2, "dashArray": "6 4", "fillColor": "#8e44ad", "fillOpacity": 0.1}
 PENDING_STYLE = {"color": "#000000", "weight": 5, "dashArray": "8 6", "fillOpacity": 0.15}
 EDITING_STYLE = {"color": "#000000", "weight": 4, "dashArray": "8 6", "fillOpacity": 0.1}
-LEGEND_FOLD_BELOW_PX = 600  # narrower maps (phones) start with the legend folded
+# The legend starts folded on maps narrower or lower than this (w, h in px): open, it is about
+# 290 × 320 px, a third of a 600 px high map on a laptop. Opened or folded by the person, it
+# stays so for the rest of the browser tab (sessionStorage).
+LEGEND_FOLD_BELOW_PX = (600, 720)
 # The legend's expected size in px (open, folded): framing allows for it before it can be measured.
 LEGEND_EXPECTED_PX = ((290, 320), (100, 36))
 OUTSIDE_COLOR = "#0057b8"  # ring around observations outside every patrol zone
@@ -41,6 +44,8 @@ OUTSIDE_COLOR = "#0057b8"  # ring around observations outside every patrol zone
 ZONE_FIELDS = [("Unité", "unit"), ("Horaires", "schedule"), ("Source", "source")]
 SECTOR_FIELDS = [("Type", "kind"), ("Source", "source")]
 SITE_FIELDS = [("Type", "kind"), ("Adresse", "address")]
+
+SITES_FULL_SIZE_FROM_ZOOM = 12  # below, site symbols are drawn at half size (assets/site_size.js)
 
 SITE_SYMBOLS = {
     # kind: (letter, background, shape, legend label) — the kiosk has its own shape so it stands out.

@@ -2,12 +2,17 @@
 observations outside the patrol zones, the filtered table and the follow-up of one observation.
 
 What is slow is cached by what it depends on (the database's data versions): the reference
-layers, the observations' map data per (actor, filters). Pan and zoom send nothing back; a click
-on a point returns its N° and opens its follow-up below the map.
+layers, the observations' map data per (actor, filters). Pan and zoom only write the map's view
+to the URL (`map_view`), in a fragment: the rest of the page does not run again. A click on a
+point returns its N° and opens its follow-up below the map.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
+import folium
 import pandas as pd
 import streamlit as st
 
@@ -15,7 +20,7 @@ from diagnostics import config, localtime, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.services import analysis, dispositifs
 from diagnostics.services.observations import ObservationFilter, observation_points, observations_frame
-from diagnostics.ui import common, filters, follow_up
+from diagnostics.ui import common, filters, follow_up, map_view
 
 TABLE_LIMIT = 1000
 OUTSIDE_LIST_LIMIT = 500
@@ -56,7 +61,9 @@ def page() -> None:
         f"{layer['count']} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi."
     )
     # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
-    m = maps.build_review_map(
+    # Built afresh at every run of the map's fragment: a folium map rendered twice is not the same.
+    build = functools.partial(
+        maps.build_review_map,
         _base(db),
         layer["payload"],
         bounds=layer["bounds"],
@@ -65,9 +72,9 @@ def page() -> None:
         shapes=observations_frame(db, actor, criteria, shapes_only=True, limit=MAX_SHAPES),
         dispositifs=dispositifs.dispositifs_frame(db, actor),
         tiles=config.tile_sources(),
+        view=map_view.opening_view((criteria, heat, highlight)),
     )
-    common.show_map(m, key=MAP_KEY, height=600, returned_objects=[CLICK])
-    _follow_clicked_point(st.session_state.get(MAP_KEY))  # streamlit-folium keeps its value under the key
+    _map(build)
     table = _table_frame(db, actor, criteria)
     if layer["count"] > len(table):
         st.caption(f"Tableau : les {len(table)} observations les plus récentes sur {layer['count']}.")
@@ -86,13 +93,26 @@ def page() -> None:
     follow_up.panel(db, actor)
 
 
-def _follow_clicked_point(result) -> None:
+@st.fragment
+def _map(build: Callable[[], folium.Map]) -> None:
+    """The map; a pan or a zoom reruns only this fragment (its view goes to the URL), a click on
+    a point the whole page (its follow-up opens below)."""
+    common.show_map(build(), key=MAP_KEY, height=600, returned_objects=[CLICK, "center", "zoom"])
+    result = st.session_state.get(MAP_KEY)  # streamlit-folium keeps its value under the key
+    map_view.remember(result)
+    if _follow_clicked_point(result):
+        st.rerun()
+
+
+def _follow_clicked_point(result) -> bool:
     """A click on a point opens its follow-up; only a new click does (a rerun for another reason
-    leaves the N° typed or picked in the table alone)."""
+    leaves the N° typed or picked in the table alone). True for a new click."""
     tooltip = (result or {}).get(CLICK)
     if tooltip and tooltip != st.session_state.get("map_clicked"):
         st.session_state["map_clicked"] = tooltip
         follow_up.choose(maps.clicked_observation(tooltip))
+        return True
+    return False
 
 
 # --- cached data -----------------------------------------------------------------------------

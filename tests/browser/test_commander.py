@@ -258,3 +258,54 @@ def test_a_refused_comment_is_kept_to_resend(module_demo_app, browser_page):
     first.get_by_role("button", name="Enregistrer le suivi").click()
     wait_until_idle(first)
     expect(first.get_by_text(f"Suivi de l'observation n° {OPEN} enregistré.")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def map_state(iframe) -> dict:
+    return script(iframe).evaluate(
+        "() => {"
+        + FIND
+        + """
+          const c = map.getCenter(), box = map.getContainer();
+          return {lat: c.lat, lng: c.lng, zoom: map.getZoom(),
+                  legendOpen: box.querySelector('.psq-legend details').open,
+                  sitesSmall: box.classList.contains('psq-sites-small')};
+        }"""
+    )
+
+
+def test_the_map_speaks_french_and_a_reload_keeps_its_view(module_demo_app, browser_page):
+    page = browser_page
+    iframe, frame = open_map(page, module_demo_app.url)
+    # Every control's title, aria-label and text: French only (issue 19, English on the maps).
+    texts = script(iframe).evaluate(
+        """() => Array.from(document.querySelectorAll('.leaflet-control, .leaflet-control *'))
+                 .flatMap(e => [e.getAttribute('title'), e.getAttribute('aria-label'),
+                                e.children.length ? null : e.textContent])
+                 .filter(t => t && t.trim())"""
+    )
+    assert {"Zoom avant", "Zoom arrière", "Couches"} <= set(texts), texts
+    english = re.compile(r"Zoom in|Zoom out|^Layers$|JavaScript library|Full ?screen|interactive maps", re.I)
+    assert not [text for text in texts if english.search(text)], texts
+    # A laptop's 600 px map: the legend starts folded, site symbols are small at the département's zoom.
+    state = map_state(iframe)
+    assert state["legendOpen"] is False and state["sitesSmall"] is True, state
+    shoot(page, "carte-legende-repliee-desktop")
+    frame.locator(".psq-legend summary").click()  # the person opens it: it stays open in this tab
+    page.wait_for_timeout(PAUSE_MS)
+    # Zoom on Gray; the view goes to the URL (the map is not rebuilt: the legend stays open).
+    where = zoom_on(iframe, IN_ZONE, 14)
+    assert where["x"] > 0
+    page.wait_for_timeout(PAUSE_MS)
+    expect(page).to_have_url(re.compile(r"carte=14(/|%2F)47\.4\d+(/|%2F)5\.\d+"), timeout=TIMEOUT_MS)
+    wait_until_idle(page)
+    state = map_state(iframe)
+    assert state["zoom"] == 14 and state["legendOpen"] is True and state["sitesSmall"] is False, state
+    shoot(page, "carte-gray-desktop")
+    page.reload()
+    iframe, frame = map_frame(page)
+    expect(frame.locator("canvas.psq-points")).to_have_attribute("data-drawn", re.compile(r"^\d+$"), timeout=TIMEOUT_MS)
+    page.wait_for_timeout(PAUSE_MS)
+    after = map_state(iframe)
+    assert after["zoom"] == 14 and abs(after["lat"] - 47.445) < 0.02 and abs(after["lng"] - 5.59) < 0.03, after
+    assert after["legendOpen"] is True, after  # remembered in the tab
+    shoot(page, "carte-gray-rechargee-desktop")

@@ -91,3 +91,17 @@ def test_treated_observations_are_hollow_with_their_colour():
     treated = observation_style({"geometry": point, "properties": {"color": "#e31a1c", "radius": 10, "open": False}})
     assert open_one["fillColor"] == "#e31a1c" and treated["fillColor"] == "#ffffff"
     assert treated["color"] == "#e31a1c"
+
+
+def test_sites_are_small_at_low_zoom_and_under_the_observations():
+    from diagnostics.maps import styles
+
+    html = rendered(review_map_of(sample_layers()))
+    # Half size below zoom 12 (the département's view), full size from 12 on.
+    assert ".psq-sites-small .psq-site > div { scale: 0.5; }" in html
+    assert re.search(r"psq-sites-small.*\}\)\(map_\w+, 12\);", html, re.S)
+    assert styles.SITES_FULL_SIZE_FROM_ZOOM == 12
+    # Drawn in their pane, below the observations' canvas.
+    assert '"pane": "psqSites"' in html
+    assert styles.SITES_PANE[1] < styles.POINTS_PANE[1]
+    assert re.search(r'pane: "psqPoints",\s*zIndex: 450', html)

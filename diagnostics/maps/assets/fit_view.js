@@ -1,7 +1,8 @@
 // Frame the bounds without putting anything under the legend (bottom-left corner): the map keeps
 // a margin as wide as the legend, or as high where the map is too narrow for that.
 // streamlit-folium may draw the map before its iframe is laid out, when the legend measures 0 px:
-// its expected size (`expected`: [width, height] open, [width, height] folded, fold-below width)
+// its expected size (`expected`: [width, height] open, [width, height] folded, fold-below width
+// and height, as legend.js decides; a choice the person made in this tab is read from storage)
 // stands in then, and the frame is set again whenever the map's size changes, until the person
 // moves the map.
 (function (map, bounds, margin, expected) {
@@ -10,7 +11,10 @@
     var legend = container.querySelector(".psq-legend");
     if (legend && legend.offsetWidth) { return [legend.offsetWidth, legend.offsetHeight]; }
     if (!expected) { return [0, 0]; }
-    return size.x < expected[2] ? expected[1] : expected[0];
+    var stored = null;
+    try { stored = window.sessionStorage.getItem("psq-legend-open"); } catch (e) { /* storage refused */ }
+    var folded = stored !== null ? stored === "0" : size.x < expected[2] || size.y < expected[3];
+    return folded ? expected[1] : expected[0];
   }
   function fit() {
     if (touched) { return; }

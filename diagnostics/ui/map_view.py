@@ -1,0 +1,59 @@
+"""The Carte de commandement's view (centre and zoom) kept in the URL, beside the filters:
+`?carte=14/47.44500/5.59220` (zoom/latitude/longitude, as OpenStreetMap writes it).
+
+A reload (F5) or a bookmark opens the map where it was. The view read from the URL is kept for
+the session's first map only (same filters): after that the map's HTML must not change when
+the person pans, or streamlit-folium would rebuild it, and a change of filters frames the new
+selection as before.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from diagnostics.maps.base import MAX_ZOOM
+
+PARAM = "carte"
+OPENING = "map_opening_view"  # session: (filters key, view) read from the URL at the first run
+
+
+def decode(raw: str | None) -> tuple[float, float, int] | None:
+    """(lat, lon, zoom) from « zoom/lat/lon », or None for anything else."""
+    try:
+        zoom, lat, lon = raw.split("/")
+        view = float(lat), float(lon), int(zoom)
+    except (AttributeError, ValueError):
+        return None
+    lat, lon, zoom = view
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 1 <= zoom <= MAX_ZOOM):
+        return None
+    return view
+
+
+def encode(lat: float, lon: float, zoom: int) -> str:
+    return f"{int(zoom)}/{lat:.5f}/{lon:.5f}"
+
+
+def opening_view(filters_key) -> tuple[float, float, int] | None:
+    """The view to open the map at: the URL's, while the filters are those the page opened with."""
+    if OPENING not in st.session_state:
+        view = decode(st.query_params.get(PARAM))
+        if view is None:
+            return None  # not frozen: the URL may not be there yet at the session's first runs
+        st.session_state[OPENING] = (filters_key, view)
+    key, view = st.session_state[OPENING]
+    return view if key == filters_key else None
+
+
+def remember(result: dict | None) -> None:
+    """Write the view the map reports (after a pan or a zoom) to the URL; nothing else changes."""
+    center, zoom = (result or {}).get("center"), (result or {}).get("zoom")
+    if not isinstance(center, dict) or not isinstance(zoom, int | float):
+        return  # streamlit-folium's value before the map has reported anything
+    try:
+        encoded = encode(float(center["lat"]), float(center["lng"]), int(zoom))
+    except (KeyError, TypeError, ValueError):
+        return
+    st.session_state.setdefault(OPENING, (None, None))  # the map opened: the URL's view is no longer news
+    if decode(encoded) is not None and st.query_params.get(PARAM) != encoded:
+        st.query_params[PARAM] = encoded
