@@ -249,6 +249,9 @@ def test_header_notices_checks_and_french_on_a_phone(server, browser_page, netwo
     page.wait_for_timeout(1200)
     top = page.evaluate("document.getElementById('map').getBoundingClientRect().top")
     assert 0 <= top < 844
+    # The server's refusal, in the phone's words (touch, French decimals).
+    expect(page.locator("[data-error=position]")).to_contain_text("Touchez la carte à l'intérieur de la commune")
+    expect(page.locator("#pending-list li.refused")).to_contain_text("Refusée : Le point (47,42")
     _shot(page, "14_edit_goes_to_map")
 
     # The summary leaves once the situation changes: another one recorded offline (item 4).
