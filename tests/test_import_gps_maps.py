@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from diagnostics import maps
 from diagnostics.__main__ import main
 from diagnostics.errors import DiagnosticsError
 from diagnostics.io import files, htmltext
 from diagnostics.models import Observation, Site
-from diagnostics.services import imports
-from tests.conftest import ADMIN_ACTOR
+from diagnostics.services import imports, reference
+from diagnostics.services.observations import observations_frame
+from tests.conftest import ADMIN_ACTOR, GRAY
+from tests.maps.samples import Layers, review_map_of
 
 SAMPLES = Path(__file__).parent / "samples"
 GPX = SAMPLES / "osmand_patrouille_gray.gpx"
@@ -130,3 +133,24 @@ def test_cli_imports_gpx_keeping_track_times_only_when_asked(db, team_id, tmp_pa
     assert main([*args, "--dry-run", "--keep-track-times"]) == 1
     out = capsys.readouterr().out
     assert "Objet 4 : Date" not in out
+
+
+def test_imported_names_and_balloons_stay_text_on_the_maps(db, team_id, tmp_path):
+    """A My Maps name « <script>… » reaches the preview map, the commanders' map and the field
+    map as text only."""
+    sites = imports.preview_import(db, ADMIN_ACTOR, "sites", kmz(tmp_path, MY_MAPS.read_bytes()))
+    communes = reference.communes_frame(db, (GRAY[0],))
+    preview_page = maps.build_import_preview_map(communes, sites.frame).get_root().render()
+    assert "<script>alert(1)" not in preview_page and "Lampadaire HS rue des" in preview_page
+    preview = imports.preview_import(db, ADMIN_ACTOR, "observations", MY_MAPS)
+    imports.commit_import(db, ADMIN_ACTOR, preview, team_id=team_id)
+    observations = observations_frame(db, ADMIN_ACTOR)
+    assert observations["description"].str.contains("<script>alert(1)</script>", regex=False).any()
+    layers = Layers(
+        communes, reference.sectors_frame(db), reference.patrol_zones_frame(db), reference.sites_frame(db), observations
+    )
+    for name, m in (("review", review_map_of(layers)), ("field", maps.build_field_map(communes, observations))):
+        page = m.get_root().render()
+        at = page.find("<script>alert(1)")
+        assert at == -1, (name, page[max(0, at - 300) : at + 100])
+        assert "alert(1)" in page
