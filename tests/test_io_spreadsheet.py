@@ -218,3 +218,24 @@ def test_the_mayors_table_has_no_confidential_field(db, team_id):
         assert secret not in text
     assert not {"author", "team_name", "diagnostic_id", "Équipe"} & set(frame.columns)
     assert set(frame["Catégorie"]) == {"Éclairage"}  # labels, not codes
+
+
+def test_the_sheets_are_listed_even_when_the_first_is_empty(tmp_path):
+    path = workbook(tmp_path / "classeur.xlsx", {"Feuil1": [], "Relevés": french_rows()})
+    assert imports.workbook_sheets(ADMIN_ACTOR, path) == ["Feuil1", "Relevés"]  # the page's picker
+    ods = tmp_path / "classeur.ods"
+    pyogrio.write_dataframe(pd.DataFrame({"Nom": ["a"]}), ods, driver="ODS", layer="Sites")
+    assert imports.workbook_sheets(ADMIN_ACTOR, ods) == ["Sites"]
+    csv = tmp_path / "a.csv"
+    csv.write_text("nom;latitude;longitude\na;47.44;5.59\n", encoding="utf-8")
+    assert imports.workbook_sheets(ADMIN_ACTOR, csv) == []
+
+
+def test_the_command_line_reads_the_sheet_it_is_given(db, tmp_path, capsys):
+    later = [HEADER, ["Dépôts sauvages", 4, "02/12/2025", "47,4450", "5,5920", "sacs"]]
+    path = workbook(tmp_path / "releves.xlsx", {"Relevés": french_rows(), "Décembre": later})
+    argv = ["import", "observations", str(path), "--dry-run", "--sheet"]
+    assert main([*argv, "Décembre"]) == 0
+    assert "1 objet(s) lu(s)" in capsys.readouterr().out
+    assert main([*argv, "Janvier"]) == 1
+    assert "erreur : La feuille « Janvier » n'existe pas" in capsys.readouterr().err
