@@ -178,6 +178,20 @@ def test_header_notices_checks_and_french_on_a_phone(server, browser_page, netwo
     expect(page.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "Dézoomer")
     assert "A JavaScript library" not in page.content()
 
+    # A patrol zone's long name wraps inside the map instead of being cut at 390 px (item 10).
+    widths = page.evaluate(
+        """() => { let opened = null; window.psqFieldMap.eachLayer((layer) => {
+          const tip = layer.getTooltip && layer.getTooltip();
+          const zone = tip && String(tip.getContent().textContent).startsWith("Zone :");
+          if (!opened && zone) { layer.openTooltip(); opened = tip; } });
+        const node = document.querySelector('#map .leaflet-tooltip');
+        const tip = node.getBoundingClientRect(); const map = document.getElementById('map').getBoundingClientRect();
+        return [node.textContent, tip.width, map.width, tip.left >= map.left && tip.right <= map.right]; }"""
+    )
+    assert widths[0].startswith("Zone : ") and widths[1] <= widths[2] / 2 and widths[3], widths
+    page.locator("#map").scroll_into_view_if_needed()
+    _shot(page, "18_zone_label_wraps")
+
     # The header stays above the map's controls when the map scrolls under it (item 3).
     page.evaluate(
         "window.scrollTo(0, document.getElementById('map').getBoundingClientRect().top + window.scrollY - 20)"
