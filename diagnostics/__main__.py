@@ -182,7 +182,8 @@ def _with_team_ids(db, criteria, names: list[str]):
 def _add_import_command(commands) -> None:
     command = commands.add_parser(
         "import",
-        help="importer une couche depuis un fichier (GeoJSON, GeoPackage, shapefile zippé, KML, CSV, .xlsx, .ods)",
+        help="importer une couche depuis un fichier (GeoJSON, GeoPackage, shapefile zippé, KML, KMZ, GPX, CSV, "
+        ".xlsx, .ods, exports KoboToolbox et ODK)",
         description="Lire un fichier, le reprojeter en WGS84 et vérifier chaque ligne ; afficher le rapport. "
         "Si une ligne est rejetée, rien n'est écrit, sauf avec --keep-valid. --dry-run vérifie seulement. Les "
         "observations sont rattachées à un diagnostic « import » par commune, pour l'équipe donnée par --team.",
@@ -199,6 +200,12 @@ def _add_import_command(commands) -> None:
     command.add_argument("--dry-run", action="store_true", help="vérifier et rendre compte, sans rien écrire")
     command.add_argument(
         "--sheet", metavar="NOM", help="classeur (.xlsx, .ods) : la feuille à lire (par défaut : la première)"
+    )
+    command.add_argument(
+        "--keep-track-times",
+        action="store_true",
+        help="GPX : garder le début et la fin de chaque trace (heure de Paris) ; sans cette option les heures "
+        "des traces ne sont pas lues (pas de suivi des personnes sans décision de l'équipe)",
     )
     command.add_argument(
         "--column",
@@ -232,6 +239,7 @@ def _import(args: argparse.Namespace) -> int:
             crs=args.crs,
             columns=columns,
             position=position or None,
+            keep_track_times=args.keep_track_times,
             sheet=args.sheet,
         )
         print(preview.report())

@@ -16,7 +16,11 @@ IMPORTS: dict[str, str] = {
     "seen_format": "son contenu est un fichier {label}",
     "seen_text": "son contenu est du texte, pas un fichier {claimed}",
     "seen_binary": "son contenu est {what}",
-    "seen_xml": "son contenu est du XML sans balise <kml>",
+    "seen_xml": "son contenu est du XML sans balise <{tag}>",
+    "xml_declarations": (
+        "Le fichier « {name} » déclare une DTD ou des entités XML (<!DOCTYPE, <!ENTITY), ce dont ni un GPX "
+        "ni un KML n'a besoin : il est refusé."
+    ),
     "seen_not_shp": "son contenu n'est pas celui d'un fichier .shp",
     "unreadable": "Fichier illisible ({format}) : {reason}",
     "nul_bytes": (
@@ -41,6 +45,10 @@ IMPORTS: dict[str, str] = {
         "Aucune colonne de position reconnue (latitude/longitude, X/Y Lambert-93 ou WKT). "
         "Colonnes du fichier : {columns}."
     ),
+    "odk_recognised": "Export {tool} reconnu : position lue dans « {position} » ; {found}.",
+    "odk_key": "identifiant de soumission « {column} » (une soumission déjà importée n'est pas ajoutée deux fois)",
+    "submission_twice": "même identifiant de soumission qu'à la ligne {other} : importée une seule fois",
+    "odk_date": "date de « {column} » (jour à Paris)",
     "encoding_detected": "Attributs du shapefile lus en {encoding} ({why}).",
     "encoding_utf8": "UTF-8 : le fichier .cpg manque, mais le texte est de l'UTF-8 valide",
     "encoding_cp1252": "Windows-1252 : le fichier .cpg manque et le texte n'est pas de l'UTF-8",
@@ -60,6 +68,9 @@ IMPORTS: dict[str, str] = {
     "zip_symlink": "Lien symbolique dans l'archive : « {name} ». Elle est refusée.",
     "zip_twice": "Deux fichiers portent le nom « {name} » dans l'archive.",
     "zip_broken": "Archive zip illisible ou abîmée : {reason}",
+    "track_times": "Trace GPX du {first} au {last} (heure de Paris)",
+    "kmz_no_kml": "Le fichier KMZ ne contient aucun fichier KML (doc.kml).",
+    "kmz_nested": "Le fichier KMZ contient un autre KMZ : il est refusé. Ouvrez-le et exportez un seul KMZ.",
     # spreadsheets (io/spreadsheet)
     "sheet_protected": (
         "Le classeur est protégé par un mot de passe (ou c'est un ancien fichier .xls) : enregistrez-le "

@@ -12,7 +12,7 @@ def _downloads(at) -> dict[str, object]:
     return {element.label: element for element in at.main if type(element).__name__ == "DownloadButton"}
 
 
-def test_the_page_previews_the_png_and_offers_png_pdf_and_html(app, db, team_id):  # noqa: F811
+def test_the_page_previews_the_png_and_offers_png_pdf_html_and_xlsx(app, db, team_id):  # noqa: F811
     make_observation(db, make_diagnostic(db, team_id))
     open_page(app, "export_maire")
     assert not _downloads(app)  # nothing before a commune is chosen
@@ -25,6 +25,7 @@ def test_the_page_previews_the_png_and_offers_png_pdf_and_html(app, db, team_id)
         "Télécharger : Carte (PNG)",
         "Télécharger : Dossier (PDF)",
         "Télécharger : Carte interactive (HTML)",
+        "Télécharger : Tableau (Excel)",
     ]
 
 
@@ -47,7 +48,7 @@ def test_a_half_picked_period_runs_from_its_first_day(app, db, team_id):  # noqa
     open_page(app, "export_maire")
     app.selectbox(key="export_commune").set_value(GRAY[0]).run()
     app.date_input(key="export_period").set_value((dt.date(2026, 1, 1),)).run()
-    assert not app.exception and not errors(app) and len(_downloads(app)) == 3
+    assert not app.exception and not errors(app) and len(_downloads(app)) == 4
 
 
 def test_choosing_a_commune_audits_nothing_until_a_file_is_downloaded(app, db, team_id):  # noqa: F811

@@ -153,14 +153,14 @@ def test_observations_from_a_french_workbook_sheet_by_sheet(db, team_id, tmp_pat
 
 def test_a_refused_workbook_writes_nothing(db, team_id, tmp_path):
     before = _count(db)
-    for sheets in ({"Vide": []}, {"Relevés": [HEADER, ["inconnue", 9, "hier", "47,44", "5,59", ""]]}):
-        path = workbook(tmp_path / f"{len(sheets['Vide' if 'Vide' in sheets else 'Relevés'])}.xlsx", sheets)
-        try:
-            preview = imports.preview_import(db, ADMIN_ACTOR, "observations", path)
-            with pytest.raises(DiagnosticsError, match="rien n'a été écrit"):
-                imports.commit_import(db, ADMIN_ACTOR, preview, team_id=team_id)
-        except DiagnosticsError as exc:
-            assert "vide" in str(exc)
+    with pytest.raises(DiagnosticsError, match="La feuille « Vide » est vide"):
+        imports.preview_import(db, ADMIN_ACTOR, "observations", workbook(tmp_path / "vide.xlsx", {"Vide": []}))
+    wrong = [HEADER, ["inconnue", 9, "hier", "47,44", "5,59", ""], french_rows()[1]]
+    preview = imports.preview_import(db, ADMIN_ACTOR, "observations", workbook(tmp_path / "x.xlsx", {"R": wrong}))
+    assert (preview.rejected, preview.valid) == (1, 1)
+    assert "catégorie « inconnue » inconnue" in preview.report() and "date « hier » illisible" in preview.report()
+    with pytest.raises(DiagnosticsError, match="rien n'a été écrit"):
+        imports.commit_import(db, ADMIN_ACTOR, preview, team_id=team_id)
     assert _count(db) == before
 
 
@@ -218,3 +218,24 @@ def test_the_mayors_table_has_no_confidential_field(db, team_id):
         assert secret not in text
     assert not {"author", "team_name", "diagnostic_id", "Équipe"} & set(frame.columns)
     assert set(frame["Catégorie"]) == {"Éclairage"}  # labels, not codes
+
+
+def test_the_sheets_are_listed_even_when_the_first_is_empty(tmp_path):
+    path = workbook(tmp_path / "classeur.xlsx", {"Feuil1": [], "Relevés": french_rows()})
+    assert imports.workbook_sheets(ADMIN_ACTOR, path) == ["Feuil1", "Relevés"]  # the page's picker
+    ods = tmp_path / "classeur.ods"
+    pyogrio.write_dataframe(pd.DataFrame({"Nom": ["a"]}), ods, driver="ODS", layer="Sites")
+    assert imports.workbook_sheets(ADMIN_ACTOR, ods) == ["Sites"]
+    csv = tmp_path / "a.csv"
+    csv.write_text("nom;latitude;longitude\na;47.44;5.59\n", encoding="utf-8")
+    assert imports.workbook_sheets(ADMIN_ACTOR, csv) == []
+
+
+def test_the_command_line_reads_the_sheet_it_is_given(db, tmp_path, capsys):
+    later = [HEADER, ["Dépôts sauvages", 4, "02/12/2025", "47,4450", "5,5920", "sacs"]]
+    path = workbook(tmp_path / "releves.xlsx", {"Relevés": french_rows(), "Décembre": later})
+    argv = ["import", "observations", str(path), "--dry-run", "--sheet"]
+    assert main([*argv, "Décembre"]) == 0
+    assert "1 objet(s) lu(s)" in capsys.readouterr().out
+    assert main([*argv, "Janvier"]) == 1
+    assert "erreur : La feuille « Janvier » n'existe pas" in capsys.readouterr().err

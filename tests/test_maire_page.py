@@ -59,6 +59,7 @@ def test_the_mayor_lands_on_their_commune_and_reads_it_as_a_partner(db_url, db, 
         "Télécharger : Carte (PNG)",
         "Télécharger : Dossier (PDF)",
         "Télécharger : Carte interactive (HTML)",
+        "Télécharger : Tableau (Excel)",
     ]
     exported = audit.audit_events(db, ADMIN_ACTOR, audit.AuditFilter(actions=("export",)))
     assert exported.empty  # reading the page and its preview exports nothing

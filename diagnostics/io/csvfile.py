@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from diagnostics.errors import DiagnosticsError
+from diagnostics.io import odk
 from diagnostics.texts import imports_text as text
 from diagnostics.values import normalise_name
 
@@ -38,6 +39,7 @@ def read(
     wkt: str | None = None,
     crs: str | None = None,
     require_position: bool = True,
+    notes: list[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """The rows of a CSV as a GeoDataFrame: columns `x`/`y` (or `wkt`) given, else recognised.
 
@@ -45,7 +47,8 @@ def read(
     for recognised X/Y, and unknown (None) for columns named by the caller: the importer then
     tells from the values and says so. Rows without a readable position get an empty geometry.
     """
-    return positioned(_read_table(path.read_bytes()), x=x, y=y, wkt=wkt, crs=crs, require_position=require_position)
+    table = _read_table(path.read_bytes())
+    return positioned(table, x=x, y=y, wkt=wkt, crs=crs, require_position=require_position, notes=notes)
 
 
 def positioned(
@@ -56,10 +59,17 @@ def positioned(
     wkt: str | None = None,
     crs: str | None = None,
     require_position: bool = True,
+    notes: list[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """A table of text cells (a CSV's, a spreadsheet's) with its position columns turned into a
     geometry, as `read` describes."""
     columns = {normalise_name(c): c for c in frame.columns}
+    export = odk.read_export(frame) if x is None and y is None and wkt is None else None
+    if export is not None:  # KoboToolbox, ODK: their own position, date and key columns
+        table, geometry, note = export
+        if notes is not None:
+            notes.append(note)
+        return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry), crs=crs or WGS84)
     if x is None and y is None and wkt is None:
         wkt = _first(columns, WKT_NAMES)
         x, y = _first(columns, LONGITUDE_NAMES), _first(columns, LATITUDE_NAMES)

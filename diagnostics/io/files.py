@@ -20,6 +20,8 @@ EXTENSIONS: dict[str, tuple[str, ...]] = {
     "gpkg": (".gpkg",),
     "shp": (".zip", ".shp.zip"),
     "kml": (".kml",),
+    "kmz": (".kmz",),
+    "gpx": (".gpx",),
     "csv": (".csv", ".txt"),
     "xlsx": (".xlsx",),
     "ods": (".ods",),
@@ -29,13 +31,18 @@ FORMAT_LABELS: dict[str, str] = {
     "gpkg": "GeoPackage",
     "shp": "Shapefile zippé",
     "kml": "KML",
+    "kmz": "KMZ (KML zippé)",
+    "gpx": "GPX",
     "csv": "CSV (tableur)",
     "xlsx": "Excel (.xlsx)",
     "ods": "OpenDocument (.ods)",
 }
 TABLES = ("csv", "xlsx", "ods")  # one row per object, a header row, positions in columns
 SPREADSHEETS = ("xlsx", "ods")
-_ZIPPED = ("shp", "xlsx", "ods")
+_ZIPPED = ("shp", "xlsx", "ods", "kmz")
+# A GPX is XML, as a KML; the root element an XML format must show in its first bytes.
+_SNIFFED_AS = {"gpx": "kml", "csv": None}
+_ROOT_TAGS = {"kml": b"<kml", "gpx": b"<gpx"}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _ZIP_MAGIC = b"PK\x03\x04"
 # Binary formats people send by mistake, named in the refusal.
@@ -99,15 +106,34 @@ def check_file(path: Path, *, max_bytes: int, name: str | None = None) -> str:
         raise FileRefused(text("sheet_protected"))
     if claimed in _ZIPPED and actual == "shp":
         actual = claimed  # a zip: its members are checked as they are read
-    if actual != (None if claimed == "csv" else claimed):
+    if actual != _SNIFFED_AS.get(claimed, claimed):
         raise FileRefused(_mismatch(name, claimed, actual, head))
-    if claimed == "kml" and b"<kml" not in head and b"<KML" not in head:
+    tag = _ROOT_TAGS.get(claimed)
+    if tag and tag not in head.lower():
         raise FileRefused(_mismatch(name, claimed, "xml", head))
     if claimed not in _ZIPPED:  # zip members are checked as they are extracted
         found = indirection(path)
         if found:
             raise FileRefused(text("indirection", name=Path(name).name, what=found))
+    if tag:
+        check_xml(path, Path(name).name)
     return claimed
+
+
+# XML declarations no GPX or KML needs, and through which a parser can be made to read other
+# files (external entities, XXE) or to expand a few bytes into gigabytes (billion laughs).
+_XML_DECLARATIONS = (b"<!doctype", b"<!entity")
+
+
+def check_xml(path: Path, name: str) -> None:
+    """Refuse an XML file that declares a DTD or entities (read in bounded chunks)."""
+    tail = b""
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            window = (tail + chunk).lower()
+            if any(marker in window for marker in _XML_DECLARATIONS):
+                raise FileRefused(text("xml_declarations", name=name))
+            tail = window[-16:]
 
 
 # Content that makes GDAL read something else: virtual datasets, pipelines, virtual file systems.
@@ -155,7 +181,7 @@ def _mismatch(name: str, claimed: str, actual: str | None, head: bytes) -> str:
         what = next(known, "binaire, d'un format inconnu")
         seen = text("seen_binary", what=what)
     elif actual == "xml":
-        seen = text("seen_xml")
+        seen = text("seen_xml", tag=_ROOT_TAGS[claimed].decode()[1:])
     else:
         seen = text("seen_format", label=FORMAT_LABELS[actual])
     return text("mismatch", name=Path(name).name, claimed=label, seen=seen)
@@ -163,13 +189,15 @@ def _mismatch(name: str, claimed: str, actual: str | None, head: bytes) -> str:
 
 def read(path: Path, fmt: str, **options) -> gpd.GeoDataFrame:
     """Read `path` in `fmt`; the frame keeps the file's coordinate system (None when it has none)."""
-    from diagnostics.io import csvfile, geojson, gpkg, kml, shapefile
+    from diagnostics.io import csvfile, geojson, gpkg, gpx, kml, shapefile
 
     readers = {
         "geojson": geojson.read,
         "gpkg": gpkg.read,
         "shp": shapefile.read,
         "kml": kml.read,
+        "kmz": kml.read_kmz,
+        "gpx": gpx.read,
         "csv": csvfile.read,
     }
     if fmt in ("xlsx", "ods"):
@@ -178,7 +206,7 @@ def read(path: Path, fmt: str, **options) -> gpd.GeoDataFrame:
         return _readable(fmt, lambda: spreadsheet.read(path, fmt, **options))
     try:
         return readers[fmt](path, **options)
-    except DiagnosticsError:
+    except (DiagnosticsError, MemoryError):  # the isolation child says « mémoire » in French
         raise
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DiagnosticsError(text("unreadable", format=FORMAT_LABELS[fmt], reason=exc)) from exc
@@ -201,6 +229,8 @@ def read_with_notes(path: Path, fmt: str, **options) -> tuple[gpd.GeoDataFrame, 
     notes: list[str] = []
     if fmt == "shp":
         return _readable(fmt, lambda: shapefile.read(path, notes=notes, **options)), notes
+    if fmt == "csv":
+        return read(path, fmt, notes=notes, **options), notes
     if fmt == "gpkg":  # already in a fresh process: no worker of its own
         return _readable(fmt, lambda: gpkg.read_here(path)), notes
     return read(path, fmt, **options), notes
@@ -209,7 +239,7 @@ def read_with_notes(path: Path, fmt: str, **options) -> tuple[gpd.GeoDataFrame, 
 def _readable(fmt: str, reader):
     try:
         return reader()
-    except DiagnosticsError:
+    except (DiagnosticsError, MemoryError):
         raise
     except Exception as exc:  # pyogrio and GDAL raise their own error classes
         raise DiagnosticsError(text("unreadable", format=FORMAT_LABELS[fmt], reason=exc)) from exc

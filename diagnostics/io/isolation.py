@@ -32,6 +32,8 @@ DRIVERS: dict[str, str | None] = {
     "gpkg": "GPKG",
     "shp": "ESRI Shapefile",
     "kml": "LIBKML",
+    "kmz": "LIBKML",  # its KML is extracted by the archive checks first, then checked as a KML
+    "gpx": "GPX",
     "csv": None,
     "xlsx": None,  # openpyxl
     "ods": "ODS",
@@ -93,6 +95,10 @@ def _environment(fmt: str) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if k not in _PROXY_VARIABLES and not k.startswith("GDAL_")}
     environment.update(GDAL_OFFLINE)
     environment["GDAL_SKIP"] = " ".join(dict.fromkeys(skipped))
+    # RLIMIT_AS counts reserved address space, not memory used: OpenBLAS's per-core buffers and
+    # glibc's per-thread malloc arenas reserve hundreds of megabytes the parser never touches, and
+    # GEOS then crashed writing the WKB of a 120,000-point GPX track at 1.5 GB (issue 19).
+    environment.update(OPENBLAS_NUM_THREADS="1", MALLOC_ARENA_MAX="2")
     root = str(config.PROJECT_ROOT)
     environment["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     return environment
@@ -128,8 +134,8 @@ def _child() -> int:
         wanted = DRIVERS[fmt]
         if set(pyogrio.list_drivers()) - {wanted} - _UNSKIPPABLE:  # GDAL_SKIP did not apply
             raise DiagnosticsError(text("parser_crashed"))
-        # zips are checked before any driver opens them: shapefiles by `shapefile`, .ods by `spreadsheet`
-        if wanted and fmt not in ("shp", "ods") and _opening_driver(pyogrio, path) != wanted:
+        # zips are checked before any driver opens them: shapefiles by `shapefile`, .ods by `spreadsheet`, KMZ by `kml`
+        if wanted and fmt not in ("shp", "ods", "kmz") and _opening_driver(pyogrio, path) != wanted:
             raise DiagnosticsError(text("wrong_driver", format=files.FORMAT_LABELS[fmt]))
         frame, notes = files.read_with_notes(path, fmt, **request["options"])
         answer = _encode(frame, notes)

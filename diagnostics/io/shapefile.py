@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-import zlib
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
 import pandas as pd
 
 from diagnostics.errors import DiagnosticsError
-from diagnostics.io.files import indirection_in
+from diagnostics.io import archives
+from diagnostics.io.archives import MAX_UNCOMPRESSED
 from diagnostics.io.frames import concat_layers
 from diagnostics.texts import imports_text as text
 
-MAX_MEMBERS = 200
-MAX_UNCOMPRESSED = 500_000_000
 SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".qmd")
 
 # Field names longer than 10 characters, as written (the importer recognises these names too).
@@ -40,79 +38,27 @@ SHORT_NAMES = {
     "assigned_kind": "attr_type",
     "assigned_to": "attribue_a",
 }
-_CHUNK = 1 << 20
 _SHP_MAGIC = (9994).to_bytes(4, "big")  # every .shp starts with its file code
 _KINDS = {"Point": "points", "LineString": "lignes", "Polygon": "polygones"}
 
 
 def read(path: Path, *, max_uncompressed: int = MAX_UNCOMPRESSED, notes: list[str] | None = None) -> gpd.GeoDataFrame:
     """Every shapefile of the zip; `notes` receives how the attributes' encoding was chosen."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise DiagnosticsError(text("zip_broken", reason=exc)) from exc
+    archive = archives.open_zip(path)
     with archive, tempfile.TemporaryDirectory() as folder:
-        members = _checked_members(archive, max_uncompressed)
+        members = archives.checked_members(archive, max_uncompressed, SIDECARS)
         shapes = [m for m in members if m.filename.lower().endswith(".shp")]
         if not shapes:
             raise DiagnosticsError(text("zip_no_shp"))
         budget = max_uncompressed
         for member in members:
-            budget -= _extract(archive, member, Path(folder) / PurePosixPath(member.filename).name, budget)
+            target = Path(folder) / PurePosixPath(member.filename).name
+            budget -= archives.extract(archive, member, target, budget)
+            if target.suffix.lower() == ".shp" and target.read_bytes()[:4] != _SHP_MAGIC:
+                seen = text("seen_not_shp")
+                raise DiagnosticsError(text("mismatch", name=member.filename, claimed="Shapefile", seen=seen))
         frames = [_read_one(Path(folder) / PurePosixPath(s.filename).name, notes) for s in shapes]
     return concat_layers(frames)
-
-
-def _extract(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, budget: int) -> int:
-    """Copy one member in bounded chunks; stop past its declared size or the budget (a zip whose
-    headers under-state the size would otherwise inflate in memory before its CRC is checked)."""
-    written, tail = 0, b""
-    limit = min(member.file_size, budget)
-    try:
-        with archive.open(member) as source, target.open("wb") as out:
-            while chunk := source.read(_CHUNK):
-                written += len(chunk)
-                if written > limit:
-                    raise DiagnosticsError(text("zip_lies", name=member.filename))
-                found = indirection_in([tail + chunk])
-                if found:
-                    raise DiagnosticsError(text("indirection", name=member.filename, what=found))
-                tail = chunk[-32:]
-                out.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise DiagnosticsError(text("zip_broken", reason=exc)) from exc
-    if target.suffix.lower() == ".shp" and not target.read_bytes()[:4] == _SHP_MAGIC:
-        raise DiagnosticsError(text("mismatch", name=member.filename, claimed="Shapefile", seen=text("seen_not_shp")))
-    return written
-
-
-def _checked_members(archive: zipfile.ZipFile, max_uncompressed: int) -> list[str]:
-    """Shapefile parts only, flat names, bounded count and size; raise on anything suspicious."""
-    infos = archive.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise DiagnosticsError(text("zip_too_many", count=len(infos), limit=MAX_MEMBERS))
-    total = sum(info.file_size for info in infos)
-    if total > max_uncompressed:
-        raise DiagnosticsError(text("zip_too_large", size=f"{total / 1e6:.0f}", limit=f"{max_uncompressed / 1e6:.0f}"))
-    members: list[zipfile.ZipInfo] = []
-    names = set()
-    for info in infos:
-        name = info.filename
-        parts = PurePosixPath(name.replace("\\", "/")).parts
-        if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-            raise DiagnosticsError(text("zip_dangerous", name=name))
-        if info.is_dir() or parts[0] == "__MACOSX":
-            continue
-        if (info.external_attr >> 16) & 0o170000 == 0o120000:
-            raise DiagnosticsError(text("zip_symlink", name=name))
-        base = PurePosixPath(name).name
-        if not base.lower().endswith(SIDECARS):
-            continue
-        if base in names:
-            raise DiagnosticsError(text("zip_twice", name=base))
-        names.add(base)
-        members.append(info)
-    return members
 
 
 def _read_one(shp: Path, notes: list[str] | None) -> gpd.GeoDataFrame:

@@ -181,7 +181,7 @@ def commune_snapshot(
     _check_format(fmt)
     layers = snapshot_layers(db, actor, insee, period)
     content = render_snapshot(layers, fmt, issued_on=issued_on or dt.date.today(), period=period)
-    detail = f"carte {fmt.upper()} : {len(layers.observations)} observation(s)"
+    detail = f"{'tableau' if fmt == 'xlsx' else 'carte'} {fmt.upper()} : {len(layers.observations)} observation(s)"
     audit.record_now(db, actor, "export", entity="commune", entity_id=insee, detail=detail)
     return content
 

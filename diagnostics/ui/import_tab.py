@@ -31,8 +31,9 @@ ISSUE_LEVELS = {"erreur": "Rejet", "réparé": "Réparation", "avertissement": "
 
 def show(db, actor) -> None:
     st.caption(
-        "GeoJSON, GeoPackage, Shapefile zippé, KML, CSV (séparateur virgule ou point-virgule) ou classeur "
-        "Excel / OpenDocument (.xlsx, .ods ; une ligne d'en-tête) avec latitude/longitude ou X/Y Lambert-93. "
+        "GeoJSON, GeoPackage, Shapefile zippé, KML, KMZ (Google My Maps), GPX, CSV (séparateur virgule ou "
+        "point-virgule ; exports KoboToolbox et ODK Central reconnus) ou classeur Excel / OpenDocument (.xlsx, "
+        ".ods ; une ligne d'en-tête) avec latitude/longitude ou X/Y Lambert-93. "
         f"{config.get('PSQ_IMPORT_MAX_MB')} Mo au plus. "
         "Rien n'est enregistré avant d'avoir vérifié l'aperçu."
     )
@@ -47,10 +48,20 @@ def show(db, actor) -> None:
     columns = st.session_state.get("import_columns", {})
     path = _saved_upload(upload)
     position = _position_picker(path) if path.suffix == ".csv" else None
+    keep_times = _track_times_choice() if path.suffix == ".gpx" else False
     try:
         sheet = _sheet_picker(actor, path, upload) if path.suffix in (".xlsx", ".ods") else None
         preview = imports.preview_import(
-            db, actor, layer, path, name=upload.name, crs=crs or None, columns=columns, position=position, sheet=sheet
+            db,
+            actor,
+            layer,
+            path,
+            name=upload.name,
+            crs=crs or None,
+            columns=columns,
+            position=position,
+            keep_track_times=keep_times,
+            sheet=sheet,
         )
         _column_picker(layer, preview, path)
         _show_preview(db, preview)
@@ -60,6 +71,18 @@ def show(db, actor) -> None:
     except Exception:  # a bug must not show a traceback to the administrator: logged, said in French
         logger.exception("import of %s failed", upload.name)
         st.error(UNEXPECTED)
+
+
+def _track_times_choice() -> bool:
+    """A GPX track says where people were and when: its times are kept only if the team says so."""
+    keep = st.checkbox(
+        "Garder le début et la fin de chaque trace GPX",
+        key="import_keep_track_times",
+        help="Sans cette case, les heures des traces ne sont pas lues : elles disent où et quand des "
+        "personnes sont passées. Cochez-la seulement si l'équipe l'a décidé.",
+    )
+    st.caption("Les heures des traces ne sont pas importées." if not keep else "Début et fin de chaque trace gardés.")
+    return keep
 
 
 POSITION_FIELDS = {  # CSV position columns: field → label

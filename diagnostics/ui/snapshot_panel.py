@@ -37,8 +37,10 @@ def period_from_picker(value) -> tuple[dt.date | None, dt.date | None] | None:
 def snapshot_downloads(db, actor, insee: str, name: str, period, *, key: str = "download") -> None:
     """The download buttons; each file is produced (and audited) only when clicked."""
     today = dt.date.today()
-    columns = st.columns(len(DOWNLOADS))
-    for column, (fmt, (label, help_text)) in zip(columns, DOWNLOADS.items(), strict=True):
+    for index, (fmt, (label, help_text)) in enumerate(DOWNLOADS.items()):
+        if index % 2 == 0:  # two by two: four in a row cut the labels on a laptop screen
+            row = st.columns(2)
+        column = row[index % 2]
         unavailable = fmt == "html" and not assets_installed()
         column.download_button(
             f"Télécharger : {label}",

@@ -1,5 +1,5 @@
 """The mayor in Chromium, at human pace: logs in, lands on « Ma commune », sees only Gray and no
-unit of the forces, downloads the PNG, the PDF and the HTML; the PDF read back names no unit and
+unit of the forces, downloads the PNG, the PDF, the HTML and the Excel table; the PDF read back names no unit and
 numbers its points as its list; the HTML opened offline shows the zone without unit or schedule;
 only the downloads are audited."""
 
@@ -9,6 +9,7 @@ import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
@@ -79,12 +80,19 @@ def test_the_mayor_reads_their_commune_and_downloads_what_partners_may_see(demo_
     assert numbers and numbers <= set(map_text.split())  # each line's N° is written on the map
     html = _download(page, "Carte interactive (HTML)")
     _assert_no_unit(html.decode("utf-8"))
+    table = pd.read_excel(io.BytesIO(_download(page, "Tableau (Excel)")), dtype=str).fillna("")
+    assert len(table) == len(numbers) and "Constat" in table.columns
+    _assert_no_unit(table.to_csv())
+    page.get_by_role("button", name="Télécharger : Tableau (Excel)").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "maire-downloads-desktop.png"))
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(PAUSE_MS)
     page.screenshot(path=str(SHOTS / "maire-ma-commune-phone.png"), full_page=True)
+    page.get_by_role("button", name="Télécharger : Tableau (Excel)").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "maire-downloads-phone.png"))
 
-    # The audit log holds the three downloads, and nothing for having opened the page.
+    # The audit log holds the four downloads, and nothing for having opened the page.
     from diagnostics.db import open_database
     from diagnostics.services import audit
     from tests.conftest import ADMIN_ACTOR
@@ -92,7 +100,7 @@ def test_the_mayor_reads_their_commune_and_downloads_what_partners_may_see(demo_
     db = open_database(f"sqlite:///{tmp_path / 'demo.sqlite'}")
     exported = audit.audit_events(db, ADMIN_ACTOR, audit.AuditFilter(actions=("export",)))
     db.dispose()
-    assert sorted(exported["detail"].str.split(" :").str[0]) == ["carte HTML", "carte PDF", "carte PNG"]
+    assert sorted(exported["detail"].str.split(" :").str[0]) == ["carte HTML", "carte PDF", "carte PNG", "tableau XLSX"]
     assert set(exported["actor"]) == {"maire.gray"}
 
     # The HTML opened offline from disk: drawn, numbered, the zone without unit nor schedule.

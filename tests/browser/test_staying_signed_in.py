@@ -147,6 +147,8 @@ def test_reload_and_bookmarks_keep_the_user_signed_in_and_logout_ends_the_cookie
             break
         page.wait_for_timeout(250)
     assert not any(c["name"] == COOKIE for c in context.cookies())
+    page.wait_for_timeout(PAUSE_MS)
+    page.screenshot(path=str(SHOTS / f"session-apres-deconnexion-{size}.png"))
 
     # Someone copied the cookie before the logout and puts it into another browser.
     thief = contexts.new(options)

@@ -292,7 +292,7 @@ def test_offline_day_then_sync_exactly_once(server, browser_page, network_log, t
     expect(page.locator("#pending")).to_have_text("1")
     refused = page.locator("#pending-list li.refused")
     expect(refused).to_have_count(1)
-    expect(refused).to_contain_text("Refusée : Le point (47.42")  # where the finger landed
+    expect(refused).to_contain_text("Refusée : Le point (47,42")  # where the finger landed, in French
     expect(refused).to_contain_text("est en dehors de la commune de Gray")
     refused.scroll_into_view_if_needed()
     _shot(page, "06_synced_one_refused")

@@ -178,6 +178,20 @@ def test_header_notices_checks_and_french_on_a_phone(server, browser_page, netwo
     expect(page.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "Dézoomer")
     assert "A JavaScript library" not in page.content()
 
+    # A patrol zone's long name wraps inside the map instead of being cut at 390 px (item 10).
+    widths = page.evaluate(
+        """() => { let opened = null; window.psqFieldMap.eachLayer((layer) => {
+          const tip = layer.getTooltip && layer.getTooltip();
+          const zone = tip && String(tip.getContent().textContent).startsWith("Zone :");
+          if (!opened && zone) { layer.openTooltip(); opened = tip; } });
+        const node = document.querySelector('#map .leaflet-tooltip');
+        const tip = node.getBoundingClientRect(); const map = document.getElementById('map').getBoundingClientRect();
+        return [node.textContent, tip.width, map.width, tip.left >= map.left && tip.right <= map.right]; }"""
+    )
+    assert widths[0].startswith("Zone : ") and widths[1] <= widths[2] / 2 and widths[3], widths
+    page.locator("#map").scroll_into_view_if_needed()
+    _shot(page, "18_zone_label_wraps")
+
     # The header stays above the map's controls when the map scrolls under it (item 3).
     page.evaluate(
         "window.scrollTo(0, document.getElementById('map').getBoundingClientRect().top + window.scrollY - 20)"
@@ -249,6 +263,9 @@ def test_header_notices_checks_and_french_on_a_phone(server, browser_page, netwo
     page.wait_for_timeout(1200)
     top = page.evaluate("document.getElementById('map').getBoundingClientRect().top")
     assert 0 <= top < 844
+    # The server's refusal, in the phone's words (touch, French decimals).
+    expect(page.locator("[data-error=position]")).to_contain_text("Touchez la carte à l'intérieur de la commune")
+    expect(page.locator("#pending-list li.refused")).to_contain_text("Refusée : Le point (47,42")
     _shot(page, "14_edit_goes_to_map")
 
     # The summary leaves once the situation changes: another one recorded offline (item 4).

@@ -71,12 +71,14 @@ def sample_layers(description: str = "Candélabre éteint", name: str = "Gray") 
 
 
 def points_of(observations: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The canvas layer's input (what observation_points returns) for these observations."""
+    """The canvas layer's input (what observation_points returns) for these observations (a line or
+    polygon drawn at a point on it, as the `lon`/`lat` columns of the table hold)."""
+    points = observations.geometry.representative_point()
     return pd.DataFrame(
         {
             "id": observations["id"],
-            "lon": observations.geometry.x,
-            "lat": observations.geometry.y,
+            "lon": points.x,
+            "lat": points.y,
             "severity": observations["severity"],
             "category": observations["category"],
             "status": observations["status"],

@@ -25,6 +25,7 @@ from diagnostics.errors import DatabaseUnavailable
 from diagnostics.io import files
 from diagnostics.models import SRID, CommuneDispositif, Diagnostic, Observation, Team
 from diagnostics.services import audit, reference_edits
+from diagnostics.services.imports import submissions
 from diagnostics.services.imports.preview import ImportPreview, ImportRefused
 from diagnostics.services.imports.rows import REJECTED
 from diagnostics.services.imports.specs import LAYERS, SPECS, LayerSpec
@@ -111,6 +112,8 @@ def _observations(session: Session, actor: Actor, preview: ImportPreview, record
     if session.get(Team, team_id) is None:
         raise ImportRefused(text("team_unknown"))
     _refuse_if_imported(session, preview)
+    known = sum(1 for r in records if r.get("action") == submissions.UNCHANGED)
+    records = [r for r in records if r.get("action") != submissions.UNCHANGED]
     by_commune: dict[str, list[dict]] = {}
     for record in records:
         by_commune.setdefault(record["commune_insee"], []).append(record)
@@ -143,10 +146,11 @@ def _observations(session: Session, actor: Actor, preview: ImportPreview, record
                     shareable=bool(record.get("shareable")),
                     author=actor.login,
                     geom=from_shape(record["geometry"], srid=SRID),
+                    form_token=submissions.token(record.get("import_key")),
                 )
             )
     session.flush()
-    return len(records), 0, 0
+    return len(records), 0, known
 
 
 def _dispositifs(session: Session, actor: Actor, preview: ImportPreview, records: list[dict], _team_id):

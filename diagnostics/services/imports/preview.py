@@ -26,6 +26,7 @@ from diagnostics.io import files
 from diagnostics.models import Commune
 from diagnostics.services import territory
 from diagnostics.services._frames import geometry_as_wkb, read_frame
+from diagnostics.services.imports import features, submissions
 from diagnostics.services.imports.rows import FIXED, REJECTED, WARNING, RowChecker, RowIssue, Territory
 from diagnostics.services.imports.specs import FIELD_LABELS, FIELDS, LAYERS, SPECS, LayerSpec
 from diagnostics.texts import imports_text as text
@@ -100,13 +101,15 @@ def preview_import(
     position: Mapping[str, str] | None = None,
     sheet: str | None = None,
     today: dt.date | None = None,
+    keep_track_times: bool = False,
 ) -> ImportPreview:
     """Read and check `path` for `layer`; write nothing.
 
     `name` is the file's original name (uploads live in temporary files); `crs` overrides the
     file's coordinate system; `columns` maps fields to the file's columns where names are not
     recognised; `position` names CSV position columns (`x`, `y` or `wkt`); `sheet` is the sheet
-    of a workbook to read (else its first).
+    of a workbook to read (else its first); `keep_track_times`
+    keeps when each GPX track began and ended (the team's choice: dropped otherwise).
     """
     require(actor, "manage_reference")
     if layer not in SPECS:
@@ -117,9 +120,12 @@ def preview_import(
     if sheet and fmt not in files.SPREADSHEETS:
         raise ImportRefused(text("sheet_option"))
     options = _read_options(spec, fmt, crs, position) | ({"sheet": sheet} if sheet else {})
+    if fmt == "gpx":
+        options["keep_times"] = keep_track_times
     raw, read_notes = files.read_upload(path, fmt, **options)
     if raw.empty:
         raise ImportRefused(text("empty"))
+    raw = features.named_descriptions(raw, spec, fmt)
     sheets = list(raw.attrs.get("sheets", []))
     digest = _digest(path, sheet if sheets and sheet != sheets[0] else None)
     notes = list(read_notes)
@@ -133,10 +139,11 @@ def preview_import(
         rows, issues = checker.check(raw, mapping, first_row=2 if fmt in files.TABLES else 1)
         frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84) if rows else _empty_frame(layer)
         existing = _existing(session, spec)
+        issues += _mark_actions(spec, frame, existing, set(mapping), place.communes, where)
+        issues += submissions.mark_known(session, frame, where)
     missing = [FIELD_LABELS[f] for f in spec.fields if f not in mapping and f not in spec.key and f != "name"]
     if spec.key and missing and existing:
         notes.append(text("fields_kept", fields=", ".join(missing)))
-    issues += _mark_actions(spec, frame, existing, set(mapping), place.communes, where)
     issues.sort(key=lambda issue: issue.row)
     return ImportPreview(
         layer=layer,
@@ -176,7 +183,7 @@ def _digest(path: Path, sheet: str | None) -> str:
 
 def _read_options(spec: LayerSpec, fmt: str, crs: str | None, position: Mapping[str, str] | None) -> dict:
     options = dict(position or {}) if fmt in files.TABLES else {}
-    if fmt in ("shp", *files.SPREADSHEETS):
+    if fmt in ("shp", "kmz", *files.SPREADSHEETS):
         options["max_uncompressed"] = 10 * config.import_max_bytes()
     if fmt in files.TABLES and not spec.geometry_kinds:
         options["require_position"] = False

@@ -25,7 +25,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "population": ("population", "pop", "population_municipale", "ptot"),
     "category": ("category", "categorie", "cat", "theme", "type"),
     "severity": ("severity", "gravite", "niveau", "priorite"),
-    "observed_on": ("observed_on", "date", "date_observation", "date_constat", "observe_le", "jour"),
+    "observed_on": ("observed_on", "date", "date_observation", "date_constat", "observe_le", "jour", "date_releve"),
     "description": ("description", "constat", "observation", "commentaire", "texte"),
     "recommendation": ("recommendation", "preconisation", "preconisat", "recommandation", "preconisations"),
     "partner": ("partner", "partenaire", "partenaire_concerne"),
@@ -33,6 +33,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "shareable": ("shareable", "partageable", "diffusable"),
     "since": ("since", "depuis", "date", "date_adhesion", "date_signature", "date_convention"),
     "dispositif": ("dispositif", "kind", "type", "programme"),
+    "import_key": ("import_key", "cle_import", "identifiant_de_soumission"),
 }
 FIELD_LABELS: dict[str, str] = {
     "name": "Nom",
@@ -55,6 +56,7 @@ FIELD_LABELS: dict[str, str] = {
     "shareable": "Partageable",
     "since": "Depuis le",
     "dispositif": "Dispositif",
+    "import_key": "Identifiant de soumission",
 }
 
 
@@ -101,11 +103,14 @@ SPECS: dict[str, LayerSpec] = {
             "partner",
             "status",
             "shareable",
+            "import_key",
         ),
         required=("category", "severity", "observed_on"),
         geometry_kinds=ANY_SHAPE,
         model=Observation,
         place="covered",
+        # A form tool's submission id (Kobo, ODK): the same submission is stored once.
+        column_names={"import_key": "form_token"},
     ),
     "zones": LayerSpec(
         label="Zones de patrouille",

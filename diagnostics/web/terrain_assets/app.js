@@ -226,12 +226,12 @@
     $("observation-form").elements.photos_shareable.checked = !!item.photos_shareable;
     const key = item.diagnostic_uuid ? `l:${item.diagnostic_uuid}` : `s:${item.diagnostic_id}`;
     if ([...$("diagnostic").options].some((o) => o.value === key)) $("diagnostic").value = key;
-    Forms.showErrors($("work"), item.errors || {});
+    Forms.showErrors($("work"), reasonsOf(item));
     $("save").textContent = "Enregistrer la correction";
     $("cancel-edit").hidden = false;
     $("position").textContent = "Position enregistrée (touchez la carte pour la changer).";
     // Straight to what needs fixing: the map when the position was refused, else the first field.
-    const errors = item.errors || {};
+    const errors = reasonsOf(item);
     const field = Object.keys(errors).map((key) => document.querySelector(`[data-error="${key}"]`)).find((node) => node && node.textContent);
     const target = errors.position || errors.diagnostic ? $("map") : field || $("observation-form");
     target.scrollIntoView({ behavior: "smooth", block: "center" });
@@ -239,10 +239,27 @@
 
   // ---- pending ----
 
+  // The server's reasons, with an outside-the-commune refusal in the phone's words (touch, French
+  // decimals) when the phone's outline agrees; otherwise the server's own text.
+  function reasonsOf(item) {
+    const errors = { ...(item.errors || {}) };
+    const geometry = item.observation.geometry;
+    const local = item.diagnostic_uuid && state.localDiagnostics.find((d) => d.uuid === item.diagnostic_uuid);
+    const known = state.bundle.diagnostics.find((d) => d.id === item.diagnostic_id);
+    const insee = local ? local.fields.commune_insee : known && known.commune_insee;
+    const commune = insee && state.bundle.communes.features.find((f) => f.properties.insee === insee);
+    if (errors.position && geometry && geometry.type === "Point" && commune) {
+      const [lon, lat] = geometry.coordinates;
+      if (!Geo.contains(commune.geometry, lon, lat)) errors.position = Forms.outsideError(commune, lon, lat, false).position;
+    }
+    return errors;
+  }
+
   async function renderPending() {
     const items = (await Store.items()).sort((a, b) => a.created_at.localeCompare(b.created_at));
     const own = Pending.render(items, state.bundle, {
       edit: editItem,
+      reasons: reasonsOf,
       remove: async (uuid) => {
         const item = await Store.item(uuid);
         if (!item || !Pending.ownedBy(item, state.bundle)) return;

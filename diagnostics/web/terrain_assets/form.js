@@ -166,7 +166,7 @@ const Forms = (() => {
   }
 
   return {
-    format, showErrors, fieldNames, fillObservationChoices, observationValues, setObservationValues, observationErrors,
+    format, outsideError, showErrors, fieldNames, fillObservationChoices, observationValues, setObservationValues, observationErrors,
     fillDiagnosticChoices, diagnosticValues, diagnosticErrors,
   };
 })();

@@ -8,8 +8,8 @@ const Pending = (() => {
 
   const ownedBy = (item, bundle) => !!bundle && !!item.login && item.login === bundle.actor.login;
 
-  function stateOf(item) {
-    const reasons = Object.values(item.errors || {}).filter((value) => typeof value === "string");
+  function stateOf(item, errors) {
+    const reasons = Object.values(errors || {}).filter((value) => typeof value === "string");
     if (item.status === "refused") return `Refusée : ${reasons.join(" ")}`;
     return reasons.length ? `En attente (${reasons.join(" ")})` : "En attente d'envoi";
   }
@@ -28,14 +28,14 @@ const Pending = (() => {
     li.appendChild(Geo.el("div", description));
     const photos = item.photos && item.photos.length ? ` · ${item.photos.length} photo(s)` : "";
     li.appendChild(Geo.el("div", `${item.diagnostic_label || ""}${photos}`, "hint"));
-    li.appendChild(Geo.el("div", stateOf(item), "state"));
+    li.appendChild(Geo.el("div", stateOf(item, actions.reasons(item)), "state"));
     const row = Geo.el("div", null, "row");
     row.append(button("Modifier", () => actions.edit(item.uuid)), button("Supprimer", () => actions.remove(item.uuid)));
     li.appendChild(row);
     return li;
   }
 
-  // all: every item on the phone, oldest first; actions: {edit(uuid), remove(uuid)}.
+  // all: every item on the phone, oldest first; actions: {edit(uuid), remove(uuid), reasons(item)}.
   // Returns the signed-in account's own items (the others are never shown).
   function render(all, bundle, actions) {
     const items = all.filter((item) => ownedBy(item, bundle));
