@@ -95,6 +95,10 @@ def _environment(fmt: str) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if k not in _PROXY_VARIABLES and not k.startswith("GDAL_")}
     environment.update(GDAL_OFFLINE)
     environment["GDAL_SKIP"] = " ".join(dict.fromkeys(skipped))
+    # RLIMIT_AS counts reserved address space, not memory used: OpenBLAS's per-core buffers and
+    # glibc's per-thread malloc arenas reserve hundreds of megabytes the parser never touches, and
+    # GEOS then crashed writing the WKB of a 120,000-point GPX track at 1.5 GB (issue 19).
+    environment.update(OPENBLAS_NUM_THREADS="1", MALLOC_ARENA_MAX="2")
     root = str(config.PROJECT_ROOT)
     environment["PYTHONPATH"] = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
     return environment
