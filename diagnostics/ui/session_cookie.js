@@ -17,7 +17,11 @@
           body: JSON.stringify({ ticket: action.ticket }),
         }
       : { url: "/api/session", method: "DELETE" };
-  fetch(request.url, { ...request, credentials: "same-origin", cache: "no-store" }).catch(() => {
+  fetch(request.url, { ...request, credentials: "same-origin", cache: "no-store" }).then((response) => {
+    // A new session replaced the old cookie: a logout the offline field page still had to do
+    // (diagnostics/web/terrain_assets/session.js) must not end this one.
+    if (action.kind === "claim" && response.ok) localStorage.removeItem("psq-terrain-logout-pending");
+  }).catch(() => {
     // Offline or refused: the page stays signed in in memory; a reload asks to log in again.
   });
   if (action.kind === "clear") {

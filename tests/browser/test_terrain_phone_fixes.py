@@ -334,3 +334,26 @@ def test_a_logout_on_the_streamlit_pages_drops_the_field_pages_team_data(server,
     page.context.set_offline(False)
     network_log.errors[:] = [e for e in network_log.errors if not e.endswith("/api/terrain/sync")]
     _only_the_login_refusal(network_log, running.url)
+
+
+def test_a_logout_left_pending_offline_never_ends_a_later_streamlit_login(server, browser_page, network_log):  # noqa: F811
+    from tests.browser.ui import log_in
+
+    running, _ = server
+    page = browser_page
+    _sign_in(page, running.url, "agent.gray")
+    page.context.set_offline(True)
+    expect(page.locator("#network")).to_have_text("Hors ligne")
+    page.get_by_role("button", name="Se déconnecter").tap()
+    expect(page.locator("#notice")).to_contain_text("au retour du réseau", timeout=TIMEOUT_MS)
+    _pause(page)
+    page.goto("about:blank")  # the page is left before the network returns
+    page.context.set_offline(False)
+
+    log_in(page, running.url, "agent.gray")  # Saisie terrain, a new session
+    page.goto(f"{running.url}/terrain/")
+    expect(page.locator("#who")).to_contain_text(f"Connecté : {NAMES['agent.gray']}", timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    expect(page.locator("#work")).to_be_visible()
+    network_log.errors[:] = [e for e in network_log.errors if "/api/session" not in e]
+    _only_the_login_refusal(network_log, running.url)
