@@ -153,14 +153,14 @@ def test_observations_from_a_french_workbook_sheet_by_sheet(db, team_id, tmp_pat
 
 def test_a_refused_workbook_writes_nothing(db, team_id, tmp_path):
     before = _count(db)
-    for sheets in ({"Vide": []}, {"Relevés": [HEADER, ["inconnue", 9, "hier", "47,44", "5,59", ""]]}):
-        path = workbook(tmp_path / f"{len(sheets['Vide' if 'Vide' in sheets else 'Relevés'])}.xlsx", sheets)
-        try:
-            preview = imports.preview_import(db, ADMIN_ACTOR, "observations", path)
-            with pytest.raises(DiagnosticsError, match="rien n'a été écrit"):
-                imports.commit_import(db, ADMIN_ACTOR, preview, team_id=team_id)
-        except DiagnosticsError as exc:
-            assert "vide" in str(exc)
+    with pytest.raises(DiagnosticsError, match="La feuille « Vide » est vide"):
+        imports.preview_import(db, ADMIN_ACTOR, "observations", workbook(tmp_path / "vide.xlsx", {"Vide": []}))
+    wrong = [HEADER, ["inconnue", 9, "hier", "47,44", "5,59", ""], french_rows()[1]]
+    preview = imports.preview_import(db, ADMIN_ACTOR, "observations", workbook(tmp_path / "x.xlsx", {"R": wrong}))
+    assert (preview.rejected, preview.valid) == (1, 1)
+    assert "catégorie « inconnue » inconnue" in preview.report() and "date « hier » illisible" in preview.report()
+    with pytest.raises(DiagnosticsError, match="rien n'a été écrit"):
+        imports.commit_import(db, ADMIN_ACTOR, preview, team_id=team_id)
     assert _count(db) == before
 
 

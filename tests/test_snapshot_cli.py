@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from pypdf import PdfReader
 
@@ -25,7 +26,7 @@ def gray_observation(db_url, db, team_id):
     make_observation(db, make_diagnostic(db, team_id), description="Constat", recommendation="Préco")
 
 
-@pytest.mark.parametrize("fmt", ["png", "pdf", "html"])
+@pytest.mark.parametrize("fmt", ["png", "pdf", "html", "xlsx"])
 def test_each_format_is_written_and_opens(gray_observation, capsys, tmp_path, fmt):
     if fmt == "html":
         assert assets_installed(), "the HTML snapshot inlines static/vendor: run `make assets` first"
@@ -41,6 +42,10 @@ def test_each_format_is_written_and_opens(gray_observation, capsys, tmp_path, fm
     elif fmt == "pdf":
         reader = PdfReader(io.BytesIO(content))
         assert len(reader.pages) == 2 and "Période : depuis le 01/01/2026" in reader.pages[0].extract_text()
+    elif fmt == "xlsx":
+        rows = list(load_workbook(io.BytesIO(content), read_only=True)["observations"].iter_rows(values_only=True))
+        assert rows[0][:5] == ("N°", "Date", "Catégorie", "Gravité", "Statut") and len(rows) == 2
+        assert "Préco" not in str(rows[1:])  # not shared by the agent: not in the mayor's table
     else:
         assert external_references(content.decode("utf-8")) == []
 

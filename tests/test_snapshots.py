@@ -308,3 +308,10 @@ def test_period_and_count_texts():
         f"{len(observations)} observations (dont {n_open} à traiter : nouvelle, transmise ou en cours)"
     )
     assert _count_text(observations.iloc[:1]) == "1 observation"
+
+
+def test_the_standalone_html_map_speaks_french():
+    from diagnostics.snapshots.html import render_commune_html
+
+    html = render_commune_html(_layers(), issued_on=datetime.date(2026, 12, 1))
+    assert '"zoomIn":"Zoom avant"' in html and '"layers":"Couches"' in html and "setPrefix" in html

@@ -15,6 +15,7 @@ from diagnostics import config, localtime
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services import sessions
 from diagnostics.ui import session as page_session
+from diagnostics.ui import tables
 
 COLUMNS = ("Compte", "Nom", "Ouverte le", "Dernière activité", "Expire le", "Navigateur", "Connexion")
 VIA = {"password": "Mot de passe", "sso": "Annuaire", "api": "API (page terrain)"}
@@ -91,7 +92,7 @@ def section(db, actor) -> None:
         f"{len(rows)} session(s) ouverte(s). Heures de Paris ; une session expire après "
         f"{config.session_idle_minutes()} minutes sans activité."
     )
-    st.dataframe(sessions_table(rows, current_id), hide_index=True, width="stretch")
+    st.dataframe(tables.readable(sessions_table(rows, current_id)), hide_index=True, width="stretch")
     if not rows:
         return
     by_id = {row.id: row for row in rows}

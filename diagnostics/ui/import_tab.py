@@ -14,7 +14,7 @@ from diagnostics import config, maps, taxonomy
 from diagnostics.errors import DiagnosticsError
 from diagnostics.io.files import EXTENSIONS
 from diagnostics.services import imports
-from diagnostics.ui import common, french
+from diagnostics.ui import common, french, tables
 
 logger = logging.getLogger(__name__)
 UNEXPECTED = (
@@ -176,7 +176,7 @@ def _show_preview(db, preview) -> None:
                 for i in preview.issues
             ]
         )
-        st.dataframe(issues, hide_index=True, use_container_width=True)
+        st.dataframe(tables.readable(issues), hide_index=True, use_container_width=True)
     communes = common.communes(db)
     common.show_map(
         maps.build_import_preview_map(communes, preview.frame, tiles=config.tile_sources()),

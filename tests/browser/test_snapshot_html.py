@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from diagnostics.assets import assets_installed
 from diagnostics.services.exports import commune_snapshot
+from tests.browser.ui import english_in_controls
 from tests.conftest import GRAY, make_diagnostic, make_observation
 
 pytestmark = pytest.mark.skipif(not assets_installed(), reason="run `make assets` first")
@@ -32,6 +33,7 @@ def test_the_html_snapshot_works_offline(browser_page, network_log, db, admin, t
     assert page_errors == []
     assert all(url.startswith(("file:", "data:")) for url in network_log.requests), network_log.requests
     assert browser_page.evaluate("typeof L") == "object"
+    assert english_in_controls(browser_page) == []
     browser_page.screenshot(path=str(tmp_path / "snapshot.png"))
 
 

@@ -316,7 +316,8 @@ def test_a_logout_on_the_streamlit_pages_drops_the_field_pages_team_data(server,
     log_out(page)
     page.wait_for_function(
         "() => { const f = document.querySelector('iframe[src=\"/terrain/sortie.html\"]');"
-        " return !!f && f.contentDocument && f.contentDocument.documentElement.dataset.done === '1'; }",
+        " const root = f && f.contentDocument && f.contentDocument.documentElement;"
+        " return !!root && root.dataset.done === '1'; }",
         timeout=TIMEOUT_MS,
     )
 

@@ -115,3 +115,18 @@ def click_inside_commune(page: Page, frame, commune: str) -> None:
     y = label["y"] + label["height"] + 8 - box["y"]
     page.wait_for_timeout(1000)  # a person looks before tapping
     container.click(position={"x": x, "y": y})
+
+
+# Every title, aria-label and text of a map's controls (a page or a frame that has the map).
+CONTROL_TEXTS_JS = """() => Array.from(document.querySelectorAll('.leaflet-control, .leaflet-control *'))
+    .flatMap(e => [e.getAttribute('title'), e.getAttribute('aria-label'), e.children.length ? null : e.textContent])
+    .filter(t => t && t.trim())"""
+ENGLISH_CONTROL = re.compile(r"Zoom in|Zoom out|^Layers$|JavaScript library|Full ?screen|interactive maps", re.I)
+
+
+def english_in_controls(where) -> list[str]:
+    """The English left in a map's controls (Leaflet's « Zoom in », « Layers »…); checks that the
+    French ones are there."""
+    texts = where.evaluate(CONTROL_TEXTS_JS)
+    assert {"Zoom avant", "Zoom arrière"} <= set(texts), texts
+    return [text for text in texts if ENGLISH_CONTROL.search(text)]
