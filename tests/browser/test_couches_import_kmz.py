@@ -14,6 +14,7 @@ from tests.browser.ui import TIMEOUT_MS, choose, go_to, log_in, wait_until_idle
 
 pytestmark = pytest.mark.browser
 MY_MAPS = Path(__file__).parents[1] / "samples" / "my_maps_gray.kml"
+GPX = Path(__file__).parents[1] / "samples" / "osmand_patrouille_gray.gpx"
 SHOTS = Path("/tmp/psq-screenshots")
 
 
@@ -58,4 +59,17 @@ def test_a_my_maps_kmz_is_previewed_as_plain_text_and_imported(demo_app, browser
     page.wait_for_timeout(500)
     page.screenshot(path=str(SHOTS / "couches_kmz_imported_390.png"))
     assert alerts == []  # « <script>alert(1)</script> » in a name stayed text
+
+    # A phone's GPX: the track's times are left out until the box says the team keeps them.
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.locator("input[type=file]").first.set_input_files(str(GPX))
+    wait_until_idle(page)
+    expect(page.get_by_text("Les heures des traces ne sont pas importées.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("4 objet(s) lu(s) dans « osmand_patrouille_gray.gpx » (GPX")).to_be_visible()
+    page.wait_for_timeout(1000)
+    page.get_by_text("Garder le début et la fin de chaque trace GPX").click()
+    wait_until_idle(page)
+    expect(page.get_by_text("Début et fin de chaque trace gardés.")).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SHOTS / "couches_gpx_times_1366.png"))
     assert network_log.problems() == []
