@@ -179,17 +179,22 @@ def network_log() -> NetworkLog:
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 
 
+def require_chromium() -> None:
+    """Debian's Chromium must be there: a failure in CI (CI=true), a skip on a developer's machine."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} not found: install Debian's chromium package"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 @pytest.fixture
 def browser_page(request, tmp_path_factory: pytest.TempPathFactory, network_log: NetworkLog):
     """A Playwright page in Debian's Chromium, with a fresh profile and no way off loopback.
 
     Tests marked `@pytest.mark.phone` get a touch phone: 390×844, touch events, mobile viewport.
     """
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not found: install Debian's chromium package"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     def route(route_, request) -> None:

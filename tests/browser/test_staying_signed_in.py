@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK_HOSTS, PHONE
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK_HOSTS, PHONE, require_chromium
 from tests.browser.ui import (
     TIMEOUT_MS,
     choose,
@@ -36,8 +36,7 @@ DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 
 @pytest.fixture(scope="module")
 def chromium() -> Browser:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package")
+    require_chromium()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
