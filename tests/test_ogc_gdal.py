@@ -8,12 +8,8 @@ to the server (both seen in its access log)."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,28 +18,22 @@ import pytest
 
 from tests.conftest import GRAY
 from tests.feed_data import GRAY_TEAM, PASSWORD, SECRET, SECRET_ADVICE, SHARED, make_feed_data
+from tests.servers import free_port, wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]
-START_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def feed_server(db, db_url, tmp_path):
     """(base URL of the feed, path of the server's log) for the test's database."""
-    port, log = _free_port(), tmp_path / "uvicorn.log"
+    port, log = free_port(), tmp_path / "uvicorn.log"
     env = {**os.environ, "DATABASE_URL": db_url, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "uvicorn", "server:app", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
         server = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         data = make_feed_data(db)  # while the server starts: it opens the database at its first request
-        _wait_healthy(f"http://127.0.0.1:{port}", server, log)
+        wait_healthy(f"http://127.0.0.1:{port}/api/health", server, log)
         yield f"http://127.0.0.1:{port}/ogc", log, data
     finally:
         server.terminate()
@@ -52,20 +42,6 @@ def feed_server(db, db_url, tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-
-
-def _wait_healthy(base: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base}/api/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.2)
-    pytest.fail(f"the server did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
 @contextmanager

@@ -9,18 +9,17 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.servers import free_port as free_port_now
+from tests.servers import wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,19 +34,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
-SERVER_START_TIMEOUT_S = 60
-
-
-def _pick_free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
-    return _pick_free_port()
+    return free_port_now()
 
 
 def _streamlit_command() -> list[str]:
@@ -71,21 +63,6 @@ def _stage_app(app_path: Path, workdir: Path) -> Path:
     return staged
 
 
-def _wait_healthy(base_url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
-
-
 @contextlib.contextmanager
 def _servers(first_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., str]]:
     """start(app_path, env=None) starts the app and returns its base URL; all stop on exit.
@@ -96,7 +73,7 @@ def _servers(first_port: int, tmp_path_factory: pytest.TempPathFactory) -> Itera
     started: list[subprocess.Popen] = []
 
     def start(app_path: str | Path, env: dict[str, str] | None = None) -> str:
-        port = first_port if not started else _pick_free_port()
+        port = first_port if not started else free_port_now()
         workdir = tmp_path_factory.mktemp("streamlit_app")
         staged = _stage_app(Path(app_path).resolve(), workdir)
         full_env = dict(os.environ)
@@ -120,7 +97,7 @@ def _servers(first_port: int, tmp_path_factory: pytest.TempPathFactory) -> Itera
             )
         started.append(proc)
         base_url = f"http://127.0.0.1:{port}"
-        _wait_healthy(base_url, proc, log)
+        wait_healthy(f"{base_url}/_stcore/health", proc, log)
         return base_url
 
     try:
@@ -264,7 +241,7 @@ class DemoServer:
 def demo_server(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str] | None = None) -> Iterator[DemoServer]:
     """The real app on a fresh demo database, with extra settings `env`, stopped on exit."""
     database_url = _demo_database(tmp_path_factory.mktemp("demo"))
-    with _servers(_pick_free_port(), tmp_path_factory) as start:
+    with _servers(free_port_now(), tmp_path_factory) as start:
         yield DemoServer(start(REPO / "server.py", env={"DATABASE_URL": database_url, **(env or {})}), database_url)
 
 
