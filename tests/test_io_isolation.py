@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import subprocess
-import sys
 import threading
 import zipfile
 import zlib
@@ -14,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from diagnostics.config import PROJECT_ROOT as REPO
 from diagnostics.errors import DiagnosticsError
 from diagnostics.io import files, isolation
+from tests.upload_probe import read_in_fresh_process
 
 SECRET = "SECRET-LINE-1"
 
@@ -185,24 +183,8 @@ def test_a_zip_bomb_whose_headers_understate_the_size_is_stopped_early(tmp_path)
     _understated_zip(path, 1 << 30)  # 1 GiB of zeros in about 1 MB
     message = refused(path, "(?i)archive")
     assert "abîmée" in message or "plus gros que ce que l'archive annonce" in message
-    # The peak is measured in a fresh process: this one's RUSAGE_CHILDREN also remembers every
-    # child the suite started before (Streamlit servers, render workers).
-    probe = (
-        "import resource, sys\n"
-        "from pathlib import Path\n"
-        "from diagnostics.io import files\n"
-        "path = Path(sys.argv[1])\n"
-        "try:\n"
-        "    files.read_upload(path, files.check_file(path, max_bytes=50_000_000))\n"
-        "except Exception as exc:\n"
-        "    print(type(exc).__name__)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=300, cwd=REPO
-    )
-    refusal, peak = result.stdout.split()[-2:]
-    assert refusal == "DiagnosticsError", result.stdout + result.stderr
+    refusal, _message, peak = read_in_fresh_process(path)
+    assert refusal == "DiagnosticsError"
     assert int(peak) < 900, f"the child peaked at {peak} MB"
 
 

@@ -5,8 +5,6 @@ reach the network (the workbook is parsed in the import child, see `isolation`).
 from __future__ import annotations
 
 import http.server
-import subprocess
-import sys
 import threading
 import zipfile
 import zlib
@@ -15,9 +13,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from diagnostics.config import PROJECT_ROOT as REPO
 from diagnostics.errors import DiagnosticsError
 from diagnostics.io import files
+from tests.upload_probe import read_in_fresh_process
 
 SECRET = "SECRET-LINE-1"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -85,22 +83,8 @@ def test_a_zip_bomb_sheet_whose_headers_understate_its_size_is_stopped_early(tmp
     bomb = _bomb(1 << 30)  # 1 GiB of spaces in about 1 MB
     path.write_bytes(_with_deflated_member(tmp_path / "b.xlsx", "xl/worksheets/sheet1.xml", bomb, declared=4096))
     assert path.stat().st_size < 3_000_000
-    probe = (
-        "import resource, sys\n"
-        "from pathlib import Path\n"
-        "from diagnostics.io import files\n"
-        "path = Path(sys.argv[1])\n"
-        "try:\n"
-        "    files.read_upload(path, files.check_file(path, max_bytes=50_000_000))\n"
-        "except Exception as exc:\n"
-        "    print(type(exc).__name__, str(exc).replace(' ', '_'))\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=300, cwd=REPO
-    )
-    refusal, message, peak = result.stdout.split()[-3:]
-    assert refusal == "DiagnosticsError", result.stdout + result.stderr
+    refusal, message, peak = read_in_fresh_process(path)
+    assert refusal == "DiagnosticsError", message
     assert "Excel" in message
     assert int(peak) < 900, f"the child peaked at {peak} MB"
 
