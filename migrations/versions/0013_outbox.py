@@ -1,7 +1,7 @@
 """The outbox (issue 15): messages to send, their attachments, users' e-mail preferences, the mayors' delivery log.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 05:09:54.047799
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0012'
-down_revision: str | None = '0011'
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
