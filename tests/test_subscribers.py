@@ -87,12 +87,16 @@ def test_spreadsheet_import_and_drawn_zone(db, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(["Nom", "Téléphone", "Catégorie", "Zone"])
-    sheet.append(["Tabac de l'île", "0698765432", "Tabac-presse", "POLYGON((5.58 47.44, 5.60 47.44, 5.60 47.45, 5.58 47.44))"])
+    sheet.append(
+        ["Tabac de l'île", "0698765432", "Tabac-presse", "POLYGON((5.58 47.44, 5.60 47.44, 5.60 47.45, 5.58 47.44))"]
+    )
     sheet.append(["Sans zone", "0698765433", "Garage", ""])
     path = tmp_path / "abonnes.xlsx"
     book.save(path)
     report = import_subscribers(db, ADMIN_ACTOR, path)
-    assert [str(row) for row in report.rejected] == ["ligne 3 : rejet — ni commune ni zone : à quel endroit envoyer les alertes ?"]
+    assert [str(row) for row in report.rejected] == [
+        "ligne 3 : rejet — ni commune ni zone : à quel endroit envoyer les alertes ?"
+    ]
     assert count(db) == 0
     import_subscribers(db, ADMIN_ACTOR, path, keep_valid=True)
     with db.session() as session:
@@ -108,7 +112,9 @@ def test_stop_is_for_good(db, tmp_path):
     assert "a demandé STOP" in report.rejected[0].message
     with pytest.raises(ValidationError, match="STOP"):
         subscribers.add_subscriber(
-            db, ADMIN_ACTOR, SubscriberDraft("Martin", "0612345678", "bijouterie", dt.date(2026, 1, 1), communes=("70279",))
+            db,
+            ADMIN_ACTOR,
+            SubscriberDraft("Martin", "0612345678", "bijouterie", dt.date(2026, 1, 1), communes=("70279",)),
         )
     with pytest.raises(PermissionDenied):
         subscribers.stop_by_admin(db, COMMANDANT_70, "06 12 34 56 78")
@@ -116,7 +122,9 @@ def test_stop_is_for_good(db, tmp_path):
 
 def test_yearly_reconfirmation_is_flagged(db):
     subscribers.add_subscriber(
-        db, ADMIN_ACTOR, SubscriberDraft("Boulangerie", "0611111111", "boulangerie", dt.date(2025, 1, 10), communes=("70279",))
+        db,
+        ADMIN_ACTOR,
+        SubscriberDraft("Boulangerie", "0611111111", "boulangerie", dt.date(2025, 1, 10), communes=("70279",)),
     )
     [info] = subscribers.list_subscribers(db, ADMIN_ACTOR, today=dt.date(2026, 1, 9))
     assert not info.to_reconfirm and info.phone_masked.endswith("11") and "61111" not in info.phone_masked

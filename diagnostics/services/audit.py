@@ -65,6 +65,8 @@ ENTITIES: dict[str, str] = {
     "subscribers": "Abonnés aux alertes",
     "trade_category": "Métier",
     "alert": "Alerte",
+    "outbox": "File d'envoi des courriels",
+    "delivery": "Envoi des cartes aux maires",
     # refused use cases (`refusals_recorded` stores the use case's name)
     "export_layer": "Export d'une couche",
     "snapshot_layers": "Carte d'une commune",
