@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # through no other service: it holds no other permission.
     "partner_answers": frozenset({MAIRE, PARTENAIRE}),
     "manage_partners": frozenset({ADMIN}),
+    # A contre-visite is the forces' own check on the ground (issue 15).
+    "record_visit": frozenset({AGENT, COMMANDANT, ADMIN}),
     "reopen_diagnostic": frozenset({COMMANDANT, ADMIN}),
     "export_snapshot": frozenset({COMMANDANT, MAIRE, ADMIN}),
     "export_layers": frozenset({COMMANDANT, ADMIN}),
@@ -39,6 +41,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_reference": frozenset({ADMIN}),
     "read_audit": frozenset({ADMIN}),
     "purge": frozenset({ADMIN}),
+    "alerts": frozenset({COMMANDANT, ADMIN}),
+    "manage_subscribers": frozenset({ADMIN}),
 }
 
 DENIED = {
@@ -49,6 +53,7 @@ DENIED = {
     "follow_up": "Seuls les commandants peuvent changer le statut ou l'attribution d'une observation.",
     "partner_answers": "Cette page est celle des partenaires à qui des préconisations sont attribuées.",
     "manage_partners": "Seuls les administrateurs gèrent les partenaires et les règles d'attribution.",
+    "record_visit": "Seuls les agents et les commandants enregistrent une contre-visite.",
     "reopen_diagnostic": "Seul un commandant peut rouvrir un diagnostic clôturé.",
     "export_snapshot": "Votre rôle ne permet pas d'exporter les cartes.",
     "export_layers": "Votre rôle ne permet pas d'exporter les couches.",
@@ -56,6 +61,8 @@ DENIED = {
     "manage_reference": "Seuls les administrateurs gèrent les couches de référence.",
     "read_audit": "Seuls les administrateurs consultent le journal d'audit.",
     "purge": "Seuls les administrateurs peuvent purger les données.",
+    "alerts": "Seuls les commandants et les administrateurs rédigent et valident les alertes.",
+    "manage_subscribers": "Seuls les administrateurs gèrent les abonnés aux alertes.",
 }
 OTHER_TEAM = "Ce diagnostic appartient à une autre équipe : vous ne pouvez pas le modifier."
 OTHER_COMMUNE = "Vous n'avez accès qu'aux données de votre commune."

@@ -175,7 +175,8 @@ def test_account_commands_speak_french_from_usage_to_errors(empty_url, capsys, m
     assert "erreur : arguments obligatoires manquants : --role" in err
     with pytest.raises(SystemExit):
         main(["users", "add", "chef", "--role", "general"])
-    assert "choix invalide : 'general' (parmi 'agent', 'commandant', 'maire', 'partenaire', 'admin')" in capsys.readouterr().err
+    refused = capsys.readouterr().err
+    assert "choix invalide : 'general' (parmi 'agent', 'commandant', 'maire', 'partenaire', 'admin')" in refused
     with pytest.raises(SystemExit):
         main(["users", "--help"])
     help_text = capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Migration 0012 (partners are data), on both backends with real rows: the free-text partners and
+"""Migration 0015 (partners are data), on both backends with real rows: the free-text partners and
 assignments become partner rows matched by name (trimmed, case- and accent-insensitive), mayors
 are bound to their commune's partner, and the downgrade gives the text back."""
 
@@ -77,17 +77,17 @@ def _seed(db) -> None:
 
 
 @pytest.fixture
-def db_at_0011(empty_database_url):
+def db_at_0014(empty_database_url):
     db = open_database(empty_database_url)
-    _migrate(db, "0011")
+    _migrate(db, "0014")
     yield db
     db.dispose()
 
 
-def test_free_text_partners_become_rows_and_come_back_on_downgrade(db_at_0011):
-    db = db_at_0011
+def test_free_text_partners_become_rows_and_come_back_on_downgrade(db_at_0014):
+    db = db_at_0014
     _seed(db)
-    _migrate(db, "0012")
+    _migrate(db, "0015")
     partners = dict(_rows(db, "SELECT name, kind FROM partners"))
     assert partners == {
         "Habitat 70": "bailleur",
@@ -136,8 +136,8 @@ def test_free_text_partners_become_rows_and_come_back_on_downgrade(db_at_0011):
                 " (SELECT id FROM partners WHERE name = 'Habitat 70'))"
             )
         )
-    _migrate(db, "0011", down=True)
-    assert schema_revision(db) == "0011"
+    _migrate(db, "0014", down=True)
+    assert schema_revision(db) == "0014"
     assert not inspect(db.engine).has_table("partners")
     back = _rows(db, "SELECT id, assigned_kind, assigned_to FROM observations ORDER BY id")
     assert back == [
@@ -164,7 +164,7 @@ def test_the_upgrade_keeps_the_spatial_registration_on_spatialite(tmp_path):
     db = open_database(f"sqlite:///{tmp_path / 'm.sqlite'}")
     try:
         _migrate(db, "head")
-        _migrate(db, "0011", down=True)
+        _migrate(db, "0014", down=True)
         _migrate(db, "head")
         registered = _rows(db, "SELECT spatial_index_enabled FROM geometry_columns WHERE f_table_name = 'observations'")
         assert registered == [(1,)]

@@ -100,7 +100,7 @@ def test_a_partner_takes_it_into_account_then_does_it_with_a_photo(db, world, ph
     photo = prepare_photo(jpeg_with_exif())
     partner_answers.answer(db, partner, observation_id, "realise", "Lampe changée le 19/11.", photo)
     detail = observation_detail(db, COMMANDANT_70, observation_id)
-    assert (detail.status, detail.partner_answer, detail.partner_id) == ("en_cours", "realise", world["habitat"])
+    assert (detail.status, detail.partner_answer, detail.partner_id) == ("a_revoir", "realise", world["habitat"])
     [shown] = partner_answers.my_photos(db, partner, observation_id)
     assert partner_answers.my_photo_jpeg(db, partner, shown.id)[:2] == b"\xff\xd8"
     assert gallery.observation_photos(db, COMMANDANT_70, [observation_id])[observation_id][0].shareable

@@ -72,6 +72,7 @@ class FollowUp:
     comment_date: dt.date | None = None
 
 
+TREATED = "traitee"
 HISTORY_COLUMNS = ("at", "actor", "kind", "old_value", "new_value", "comment", "dated")
 
 
@@ -138,6 +139,10 @@ def save_follow_up(
             observation = observation_for_follow_up(session, actor, observation_id)
             if observation.version != read_version:
                 raise Conflict(_conflict_message(session, observation))
+            if change.status == TREATED != observation.status and not change.comment.strip():
+                # Only a contre-visite that finds it levée closes an observation without a word
+                # (services.revisits); a commander closing it writes why.
+                raise ValidationError({"comment": t("closing_reason_required")})
             before = _follow_up_values(observation)
             events = _apply(session, actor, observation, change, today)
             if not events:

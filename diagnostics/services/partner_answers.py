@@ -25,7 +25,7 @@ from diagnostics.io.photos import PreparedPhoto
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Photo, utcnow
 from diagnostics.partner_models import Partner
 from diagnostics.redaction import redact_record
-from diagnostics.services import audit
+from diagnostics.services import audit, revisits
 from diagnostics.services.photos import PhotoInfo, attach_photos, files_removed_unless_committed
 from diagnostics.texts import t
 
@@ -156,7 +156,8 @@ def answer(
     ma compétence » (why; the observation goes back to the commander, unassigned and flagged).
     Returns the observation's new version. One transaction.
 
-    « Réalisé » does not close the observation: a re-visit by the forces does.
+    « Réalisé » does not close the observation: it becomes « à revoir » and a contre-visite by the
+    forces closes it (services.revisits).
     """
     partner_id = _partner_of(actor)
     comment = (comment or "").strip()
@@ -178,10 +179,12 @@ def answer(
             events.append(_event(actor, "assignment", partner.name, None))
             observation.partner_id, observation.due_on, observation.assigned_at = None, None, None
         observation.updated_at = utcnow()
-        session.flush()
         for event in events:
             event.observation_id = observation.id
             session.add(event)
+        if kind == "realise":
+            revisits.schedule_visit(session, actor, observation)  # « à revoir »: a visit will verify
+        session.flush()
         if photo is not None:
             attach_photos(
                 session, actor, observation.diagnostic_id, observation.id, [photo], shareable=True, written=written

@@ -12,11 +12,12 @@ import streamlit as st
 from diagnostics import localtime, taxonomy
 from diagnostics.auth import Actor, can
 from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from diagnostics.services import revisit_views
 from diagnostics.services.follow_up import FollowUp, observation_detail, observation_history, save_follow_up
 from diagnostics.services.partner_answers import ANSWERS, answer_label
 from diagnostics.services.partners import partner_choices
 from diagnostics.services.routing import offered_partner
-from diagnostics.ui import common, photo_gallery
+from diagnostics.ui import before_after, common
 
 ID_KEY = "fu_id"
 HISTORY_COLUMNS = {
@@ -32,9 +33,11 @@ EVENT_KINDS = {
     "status": "Statut",
     "assignment": "Attribution",
     "comment": "Commentaire",
+    "visit": "Contre-visite",
     "due_date": "Échéance",
     "partner_answer": "Réponse du partenaire",
 }
+VALUE_LABELS = {**taxonomy.STATUSES, **taxonomy.VISIT_FINDINGS, **ANSWERS}
 RETURNED = (
     "Renvoyée par le partenaire : « hors de sa compétence » (voir l'historique). Attribuez-la à un autre partenaire."
 )
@@ -81,8 +84,10 @@ def panel(db, actor: Actor) -> None:
     read_key = f"fu_read_{observation_id}"
     st.session_state.setdefault(read_key, detail.version)  # the version this person is working from
     _show_detail(detail)
-    photo_gallery.show_photos(db, actor, observation_id, key=f"fu_photos_{observation_id}")
-    history = observation_history(db, actor, observation_id)
+    before_after.show_before_after(db, actor, observation_id, key=f"fu_photos_{observation_id}")
+    history = revisit_views.history_with_visits(
+        observation_history(db, actor, observation_id), revisit_views.observation_visits(db, actor, observation_id)
+    )
     if history.empty:
         st.caption("Aucun suivi enregistré pour l'instant.")
     else:
@@ -138,7 +143,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     table = history.copy()
     table["kind"] = table["kind"].map(EVENT_KINDS)
     for column in ("old_value", "new_value"):
-        table[column] = table[column].map(lambda value: taxonomy.STATUSES.get(value) or ANSWERS.get(value, value))
+        table[column] = table[column].map(lambda value: VALUE_LABELS.get(value, value))
     table["at"] = localtime.datetime_column(table["at"])
     table["dated"] = table["dated"].map(lambda day: localtime.format_date(day) if isinstance(day, dt.date) else "")
     table = table.astype(object).where(table.notna(), "")  # no « None » in the cells

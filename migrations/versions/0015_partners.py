@@ -1,8 +1,8 @@
 """Partners are data: partner rows, the communes they cover, routing rules, due delays; observations
 reference their partner with a due date; partner accounts.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 05:30:00.000000
 
 Upgrade: every free-text partner name (the commanders' `assigned_to` with its `assigned_kind`, and
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
