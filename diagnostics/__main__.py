@@ -13,7 +13,9 @@ from pathlib import Path
 from diagnostics import config
 from diagnostics.auth import system_actor
 from diagnostics.cli import accounts as accounts_cli
+from diagnostics.cli import alerts as alerts_cli
 from diagnostics.cli import maintenance as maintenance_cli
+from diagnostics.cli import notify as notify_cli
 from diagnostics.cli import tiles as tiles_cli
 from diagnostics.cli.base import FrenchParser, migrated_database, os_error_message
 from diagnostics.errors import DiagnosticsError
@@ -82,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     accounts_cli.add_commands(commands)
     maintenance_cli.add_commands(commands)
     tiles_cli.add_commands(commands)
+    notify_cli.add_commands(commands)
+    alerts_cli.add_commands(commands)
     return parser
 
 

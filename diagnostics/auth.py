@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "command_map": frozenset({AGENT, COMMANDANT, ADMIN}),
     "mayor_page": frozenset({MAIRE}),
     "follow_up": frozenset({COMMANDANT, ADMIN}),
+    # A contre-visite is the forces' own check on the ground (issue 15).
+    "record_visit": frozenset({AGENT, COMMANDANT, ADMIN}),
     "reopen_diagnostic": frozenset({COMMANDANT, ADMIN}),
     "export_snapshot": frozenset({COMMANDANT, MAIRE, ADMIN}),
     "export_layers": frozenset({COMMANDANT, ADMIN}),
@@ -34,6 +36,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_reference": frozenset({ADMIN}),
     "read_audit": frozenset({ADMIN}),
     "purge": frozenset({ADMIN}),
+    "alerts": frozenset({COMMANDANT, ADMIN}),
+    "manage_subscribers": frozenset({ADMIN}),
+    # Every account: its own e-mail address and how often it hears from the app (« Mon compte »).
+    "own_account": frozenset(ROLES),
 }
 
 DENIED = {
@@ -42,6 +48,7 @@ DENIED = {
     "command_map": "La carte de commandement est réservée aux forces de sécurité.",
     "mayor_page": "Cette page est celle des maires et partenaires.",
     "follow_up": "Seuls les commandants peuvent changer le statut ou l'attribution d'une observation.",
+    "record_visit": "Seuls les agents et les commandants enregistrent une contre-visite.",
     "reopen_diagnostic": "Seul un commandant peut rouvrir un diagnostic clôturé.",
     "export_snapshot": "Votre rôle ne permet pas d'exporter les cartes.",
     "export_layers": "Votre rôle ne permet pas d'exporter les couches.",
@@ -49,6 +56,9 @@ DENIED = {
     "manage_reference": "Seuls les administrateurs gèrent les couches de référence.",
     "read_audit": "Seuls les administrateurs consultent le journal d'audit.",
     "purge": "Seuls les administrateurs peuvent purger les données.",
+    "alerts": "Seuls les commandants et les administrateurs rédigent et valident les alertes.",
+    "manage_subscribers": "Seuls les administrateurs gèrent les abonnés aux alertes.",
+    "own_account": "Connectez-vous pour régler votre compte.",
 }
 OTHER_TEAM = "Ce diagnostic appartient à une autre équipe : vous ne pouvez pas le modifier."
 OTHER_COMMUNE = "Vous n'avez accès qu'aux données de votre commune."

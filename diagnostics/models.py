@@ -390,4 +390,5 @@ class DataVersion(Base):
 
 
 # Tables kept in their own modules, imported here so that Base.metadata is complete.
-from diagnostics import session_models  # noqa: E402, F401
+import diagnostics.outbox_models  # noqa: E402, F401
+from diagnostics import alert_models, session_models, visit_models  # noqa: E402, F401
