@@ -48,7 +48,7 @@ ANSWERS: dict[str, str] = {
 }
 FINDINGS: dict[str, str] = {
     "levee": "Levée",
-    "partiellement_levee": "Partiellement levée",
+    "partielle": "Partiellement levée",
     "non_levee": "Non levée",
 }
 # Where each role reads an observation in the app (url path of its page).
