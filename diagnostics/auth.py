@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "purge": frozenset({ADMIN}),
     "alerts": frozenset({COMMANDANT, ADMIN}),
     "manage_subscribers": frozenset({ADMIN}),
+    # Every account: its own e-mail address and how often it hears from the app (« Mon compte »).
+    "own_account": frozenset(ROLES),
 }
 
 DENIED = {
@@ -63,6 +65,7 @@ DENIED = {
     "purge": "Seuls les administrateurs peuvent purger les données.",
     "alerts": "Seuls les commandants et les administrateurs rédigent et valident les alertes.",
     "manage_subscribers": "Seuls les administrateurs gèrent les abonnés aux alertes.",
+    "own_account": "Connectez-vous pour régler votre compte.",
 }
 OTHER_TEAM = "Ce diagnostic appartient à une autre équipe : vous ne pouvez pas le modifier."
 OTHER_COMMUNE = "Vous n'avez accès qu'aux données de votre commune."
