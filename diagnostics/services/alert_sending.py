@@ -77,7 +77,8 @@ def send_alert(db: Database, actor: Actor, alert_id: int) -> int:
             columns = ["alert_id", "subscriber_id", "channel", "status", "attempts", "next_attempt_at", "error"]
             try:
                 with session.begin_nested():
-                    added += session.execute(AlertDelivery.__table__.insert().from_select(columns, chosen)).rowcount
+                    insert = AlertDelivery.__table__.insert().from_select(columns, chosen)
+                    added += len(session.execute(insert.returning(AlertDelivery.id)).all())
             except IntegrityError:  # another sender queued them at the same moment: they are queued once
                 pass
         first = alert.status != "sent"
