@@ -13,6 +13,7 @@ from pathlib import Path
 from diagnostics import config
 from diagnostics.auth import system_actor
 from diagnostics.cli import accounts as accounts_cli
+from diagnostics.cli import audit as audit_cli
 from diagnostics.cli import maintenance as maintenance_cli
 from diagnostics.cli import tiles as tiles_cli
 from diagnostics.cli.base import FrenchParser, migrated_database, os_error_message
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_snapshot_command(commands)
     accounts_cli.add_commands(commands)
     maintenance_cli.add_commands(commands)
+    audit_cli.add_commands(commands)
     tiles_cli.add_commands(commands)
     return parser
 
