@@ -27,6 +27,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "command_map": frozenset({AGENT, COMMANDANT, ADMIN}),
     "mayor_page": frozenset({MAIRE}),
     "follow_up": frozenset({COMMANDANT, ADMIN}),
+    # A contre-visite is the forces' own check on the ground (issue 15).
+    "record_visit": frozenset({AGENT, COMMANDANT, ADMIN}),
     "reopen_diagnostic": frozenset({COMMANDANT, ADMIN}),
     "export_snapshot": frozenset({COMMANDANT, MAIRE, ADMIN}),
     "export_layers": frozenset({COMMANDANT, ADMIN}),
@@ -42,6 +44,7 @@ DENIED = {
     "command_map": "La carte de commandement est réservée aux forces de sécurité.",
     "mayor_page": "Cette page est celle des maires et partenaires.",
     "follow_up": "Seuls les commandants peuvent changer le statut ou l'attribution d'une observation.",
+    "record_visit": "Seuls les agents et les commandants enregistrent une contre-visite.",
     "reopen_diagnostic": "Seul un commandant peut rouvrir un diagnostic clôturé.",
     "export_snapshot": "Votre rôle ne permet pas d'exporter les cartes.",
     "export_layers": "Votre rôle ne permet pas d'exporter les couches.",

@@ -39,10 +39,20 @@ STATUSES: dict[str, str] = {
     "nouvelle": "Nouvelle",
     "transmise": "Transmise",
     "en_cours": "En cours",
+    # A partner said « réalisé », or the due date passed: a contre-visite is due (issue 15).
+    "a_revoir": "À revoir",
     "traitee": "Traitée",
     "classee": "Classée",
 }
-OPEN_STATUSES: frozenset[str] = frozenset({"nouvelle", "transmise", "en_cours"})
+OPEN_STATUSES: frozenset[str] = frozenset({"nouvelle", "transmise", "en_cours", "a_revoir"})
+CLOSED_STATUSES: frozenset[str] = frozenset({"traitee", "classee"})
+
+# What a contre-visite finds (issue 15): only « levée » makes the observation « traitée ».
+VISIT_FINDINGS: dict[str, str] = {
+    "levee": "Levée",
+    "partielle": "Partiellement levée",
+    "non_levee": "Non levée",
+}
 
 FORCES: dict[str, str] = {
     "police_nationale": "Police nationale",

@@ -41,7 +41,8 @@ def test_the_second_commander_is_told_and_nothing_is_overwritten(app, db, team_i
     log_in_as(app, COMMANDANT_70)
     open_page(app, "carte")
     open_observation(app, observation_id)
-    save_follow_up(db, COMMANDANT_70, observation_id, 1, FollowUp("traitee"))  # someone else, meanwhile
+    # someone else, meanwhile
+    save_follow_up(db, COMMANDANT_70, observation_id, 1, FollowUp("traitee", comment="Réparé, constaté."))
     app.selectbox(key=f"fu_status_{observation_id}_1").set_value("classee")
     submit(app)
     assert any("n'a pas été enregistrée" in message for message in errors(app))

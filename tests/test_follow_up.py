@@ -107,14 +107,14 @@ def test_each_save_writes_one_audit_event_in_the_same_transaction(db, observatio
 def test_the_second_of_two_commanders_is_refused_and_nothing_is_overwritten(db, observation_id):
     first = observation_detail(db, CHEF, observation_id)
     second = observation_detail(db, CHEF_2, observation_id)
-    save_follow_up(db, CHEF, observation_id, first.version, FollowUp("traitee"), today=TODAY)
+    save_follow_up(db, CHEF, observation_id, first.version, FollowUp("en_cours"), today=TODAY)
     with pytest.raises(Conflict) as refused:
         save_follow_up(
             db, CHEF_2, observation_id, second.version, FollowUp("classee", comment="Sans suite."), today=TODAY
         )
     assert "modifiée par Cdt Martin" in str(refused.value) and "n'a pas été enregistrée" in str(refused.value)
     now = observation_detail(db, CHEF, observation_id)
-    assert (now.status, now.version) == ("traitee", 2)
+    assert (now.status, now.version) == ("en_cours", 2)
     assert list(observation_history(db, CHEF, observation_id)["kind"]) == ["status"]
 
 
@@ -158,17 +158,17 @@ def test_only_commanders_and_administrators_follow_up(db, observation_id, team_i
     maire = Actor(login="maire", role=MAIRE, commune_insee=GRAY[0])
     for actor in (agent, maire):
         with pytest.raises(PermissionDenied):
-            save_follow_up(db, actor, observation_id, 1, FollowUp("traitee"), today=TODAY)
-    assert save_follow_up(db, ADMIN_ACTOR, observation_id, 1, FollowUp("traitee"), today=TODAY) == 2
+            save_follow_up(db, actor, observation_id, 1, FollowUp("en_cours"), today=TODAY)
+    assert save_follow_up(db, ADMIN_ACTOR, observation_id, 1, FollowUp("en_cours"), today=TODAY) == 2
 
 
 def test_a_commander_only_reaches_observations_of_their_departements(db, team_id):
     in_jura = record_observation(db, team_id, commune=LONS[0], lat=LONS[1], lon=LONS[2])
     with pytest.raises(NotFound):
-        save_follow_up(db, CHEF, in_jura, 1, FollowUp("traitee"), today=TODAY)
+        save_follow_up(db, CHEF, in_jura, 1, FollowUp("en_cours"), today=TODAY)
     with pytest.raises(NotFound):
         observation_history(db, CHEF, in_jura)
-    assert save_follow_up(db, JURA, in_jura, 1, FollowUp("traitee"), today=TODAY) == 2
+    assert save_follow_up(db, JURA, in_jura, 1, FollowUp("en_cours"), today=TODAY) == 2
 
 
 def test_removing_an_assignment_is_recorded(db, observation_id):

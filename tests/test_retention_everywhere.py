@@ -14,7 +14,17 @@ from sqlalchemy.engine import make_url
 from diagnostics.errors import ValidationError
 from diagnostics.io.photos import prepare_photo
 from diagnostics.models import FieldDraft, Photo
-from diagnostics.services import audit_log, checklists, closures, corrections, drafts, follow_up, photos, retention
+from diagnostics.services import (
+    audit_log,
+    checklists,
+    closures,
+    corrections,
+    drafts,
+    follow_up,
+    photos,
+    retention,
+    revisits,
+)
 from diagnostics.services.fieldwork import ObservationDraft
 from tests.conftest import ADMIN_ACTOR, GRAY, make_diagnostic, make_observation
 from tests.test_photos import jpeg_with_exif
@@ -34,6 +44,7 @@ MARKERS = {
         "caption",
         "draft",
         "reason",
+        "visit",
     )
 }
 
@@ -68,6 +79,8 @@ def _plant_everywhere(db, team_id, agent) -> dict:
         follow_up.FollowUp(status="transmise", comment=MARKERS["comment"]),
         today=OLD,
     )
+    report = revisits.VisitReport(dt.date(2023, 2, 1), "partielle", MARKERS["visit"])
+    revisits.record_visit(db, agent, observation_id, report, today=dt.date(2023, 2, 1))
     template_id, template = checklists.active_template(db)
     code = template["themes"][0]["items"][0]["code"]
     checklists.save_answers(db, agent, diagnostic_id, {code: {"score": 2, "comment": MARKERS["grid"]}})

@@ -64,6 +64,7 @@ class FollowUp:
     comment_date: dt.date | None = None
 
 
+TREATED = "traitee"
 HISTORY_COLUMNS = ("at", "actor", "kind", "old_value", "new_value", "comment", "dated")
 
 
@@ -126,6 +127,10 @@ def save_follow_up(
             observation = _observation_in_scope(session, actor, observation_id)
             if observation.version != read_version:
                 raise Conflict(_conflict_message(session, observation))
+            if change.status == TREATED != observation.status and not change.comment.strip():
+                # Only a contre-visite that finds it levée closes an observation without a word
+                # (services.revisits); a commander closing it writes why.
+                raise ValidationError({"comment": t("closing_reason_required")})
             before = _follow_up_values(observation)
             events = _apply(observation, change, _who(actor))
             if not events:

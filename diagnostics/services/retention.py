@@ -29,6 +29,7 @@ OBSERVATION_TEXT = ("description", "author")
 # What the report counts beyond the diagnostics and observations, in French.
 COPIES = {
     "comments": "commentaire(s) de suivi",
+    "visits": "contre-visite(s)",
     "grids": "grille(s) commentée(s)",
     "drafts": "brouillon(s)",
     "sessions": "session(s) terminée(s)",
@@ -103,6 +104,7 @@ def purge(
         )
         counts = {
             "comments": copies.blank_comments(session, purged_observations),
+            "visits": copies.blank_visits(session, purged_observations),
             "grids": copies.blank_grid_comments(session, purged_diagnostics),
             "drafts": copies.delete_drafts(session, cutoff_at),
             "sessions": copies.delete_ended_sessions(session, cutoff_at),

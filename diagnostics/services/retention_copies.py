@@ -1,4 +1,4 @@
-"""The other copies of purged text: follow-up comments, grids, drafts, photos, the audit log.
+"""The other copies of purged text: follow-up comments, re-visits, grids, drafts, photos, the audit log.
 
 Helpers of `retention.purge`: each takes the purge's open session and the selects of the purged
 diagnostics and observations, and returns how many rows it changed.
@@ -17,9 +17,11 @@ from diagnostics import audit_chain, config
 from diagnostics.models import AuditEvent, DiagnosticGrid, FieldDraft, ObservationEvent, Photo
 from diagnostics.services.audit_log import unlocked
 from diagnostics.session_models import UserSession
+from diagnostics.visit_models import ObservationVisit
 
 # Audit events about these entities carry the texts of a diagnostic or an observation.
 _ENTITY_KEYS = {"diagnostic": "diagnostics", "diagnostic_grid": "diagnostics", "observation": "observations"}
+# …and these name their observation in their payload (`observation_id`), as photos do.
 
 
 def blank_comments(session: Session, observations: Select) -> int:
@@ -27,6 +29,17 @@ def blank_comments(session: Session, observations: Select) -> int:
         update(ObservationEvent)
         .where(ObservationEvent.observation_id.in_(observations), ObservationEvent.comment != "")
         .values(comment="")
+    )
+    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
+def blank_visits(session: Session, observations: Select) -> int:
+    """Re-visits' comments and authors (the finding and the date stay)."""
+    statement = (
+        update(ObservationVisit)
+        .where(ObservationVisit.observation_id.in_(observations))
+        .where((ObservationVisit.comment != "") | (ObservationVisit.author != ""))
+        .values(comment="", author="")
     )
     return session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
