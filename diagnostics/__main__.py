@@ -15,6 +15,7 @@ from diagnostics.auth import system_actor
 from diagnostics.cli import accounts as accounts_cli
 from diagnostics.cli import audit as audit_cli
 from diagnostics.cli import maintenance as maintenance_cli
+from diagnostics.cli import notify as notify_cli
 from diagnostics.cli import tiles as tiles_cli
 from diagnostics.cli.base import FrenchParser, migrated_database, os_error_message
 from diagnostics.errors import DiagnosticsError
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     maintenance_cli.add_commands(commands)
     audit_cli.add_commands(commands)
     tiles_cli.add_commands(commands)
+    notify_cli.add_commands(commands)
     return parser
 
 

@@ -130,6 +130,53 @@ SETTINGS: tuple[Setting, ...] = (
         "120",
         "Time the child process that parses an uploaded file may take, in seconds; then it is stopped.",
     ),
+    Setting(
+        "PSQ_PUBLIC_URL",
+        "",
+        "Address of the app as its users reach it (e.g. `https://psq.intranet.example`): e-mails link "
+        "there. Empty: e-mails carry no link.",
+    ),
+    Setting(
+        "PSQ_SMTP_URL",
+        "none",
+        "Mail server of `notify run`: `smtp://user:password@host:587` (STARTTLS, required), "
+        "`smtps://user:password@host:465` (TLS from the start), `smtp+plain://host:25` (no encryption, "
+        "no password: a relay on this machine or its LAN only), or `none` (nothing is sent; messages wait "
+        "in the outbox). Escape special characters of the password as in any URL (%40 for @).",
+    ),
+    Setting(
+        "PSQ_SMTP_CA_FILE",
+        "",
+        "PEM file of the certificate authority that signed the mail server's certificate, when it is not "
+        "one the system trusts (an intranet CA). Empty: the system's authorities.",
+    ),
+    Setting(
+        "PSQ_MAIL_FROM",
+        "PSQ diagnostics <psq-diagnostics@localhost>",
+        "Sender address of every e-mail (`Name <address>` or a bare address).",
+    ),
+    Setting(
+        "PSQ_OUTBOX_MAX_ATTEMPTS",
+        "8",
+        "Attempts after which a message that the mail server keeps refusing or that cannot be delivered "
+        "is marked failed (an administrator can retry it on Administration).",
+    ),
+    Setting(
+        "PSQ_OUTBOX_RETRY_SECONDS",
+        "60",
+        "Wait before the second attempt of a message; each later attempt waits twice as long (at most a day).",
+    ),
+    Setting(
+        "PSQ_OUTBOX_LEASE_SECONDS",
+        "300",
+        "How long a message claimed by a worker stays its own: past that, a worker that died is presumed "
+        "dead and another one sends the message again. Must exceed the SMTP timeout (60 s).",
+    ),
+    Setting(
+        "PSQ_DIGEST_HOUR",
+        "7",
+        "Hour (Paris time, 0-23) after which `notify run` sends the daily digests of the day before.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -227,6 +274,29 @@ def import_memory_bytes() -> int:
 
 def import_seconds() -> int:
     return _positive_int("PSQ_IMPORT_SECONDS")
+
+
+def public_url() -> str:
+    return get("PSQ_PUBLIC_URL").rstrip("/")
+
+
+def outbox_max_attempts() -> int:
+    return _positive_int("PSQ_OUTBOX_MAX_ATTEMPTS")
+
+
+def outbox_retry_seconds() -> int:
+    return _positive_int("PSQ_OUTBOX_RETRY_SECONDS")
+
+
+def outbox_lease_seconds() -> int:
+    return _positive_int("PSQ_OUTBOX_LEASE_SECONDS")
+
+
+def digest_hour() -> int:
+    hour = _positive_int("PSQ_DIGEST_HOUR") if get("PSQ_DIGEST_HOUR") != "0" else 0
+    if hour > 23:
+        raise ValueError(f"PSQ_DIGEST_HOUR doit être une heure entre 0 et 23, pas {hour}")
+    return hour
 
 
 def _positive_int(name: str) -> int:

@@ -14,6 +14,8 @@ from sqlalchemy.engine import make_url
 from diagnostics.errors import ValidationError
 from diagnostics.io.photos import prepare_photo
 from diagnostics.models import FieldDraft, Photo
+from diagnostics.notify.compose import KINDS
+from diagnostics.outbox_models import OutboxAttachment, OutboxMessage
 from diagnostics.services import (
     audit_log,
     checklists,
@@ -45,6 +47,8 @@ MARKERS = {
         "draft",
         "reason",
         "visit",
+        "mail",
+        "attachment",
     )
 }
 
@@ -95,6 +99,26 @@ def _plant_everywhere(db, team_id, agent) -> dict:
     closures.close_diagnostic(db, agent, diagnostic_id)
     corrections.reopen_diagnostic(db, ADMIN_ACTOR, diagnostic_id, MARKERS["reason"])
     drafts.save_draft(db, agent, {"obs_description": MARKERS["draft"]})
+    with db.session() as session:  # a message sent about the observation, with a file
+        message = OutboxMessage(
+            kind=next(iter(KINDS)),
+            observation_id=observation_id,
+            recipient="chef@example.fr",
+            subject="Observation",
+            body=MARKERS["mail"],
+            status="sent",
+        )
+        session.add(message)
+        session.flush()
+        session.add(
+            OutboxAttachment(
+                message_id=message.id,
+                file_name="carte.pdf",
+                content_type="application/pdf",
+                size_bytes=40,
+                content=MARKERS["attachment"].encode(),
+            )
+        )
     with db.session() as session:  # a draft left on a phone long ago
         session.execute(update(FieldDraft).values(updated_at=dt.datetime(2023, 1, 11)))
         file_name = session.scalar(select(Photo.file_name).where(Photo.id == photo_id))
@@ -111,7 +135,10 @@ def _stored_bytes(db) -> bytes:
 
 
 def _found(blob: bytes) -> set[str]:
-    return {name for name, marker in MARKERS.items() if marker.encode() in blob}
+    # pg_dump writes bytea (attachments) in hex
+    return {
+        name for name, marker in MARKERS.items() if marker.encode() in blob or marker.encode().hex().encode() in blob
+    }
 
 
 def test_after_a_purge_the_purged_strings_are_found_nowhere(db, team_id, agent, photo_dir, monkeypatch):

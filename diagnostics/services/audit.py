@@ -60,6 +60,8 @@ ENTITIES: dict[str, str] = {
     "grid_template": "Grille de diagnostic",
     "diagnostic_grid": "Grille remplie",
     "retention": "Conservation des données",
+    "outbox": "File d'envoi des courriels",
+    "delivery": "Envoi des cartes aux maires",
     # refused use cases (`refusals_recorded` stores the use case's name)
     "export_layer": "Export d'une couche",
     "snapshot_layers": "Carte d'une commune",

@@ -3,10 +3,11 @@
 What stays: dates, places, communes, catégories, gravités, statuses, geometries and the
 préconisations addressed to partners — what the statistics and the follow-up need. The same
 texts are reached in every copy (diagnostics.services.retention_copies): follow-up comments,
-grid comments, drafts, photos (rows and files), the audit log's payloads (sealed, so that its
-hash chain still verifies). The audit log itself is kept PSQ_AUDIT_RETENTION_DAYS, then its old
-rows are deleted behind a signed checkpoint (diagnostics.services.audit_log). The SQLite file is
-then vacuumed and its WAL checkpointed, so that no erased text lingers in free pages.
+re-visits, e-mail bodies and attachments, grid comments, drafts, photos (rows and files), ended
+sessions, the audit log's payloads (sealed, so that its hash chain still verifies). The audit log
+itself is kept PSQ_AUDIT_RETENTION_DAYS, then its old rows are deleted behind a signed checkpoint
+(diagnostics.services.audit_log). The SQLite file is then vacuumed and its WAL checkpointed, so
+that no erased text lingers in free pages.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ COPIES = {
     "comments": "commentaire(s) de suivi",
     "visits": "contre-visite(s)",
     "grids": "grille(s) commentée(s)",
+    "outbox": "message(s) vidé(s)",
     "drafts": "brouillon(s)",
     "sessions": "session(s) terminée(s)",
     "photos": "photo(s)",
@@ -106,6 +108,7 @@ def purge(
             "comments": copies.blank_comments(session, purged_observations),
             "visits": copies.blank_visits(session, purged_observations),
             "grids": copies.blank_grid_comments(session, purged_diagnostics),
+            "outbox": copies.blank_outbox(session, cutoff_at, purged_observations),
             "drafts": copies.delete_drafts(session, cutoff_at),
             "sessions": copies.delete_ended_sessions(session, cutoff_at),
         }

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from diagnostics import audit_chain, config
 from diagnostics.models import AuditEvent, DiagnosticGrid, FieldDraft, ObservationEvent, Photo
+from diagnostics.outbox_models import OutboxAttachment, OutboxMessage
+from diagnostics.services import outbox
 from diagnostics.services.audit_log import unlocked
 from diagnostics.session_models import UserSession
 from diagnostics.visit_models import ObservationVisit
@@ -42,6 +44,22 @@ def blank_visits(session: Session, observations: Select) -> int:
         .values(comment="", author="")
     )
     return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
+def blank_outbox(session: Session, cutoff: dt.datetime, observations: Select) -> int:
+    """Bodies and attachments of messages sent before the cutoff, or about purged observations.
+
+    Messages still waiting to be sent keep theirs until they are sent (the next purge blanks them).
+    """
+    count = outbox.blank_bodies(session, cutoff)
+    about = select(OutboxMessage.id).where(
+        OutboxMessage.status.in_(outbox.DONE_STATUSES), OutboxMessage.observation_id.in_(observations)
+    )
+    session.execute(
+        update(OutboxAttachment).where(OutboxAttachment.message_id.in_(about)).values(content=b"", size_bytes=0)
+    )
+    statement = update(OutboxMessage).where(OutboxMessage.id.in_(about), OutboxMessage.body != "").values(body="")
+    return count + session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
 
 def blank_grid_comments(session: Session, diagnostics: Select) -> int:

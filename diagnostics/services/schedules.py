@@ -1,0 +1,7 @@
+"""Notifications that time causes, not a person: a due date passed, a re-visit due.
+
+Each scan is registered with the outbox worker (`notify.worker.SCANNERS`) and writes its messages
+with a `dedup_key`, so that it notifies once per observation and due date however often it runs.
+"""
+
+from __future__ import annotations
