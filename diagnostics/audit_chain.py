@@ -22,7 +22,11 @@ GENESIS = "0" * 64
 SEAL_PREFIX = "scellé:"
 # Keys whose values are free text or names, anywhere in a payload (nested dicts and lists too);
 # a row's `detail` (a reopening's reason…) is sealed too.
-PURGEABLE_KEYS = frozenset({"participants", "context", "summary", "description", "author", "comment", "caption"})
+# Every row's hash depends on this set: a key added later must come with a migration that
+# re-chains (or leaves sealed) the rows already there.
+PURGEABLE_KEYS = frozenset(
+    {"participants", "context", "summary", "description", "author", "comment", "caption", "name", "phone", "email"}
+)
 
 
 def new_nonce() -> str:

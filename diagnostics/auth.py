@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_reference": frozenset({ADMIN}),
     "read_audit": frozenset({ADMIN}),
     "purge": frozenset({ADMIN}),
+    "alerts": frozenset({COMMANDANT, ADMIN}),
+    "manage_subscribers": frozenset({ADMIN}),
 }
 
 DENIED = {
@@ -52,6 +54,8 @@ DENIED = {
     "manage_reference": "Seuls les administrateurs gèrent les couches de référence.",
     "read_audit": "Seuls les administrateurs consultent le journal d'audit.",
     "purge": "Seuls les administrateurs peuvent purger les données.",
+    "alerts": "Seuls les commandants et les administrateurs rédigent et valident les alertes.",
+    "manage_subscribers": "Seuls les administrateurs gèrent les abonnés aux alertes.",
 }
 OTHER_TEAM = "Ce diagnostic appartient à une autre équipe : vous ne pouvez pas le modifier."
 OTHER_COMMUNE = "Vous n'avez accès qu'aux données de votre commune."

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
+from diagnostics.alert_models import Subscriber
 from diagnostics.errors import ValidationError
 from diagnostics.io.photos import prepare_photo
 from diagnostics.models import FieldDraft, Photo
@@ -26,6 +27,7 @@ from diagnostics.services import (
     photos,
     retention,
     revisits,
+    subscribers,
 )
 from diagnostics.services.fieldwork import ObservationDraft
 from tests.conftest import ADMIN_ACTOR, GRAY, make_diagnostic, make_observation
@@ -49,6 +51,7 @@ MARKERS = {
         "visit",
         "mail",
         "attachment",
+        "subscriber",
     )
 }
 
@@ -118,6 +121,13 @@ def _plant_everywhere(db, team_id, agent) -> dict:
                 size_bytes=40,
                 content=MARKERS["attachment"].encode(),
             )
+        )
+    draft = subscribers.SubscriberDraft(MARKERS["subscriber"], "0622222222", "garage", OLD, communes=(GRAY[0],))
+    subscriber_id = subscribers.add_subscriber(db, ADMIN_ACTOR, draft)
+    subscribers.stop_by_admin(db, ADMIN_ACTOR, "0622222222")
+    with db.session() as session:  # the subscriber said STOP long ago
+        session.execute(
+            update(Subscriber).where(Subscriber.id == subscriber_id).values(opted_out_at=dt.datetime(2023, 2, 1))
         )
     with db.session() as session:  # a draft left on a phone long ago
         session.execute(update(FieldDraft).values(updated_at=dt.datetime(2023, 1, 11)))

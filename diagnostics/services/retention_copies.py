@@ -1,4 +1,5 @@
-"""The other copies of purged text: follow-up comments, re-visits, grids, drafts, photos, the audit log.
+"""The other copies of purged text: follow-up comments, re-visits, e-mails, alerts, grids, drafts,
+photos, the audit log.
 
 Helpers of `retention.purge`: each takes the purge's open session and the selects of the purged
 diagnostics and observations, and returns how many rows it changed.
@@ -14,6 +15,7 @@ from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from diagnostics import audit_chain, config
+from diagnostics.alert_models import Alert
 from diagnostics.models import AuditEvent, DiagnosticGrid, FieldDraft, ObservationEvent, Photo
 from diagnostics.outbox_models import OutboxAttachment, OutboxMessage
 from diagnostics.services import outbox
@@ -22,7 +24,12 @@ from diagnostics.session_models import UserSession
 from diagnostics.visit_models import ObservationVisit
 
 # Audit events about these entities carry the texts of a diagnostic or an observation.
-_ENTITY_KEYS = {"diagnostic": "diagnostics", "diagnostic_grid": "diagnostics", "observation": "observations"}
+_ENTITY_KEYS = {
+    "diagnostic": "diagnostics",
+    "diagnostic_grid": "diagnostics",
+    "observation": "observations",
+    "subscriber": "subscribers",
+}
 # …and these name their observation in their payload (`observation_id`), as photos do.
 
 
@@ -62,6 +69,13 @@ def blank_outbox(session: Session, cutoff: dt.datetime, observations: Select) ->
     return count + session.execute(statement.execution_options(synchronize_session=False)).rowcount
 
 
+def blank_alerts(session: Session, cutoff: dt.datetime, observations: Select) -> int:
+    """The texts of alerts written before the cutoff, or sent about purged observations."""
+    old = or_(Alert.created_at < cutoff, Alert.sent_at.is_not(None) & Alert.observation_id.in_(observations))
+    statement = update(Alert).where(old, Alert.text != "").values(text="", template="{}")
+    return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+
+
 def blank_grid_comments(session: Session, diagnostics: Select) -> int:
     changed = 0
     for grid in session.scalars(select(DiagnosticGrid).where(DiagnosticGrid.diagnostic_id.in_(diagnostics))):
@@ -92,13 +106,13 @@ def delete_photos(session: Session, diagnostics: Select, observations: Select) -
     return [folder / name for name in names]
 
 
-def redact_audit(session: Session, diagnostic_ids: set[int], observation_ids: set[int], cutoff: dt.datetime) -> int:
+def redact_audit(session: Session, ids: dict[str, set[int]], cutoff: dt.datetime) -> int:
     """Seal the texts of the audit events about purged records, and of every event older than the cutoff.
 
     The chain still verifies (diagnostics.audit_chain): each text becomes its seal and the row
     forgets its nonce, so the event keeps who changed what and when, not what was written.
     """
-    purged = {"diagnostics": {str(i) for i in diagnostic_ids}, "observations": {str(i) for i in observation_ids}}
+    purged = {kind: {str(i) for i in values} for kind, values in ids.items()}
     rows = session.execute(
         select(
             AuditEvent.id,

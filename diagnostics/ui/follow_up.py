@@ -12,8 +12,9 @@ import streamlit as st
 from diagnostics import localtime, taxonomy
 from diagnostics.auth import Actor, can
 from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from diagnostics.services import revisit_views
 from diagnostics.services.follow_up import FollowUp, observation_detail, observation_history, save_follow_up
-from diagnostics.ui import common, photo_gallery
+from diagnostics.ui import before_after, common
 
 ID_KEY = "fu_id"
 HISTORY_COLUMNS = {
@@ -25,7 +26,8 @@ HISTORY_COLUMNS = {
     "comment": "Commentaire",
     "dated": "Date du commentaire",
 }
-EVENT_KINDS = {"status": "Statut", "assignment": "Attribution", "comment": "Commentaire"}
+EVENT_KINDS = {"status": "Statut", "assignment": "Attribution", "comment": "Commentaire", "visit": "Contre-visite"}
+VALUE_LABELS = {**taxonomy.STATUSES, **taxonomy.VISIT_FINDINGS}
 NOBODY = "—"
 KEPT = (
     "Ce que vous aviez saisi est conservé : cliquez sur « Recharger l'observation », vérifiez, puis "
@@ -68,8 +70,10 @@ def panel(db, actor: Actor) -> None:
     read_key = f"fu_read_{observation_id}"
     st.session_state.setdefault(read_key, detail.version)  # the version this person is working from
     _show_detail(detail)
-    photo_gallery.show_photos(db, actor, observation_id, key=f"fu_photos_{observation_id}")
-    history = observation_history(db, actor, observation_id)
+    before_after.show_before_after(db, actor, observation_id, key=f"fu_photos_{observation_id}")
+    history = revisit_views.history_with_visits(
+        observation_history(db, actor, observation_id), revisit_views.observation_visits(db, actor, observation_id)
+    )
     if history.empty:
         st.caption("Aucun suivi enregistré pour l'instant.")
     else:
@@ -119,7 +123,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     table = history.copy()
     table["kind"] = table["kind"].map(EVENT_KINDS)
     for column in ("old_value", "new_value"):
-        table[column] = table[column].map(lambda value: taxonomy.STATUSES.get(value, value))
+        table[column] = table[column].map(lambda value: VALUE_LABELS.get(value, value))
     table["at"] = localtime.datetime_column(table["at"])
     table["dated"] = table["dated"].map(lambda day: localtime.format_date(day) if isinstance(day, dt.date) else "")
     table = table.astype(object).where(table.notna(), "")  # no « None » in the cells
