@@ -140,7 +140,7 @@ def test_the_export_appends_sealed_lines_that_verify_from_the_file(db, tmp_path)
 
 def test_the_migration_chains_the_rows_already_there(db):
     with db.engine.begin() as connection:
-        command.downgrade(_alembic_config(connection), "0014")
+        command.downgrade(_alembic_config(connection), "0015")
     with db.engine.begin() as connection:
         for i in range(3):
             connection.execute(

@@ -4,8 +4,8 @@ Existing rows are chained here, in id order. The append-only triggers are replac
 that let an update or a delete through only while the same transaction holds a row in
 `audit_unlocks` (what the purge does, see diagnostics.audit_models).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-02 05:20:00.000000
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from diagnostics import audit_chain
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
