@@ -35,7 +35,7 @@ DESCRIPTION_SHOWN = 240  # characters of the description on the card; the rest o
 
 _locator = st.components.v2.component(
     "psq_device_position",
-    html='<button type="button">Trier par distance (ma position)</button><div class="status" hidden></div>',
+    html='<button type="button" disabled>Trier par distance (ma position)</button><div class="status" hidden></div>',
     css=(
         "button{min-height:48px;width:100%;font:600 16px sans-serif;border-radius:8px;border:1px solid #0055a4;"
         "background:#fff;color:#0055a4;touch-action:manipulation}"
