@@ -30,6 +30,7 @@ PAGES = (
     ("export_maire.py", "Export maire", ":material/print:", "export", "export_snapshot"),
     ("couches.py", "Couches de référence", ":material/layers:", "couches", "manage_reference"),
     ("admin.py", "Administration", ":material/admin_panel_settings:", "admin", "manage_accounts"),
+    ("compte.py", "Mon compte", ":material/manage_accounts:", "compte", "own_account"),
 )
 # Where each role arrives after login (url path). An administrator's own work (accounts,
 # audit log, retention) is on Administration; the maps are one click away.

@@ -13,6 +13,7 @@ from pathlib import Path
 from diagnostics import config
 from diagnostics.auth import system_actor
 from diagnostics.cli import accounts as accounts_cli
+from diagnostics.cli import alerts as alerts_cli
 from diagnostics.cli import maintenance as maintenance_cli
 from diagnostics.cli import notify as notify_cli
 from diagnostics.cli import tiles as tiles_cli
@@ -84,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     maintenance_cli.add_commands(commands)
     tiles_cli.add_commands(commands)
     notify_cli.add_commands(commands)
+    alerts_cli.add_commands(commands)
     return parser
 
 

@@ -36,6 +36,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_reference": frozenset({ADMIN}),
     "read_audit": frozenset({ADMIN}),
     "purge": frozenset({ADMIN}),
+    "alerts": frozenset({COMMANDANT, ADMIN}),
+    "manage_subscribers": frozenset({ADMIN}),
+    # Every account: its own e-mail address and how often it hears from the app (« Mon compte »).
+    "own_account": frozenset(ROLES),
 }
 
 DENIED = {
@@ -52,6 +56,9 @@ DENIED = {
     "manage_reference": "Seuls les administrateurs gèrent les couches de référence.",
     "read_audit": "Seuls les administrateurs consultent le journal d'audit.",
     "purge": "Seuls les administrateurs peuvent purger les données.",
+    "alerts": "Seuls les commandants et les administrateurs rédigent et valident les alertes.",
+    "manage_subscribers": "Seuls les administrateurs gèrent les abonnés aux alertes.",
+    "own_account": "Connectez-vous pour régler votre compte.",
 }
 OTHER_TEAM = "Ce diagnostic appartient à une autre équipe : vous ne pouvez pas le modifier."
 OTHER_COMMUNE = "Vous n'avez accès qu'aux données de votre commune."

@@ -85,6 +85,29 @@ SETTINGS: tuple[Setting, ...] = (
         "Days after which participant names and free text are anonymised by `purge`.",
     ),
     Setting(
+        "PSQ_SUBSCRIBER_RETENTION_DAYS",
+        "30",
+        "Days after an alert subscriber's opt-out (STOP) after which `purge` deletes their row "
+        "(name, number, e-mail); the number's SHA-256 stays so that it is never subscribed again.",
+    ),
+    Setting(
+        "PSQ_SMS_URL",
+        "",
+        "SMS gateway of the targeted alerts: `smpp://system_id:password@host:port` (SMPP 3.4), "
+        "`https://…` (an HTTP sending API: JSON POST of `to`, `from`, `text`), or `file:///dir` "
+        "(writes what would be sent, for demos and dry runs). Empty: SMS alerts cannot be sent.",
+    ),
+    Setting(
+        "PSQ_SMS_SENDER",
+        "PSQ",
+        "Sender shown on the alerts' SMS: an alphanumeric name (11 characters at most) or a number.",
+    ),
+    Setting(
+        "PSQ_SMS_RATE",
+        "10",
+        "Largest number of SMS submitted to the gateway per second (the operator's contract).",
+    ),
+    Setting(
         "PSQ_PHOTO_DIR",
         str(PROJECT_ROOT / "data" / "photos"),
         "Folder where field photos are stored (JPEG, metadata stripped, generated names); "
@@ -233,6 +256,14 @@ def trust_forwarded_proto() -> bool:
 
 def retention_days() -> int:
     return _positive_int("PSQ_RETENTION_DAYS")
+
+
+def subscriber_retention_days() -> int:
+    return _positive_int("PSQ_SUBSCRIBER_RETENTION_DAYS")
+
+
+def sms_rate() -> int:
+    return _positive_int("PSQ_SMS_RATE")
 
 
 def import_max_bytes() -> int:

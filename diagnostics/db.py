@@ -91,7 +91,10 @@ def make_engine(url: str) -> Engine:
         if backend == "sqlite":
             return _make_spatialite_engine(url)
         if backend == "postgresql":
-            return create_engine(url, pool_pre_ping=True)
+            # No JIT: the map's box queries are short, but a bitmap heap scan over a town's
+            # candidates is costed above `jit_above_cost`, and compiling then took longer
+            # than the query (0.5 s → 2.0 s for a 10 km box over 1,000,000 rows).
+            return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c jit=off"})
         raise ArgumentError(f"le moteur {backend} n'est pas pris en charge")
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise DatabaseUnavailable(

@@ -391,4 +391,4 @@ class DataVersion(Base):
 
 # Tables kept in their own modules, imported here so that Base.metadata is complete.
 import diagnostics.outbox_models  # noqa: E402, F401
-from diagnostics import session_models, visit_models  # noqa: E402, F401
+from diagnostics import alert_models, session_models, visit_models  # noqa: E402, F401

@@ -46,6 +46,24 @@ def add_commands(commands) -> None:
     )
     address.set_defaults(handler=_address)
 
+    deliver = commands.add_parser(
+        "deliver",
+        help="envoyer à chaque maire la carte PDF de sa commune pour une période",
+        description="Mettre dans la file d'envoi, pour chaque commune du département, la carte PDF de la période "
+        "(même contenu que l'export maire) adressée aux comptes maire de la commune. Relancer pour la même "
+        "période n'envoie rien deux fois. `notify run` les envoie.",
+    )
+    deliver.add_argument("--department", required=True, metavar="CODE", help="par exemple 70")
+    deliver.add_argument(
+        "--period",
+        default="last-month",
+        metavar="PÉRIODE",
+        help="last-month (par défaut) ou AAAA-MM, par exemple 2026-11",
+    )
+    deliver.add_argument("--skip-empty", action="store_true", help="rien pour les communes sans observation")
+    deliver.add_argument("--dry-run", action="store_true", help="dire seulement ce qui serait envoyé")
+    deliver.set_defaults(handler=_deliver, parser=deliver)
+
 
 def _transport():
     from diagnostics.io.mail import SmtpTransport, parse_smtp_url
@@ -86,3 +104,19 @@ def _address(args: argparse.Namespace) -> int:
         preference = set_preference_for(db, system_actor(), args.login, args.email, args.frequency)
     print(f"{args.login} : {preference.email or '(aucune adresse)'} ({preference.frequency})")
     return 0
+
+
+def _deliver(args: argparse.Namespace) -> int:
+    from diagnostics.services.deliveries import deliver_department, parse_period
+
+    try:
+        period = parse_period(args.period)
+    except ValueError as exc:
+        args.parser.error(str(exc))
+    with migrated_database() as db:
+        report = deliver_department(
+            db, system_actor(), args.department, period, skip_empty=args.skip_empty, dry_run=args.dry_run
+        )
+    for line in report.lines():
+        print(line)
+    return 1 if report.failed else 0

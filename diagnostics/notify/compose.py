@@ -29,7 +29,7 @@ KINDS: dict[str, str] = {
 }
 SUBJECT_PREFIX = "[PSQ]"
 # `data` keys a reader outside the forces may read (codes, dates and the partner's own name).
-SHAREABLE_DATA = frozenset({"due_on", "answer", "finding", "partner_name", "visited_on", "period"})
+SHAREABLE_DATA = frozenset({"due_on", "answer", "finding", "partner_name", "visited_on", "period", "commune"})
 DATA_LABELS: dict[str, str] = {
     "partner_name": "Partenaire",
     "due_on": "Échéance",
@@ -37,6 +37,7 @@ DATA_LABELS: dict[str, str] = {
     "finding": "Constat de la contre-visite",
     "visited_on": "Date de la visite",
     "period": "Période",
+    "commune": "Commune",
     "comment": "Commentaire",
     "reason": "Motif",
 }
@@ -47,7 +48,7 @@ ANSWERS: dict[str, str] = {
 }
 FINDINGS: dict[str, str] = {
     "levee": "Levée",
-    "partiellement_levee": "Partiellement levée",
+    "partielle": "Partiellement levée",
     "non_levee": "Non levée",
 }
 # Where each role reads an observation in the app (url path of its page).
@@ -82,9 +83,12 @@ def compose(
     title = KINDS[kind]
     facts = observation_lines(observation, role) if observation else []
     details = data_lines(data or {}, role)
-    where = f" — {observation['commune_name']}" if observation and observation.get("commune_name") else ""
+    data = data or {}
+    commune = observation.get("commune_name") if observation else data.get("commune")
+    where = f" — {commune}" if commune else ""
     number = f" : observation n° {observation['id']}" if observation else ""
-    subject = f"{SUBJECT_PREFIX} {title}{number}{where}"
+    when = f" — {data['period']}" if kind == "delivery" and data.get("period") else ""
+    subject = f"{SUBJECT_PREFIX} {title}{number}{where}{when}"
     lines = [_opening(kind, observation is not None), ""]
     lines += details + ([""] if details else []) + facts
     link = app_link(public_url, role, observation["id"] if observation else None)

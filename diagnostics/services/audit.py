@@ -39,6 +39,8 @@ ACTIONS: dict[str, str] = {
     "refused": "Accès refusé",
     "reopen": "Réouverture",
     "revoke": "Fermeture de session",
+    "approve": "Validation",
+    "send": "Envoi",
 }
 # What an event is about, in French (the stored codes are the code's names).
 ENTITIES: dict[str, str] = {
@@ -59,6 +61,10 @@ ENTITIES: dict[str, str] = {
     "grid_template": "Grille de diagnostic",
     "diagnostic_grid": "Grille remplie",
     "retention": "Conservation des données",
+    "subscriber": "Abonné aux alertes",
+    "subscribers": "Abonnés aux alertes",
+    "trade_category": "Métier",
+    "alert": "Alerte",
     "outbox": "File d'envoi des courriels",
     "delivery": "Envoi des cartes aux maires",
     # refused use cases (`refusals_recorded` stores the use case's name)

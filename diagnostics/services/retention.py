@@ -2,6 +2,8 @@
 
 What stays: dates, places, communes, catégories, gravités, statuses, geometries and the
 préconisations addressed to partners — what the statistics and the follow-up need.
+Alert subscribers who opted out are deleted `PSQ_SUBSCRIBER_RETENTION_DAYS` after their STOP
+(their number's SHA-256 stays in `subscriber_stops`, so that it is never subscribed again).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
 
+from diagnostics import config
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.models import Diagnostic, Observation, utcnow
-from diagnostics.services import audit
+from diagnostics.services import audit, subscribers
 
 DIAGNOSTIC_TEXT = ("participants", "context", "summary", "author")
 OBSERVATION_TEXT = ("description", "author")
@@ -26,28 +29,41 @@ class PurgeReport:
     diagnostics: int
     observations: int
     dry_run: bool
+    subscribers: int = 0
 
     def __str__(self) -> str:
         verb = "à anonymiser" if self.dry_run else "anonymisés"
-        return (
+        deleted = "à supprimer" if self.dry_run else "supprimés"
+        text = (
             f"{verb} : {self.diagnostics} diagnostic(s) et {self.observations} observation(s) "
             f"antérieurs au {self.cutoff:%d/%m/%Y}"
         )
+        return text + (f" ; abonnés désinscrits {deleted} : {self.subscribers}" if self.subscribers else "")
 
 
 @audit.refusals_recorded
 def purge(
-    db: Database, actor: Actor, *, retention_days: int, dry_run: bool, today: dt.date | None = None
+    db: Database,
+    actor: Actor,
+    *,
+    retention_days: int,
+    dry_run: bool,
+    today: dt.date | None = None,
+    subscriber_retention_days: int | None = None,
 ) -> PurgeReport:
-    """Anonymise what is older than `retention_days`; with `dry_run`, only count it."""
+    """Anonymise what is older than `retention_days`; with `dry_run`, only count it. Subscribers
+    who opted out more than `subscriber_retention_days` ago (PSQ_SUBSCRIBER_RETENTION_DAYS) are deleted."""
     require(actor, "purge")
     cutoff = (today or dt.date.today()) - dt.timedelta(days=retention_days)
+    stop_days = subscriber_retention_days or config.subscriber_retention_days()
+    stop_cutoff = dt.datetime.combine(today or dt.date.today(), dt.time()) - dt.timedelta(days=stop_days)
     old_diagnostics = (Diagnostic.visited_on < cutoff, _has_text(Diagnostic, DIAGNOSTIC_TEXT))
     old_observations = (Observation.observed_on < cutoff, _has_text(Observation, OBSERVATION_TEXT))
     with db.session() as session:
         diagnostic_ids = session.scalars(select(Diagnostic.id).where(*old_diagnostics)).all()
         observation_ids = session.scalars(select(Observation.id).where(*old_observations)).all()
-        report = PurgeReport(cutoff, len(diagnostic_ids), len(observation_ids), dry_run)
+        subscriber_ids = subscribers.purge_opted_out(session, stop_cutoff, dry_run=dry_run)
+        report = PurgeReport(cutoff, len(diagnostic_ids), len(observation_ids), dry_run, len(subscriber_ids))
         if dry_run:
             return report
         session.execute(update(Diagnostic).where(*old_diagnostics).values(**dict.fromkeys(DIAGNOSTIC_TEXT, "")))
@@ -63,7 +79,7 @@ def purge(
             "purge",
             entity="retention",
             entity_id=str(cutoff),
-            after={"diagnostics": diagnostic_ids, "observations": observation_ids},
+            after={"diagnostics": diagnostic_ids, "observations": observation_ids, "subscribers": subscriber_ids},
             detail=f"conservation {retention_days} jours",
         )
     return report

@@ -25,7 +25,7 @@ from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.io.photos import PreparedPhoto
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, utcnow
-from diagnostics.services import audit
+from diagnostics.services import audit, notifications
 from diagnostics.services import photos as photo_store
 from diagnostics.texts import t
 from diagnostics.visit_models import ObservationVisit, VisitPhoto
@@ -90,6 +90,7 @@ def record_visit(
             )
             session.add_all(VisitPhoto(photo_id=photo_id, visit_id=visit.id) for photo_id in photo_ids)
             status = _apply_finding(session, actor, observation, visit)
+            notifications.visit_recorded(session, observation, visit.finding, visit.visited_on, visit.comment)
             return VisitResult(visit.id, status, len(photo_ids))
     except IntegrityError:
         # The same form sent twice at once: the other request stored it first.
@@ -108,6 +109,7 @@ def schedule_visit(session: Session, actor: Actor, observation: Observation, *, 
     if observation.status == REVISIT or observation.status in taxonomy.CLOSED_STATUSES:
         return False
     _status_event(session, actor, observation, REVISIT, comment)
+    notifications.visit_scheduled(session, observation)
     return True
 
 

@@ -9,15 +9,15 @@ import streamlit as st
 from diagnostics import config, grids, localtime
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import audit, checklists, retention
-from diagnostics.ui import admin_accounts, admin_sessions, audit_view, common
+from diagnostics.ui import admin_accounts, admin_mail, admin_sessions, audit_view, common
 
 
 def page() -> None:
     st.title("Administration")
     actor = common.current_actor("manage_accounts")
     db = common.database()
-    accounts_tab, sessions_tab, audit_tab, purge_tab, grid_tab = st.tabs(
-        ["Comptes", "Sessions", "Journal d'audit", "Conservation des données", "Grille de diagnostic"]
+    accounts_tab, sessions_tab, audit_tab, mail_tab, purge_tab, grid_tab = st.tabs(
+        ["Comptes", "Sessions", "Journal d'audit", "Courriels", "Conservation des données", "Grille de diagnostic"]
     )
     with accounts_tab:
         admin_accounts.section(db, actor)
@@ -25,6 +25,8 @@ def page() -> None:
         admin_sessions.section(db, actor)
     with audit_tab:
         _audit_log(db, actor)
+    with mail_tab:
+        admin_mail.section(db, actor)
     with purge_tab:
         _purge(db, actor)
     with grid_tab:
