@@ -99,7 +99,7 @@ def shows_treated_with_before_and_after(page: Page, observation_id: int, shot: s
     number.press("Enter")
     wait_until_idle(page)
     expect(page.get_by_text(f"Observation n° {observation_id}")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.get_by_text("Traitée", exact=True).first).to_be_visible()
+    expect(page.get_by_test_id("stText").get_by_text("Traitée", exact=True)).to_be_visible()  # its Statut
     pair = page.locator(f".st-key-fu_photos_{observation_id}_pair")
     pair.scroll_into_view_if_needed()
     expect(pair.get_by_text("Avant : l'observation")).to_be_visible()
