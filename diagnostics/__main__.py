@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     tiles_cli.add_commands(commands)
     notify_cli.add_commands(commands)
     alerts_cli.add_commands(commands)
+    alerts_cli.add_alert_commands(commands)
     return parser
 
 
