@@ -1,4 +1,5 @@
-"""Administration: accounts, open sessions, the audit log (filter, CSV export) and the retention purge."""
+"""Administration: accounts, partners (routing rules, due delays), open sessions, the audit log
+(filter, CSV export) and the retention purge."""
 
 from __future__ import annotations
 
@@ -9,18 +10,28 @@ import streamlit as st
 from diagnostics import config, grids, localtime
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import audit, checklists, retention
-from diagnostics.ui import admin_accounts, admin_mail, admin_sessions, audit_view, common
+from diagnostics.ui import admin_accounts, admin_mail, admin_partners, admin_sessions, audit_view, common
 
 
 def page() -> None:
     st.title("Administration")
     actor = common.current_actor("manage_accounts")
     db = common.database()
-    accounts_tab, sessions_tab, audit_tab, mail_tab, purge_tab, grid_tab = st.tabs(
-        ["Comptes", "Sessions", "Journal d'audit", "Courriels", "Conservation des données", "Grille de diagnostic"]
+    accounts_tab, partners_tab, sessions_tab, audit_tab, mail_tab, purge_tab, grid_tab = st.tabs(
+        [
+            "Comptes",
+            "Partenaires",
+            "Sessions",
+            "Journal d'audit",
+            "Courriels",
+            "Conservation des données",
+            "Grille de diagnostic",
+        ]
     )
     with accounts_tab:
         admin_accounts.section(db, actor)
+    with partners_tab:
+        admin_partners.section(db, actor)
     with sessions_tab:
         admin_sessions.section(db, actor)
     with audit_tab:
