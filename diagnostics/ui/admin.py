@@ -17,15 +17,16 @@ def page() -> None:
     st.title("Administration")
     actor = common.current_actor("manage_accounts")
     db = common.database()
-    accounts_tab, partners_tab, sessions_tab, audit_tab, mail_tab, purge_tab, grid_tab = st.tabs(
+    # Partenaires last: the tabs' tables keep their order (accounts, sessions, audit log).
+    accounts_tab, sessions_tab, audit_tab, mail_tab, purge_tab, grid_tab, partners_tab = st.tabs(
         [
             "Comptes",
-            "Partenaires",
             "Sessions",
             "Journal d'audit",
             "Courriels",
             "Conservation des données",
             "Grille de diagnostic",
+            "Partenaires",
         ]
     )
     with accounts_tab:

@@ -24,7 +24,6 @@ def page() -> None:
     criteria = filters.observation_filters(db)
     points = _points(db, actor, criteria)
     st.caption(f"{len(points)} observation(s) retenue(s) par les filtres.")
-    _overdue(db, actor)
     if points.empty:
         st.info("Aucune observation ne correspond aux filtres.")
         return
@@ -37,6 +36,7 @@ def page() -> None:
         _coverage(db, points, actor)
     else:
         _spread(charts)
+    _overdue(db, actor)
 
 
 @common.data_resource(max_entries=8)
