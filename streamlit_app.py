@@ -27,6 +27,7 @@ PAGES = (
     ("carte.py", "Carte de commandement", ":material/map:", "carte", "command_map"),
     ("maire.py", "Ma commune", ":material/location_city:", "commune", "mayor_page"),
     ("preconisations.py", "Mes préconisations", ":material/assignment:", "preconisations", "partner_answers"),
+    ("alertes.py", "Alertes", ":material/campaign:", "alertes", "alerts"),
     ("analyse.py", "Analyse", ":material/monitoring:", "analyse", "follow_up"),
     ("export_maire.py", "Export maire", ":material/print:", "export", "export_snapshot"),
     ("couches.py", "Couches de référence", ":material/layers:", "couches", "manage_reference"),

@@ -220,6 +220,11 @@ class AuditEvent(Base):
     before: Mapped[str | None] = mapped_column(Text)  # JSON
     after: Mapped[str | None] = mapped_column(Text)  # JSON
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The hash chain (diagnostics.audit_chain): position, previous row's hash, own hash, payload salt.
+    seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    nonce: Mapped[str | None] = mapped_column(String(32))  # forgotten when the row's texts are purged
 
 
 # --- Follow-up of observations (issue 3) -----------------------------------------------------
@@ -398,4 +403,4 @@ class DataVersion(Base):
 
 # Tables kept in their own modules, imported here so that Base.metadata is complete.
 import diagnostics.outbox_models  # noqa: E402, F401
-from diagnostics import alert_models, partner_models, session_models, visit_models  # noqa: E402, F401
+from diagnostics import alert_models, audit_models, partner_models, session_models, visit_models  # noqa: E402, F401

@@ -24,7 +24,7 @@ from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, utcnow
 from diagnostics.partner_models import Partner
-from diagnostics.services import audit
+from diagnostics.services import audit, notifications
 from diagnostics.services.observations import overdue_condition, scope_conditions
 from diagnostics.services.partners import delays_in
 from diagnostics.texts import t
@@ -62,6 +62,7 @@ def assign(
         if not events:
             raise ValidationError({"partner": t("nothing_to_save")})
         _record(session, actor, observation, events, before)
+        notifications.after_assignment(session, observation, events)
         return observation.version
 
 

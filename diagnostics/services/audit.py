@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from diagnostics import audit_writer
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import DatabaseUnavailable, PermissionDenied
@@ -94,17 +95,16 @@ def record(
     after: dict | None = None,
     detail: str = "",
 ) -> None:
-    """Add an event to the session's transaction."""
-    session.add(
-        AuditEvent(
-            actor=actor if isinstance(actor, str) else actor.login,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=_json(before),
-            after=_json(after),
-            detail=detail,
-        )
+    """Add an event to the session's transaction (chained when it commits: diagnostics.audit_writer)."""
+    audit_writer.append(
+        session,
+        actor=actor if isinstance(actor, str) else actor.login,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=_json(before),
+        after=_json(after),
+        detail=detail,
     )
 
 

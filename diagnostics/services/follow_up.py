@@ -23,7 +23,7 @@ from diagnostics.errors import Conflict, NotFound, ValidationError
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Team, utcnow
 from diagnostics.partner_models import Partner
 from diagnostics.redaction import redact_record
-from diagnostics.services import audit
+from diagnostics.services import audit, notifications
 from diagnostics.services.assignments import apply_assignment, assignment_values, observation_for_follow_up
 from diagnostics.services.observations import scope_conditions
 from diagnostics.texts import t
@@ -164,6 +164,7 @@ def save_follow_up(
                 after={**_follow_up_values(observation), **_comment_values(change)},
                 detail="suivi",
             )
+            notifications.after_assignment(session, observation, events)
             return observation.version
     except StaleDataError as exc:
         # Saved by someone else between our read and our write: the UPDATE matched no row.

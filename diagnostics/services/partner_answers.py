@@ -25,7 +25,7 @@ from diagnostics.io.photos import PreparedPhoto
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Photo, utcnow
 from diagnostics.partner_models import Partner
 from diagnostics.redaction import redact_record
-from diagnostics.services import audit, revisits
+from diagnostics.services import audit, notifications, revisits
 from diagnostics.services.photos import PhotoInfo, attach_photos, files_removed_unless_committed
 from diagnostics.texts import t
 
@@ -193,6 +193,7 @@ def answer(
         audit.record(
             session, actor, "answer", entity="observation", entity_id=observation.id, before=before, after=after
         )
+        notifications.partner_answered(session, observation, partner.name, kind, comment)
         return observation.version
 
 

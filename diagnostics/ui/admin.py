@@ -1,5 +1,5 @@
 """Administration: accounts, partners (routing rules, due delays), open sessions, the audit log
-(filter, CSV export) and the retention purge."""
+(filter, CSV export), the retention purge and the register of what the app does with data."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import streamlit as st
 from diagnostics import config, grids, localtime
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import audit, checklists, retention
-from diagnostics.ui import admin_accounts, admin_mail, admin_partners, admin_sessions, audit_view, common
+from diagnostics.ui import (
+    admin_accounts,
+    admin_mail,
+    admin_partners,
+    admin_register,
+    admin_sessions,
+    audit_view,
+    common,
+)
 
 
 def page() -> None:
@@ -18,21 +26,20 @@ def page() -> None:
     actor = common.current_actor("manage_accounts")
     db = common.database()
     # Partenaires last: the tabs' tables keep their order (accounts, sessions, audit log).
-    accounts_tab, sessions_tab, audit_tab, mail_tab, purge_tab, grid_tab, partners_tab = st.tabs(
+    accounts_tab, sessions_tab, audit_tab, mail_tab, purge_tab, register_tab, grid_tab, partners_tab = st.tabs(
         [
             "Comptes",
             "Sessions",
             "Journal d'audit",
             "Courriels",
             "Conservation des données",
+            "Registre des traitements",
             "Grille de diagnostic",
             "Partenaires",
         ]
     )
     with accounts_tab:
         admin_accounts.section(db, actor)
-    with partners_tab:
-        admin_partners.section(db, actor)
     with sessions_tab:
         admin_sessions.section(db, actor)
     with audit_tab:
@@ -41,8 +48,12 @@ def page() -> None:
         admin_mail.section(db, actor)
     with purge_tab:
         _purge(db, actor)
+    with register_tab:
+        admin_register.section()
     with grid_tab:
         _grid_template(db, actor)
+    with partners_tab:
+        admin_partners.section(db, actor)
 
 
 def _audit_log(db, actor) -> None:
