@@ -103,8 +103,7 @@ def test_a_commander_assigns_to_the_offered_partner_and_the_partner_answers(modu
     done = page.get_by_text(f"Merci : l'observation n° {OFFERED} est notée « réalisé ».", exact=False)
     expect(done).to_be_visible(timeout=TIMEOUT_MS)
     _near_the_button(page, done)
-    expect(page.get_by_text("Votre réponse").first).to_be_visible()
-    expect(page.get_by_text("Photo n° ", exact=False).first).to_be_visible(timeout=TIMEOUT_MS)  # shown back
+    expect(page.get_by_text("Photo n° 1", exact=True)).to_be_visible(timeout=TIMEOUT_MS)  # its photo, shown back
     done.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "partenaires-realise-desktop.png"))
 
