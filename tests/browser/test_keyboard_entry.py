@@ -27,7 +27,7 @@ FOCUS_JS = """() => {
   const ring = (el) => { const s = getComputedStyle(el);
     return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || (s.boxShadow && s.boxShadow !== 'none'); };
   let shown = ring(e), el = e;
-  for (let i = 0; i < 4 && !shown && el.parentElement; i++) { el = el.parentElement; shown = ring(el); }
+  for (let i = 0; i < 6 && !shown && el.parentElement; i++) { el = el.parentElement; shown = ring(el); }
   const label = (e.getAttribute('aria-label') || e.textContent || '').trim().slice(0, 60);
   return {tag: e.tagName, label: label, ring: shown};
 }"""
