@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from diagnostics.errors import PermissionDenied
 
-AGENT, COMMANDANT, MAIRE, ADMIN = "agent", "commandant", "maire", "admin"
+AGENT, COMMANDANT, MAIRE, PARTENAIRE, ADMIN = "agent", "commandant", "maire", "partenaire", "admin"
 ROLES: dict[str, str] = {
     AGENT: "Agent de terrain",
     COMMANDANT: "Commandant",
-    MAIRE: "Maire / partenaire",
+    MAIRE: "Maire",
+    PARTENAIRE: "Partenaire",
     ADMIN: "Administrateur",
 }
 
@@ -27,6 +28,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "command_map": frozenset({AGENT, COMMANDANT, ADMIN}),
     "mayor_page": frozenset({MAIRE}),
     "follow_up": frozenset({COMMANDANT, ADMIN}),
+    # A partner account reads only what is assigned to its partner (services.partner_answers),
+    # through no other service: it holds no other permission.
+    "partner_answers": frozenset({MAIRE, PARTENAIRE}),
+    "manage_partners": frozenset({ADMIN}),
+    # A contre-visite is the forces' own check on the ground (issue 15).
+    "record_visit": frozenset({AGENT, COMMANDANT, ADMIN}),
     "reopen_diagnostic": frozenset({COMMANDANT, ADMIN}),
     "export_snapshot": frozenset({COMMANDANT, MAIRE, ADMIN}),
     "export_layers": frozenset({COMMANDANT, ADMIN}),
@@ -34,6 +41,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_reference": frozenset({ADMIN}),
     "read_audit": frozenset({ADMIN}),
     "purge": frozenset({ADMIN}),
+    "alerts": frozenset({COMMANDANT, ADMIN}),
+    "manage_subscribers": frozenset({ADMIN}),
+    # Every account: its own e-mail address and how often it hears from the app (« Mon compte »).
+    "own_account": frozenset(ROLES),
 }
 
 DENIED = {
@@ -42,6 +53,9 @@ DENIED = {
     "command_map": "La carte de commandement est réservée aux forces de sécurité.",
     "mayor_page": "Cette page est celle des maires et partenaires.",
     "follow_up": "Seuls les commandants peuvent changer le statut ou l'attribution d'une observation.",
+    "partner_answers": "Cette page est celle des partenaires à qui des préconisations sont attribuées.",
+    "manage_partners": "Seuls les administrateurs gèrent les partenaires et les règles d'attribution.",
+    "record_visit": "Seuls les agents et les commandants enregistrent une contre-visite.",
     "reopen_diagnostic": "Seul un commandant peut rouvrir un diagnostic clôturé.",
     "export_snapshot": "Votre rôle ne permet pas d'exporter les cartes.",
     "export_layers": "Votre rôle ne permet pas d'exporter les couches.",
@@ -49,6 +63,9 @@ DENIED = {
     "manage_reference": "Seuls les administrateurs gèrent les couches de référence.",
     "read_audit": "Seuls les administrateurs consultent le journal d'audit.",
     "purge": "Seuls les administrateurs peuvent purger les données.",
+    "alerts": "Seuls les commandants et les administrateurs rédigent et valident les alertes.",
+    "manage_subscribers": "Seuls les administrateurs gèrent les abonnés aux alertes.",
+    "own_account": "Connectez-vous pour régler votre compte.",
 }
 OTHER_TEAM = "Ce diagnostic appartient à une autre équipe : vous ne pouvez pas le modifier."
 OTHER_COMMUNE = "Vous n'avez accès qu'aux données de votre commune."
@@ -65,6 +82,7 @@ class Actor:
     commune_insee: str | None = None
     departments: tuple[str, ...] = ()
     display_name: str = ""
+    partner_id: int | None = None  # the partner a partenaire (or a maire) acts for
 
     @property
     def label(self) -> str:

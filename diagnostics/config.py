@@ -85,6 +85,41 @@ SETTINGS: tuple[Setting, ...] = (
         "Days after which participant names and free text are anonymised by `purge`.",
     ),
     Setting(
+        "PSQ_AUDIT_RETENTION_DAYS",
+        "365",
+        "Days the audit log is kept; `purge` deletes older rows and leaves a signed checkpoint. "
+        "At most 1095 (three years, the CNIL's ceiling for internal control).",
+    ),
+    Setting(
+        "PSQ_AUDIT_KEY",
+        "",
+        "Secret key (a long random string, kept out of the database) that signs the audit log's "
+        "checkpoints when `purge` deletes old rows; `audit verify` needs it to check them.",
+    ),
+    Setting(
+        "PSQ_SUBSCRIBER_RETENTION_DAYS",
+        "30",
+        "Days after an alert subscriber's opt-out (STOP) after which `purge` deletes their row "
+        "(name, number, e-mail); the number's SHA-256 stays so that it is never subscribed again.",
+    ),
+    Setting(
+        "PSQ_SMS_URL",
+        "",
+        "SMS gateway of the targeted alerts: `smpp://system_id:password@host:port` (SMPP 3.4), "
+        "`https://…` (an HTTP sending API: JSON POST of `to`, `from`, `text`), or `file:///dir` "
+        "(writes what would be sent, for demos and dry runs). Empty: SMS alerts cannot be sent.",
+    ),
+    Setting(
+        "PSQ_SMS_SENDER",
+        "PSQ",
+        "Sender shown on the alerts' SMS: an alphanumeric name (11 characters at most) or a number.",
+    ),
+    Setting(
+        "PSQ_SMS_RATE",
+        "10",
+        "Largest number of SMS submitted to the gateway per second (the operator's contract).",
+    ),
+    Setting(
         "PSQ_PHOTO_DIR",
         str(PROJECT_ROOT / "data" / "photos"),
         "Folder where field photos are stored (JPEG, metadata stripped, generated names); "
@@ -117,6 +152,53 @@ SETTINGS: tuple[Setting, ...] = (
         "PSQ_IMPORT_SECONDS",
         "120",
         "Time the child process that parses an uploaded file may take, in seconds; then it is stopped.",
+    ),
+    Setting(
+        "PSQ_PUBLIC_URL",
+        "",
+        "Address of the app as its users reach it (e.g. `https://psq.intranet.example`): e-mails link "
+        "there. Empty: e-mails carry no link.",
+    ),
+    Setting(
+        "PSQ_SMTP_URL",
+        "none",
+        "Mail server of `notify run`: `smtp://user:password@host:587` (STARTTLS, required), "
+        "`smtps://user:password@host:465` (TLS from the start), `smtp+plain://host:25` (no encryption, "
+        "no password: a relay on this machine or its LAN only), or `none` (nothing is sent; messages wait "
+        "in the outbox). Escape special characters of the password as in any URL (%40 for @).",
+    ),
+    Setting(
+        "PSQ_SMTP_CA_FILE",
+        "",
+        "PEM file of the certificate authority that signed the mail server's certificate, when it is not "
+        "one the system trusts (an intranet CA). Empty: the system's authorities.",
+    ),
+    Setting(
+        "PSQ_MAIL_FROM",
+        "PSQ diagnostics <psq-diagnostics@localhost>",
+        "Sender address of every e-mail (`Name <address>` or a bare address).",
+    ),
+    Setting(
+        "PSQ_OUTBOX_MAX_ATTEMPTS",
+        "8",
+        "Attempts after which a message that the mail server keeps refusing or that cannot be delivered "
+        "is marked failed (an administrator can retry it on Administration).",
+    ),
+    Setting(
+        "PSQ_OUTBOX_RETRY_SECONDS",
+        "60",
+        "Wait before the second attempt of a message; each later attempt waits twice as long (at most a day).",
+    ),
+    Setting(
+        "PSQ_OUTBOX_LEASE_SECONDS",
+        "300",
+        "How long a message claimed by a worker stays its own: past that, a worker that died is presumed "
+        "dead and another one sends the message again. Must exceed the SMTP timeout (60 s).",
+    ),
+    Setting(
+        "PSQ_DIGEST_HOUR",
+        "7",
+        "Hour (Paris time, 0-23) after which `notify run` sends the daily digests of the day before.",
     ),
 )
 
@@ -188,6 +270,31 @@ def retention_days() -> int:
     return _positive_int("PSQ_RETENTION_DAYS")
 
 
+AUDIT_RETENTION_MAX_DAYS = 1095
+
+
+def audit_retention_days() -> int:
+    days = _positive_int("PSQ_AUDIT_RETENTION_DAYS")
+    if days > AUDIT_RETENTION_MAX_DAYS:
+        raise ValueError(
+            f"PSQ_AUDIT_RETENTION_DAYS ne peut pas dépasser {AUDIT_RETENTION_MAX_DAYS} jours (trois ans, plafond "
+            f"recommandé par la CNIL pour le contrôle interne), pas {days}"
+        )
+    return days
+
+
+def audit_key() -> str:
+    return get("PSQ_AUDIT_KEY")
+
+
+def subscriber_retention_days() -> int:
+    return _positive_int("PSQ_SUBSCRIBER_RETENTION_DAYS")
+
+
+def sms_rate() -> int:
+    return _positive_int("PSQ_SMS_RATE")
+
+
 def import_max_bytes() -> int:
     return _positive_int("PSQ_IMPORT_MAX_MB") * 1_000_000
 
@@ -198,6 +305,29 @@ def import_memory_bytes() -> int:
 
 def import_seconds() -> int:
     return _positive_int("PSQ_IMPORT_SECONDS")
+
+
+def public_url() -> str:
+    return get("PSQ_PUBLIC_URL").rstrip("/")
+
+
+def outbox_max_attempts() -> int:
+    return _positive_int("PSQ_OUTBOX_MAX_ATTEMPTS")
+
+
+def outbox_retry_seconds() -> int:
+    return _positive_int("PSQ_OUTBOX_RETRY_SECONDS")
+
+
+def outbox_lease_seconds() -> int:
+    return _positive_int("PSQ_OUTBOX_LEASE_SECONDS")
+
+
+def digest_hour() -> int:
+    hour = _positive_int("PSQ_DIGEST_HOUR") if get("PSQ_DIGEST_HOUR") != "0" else 0
+    if hour > 23:
+        raise ValueError(f"PSQ_DIGEST_HOUR doit être une heure entre 0 et 23, pas {hour}")
+    return hour
 
 
 def _positive_int(name: str) -> int:

@@ -35,6 +35,8 @@ SCOPE_OF_TABLE: dict[str, str] = {
     "photos": OBSERVATIONS,
     "diagnostic_closures": OBSERVATIONS,
     "diagnostic_grids": OBSERVATIONS,
+    "observation_visits": OBSERVATIONS,
+    "observation_visit_photos": OBSERVATIONS,
 }
 
 

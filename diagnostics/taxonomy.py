@@ -39,10 +39,20 @@ STATUSES: dict[str, str] = {
     "nouvelle": "Nouvelle",
     "transmise": "Transmise",
     "en_cours": "En cours",
+    # A partner said « réalisé », or the due date passed: a contre-visite is due (issue 15).
+    "a_revoir": "À revoir",
     "traitee": "Traitée",
     "classee": "Classée",
 }
-OPEN_STATUSES: frozenset[str] = frozenset({"nouvelle", "transmise", "en_cours"})
+OPEN_STATUSES: frozenset[str] = frozenset({"nouvelle", "transmise", "en_cours", "a_revoir"})
+CLOSED_STATUSES: frozenset[str] = frozenset({"traitee", "classee"})
+
+# What a contre-visite finds (issue 15): only « levée » makes the observation « traitée ».
+VISIT_FINDINGS: dict[str, str] = {
+    "levee": "Levée",
+    "partielle": "Partiellement levée",
+    "non_levee": "Non levée",
+}
 
 FORCES: dict[str, str] = {
     "police_nationale": "Police nationale",
@@ -59,15 +69,16 @@ DISPOSITIF_KINDS: dict[str, str] = {
     "voisins_solidaires": "Voisins solidaires",
 }
 
-# Partners an observation can be assigned to for treatment (follow-up, issue 3).
+# The kinds of partner an observation can be assigned to (partners are rows since issue 15).
 PARTNER_KINDS: dict[str, str] = {
-    "commune": "Commune",
+    "commune": "Commune / services techniques",
     "police_municipale": "Police municipale",
     "intercommunalite": "Intercommunalité",
     "bailleur": "Bailleur social",
     "transporteur": "Transporteur",
     "departement": "Conseil départemental",
     "prefecture": "Préfecture",
+    "association": "Association",
     "commercant": "Commerçants / gestionnaire de site",
     "education": "Éducation nationale",
     "justice": "Justice / parquet",

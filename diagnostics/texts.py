@@ -249,6 +249,21 @@ FR: dict[str, str] = {
     "photo_unknown": "Photo introuvable (n° {id}).",
     "diagnostic_not_closed": "Le diagnostic n° {id} n'est pas clôturé.",
     "reopen_reason_required": "Indiquez pourquoi le diagnostic est rouvert.",
+    # Contre-visites (issue 15)
+    "visit_other_team": (
+        "L'observation n° {id} appartient à une autre équipe : seule son équipe (ou un commandant) "
+        "en fait la contre-visite."
+    ),
+    "visit_closed": "L'observation n° {id} est déjà {status} : il n'y a plus de contre-visite à faire.",
+    "visit_finding_required": "Choisissez le constat : levée, partiellement levée ou non levée.",
+    "visit_date_required": "Indiquez la date de la contre-visite.",
+    "visit_date_future": "La date de la contre-visite ({date}) ne peut pas être dans le futur.",
+    "visit_date_before": "La contre-visite ({date}) ne peut pas précéder l'observation ({observed}).",
+    "visit_event": "Contre-visite du {date} : {finding}.",
+    "closing_reason_required": (
+        "Une observation ne devient « traitée » que par une contre-visite qui la constate levée, ou par "
+        "un commandant qui écrit pourquoi : indiquez le motif dans le commentaire."
+    ),
 }
 
 

@@ -58,7 +58,8 @@ def test_a_refused_comment_is_kept_to_resend(app, db, team_id):  # noqa: F811
     log_in_as(app, COMMANDANT_70)
     open_page(app, "carte")
     open_observation(app, observation_id)
-    save_follow_up(db, COMMANDANT_70, observation_id, 1, FollowUp("traitee"))  # someone else, meanwhile
+    # someone else, meanwhile
+    save_follow_up(db, COMMANDANT_70, observation_id, 1, FollowUp("traitee", comment="Réparé, constaté."))
     app.text_area(key=f"fu_comment_{observation_id}_1").input("Appel au bailleur le 3.")
     submit(app)
     assert any("conservé" in message for message in errors(app))

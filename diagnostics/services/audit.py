@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from diagnostics import audit_writer
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import DatabaseUnavailable, PermissionDenied
@@ -39,6 +40,8 @@ ACTIONS: dict[str, str] = {
     "refused": "Accès refusé",
     "reopen": "Réouverture",
     "revoke": "Fermeture de session",
+    "approve": "Validation",
+    "send": "Envoi",
 }
 # What an event is about, in French (the stored codes are the code's names).
 ENTITIES: dict[str, str] = {
@@ -59,6 +62,12 @@ ENTITIES: dict[str, str] = {
     "grid_template": "Grille de diagnostic",
     "diagnostic_grid": "Grille remplie",
     "retention": "Conservation des données",
+    "subscriber": "Abonné aux alertes",
+    "subscribers": "Abonnés aux alertes",
+    "trade_category": "Métier",
+    "alert": "Alerte",
+    "outbox": "File d'envoi des courriels",
+    "delivery": "Envoi des cartes aux maires",
     # refused use cases (`refusals_recorded` stores the use case's name)
     "export_layer": "Export d'une couche",
     "snapshot_layers": "Carte d'une commune",
@@ -86,17 +95,16 @@ def record(
     after: dict | None = None,
     detail: str = "",
 ) -> None:
-    """Add an event to the session's transaction."""
-    session.add(
-        AuditEvent(
-            actor=actor if isinstance(actor, str) else actor.login,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=_json(before),
-            after=_json(after),
-            detail=detail,
-        )
+    """Add an event to the session's transaction (chained when it commits: diagnostics.audit_writer)."""
+    audit_writer.append(
+        session,
+        actor=actor if isinstance(actor, str) else actor.login,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=_json(before),
+        after=_json(after),
+        detail=detail,
     )
 
 

@@ -1,4 +1,5 @@
-"""Administration: accounts, open sessions, the audit log (filter, CSV export) and the retention purge."""
+"""Administration: accounts, open sessions, the audit log (filter, CSV export), the retention purge and
+the register of what the app does with data."""
 
 from __future__ import annotations
 
@@ -9,15 +10,23 @@ import streamlit as st
 from diagnostics import config, grids, localtime
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import audit, checklists, retention
-from diagnostics.ui import admin_accounts, admin_sessions, audit_view, common
+from diagnostics.ui import admin_accounts, admin_mail, admin_register, admin_sessions, audit_view, common
 
 
 def page() -> None:
     st.title("Administration")
     actor = common.current_actor("manage_accounts")
     db = common.database()
-    accounts_tab, sessions_tab, audit_tab, purge_tab, grid_tab = st.tabs(
-        ["Comptes", "Sessions", "Journal d'audit", "Conservation des données", "Grille de diagnostic"]
+    accounts_tab, sessions_tab, audit_tab, mail_tab, purge_tab, register_tab, grid_tab = st.tabs(
+        [
+            "Comptes",
+            "Sessions",
+            "Journal d'audit",
+            "Courriels",
+            "Conservation des données",
+            "Registre des traitements",
+            "Grille de diagnostic",
+        ]
     )
     with accounts_tab:
         admin_accounts.section(db, actor)
@@ -25,8 +34,12 @@ def page() -> None:
         admin_sessions.section(db, actor)
     with audit_tab:
         _audit_log(db, actor)
+    with mail_tab:
+        admin_mail.section(db, actor)
     with purge_tab:
         _purge(db, actor)
+    with register_tab:
+        admin_register.section()
     with grid_tab:
         _grid_template(db, actor)
 

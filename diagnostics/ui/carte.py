@@ -69,8 +69,8 @@ def page() -> None:
         bounds=layer["bounds"],
         heat=_heat(db, actor, criteria) if heat else None,
         highlight_outside=highlight,
-        shapes=observations_frame(db, actor, criteria, shapes_only=True, limit=MAX_SHAPES),
-        dispositifs=dispositifs.dispositifs_frame(db, actor),
+        shapes=_shapes(db, actor, criteria),
+        dispositifs=_dispositifs(db, actor),
         tiles=config.tile_sources(),
         view=map_view.opening_view((criteria, heat, highlight)),
     )
@@ -140,6 +140,19 @@ def _map_layer(db, actor: Actor, criteria: ObservationFilter, highlight: bool) -
         "bounds": maps.points_bounds(points),
         "count": len(points),
     }
+
+
+@common.data_resource(max_entries=16)
+def _shapes(db, actor: Actor, criteria: ObservationFilter):
+    """Lines and polygons, drawn with their shape (points are on the canvas)."""
+    return observations_frame(db, actor, criteria, shapes_only=True, limit=MAX_SHAPES)
+
+
+@common.reference_resource()
+def _dispositifs(db, _actor: Actor):
+    # Communes' dispositifs are reference data, the same for every reader of this page: not
+    # keyed by the actor (whose permission the service checks at the first call).
+    return dispositifs.dispositifs_frame(db, _actor)
 
 
 @common.data_resource(max_entries=4)

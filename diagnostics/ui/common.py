@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from diagnostics import assets, config, dataversion
-from diagnostics.auth import Actor, can
+from diagnostics.auth import Actor, can, observation_scope
 from diagnostics.db import Database, open_database, schema_revision
 from diagnostics.errors import DatabaseUnavailable, DiagnosticsError, PermissionDenied, ValidationError
 from diagnostics.services import reference
@@ -72,14 +72,30 @@ def _data_key(db: Database) -> tuple[str, int, int]:
     return db.cache_key, db.data_version(dataversion.REFERENCE), db.data_version(dataversion.OBSERVATIONS)
 
 
+def scope_key(actor: Actor):
+    """What cached observation data depends on: what the actor may read, not who they are.
+
+    Two commandants of one département share one cached map, where a key per user held a copy
+    per session (about 75 MB each at 100,000 observations). Only functions whose result
+    depends on the actor through `observation_scope` may be cached with it.
+    """
+    try:
+        return observation_scope(actor)
+    except PermissionDenied:
+        return actor  # refused by the service anyway: never shared
+
+
 # Page caches are keyed by the database's data versions (diagnostics.dataversion), not by time:
 # a change made in any process shows at the next rerun, and nothing is recomputed otherwise.
 # `reference_cache` for what depends on reference layers only; `data_cache` for what depends on
 # observations too. `*_resource` variants share one object between sessions (do not mutate it).
 reference_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs={Database: _reference_key})
-data_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs={Database: _data_key})
+# Observation data is shared by scope (`scope_key`): the caches hold one copy per scope and filters.
+data_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs={Database: _data_key, Actor: scope_key})
 reference_resource = functools.partial(st.cache_resource, show_spinner=False, hash_funcs={Database: _reference_key})
-data_resource = functools.partial(st.cache_resource, show_spinner=False, hash_funcs={Database: _data_key})
+data_resource = functools.partial(
+    st.cache_resource, show_spinner=False, hash_funcs={Database: _data_key, Actor: scope_key}
+)
 
 
 @reference_cache()

@@ -25,6 +25,8 @@ def labelled_table(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame
     table = pd.DataFrame({label: frame[column] for column, label in columns.items() if column in frame})
     if "Date" in table:
         table["Date"] = [french_date(d) if pd.notna(d) else "—" for d in pd.to_datetime(table["Date"])]
+    if "Échéance" in table:
+        table["Échéance"] = [french_date(d) if pd.notna(d) else "—" for d in pd.to_datetime(table["Échéance"])]
     if "Catégorie" in table:
         table["Catégorie"] = table["Catégorie"].map(taxonomy.category_label)
     if "Gravité" in table:

@@ -18,7 +18,8 @@ REQUEST_COLUMNS = {
     "category": "Catégorie",
     "severity": "Gravité",
     "recommendation": "Ce qui est demandé",
-    "assigned_to": "Service désigné",
+    "partner_name": "Service désigné",
+    "due_on": "Échéance",
     "status": "Où en est-on",
 }
 OPEN_MEANING = "À traiter : observations au statut « nouvelle », « transmise » ou « en cours »."

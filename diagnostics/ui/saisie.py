@@ -12,7 +12,7 @@ import streamlit as st
 from diagnostics.errors import NotFound
 from diagnostics.services import fieldwork
 from diagnostics.ui import common, diagnostic_edit, observation_edit
-from diagnostics.ui.field import closing, device, diagnostic, drafts, grid, notices, observation_form, position
+from diagnostics.ui.field import closing, device, diagnostic, drafts, grid, notices, observation_form, position, revisit
 
 # Thumb-sized controls: Streamlit's defaults are made for a mouse.
 PHONE_CSS = """
@@ -42,6 +42,7 @@ def page() -> None:
     db = common.database()
     device.remember()
     drafts.offer_draft(db, actor)
+    revisit.revisit_section(db, actor)
     diagnostic_id = diagnostic.pick_diagnostic(db, actor)
     notices.show("top")
     if diagnostic_id == diagnostic.NEW:

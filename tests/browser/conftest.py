@@ -6,11 +6,13 @@ is aborted and fails the test, because police intranets have no internet.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,17 +213,39 @@ def browser_page(request, tmp_path_factory: pytest.TempPathFactory, network_log:
         pytest.fail("browser network problems:\n" + "\n".join(network_log.problems()))
 
 
+_DEMO_TEMPLATE: dict[str, Path] = {}
+
+
+def _demo_template() -> Path:
+    """One `init --demo` SpatiaLite file per test process, built on first use.
+
+    Building it takes seconds (schema, 1,028 communes, argon2 hashes of the demo accounts);
+    each server then gets its own byte copy, so tests still never share rows.
+    """
+    if "path" not in _DEMO_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="psq-demo-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        url = f"sqlite:///{folder / 'demo.sqlite'}"
+        subprocess.run(
+            [sys.executable, "-m", "diagnostics", "init", "--demo"],
+            cwd=REPO,
+            check=True,
+            env={**os.environ, "DATABASE_URL": url},
+            capture_output=True,
+            timeout=300,
+        )
+        _DEMO_TEMPLATE["path"] = folder / "demo.sqlite"
+    return _DEMO_TEMPLATE["path"]
+
+
+def demo_database_file(target: Path) -> str:
+    """A fresh demo database at `target` (a copy of the process's template); its URL."""
+    shutil.copyfile(_demo_template(), target)
+    return f"sqlite:///{target}"
+
+
 def _demo_database(path: Path) -> str:
-    url = f"sqlite:///{path / 'demo.sqlite'}"
-    subprocess.run(
-        [sys.executable, "-m", "diagnostics", "init", "--demo"],
-        cwd=REPO,
-        check=True,
-        env={**os.environ, "DATABASE_URL": url},
-        capture_output=True,
-        timeout=300,
-    )
-    return url
+    return demo_database_file(path / "demo.sqlite")
 
 
 @pytest.fixture

@@ -100,7 +100,8 @@ def test_a_point_inside_a_zone_opens_its_follow_up(module_demo_app, browser_page
 def test_treated_observations_are_hollow_and_the_legend_says_so(module_demo_app, browser_page):
     db = open_database(module_demo_app.database_url)
     version = observation_detail(db, system_actor(), TREATED).version
-    save_follow_up(db, system_actor(), TREATED, version, FollowUp("traitee"))  # another commander, earlier
+    # another commander, earlier
+    save_follow_up(db, system_actor(), TREATED, version, FollowUp("traitee", comment="Réparé, constaté."))
     page = browser_page
     iframe, frame = open_map(page, module_demo_app.url)
     colours = {}

@@ -7,9 +7,6 @@ commander's next interaction shows it, with no restart and no time-to-live to wa
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -18,7 +15,7 @@ from shapely.geometry import Polygon
 
 from diagnostics.db import open_database
 from diagnostics.services import reference_edits
-from tests.browser.conftest import REPO
+from tests.browser.conftest import REPO, demo_database_file
 from tests.browser.ui import TIMEOUT_MS, go_to, log_in, map_frame, open_sidebar, wait_until_idle
 from tests.conftest import ADMIN_ACTOR
 
@@ -29,9 +26,7 @@ NEW_ZONE = "Zone tracee par un autre serveur"  # ASCII: the map holds it as JSON
 
 @pytest.fixture
 def two_servers(streamlit_server, tmp_path):
-    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run([sys.executable, "-m", "diagnostics", "init", "--demo"], cwd=REPO, env=env, check=True, timeout=300)
+    url = demo_database_file(tmp_path / "shared.sqlite")
     first = streamlit_server(REPO / "server.py", env={"DATABASE_URL": url})
     second = streamlit_server(REPO / "server.py", env={"DATABASE_URL": url})
     return url, first, second

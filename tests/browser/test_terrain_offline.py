@@ -11,7 +11,6 @@ import io
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -24,6 +23,7 @@ from sqlalchemy import func, select
 from diagnostics.db import open_database
 from diagnostics.demo import DEMO_PASSWORD
 from diagnostics.models import AuditEvent, Observation, Photo
+from tests.browser.conftest import demo_database_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.phone]
 
@@ -73,10 +73,9 @@ class Server:
 def demo(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     """One demo database for the module's servers (each test has its own browser profile)."""
     folder = tmp_path_factory.mktemp("terrain")
-    database_url = f"sqlite:///{folder / 'demo.sqlite'}"
+    database_url = demo_database_file(folder / "demo.sqlite")
     env = {**os.environ, "DATABASE_URL": database_url, "PSQ_PHOTO_DIR": str(folder / "photos")}
     env["PYTHONPATH"] = str(REPO)
-    subprocess.run([sys.executable, "-m", "diagnostics", "init", "--demo"], cwd=REPO, env=env, check=True, timeout=300)
     return folder, env
 
 

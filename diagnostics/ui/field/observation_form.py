@@ -129,7 +129,7 @@ def _photo_inputs(actor) -> None:
     prepared = []
     for upload in uploads or []:
         try:
-            photo = _prepared_photo(upload.getvalue())
+            photo = prepared_photo(upload.getvalue())
         except photo_io.PhotoError as exc:
             st.error(f"{exc} (fichier écarté)")
             continue
@@ -150,7 +150,8 @@ def _photo_inputs(actor) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _prepared_photo(data: bytes) -> photo_io.PreparedPhoto:
+def prepared_photo(data: bytes) -> photo_io.PreparedPhoto:
+    """A photo checked and stripped once per upload (also the contre-visite form's, `field.revisit`)."""
     return photo_io.prepare_photo(data)
 
 

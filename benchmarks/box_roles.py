@@ -1,0 +1,116 @@
+"""The map-points query in a box, per role, against the unindexed scan measured in the same run.
+
+    .venv/bin/python benchmarks/box_roles.py                        # SpatiaLite, 1,000,000 observations
+    .venv/bin/python benchmarks/box_roles.py --url postgresql+psycopg://…/bench   # a loaded PostGIS
+
+Each role reads through its own scope (administrator: everything; commandant: Haute-Saône;
+agent: the groupe de cohésion de Vesoul; maire: Vesoul) with the filters a commander sets
+(gravité 3-4, still open). The baseline is the same query with the box tested on every row of
+the scope (no spatial index). Times are the best of `--repeat` runs. The SpatiaLite file is the
+one `map_scale.py` builds under /tmp/psq-bench (built here when missing); a PostGIS database
+must already hold the observations (`init --demo --observations N`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import functools
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from sqlalchemy import func  # noqa: E402
+
+from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, Actor  # noqa: E402
+from diagnostics.db import Database, open_database  # noqa: E402
+from diagnostics.models import SRID, Observation  # noqa: E402
+from diagnostics.services import observations as observation_service  # noqa: E402
+from diagnostics.services.observations import observation_points  # noqa: E402
+
+ROLES = {
+    "admin": Actor("bench-admin", ADMIN),
+    "commandant (70)": Actor("bench-commandant", COMMANDANT, departments=("70",)),
+    "agent (GCPP Vesoul)": Actor("bench-agent", AGENT, team_id=1),
+    "maire (Vesoul)": Actor("bench-maire", MAIRE, commune_insee="70550"),
+}
+
+
+def main() -> int:
+    import map_scale
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="a PostGIS (or SpatiaLite) URL already loaded; default: the SpatiaLite file")
+    parser.add_argument("--observations", type=int, default=1_000_000, help="size of the SpatiaLite file")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "psq-bench")
+    args = parser.parse_args()
+    if args.url:
+        db = open_database(args.url)
+    else:
+        args.work.mkdir(parents=True, exist_ok=True)
+        template = map_scale._reference_database(args.work / "reference.sqlite")
+        db = map_scale._million_database(template, args.work, args.observations)
+    total = observation_service.count_observations(db, ROLES["admin"])
+    backend = "SpatiaLite" if db.is_sqlite else "PostGIS"
+    print(f"{backend}, {total:,} observations; best of {args.repeat} runs\n")
+    print(f"{'role':22} | {'box':44} | {'points':>7} | {'indexed':>9} | {'scan':>9} | ratio")
+    print("-" * 110)
+    for role, actor in ROLES.items():
+        for box_name, bbox in map_scale.QUERY_BOXES.items():
+            criteria = dataclasses.replace(map_scale.QUERY_FILTER, bbox=bbox)
+            query = functools.partial(observation_points, db, actor, criteria)
+            indexed, points = _best(query, args.repeat)
+            with _without_spatial_index():
+                scanned, same = _best(query, max(1, args.repeat // 2))
+            assert len(points) == len(same), "both queries must agree"
+            print(
+                f"{role:22} | {box_name:44} | {len(points):7,} | {_ms(indexed):>9} | {_ms(scanned):>9} | "
+                f"{scanned / indexed:.0f}×",
+                flush=True,
+            )
+    db.dispose()
+    return 0
+
+
+@contextlib.contextmanager
+def _without_spatial_index():
+    original = observation_service._in_bbox
+    observation_service._in_bbox = _box_test_on_every_row
+    try:
+        yield
+    finally:
+        observation_service._in_bbox = original
+
+
+def _box_test_on_every_row(db: Database, bbox):
+    west, south, east, north = (float(value) for value in bbox)
+    if db.is_sqlite:
+        return func.MbrIntersects(Observation.geom, func.BuildMbr(west, south, east, north, SRID)) == 1
+    # ST_Envelope(geom) has no index: the box is tested row by row, as MbrIntersects is above.
+    envelope = func.ST_MakeEnvelope(west, south, east, north, SRID)
+    return func.ST_Intersects(func.ST_Envelope(Observation.geom), envelope)
+
+
+def _best(action, repeat: int):
+    best, result = None, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = action()
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best, result
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""The plan of a box query, per role: the spatial index drives it (issue 20, « Found while measuring »).
+
+A commandant's box query used to start from the département's communes on SpatiaLite (each
+R*Tree candidate probed once per commune) and, on PostGIS, to scan the composite filters index
+beside the GiST one. The plans are read with EXPLAIN on the statements the services really
+send; no time is measured (benchmarks/box_roles.py does that).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlalchemy import event
+
+from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, Actor
+from diagnostics.services.observations import (
+    ObservationFilter,
+    count_observations,
+    observation_points,
+    observations_frame,
+)
+from diagnostics.synthetic import load_synthetic
+from tests.conftest import ADMIN_ACTOR
+
+VESOUL_TOWN = (6.08, 47.58, 6.22, 47.68)
+OPEN = ("nouvelle", "transmise", "en_cours")
+COMMANDER_FILTER = ObservationFilter(bbox=VESOUL_TOWN, severities=(3, 4), statuses=OPEN)
+ROLES = {
+    "admin": Actor("admin.plan", ADMIN),
+    "commandant": Actor("commandant.plan", COMMANDANT, departments=("70",)),
+    "agent": Actor("agent.plan", AGENT, team_id=1),
+    "maire": Actor("maire.plan", MAIRE, commune_insee="70550"),
+}
+QUERIES = {
+    "map points": observation_points,
+    "count": count_observations,
+    "table rows": observations_frame,
+}
+
+
+@pytest.fixture
+def loaded(db):
+    """A few thousand synthetic observations, with the planner's statistics gathered on PostGIS."""
+    load_synthetic(db, ADMIN_ACTOR, 3_000)
+    if not db.is_sqlite:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+    return db
+
+
+def test_every_role_s_box_query_is_driven_by_the_spatial_index(loaded):
+    criteria_cases = (
+        COMMANDER_FILTER,
+        dataclasses.replace(COMMANDER_FILTER, communes=("70550", "70428")),
+        dataclasses.replace(COMMANDER_FILTER, team_ids=(1, 2)),
+    )
+    for role, actor in ROLES.items():
+        for name, query in QUERIES.items():
+            for criteria in criteria_cases:
+                plan = plan_of(loaded, lambda q=query, a=actor, c=criteria: q(loaded, a, c))
+                where = f"{role}, {name}, {criteria}:\n{plan}"
+                if loaded.is_sqlite:
+                    assert_box_drives_sqlite(plan, where)
+                else:
+                    assert_box_drives_postgis(plan, where)
+
+
+def test_without_a_box_the_scope_still_uses_its_index(loaded):
+    """The index-free scope is for box queries only: a maire's whole commune reads its index."""
+    plan = plan_of(loaded, lambda: observation_points(loaded, ROLES["maire"]))
+    if loaded.is_sqlite:
+        assert "ix_observations_commune_insee" in plan, plan
+    else:  # whether PostgreSQL reads the index depends on the commune's share of the rows
+        assert "coalesce(commune_insee" not in plan.lower(), plan
+
+
+def assert_box_drives_sqlite(plan: str, where: str) -> None:
+    first = plan.splitlines()[0]
+    # The outer loop reads observations by rowid, fed by the R*Tree's candidates.
+    assert first.startswith("SEARCH observations USING INTEGER PRIMARY KEY"), where
+    assert "SCAN SpatialIndex VIRTUAL TABLE" in plan, where
+    assert "ix_observations_commune_insee" not in plan, where
+    assert "ix_observations_diagnostic_id" not in plan, where
+    assert "SCAN observations" not in plan, where
+
+
+def assert_box_drives_postgis(plan: str, where: str) -> None:
+    assert "idx_observations_geom" in plan, where
+    assert "ix_observations_filters" not in plan, where
+    assert "Seq Scan on observations" not in plan, where
+
+
+def plan_of(db, action) -> str:
+    """The query plan of the last statement on observations that `action` sends."""
+    sent = []
+
+    def remember(_conn, _cursor, statement, parameters, _context, _executemany):
+        if "FROM observations" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    statement, parameters = sent[-1]
+    prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN "
+    with db.engine.connect() as connection:
+        rows = connection.exec_driver_sql(prefix + statement, parameters).all()
+    return "\n".join(str(row[-1] if db.is_sqlite else row[0]) for row in rows)
