@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/psq-screenshots")
 REPORT = SHOTS / "axe-violations.json"
 PAUSE_MS = 1000
-ROLES = ("agent.gray", "commandant.70", "maire.gray", "admin.psq")
+ROLES = ("agent.gray", "commandant.70", "maire.gray", "partenaire.habitat70", "admin.psq")
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
@@ -86,6 +86,12 @@ def test_axe_sweep_of_every_page(module_demo_app, browser_page):
             titles[f"{title} ({login})"] = document_language_and_title(page)
             found += check_page(page, f"{title} ({login})")
             page.screenshot(path=str(SHOTS / f"a11y-{slug(title)}-{login}.png"))
+
+    # On a phone: the same page, and the declaration, at 390 × 844.
+    page.set_viewport_size(PHONE)
+    settle(page)
+    page.screenshot(path=str(SHOTS / "a11y-phone-derniere-page.png"), full_page=True)
+    found += check_page(page, f"{title} ({login}, téléphone)")
 
     # The offline field page, signed in as the last role (an administrator may use it).
     page.goto(f"{base}/terrain/")
