@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test setup setup-test system-deps system-deps-test assets init geodata lint format
+.PHONY: run test setup setup-test system-deps system-deps-test assets test-assets init geodata lint format
 
 ## Set everything up, create or upgrade the demo database, start the app on http://localhost:$(PORT)
 # browser.serverAddress set by hand stops Streamlit from asking an outside service for this
@@ -14,12 +14,15 @@ run: setup init
 	$(BIN)/streamlit run server.py --server.port $(PORT) --browser.serverAddress localhost
 
 ## Set everything up and run the whole test suite (browser tests included)
+# Two workers, one test file each at a time (module servers stay per file): the browser tests
+# spend much of their time waiting at human pace. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 test: setup-test
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$status
 
 setup: system-deps $(INSTALLED) assets
-setup-test: system-deps-test $(INSTALLED) assets
+setup-test: system-deps-test $(INSTALLED) assets test-assets
 
 system-deps:
 	@scripts/system-deps.sh run
@@ -36,6 +39,10 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 ## Leaflet, jQuery and the map plugins, from the npm registry, pinned in assets.lock
 assets: $(INSTALLED)
 	$(BIN)/python scripts/fetch_assets.py
+
+## The test SMS centre's node modules (npm `smpp`), pinned in tests/smsc/assets.lock
+test-assets: $(INSTALLED)
+	$(BIN)/python scripts/fetch_assets.py --lock tests/smsc/assets.lock --vendor tests/smsc/node_modules
 
 ## Create or upgrade the database (DATABASE_URL) with the reference layers and demo data
 init: $(INSTALLED)

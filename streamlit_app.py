@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, ROLES, Actor, can
+from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, PARTENAIRE, ROLES, Actor, can
 from diagnostics.errors import DatabaseUnavailable
 
 PAGES_DIR = "diagnostics/ui"
@@ -26,6 +26,8 @@ PAGES = (
     ("saisie.py", "Saisie terrain", ":material/edit_location_alt:", "saisie", "record_diagnostic"),
     ("carte.py", "Carte de commandement", ":material/map:", "carte", "command_map"),
     ("maire.py", "Ma commune", ":material/location_city:", "commune", "mayor_page"),
+    ("preconisations.py", "Mes préconisations", ":material/assignment:", "preconisations", "partner_answers"),
+    ("alertes.py", "Alertes", ":material/campaign:", "alertes", "alerts"),
     ("analyse.py", "Analyse", ":material/monitoring:", "analyse", "follow_up"),
     ("export_maire.py", "Export maire", ":material/print:", "export", "export_snapshot"),
     ("couches.py", "Couches de référence", ":material/layers:", "couches", "manage_reference"),
@@ -34,7 +36,7 @@ PAGES = (
 )
 # Where each role arrives after login (url path). An administrator's own work (accounts,
 # audit log, retention) is on Administration; the maps are one click away.
-LANDING = {AGENT: "saisie", COMMANDANT: "carte", MAIRE: "commune", ADMIN: "admin"}
+LANDING = {AGENT: "saisie", COMMANDANT: "carte", MAIRE: "commune", PARTENAIRE: "preconisations", ADMIN: "admin"}
 NOT_FOR_ROLE = "La page « {page} » n'est pas ouverte au rôle {role}."
 
 

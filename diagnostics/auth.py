@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from diagnostics.errors import PermissionDenied
 
-AGENT, COMMANDANT, MAIRE, ADMIN = "agent", "commandant", "maire", "admin"
+AGENT, COMMANDANT, MAIRE, PARTENAIRE, ADMIN = "agent", "commandant", "maire", "partenaire", "admin"
 ROLES: dict[str, str] = {
     AGENT: "Agent de terrain",
     COMMANDANT: "Commandant",
-    MAIRE: "Maire / partenaire",
+    MAIRE: "Maire",
+    PARTENAIRE: "Partenaire",
     ADMIN: "Administrateur",
 }
 
@@ -27,6 +28,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "command_map": frozenset({AGENT, COMMANDANT, ADMIN}),
     "mayor_page": frozenset({MAIRE}),
     "follow_up": frozenset({COMMANDANT, ADMIN}),
+    # A partner account reads only what is assigned to its partner (services.partner_answers),
+    # through no other service: it holds no other permission.
+    "partner_answers": frozenset({MAIRE, PARTENAIRE}),
+    "manage_partners": frozenset({ADMIN}),
     # A contre-visite is the forces' own check on the ground (issue 15).
     "record_visit": frozenset({AGENT, COMMANDANT, ADMIN}),
     "reopen_diagnostic": frozenset({COMMANDANT, ADMIN}),
@@ -48,6 +53,8 @@ DENIED = {
     "command_map": "La carte de commandement est réservée aux forces de sécurité.",
     "mayor_page": "Cette page est celle des maires et partenaires.",
     "follow_up": "Seuls les commandants peuvent changer le statut ou l'attribution d'une observation.",
+    "partner_answers": "Cette page est celle des partenaires à qui des préconisations sont attribuées.",
+    "manage_partners": "Seuls les administrateurs gèrent les partenaires et les règles d'attribution.",
     "record_visit": "Seuls les agents et les commandants enregistrent une contre-visite.",
     "reopen_diagnostic": "Seul un commandant peut rouvrir un diagnostic clôturé.",
     "export_snapshot": "Votre rôle ne permet pas d'exporter les cartes.",
@@ -75,6 +82,7 @@ class Actor:
     commune_insee: str | None = None
     departments: tuple[str, ...] = ()
     display_name: str = ""
+    partner_id: int | None = None  # the partner a partenaire (or a maire) acts for
 
     @property
     def label(self) -> str:

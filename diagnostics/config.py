@@ -85,6 +85,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Days after which participant names and free text are anonymised by `purge`.",
     ),
     Setting(
+        "PSQ_AUDIT_RETENTION_DAYS",
+        "365",
+        "Days the audit log is kept; `purge` deletes older rows and leaves a signed checkpoint. "
+        "At most 1095 (three years, the CNIL's ceiling for internal control).",
+    ),
+    Setting(
+        "PSQ_AUDIT_KEY",
+        "",
+        "Secret key (a long random string, kept out of the database) that signs the audit log's "
+        "checkpoints when `purge` deletes old rows; `audit verify` needs it to check them.",
+    ),
+    Setting(
         "PSQ_SUBSCRIBER_RETENTION_DAYS",
         "30",
         "Days after an alert subscriber's opt-out (STOP) after which `purge` deletes their row "
@@ -256,6 +268,23 @@ def trust_forwarded_proto() -> bool:
 
 def retention_days() -> int:
     return _positive_int("PSQ_RETENTION_DAYS")
+
+
+AUDIT_RETENTION_MAX_DAYS = 1095
+
+
+def audit_retention_days() -> int:
+    days = _positive_int("PSQ_AUDIT_RETENTION_DAYS")
+    if days > AUDIT_RETENTION_MAX_DAYS:
+        raise ValueError(
+            f"PSQ_AUDIT_RETENTION_DAYS ne peut pas dépasser {AUDIT_RETENTION_MAX_DAYS} jours (trois ans, plafond "
+            f"recommandé par la CNIL pour le contrôle interne), pas {days}"
+        )
+    return days
+
+
+def audit_key() -> str:
+    return get("PSQ_AUDIT_KEY")
 
 
 def subscriber_retention_days() -> int:

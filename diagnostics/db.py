@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from diagnostics import config, dataversion
+from diagnostics import audit_writer, config, dataversion
 from diagnostics.errors import DatabaseUnavailable, SpatialiteUnavailable
 from diagnostics.texts import t
 
@@ -34,6 +34,7 @@ class Database:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         dataversion.install(self._sessions)
+        audit_writer.install(self._sessions)
 
     @property
     def dialect(self) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from diagnostics.auth import Actor, system_actor
 from diagnostics.db import Database
+from diagnostics.demo_partners import load_demo_assignments, load_demo_partners
 from diagnostics.models import Commune, Diagnostic, Team
 from diagnostics.services.fieldwork import DiagnosticDraft, ObservationDraft, record_observation, start_diagnostic
 
@@ -233,6 +234,8 @@ def load_demo(db: Database, actor: Actor | None = None) -> int:
         for observation in demo.observations:
             record_observation(db, actor, diagnostic_id, _observation_draft(observation))
         added += 1
+    load_demo_partners(db, actor)
+    load_demo_assignments(db, actor)
     return added
 
 
@@ -292,6 +295,12 @@ DEMO_ACCOUNTS: tuple[dict, ...] = (
     {"login": "commandant.39", "role": "commandant", "departments": ("39",), "display_name": "Commandant (39)"},
     {"login": "maire.gray", "role": "maire", "commune_insee": "70279", "display_name": "Mairie de Gray"},
     {"login": "admin.psq", "role": "admin", "display_name": "Référent PSQ"},
+    {
+        "login": "partenaire.habitat70",
+        "role": "partenaire",
+        "partner_name": "Habitat 70",
+        "display_name": "Habitat 70 — agence de Gray",
+    },
 )
 
 
@@ -301,6 +310,7 @@ def load_demo_accounts(db: Database, actor: Actor | None = None) -> int:
     from diagnostics.services.accounts import NewAccount, add_user
 
     actor = actor or system_actor()
+    load_demo_partners(db, actor)  # the partner account and the mayor are bound to demo partners
     with db.session() as session:
         existing = set(session.scalars(select(User.login)))
     added = 0

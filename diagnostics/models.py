@@ -159,11 +159,14 @@ class Observation(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     geom = mapped_column(Geometry("GEOMETRY", srid=SRID, spatial_index=True), nullable=False)
-    # Follow-up (issue 3): the partner the observation is assigned to, and a point to draw it
-    # at (a line or polygon's point on surface), so that maps of 100,000 observations need no
-    # geometry parsing. Kept in step with `geom` by the listener at the end of this module.
-    assigned_kind: Mapped[str | None] = mapped_column(String(40))
-    assigned_to: Mapped[str | None] = mapped_column(String(120))
+    # Follow-up (issues 3, 15): the partner it is assigned to (a row of partner_models), since
+    # when, by when, and the partner's last answer; and a point to draw it at (a line or
+    # polygon's point on surface), so that maps of 100,000 observations need no geometry
+    # parsing. Kept in step with `geom` by the listener at the end of this module.
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    partner_answer: Mapped[str | None] = mapped_column(String(20))  # pris_en_compte, realise, hors_competence
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     # The token of the filled form that created it: a form sent twice is stored once (issue 11).
@@ -182,7 +185,7 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('agent', 'commandant', 'maire', 'admin')", name="ck_users_role"),
+        CheckConstraint("role IN ('agent', 'commandant', 'maire', 'partenaire', 'admin')", name="ck_users_role"),
         # With the unique login, no two accounts differ only by case (services lower-case logins).
         CheckConstraint("login = lower(login)", name="ck_users_login_lower"),
     )
@@ -195,6 +198,7 @@ class User(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     commune_insee: Mapped[str | None] = mapped_column(ForeignKey("communes.insee"))
     departments: Mapped[str] = mapped_column(String(40), default="")  # comma-separated INSEE codes
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))  # partenaire, maire
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -216,6 +220,11 @@ class AuditEvent(Base):
     before: Mapped[str | None] = mapped_column(Text)  # JSON
     after: Mapped[str | None] = mapped_column(Text)  # JSON
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The hash chain (diagnostics.audit_chain): position, previous row's hash, own hash, payload salt.
+    seq: Mapped[int | None] = mapped_column(Integer, index=True, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+    nonce: Mapped[str | None] = mapped_column(String(32))  # forgotten when the row's texts are purged
 
 
 # --- Follow-up of observations (issue 3) -----------------------------------------------------
@@ -229,7 +238,10 @@ class ObservationEvent(Base):
 
     __tablename__ = "observation_events"
     __table_args__ = (
-        CheckConstraint("kind IN ('status', 'assignment', 'comment')", name="ck_observation_events_kind"),
+        CheckConstraint(
+            "kind IN ('status', 'assignment', 'comment', 'due_date', 'partner_answer')",
+            name="ck_observation_events_kind",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -391,4 +403,4 @@ class DataVersion(Base):
 
 # Tables kept in their own modules, imported here so that Base.metadata is complete.
 import diagnostics.outbox_models  # noqa: E402, F401
-from diagnostics import alert_models, session_models, visit_models  # noqa: E402, F401
+from diagnostics import alert_models, audit_models, partner_models, session_models, visit_models  # noqa: E402, F401

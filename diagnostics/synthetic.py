@@ -9,6 +9,7 @@ one audit event for the whole load rather than one per row.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 
 import geopandas as gpd
@@ -22,6 +23,7 @@ from diagnostics.db import Database
 from diagnostics.models import SRID, Diagnostic, Observation, Team, utcnow
 from diagnostics.redaction import SHAREABLE_FIELDS, encode_shared_fields
 from diagnostics.services import audit
+from diagnostics.services.partners import partner_named
 from diagnostics.services.reference import communes_frame
 
 DEFAULT_SEED = 7039
@@ -240,6 +242,7 @@ def _insert_observations(db: Database, session, rng, plan, diagnostic_ids, commu
     shareable = rng.random(count) < 0.6
     names = communes["name"].to_numpy()
     now = utcnow()
+    partner_ids = functools.cache(functools.partial(partner_named, session))
     rows = []
     for i in range(count):
         d = per_observation[i]
@@ -267,8 +270,10 @@ def _insert_observations(db: Database, session, rng, plan, diagnostic_ids, commu
                 "created_at": now,
                 "updated_at": now,
                 "version": 1,
-                "assigned_kind": partner_kind if assigned else None,
-                "assigned_to": partner if assigned else None,
+                "partner_id": partner_ids(partner or taxonomy.partner_kind_label(partner_kind), partner_kind)
+                if assigned
+                else None,
+                "assigned_at": now if assigned else None,
                 "x": float(lon[i]),
                 "y": float(lat[i]),
             }

@@ -69,15 +69,16 @@ DISPOSITIF_KINDS: dict[str, str] = {
     "voisins_solidaires": "Voisins solidaires",
 }
 
-# Partners an observation can be assigned to for treatment (follow-up, issue 3).
+# The kinds of partner an observation can be assigned to (partners are rows since issue 15).
 PARTNER_KINDS: dict[str, str] = {
-    "commune": "Commune",
+    "commune": "Commune / services techniques",
     "police_municipale": "Police municipale",
     "intercommunalite": "Intercommunalité",
     "bailleur": "Bailleur social",
     "transporteur": "Transporteur",
     "departement": "Conseil départemental",
     "prefecture": "Préfecture",
+    "association": "Association",
     "commercant": "Commerçants / gestionnaire de site",
     "education": "Éducation nationale",
     "justice": "Justice / parquet",

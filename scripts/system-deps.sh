@@ -25,6 +25,7 @@ have_postgis() {
 if [ "$purpose" = "test" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   have_postgis || missing+=(postgresql-15-postgis-3)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)  # the test SMS centre (tests/smsc/smsc.js)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -198,6 +198,12 @@ def make_observation(
     return fieldwork.record_observation(db, actor, diagnostic_id, fieldwork.ObservationDraft(**values))
 
 
+def make_partner(db: Database, name: str = "Commune de Gray", kind: str = "commune", **overrides) -> int:
+    from diagnostics.services import partners
+
+    return partners.save_partner(db, ADMIN_ACTOR, partners.PartnerInput(name=name, kind=kind, **overrides))
+
+
 def app_as(actor: Actor | None) -> AppTest:
     """The Streamlit app as `actor` sees it once logged in (None: nobody is logged in).
 
@@ -223,6 +229,7 @@ def sign_in(at: AppTest, actor: Actor) -> AppTest:
             user = session.scalar(select(User).where(User.login == actor.login)) or User(login=actor.login)
             user.role, user.team_id, user.commune_insee = actor.role, actor.team_id, actor.commune_insee
             user.departments, user.display_name, user.active = ",".join(actor.departments), actor.display_name, True
+            user.partner_id = actor.partner_id
             session.add(user)
         opened = sessions.open_session(database, actor)
     finally:

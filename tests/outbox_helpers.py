@@ -18,6 +18,7 @@ def make_account(db: Database, actor: Actor, email: str, frequency: str = "immed
         user = session.scalar(select(User).where(User.login == actor.login)) or User(login=actor.login)
         user.role, user.team_id, user.commune_insee = actor.role, actor.team_id, actor.commune_insee
         user.departments, user.display_name, user.active = ",".join(actor.departments), actor.display_name, True
+        user.partner_id = actor.partner_id
         session.add(user)
         session.flush()
         user_id = user.id

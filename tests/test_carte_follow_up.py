@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from diagnostics.services.follow_up import FollowUp, observation_detail, observation_history, save_follow_up
-from tests.conftest import COMMANDANT_70, LONS, make_diagnostic, make_observation
+from tests.conftest import COMMANDANT_70, LONS, make_diagnostic, make_observation, make_partner
 from tests.test_app import app, errors, log_in_as, open_page  # noqa: F401 (fixture)
 
 
@@ -19,19 +19,19 @@ def open_observation(at, observation_id: int):
 
 def test_a_commander_changes_status_and_assignment_from_the_page(app, db, team_id):  # noqa: F811
     observation_id = make_observation(db, make_diagnostic(db, team_id))
+    gray = make_partner(db)
     log_in_as(app, COMMANDANT_70)
     open_page(app, "carte")
     open_observation(app, observation_id)
     suffix = f"{observation_id}_1"
     app.selectbox(key=f"fu_status_{suffix}").set_value("transmise")
-    app.selectbox(key=f"fu_kind_{suffix}").set_value("commune")
-    app.text_input(key=f"fu_name_{suffix}").input("Commune de Gray")
+    app.selectbox(key=f"fu_partner_{suffix}").set_value(gray)
     app.text_area(key=f"fu_comment_{suffix}").input("Courrier au maire.")
     submit(app)
     assert not app.exception and not errors(app)
     assert any("enregistré" in message.value for message in app.success)
     detail = observation_detail(db, COMMANDANT_70, observation_id)
-    assert (detail.status, detail.assigned_to, detail.version) == ("transmise", "Commune de Gray", 2)
+    assert (detail.status, detail.partner_name, detail.version) == ("transmise", "Commune de Gray", 2)
     assert list(observation_history(db, COMMANDANT_70, observation_id)["kind"]) == ["status", "assignment", "comment"]
     assert app.dataframe[0].value["Statut"].tolist() == ["Transmise"]  # the table shows it at once
 

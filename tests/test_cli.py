@@ -32,7 +32,7 @@ def test_init_twice_changes_nothing_the_second_time(empty_url, capsys):
     code, first, _ = run(capsys, "init", "--demo")
     assert code == 0
     assert "communes : 1028 ajouté(s)" in first and "démo : 5 diagnostic(s) ajouté(s)" in first
-    assert "démo : 6 compte(s) ajouté(s)" in first
+    assert "démo : 7 compte(s) ajouté(s)" in first
     code, second, _ = run(capsys, "init", "--demo")
     assert code == 0
     assert "communes : 0 ajouté(s), 0 mis à jour" in second and "démo : 0 diagnostic(s) ajouté(s)" in second
@@ -175,17 +175,18 @@ def test_account_commands_speak_french_from_usage_to_errors(empty_url, capsys, m
     assert "erreur : arguments obligatoires manquants : --role" in err
     with pytest.raises(SystemExit):
         main(["users", "add", "chef", "--role", "general"])
-    assert "choix invalide : 'general' (parmi 'agent', 'commandant', 'maire', 'admin')" in capsys.readouterr().err
+    refused = capsys.readouterr().err
+    assert "choix invalide : 'general' (parmi 'agent', 'commandant', 'maire', 'partenaire', 'admin')" in refused
     with pytest.raises(SystemExit):
         main(["users", "--help"])
     help_text = capsys.readouterr().out
     assert "afficher cette aide et quitter" in help_text and "actions :" in help_text and "usage" not in help_text
     monkeypatch.setattr("sys.stdin", io.StringIO("un mot de passe solide\n"))
     assert run(capsys, "users", "add", "Maire.Vesoul", "--role", "maire", "--commune", "70550")[1] == (
-        "compte maire.vesoul créé (Maire / partenaire)\n"
+        "compte maire.vesoul créé (Maire)\n"
     )
     code, out, _ = run(capsys, "users", "list")
-    assert "maire.vesoul\tMaire / partenaire\tVesoul (70550)\tactif" in out
+    assert "maire.vesoul\tMaire\tVesoul (70550)\tactif" in out
     assert run(capsys, "users", "disable", "MAIRE.vesoul")[1] == "compte maire.vesoul désactivé\n"
     assert run(capsys, "users", "enable", "maire.vesoul")[1] == "compte maire.vesoul réactivé\n"
     code, _, err = run(capsys, "users", "disable", "personne")

@@ -14,7 +14,7 @@ from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationE
 from diagnostics.models import AuditEvent, Observation
 from diagnostics.services import fieldwork, follow_up
 from diagnostics.services.follow_up import FollowUp, observation_detail, observation_history, save_follow_up
-from tests.conftest import GRAY, LONS
+from tests.conftest import GRAY, LONS, make_partner
 
 ADMIN_ACTOR = Actor(login="admin", role=ADMIN, display_name="Référent PSQ")
 CHEF = Actor(login="cdt.martin", role=COMMANDANT, departments=("70",), display_name="Cdt Martin")
@@ -44,40 +44,41 @@ def observation_id(db, team_id) -> int:
 
 def test_a_commander_changes_status_assigns_and_comments(db, observation_id):
     read = observation_detail(db, CHEF, observation_id)
-    assert (read.status, read.assigned_kind, read.version) == ("nouvelle", None, 1)
+    assert (read.status, read.partner_id, read.version) == ("nouvelle", None, 1)
+    gray = make_partner(db)
     change = FollowUp(
         status="transmise",
-        assigned_kind="commune",
-        assigned_to="Commune de Gray",
+        partner_id=gray,
         comment="Signalé au service voirie.",
         comment_date=dt.date(2026, 11, 18),
     )
     version = save_follow_up(db, CHEF, observation_id, read.version, change, today=TODAY)
     after = observation_detail(db, CHEF, observation_id)
-    assert (after.status, after.assigned_kind, after.assigned_to, after.version) == (
+    assert (after.status, after.partner_id, after.partner_name, after.version) == (
         "transmise",
-        "commune",
+        gray,
         "Commune de Gray",
         version,
     )
-    assert version == 2 and after.assignment_label == "Commune — Commune de Gray"
+    assert version == 2 and after.due_on == TODAY + dt.timedelta(days=30)  # forte: 30 days
 
 
 def test_every_change_is_kept_in_the_history(db, observation_id):
     v1 = observation_detail(db, CHEF, observation_id).version
-    v2 = save_follow_up(db, CHEF, observation_id, v1, FollowUp("transmise", "bailleur", "Habitat 70"), today=TODAY)
-    v3 = save_follow_up(db, CHEF_2, observation_id, v2, FollowUp("en_cours", "bailleur", "Habitat 70"), today=TODAY)
+    habitat = make_partner(db, "Habitat 70", "bailleur")
+    v2 = save_follow_up(db, CHEF, observation_id, v1, FollowUp("transmise", habitat), today=TODAY)
+    v3 = save_follow_up(db, CHEF_2, observation_id, v2, FollowUp("en_cours", habitat), today=TODAY)
     save_follow_up(
         db,
         CHEF,
         observation_id,
         v3,
-        FollowUp("en_cours", "bailleur", "Habitat 70", comment="Devis reçu.", comment_date=dt.date(2026, 11, 2)),
+        FollowUp("en_cours", habitat, comment="Devis reçu.", comment_date=dt.date(2026, 11, 2)),
         today=TODAY,
     )
     history = observation_history(db, CHEF, observation_id)
     assert list(history["kind"]) == ["status", "assignment", "status", "comment"]
-    assert list(history["new_value"][:3]) == ["transmise", "Bailleur social — Habitat 70", "en_cours"]
+    assert list(history["new_value"][:3]) == ["transmise", "Habitat 70", "en_cours"]
     assert list(history["old_value"][:3]) == ["nouvelle", "", "transmise"]
     assert history["actor"][2].startswith("Cne Durand")
     assert history["comment"][3] == "Devis reçu." and history["dated"][3] == dt.date(2026, 11, 2)
@@ -120,7 +121,7 @@ def test_the_second_of_two_commanders_is_refused_and_nothing_is_overwritten(db, 
 
 def test_a_write_between_read_and_save_is_caught_by_the_version_column(db, observation_id, monkeypatch):
     """The explicit check passes, then someone commits before our UPDATE: StaleDataError → Conflict."""
-    original = follow_up._observation_in_scope
+    original = follow_up.observation_for_follow_up
 
     def read_then_someone_else_saves(session, actor, obs_id):
         observation = original(session, actor, obs_id)
@@ -128,7 +129,7 @@ def test_a_write_between_read_and_save_is_caught_by_the_version_column(db, obser
             other.execute(update(Observation).where(Observation.id == obs_id).values(version=Observation.version + 1))
         return observation
 
-    monkeypatch.setattr(follow_up, "_observation_in_scope", read_then_someone_else_saves)
+    monkeypatch.setattr(follow_up, "observation_for_follow_up", read_then_someone_else_saves)
     with pytest.raises(Conflict, match="n'a pas été enregistrée"):
         save_follow_up(db, CHEF, observation_id, 1, FollowUp("traitee", comment="x"), today=TODAY)
     monkeypatch.undo()
@@ -139,8 +140,7 @@ def test_a_write_between_read_and_save_is_caught_by_the_version_column(db, obser
 def test_refused_inputs_write_nothing(db, observation_id):
     cases = {
         "status": FollowUp("perdue"),
-        "assigned_kind": FollowUp("transmise", "voisin", "M. X"),
-        "assigned_to": FollowUp("transmise", "bailleur", "  "),
+        "partner": FollowUp("transmise", 999_999),
         "comment_date": FollowUp("nouvelle", comment="plus tard", comment_date=TODAY + dt.timedelta(days=1)),
         "comment": FollowUp("nouvelle", comment="x" * 5001),
         "follow_up": FollowUp("nouvelle"),
@@ -172,16 +172,18 @@ def test_a_commander_only_reaches_observations_of_their_departements(db, team_id
 
 
 def test_removing_an_assignment_is_recorded(db, observation_id):
-    version = save_follow_up(db, CHEF, observation_id, 1, FollowUp("transmise", "prefecture", "Préfecture 70"))
+    prefecture = make_partner(db, "Préfecture 70", "prefecture")
+    version = save_follow_up(db, CHEF, observation_id, 1, FollowUp("transmise", prefecture))
     save_follow_up(db, CHEF, observation_id, version, FollowUp("transmise"), today=TODAY)
     history = observation_history(db, CHEF, observation_id)
-    assert list(history["new_value"]) == ["transmise", "Préfecture — Préfecture 70", ""]
-    assert observation_detail(db, CHEF, observation_id).assigned_kind is None
+    assert list(history["new_value"]) == ["transmise", "Préfecture 70", ""]
+    detail = observation_detail(db, CHEF, observation_id)
+    assert detail.partner_id is None and detail.due_on is None
 
 
 def test_a_maire_reads_the_follow_up_without_the_forces_names_or_comments(db, observation_id):
     maire = Actor(login="maire", role=MAIRE, commune_insee=GRAY[0])
-    save_follow_up(db, CHEF, observation_id, 1, FollowUp("transmise", "commune", "Commune de Gray", comment="RAS"))
+    save_follow_up(db, CHEF, observation_id, 1, FollowUp("transmise", make_partner(db), comment="RAS"))
     detail = observation_detail(db, maire, observation_id)
     assert detail.team_name == "" and detail.description == "" and detail.status == "transmise"
     history = observation_history(db, maire, observation_id)

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from diagnostics.services import audit
 from diagnostics.services.follow_up import FollowUp, observation_detail, save_follow_up
-from tests.conftest import ADMIN_ACTOR, COMMANDANT_70, MAIRE_GRAY, VESOUL, app_as, make_diagnostic, make_observation
+from tests.conftest import (
+    ADMIN_ACTOR,
+    COMMANDANT_70,
+    MAIRE_GRAY,
+    VESOUL,
+    app_as,
+    make_diagnostic,
+    make_observation,
+    make_partner,
+)
 from tests.test_app import errors
 
 UNIT_WORDS = ("Brigade", "Groupe", "BTA", "PSIG", "VTT", "Commissariat", "Gendarmerie")
@@ -35,7 +44,7 @@ def _seed(db, team_id) -> dict[str, int]:
         COMMANDANT_70,
         ids["shared"],
         detail.version,
-        FollowUp(status="transmise", assigned_kind="commune", assigned_to="Services techniques de Gray"),
+        FollowUp(status="transmise", partner_id=make_partner(db, "Services techniques de Gray")),
     )
     return ids
 

@@ -24,7 +24,7 @@ def test_0003_goes_down_and_up_and_keeps_the_spatial_index(tmp_path):
         upgrade_schema(db)
         head = schema_revision(db)  # 0003 or a later revision: this test is about 0003
         assert head >= "0003"
-        assert {"assigned_kind", "assigned_to", "lon", "lat"} <= _observation_columns(db)
+        assert {"partner_id", "lon", "lat"} <= _observation_columns(db)  # assigned_* became partner_id (0012)
         _migrate(db, "0002", down=True)
         assert schema_revision(db) == "0002"
         assert "lon" not in _observation_columns(db)

@@ -68,8 +68,8 @@ def test_each_role_reads_what_it_may(db, observation_id, smtp_server, monkeypatc
         assert "Groupe de contact" not in outside.text and "Voir avec le BTA" not in outside.text
         assert "Réparer le candélabre" in outside.text  # the shared préconisation is there
         assert "Échéance : 31/12/2026" in outside.text and "Habitat 70" in outside.text
-    assert f"https://psq.intranet.test/partenaire?observation={observation_id}" in to_partner.text
-    assert f"https://psq.intranet.test/commune?observation={observation_id}" in to_mayor.text
+    assert f"https://psq.intranet.test/preconisations?observation={observation_id}" in to_partner.text
+    assert f"https://psq.intranet.test/preconisations?observation={observation_id}" in to_mayor.text
     assert all(m.status == "sent" and m.sent_at for m in messages(db))
 
 

@@ -16,7 +16,7 @@ from diagnostics.errors import ValidationError
 from diagnostics.io.photos import prepare_photo
 from diagnostics.models import AuditEvent, Diagnostic, Observation, ObservationEvent, Photo, User
 from diagnostics.services import accounts, fieldwork, follow_up, photos
-from tests.conftest import ADMIN_ACTOR, GRAY, make_diagnostic
+from tests.conftest import ADMIN_ACTOR, GRAY, make_diagnostic, make_partner
 from tests.test_photos import jpeg_with_exif
 
 
@@ -171,12 +171,12 @@ def test_a_photo_caption_one_past_its_limit_is_refused(db, team_id, agent, photo
     assert count(db, Photo) == 1
 
 
-@pytest.mark.parametrize(("field", "model"), [("assigned_to", Observation), ("comment", ObservationEvent)])
+@pytest.mark.parametrize(("field", "model"), [("due_reason", ObservationEvent), ("comment", ObservationEvent)])
 def test_a_follow_up_text_one_past_its_limit_is_refused(db, team_id, field, model):
     diagnostic_id = make_diagnostic(db, team_id)
     observation_id = fieldwork.record_observation(db, ADMIN_ACTOR, diagnostic_id, draft())
-    most = limits.limit(model, field)
-    change = {"assigned_kind": "commune", "assigned_to": "Commune de Gray", field: "x" * (most + 1)}
+    most = limits.limit(model, "comment")
+    change = {"partner_id": make_partner(db), field: "x" * (most + 1)}
     with pytest.raises(ValidationError) as refused:
         follow_up.save_follow_up(
             db, ADMIN_ACTOR, observation_id, 1, follow_up.FollowUp(status="transmise", **change), today=dt.date.today()

@@ -38,6 +38,11 @@ def add_commands(commands) -> None:
         metavar="CODE",
         help="un département d'un commandant (à répéter ; par défaut : celui de son équipe, sinon tous)",
     )
+    add.add_argument(
+        "--partner",
+        metavar="NOM",
+        help="le partenaire d'un compte partenaire (un maire : par défaut, celui de sa commune)",
+    )
     add.add_argument("--name", default="", metavar="NOM", help="le nom affiché dans l'application")
     add.add_argument("--sso", action="store_true", help="connexion par l'annuaire seulement, sans mot de passe")
     add.set_defaults(handler=_add)
@@ -61,6 +66,7 @@ def _add(args: argparse.Namespace) -> int:
         commune_insee=args.commune,
         team_name=args.team,
         departments=tuple(args.department),
+        partner_name=args.partner,
     )
     with migrated_database() as db:
         actor = add_user(db, system_actor(), account)

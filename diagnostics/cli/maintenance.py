@@ -15,8 +15,10 @@ def add_commands(commands) -> None:
         "purge",
         help="anonymiser les données plus anciennes que la durée de conservation",
         description="Effacer les noms des participants et les textes libres des diagnostics et observations "
-        "plus anciens que PSQ_RETENTION_DAYS (1095 jours par défaut). Dates, lieux, catégories et "
-        "préconisations restent.",
+        "plus anciens que PSQ_RETENTION_DAYS (1095 jours par défaut), partout où ils sont copiés (commentaires "
+        "de suivi, grilles, brouillons, photos, journal d'audit), puis supprimer les lignes du journal d'audit "
+        "plus anciennes que PSQ_AUDIT_RETENTION_DAYS (365 jours par défaut) derrière un point de contrôle "
+        "signé avec PSQ_AUDIT_KEY. Dates, lieux, catégories et préconisations restent.",
     )
     purge.add_argument("--dry-run", action="store_true", help="dire seulement ce qui serait anonymisé")
     purge.set_defaults(handler=_purge)

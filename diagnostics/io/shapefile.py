@@ -35,8 +35,6 @@ SHORT_NAMES = {
     "approximate": "approx",
     "population": "pop",
     "department": "dept",
-    "assigned_kind": "attr_type",
-    "assigned_to": "attribue_a",
 }
 _SHP_MAGIC = (9994).to_bytes(4, "big")  # every .shp starts with its file code
 _KINDS = {"Point": "points", "LineString": "lignes", "Polygon": "polygones"}

@@ -52,8 +52,10 @@ FINDINGS: dict[str, str] = {
     "non_levee": "Non levée",
 }
 # Where each role reads an observation in the app (url path of its page).
-LINK_PATHS: dict[str, str] = {AGENT: "saisie", COMMANDANT: "carte", ADMIN: "carte", "maire": "commune"}
-DEFAULT_LINK_PATH = "partenaire"
+LINK_PATHS: dict[str, str] = {AGENT: "saisie", COMMANDANT: "carte", ADMIN: "carte"}
+DEFAULT_LINK_PATH = "preconisations"  # mayors and partners: « Mes préconisations »
+# Without an observation (the monthly map): each role's home page.
+HOME_PATHS: dict[str, str] = {"maire": "commune"}
 FOOTER = (
     "Message automatique de l'application PSQ diagnostics : ne répondez pas à ce courriel.\n"
     "Vous pouvez choisir de recevoir ces messages immédiatement, en résumé quotidien ou pas du tout "
@@ -89,7 +91,7 @@ def compose(
     number = f" : observation n° {observation['id']}" if observation else ""
     when = f" — {data['period']}" if kind == "delivery" and data.get("period") else ""
     subject = f"{SUBJECT_PREFIX} {title}{number}{where}{when}"
-    lines = [_opening(kind, observation is not None), ""]
+    lines = [_opening(kind, observation is not None, is_forces(role)), ""]
     lines += details + ([""] if details else []) + facts
     link = app_link(public_url, role, observation["id"] if observation else None)
     if link:
@@ -98,7 +100,9 @@ def compose(
     return Composed(subject[:250], "\n".join(lines).strip() + "\n")
 
 
-def _opening(kind: str, about_observation: bool) -> str:
+def _opening(kind: str, about_observation: bool, forces: bool) -> str:
+    if kind == "assignment" and not forces:
+        return "Une observation vous a été attribuée : indiquez dans l'application la suite que vous lui donnez."
     openings = {
         "assignment": "Une observation a été attribuée à un partenaire.",
         "partner_answer": "Un partenaire a répondu sur une observation.",
@@ -146,7 +150,7 @@ def data_lines(data: Mapping[str, object], role: str) -> list[str]:
 def app_link(public_url: str, role: str, observation_id: int | None) -> str:
     if not public_url:
         return ""
-    path = LINK_PATHS.get(role, DEFAULT_LINK_PATH)
+    path = LINK_PATHS.get(role, DEFAULT_LINK_PATH) if observation_id else HOME_PATHS.get(role, "")
     query = f"?{urlencode({'observation': observation_id})}" if observation_id else ""
     return f"{public_url.rstrip('/')}/{path}{query}"
 

@@ -20,7 +20,9 @@ from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
 from diagnostics.models import Commune, Team, User, utcnow
+from diagnostics.partner_models import Partner
 from diagnostics.services import audit
+from diagnostics.services.partners import commune_partner, match_key
 
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = dt.timedelta(minutes=15)
@@ -48,6 +50,7 @@ class NewAccount:
     commune_insee: str | None = None
     team_name: str | None = None
     departments: tuple[str, ...] = ()
+    partner_name: str | None = None  # a partenaire's partner (a maire's: their commune's, by default)
 
 
 def normalise_login(login: str) -> str:
@@ -71,8 +74,15 @@ def add_user(db: Database, actor: Actor, account: NewAccount) -> Actor:
             errors["commune"] = f"Commune inconnue : {account.commune_insee}"
         if session.scalar(select(User.id).where(User.login == account.login)) is not None:
             errors["login"] = f"Le compte {account.login} existe déjà."
+        partner_id = None
+        if account.partner_name:
+            partner_id = session.scalar(select(Partner.id).where(Partner.match_key == match_key(account.partner_name)))
+            if partner_id is None:
+                errors["partner"] = f"Partenaire inconnu : {account.partner_name}"
         if errors:
             raise ValidationError(errors)
+        if account.role == auth.MAIRE and partner_id is None:
+            partner_id = commune_partner(session, account.commune_insee)  # mayors answer for their commune
         departments = account.departments or _departments_of(session, account)
         user = User(
             login=account.login,
@@ -82,6 +92,7 @@ def add_user(db: Database, actor: Actor, account: NewAccount) -> Actor:
             team_id=team_id,
             commune_insee=account.commune_insee,
             departments=",".join(departments),
+            partner_id=partner_id,
         )
         session.add(user)
         session.flush()
@@ -96,6 +107,7 @@ def add_user(db: Database, actor: Actor, account: NewAccount) -> Actor:
                 "team": account.team_name,
                 "commune": user.commune_insee,
                 "departments": user.departments,
+                "partner_id": user.partner_id,
             },
         )
         return actor_of(user)
@@ -106,7 +118,7 @@ def _account_errors(account: NewAccount) -> dict[str, str]:
     if not LOGIN_PATTERN.fullmatch(account.login.lower()):
         errors["login"] = "Identifiant invalide : 3 à 120 caractères parmi lettres, chiffres, . _ @ -"
     if account.role not in auth.ROLES:
-        errors["role"] = f"Rôle inconnu : {account.role} (agent, commandant, maire ou admin)."
+        errors["role"] = f"Rôle inconnu : {account.role} (agent, commandant, maire, partenaire ou admin)."
     if account.password is not None and len(account.password) < MIN_PASSWORD_LENGTH:
         errors["password"] = f"Mot de passe trop court : {MIN_PASSWORD_LENGTH} caractères au moins."
     if account.role == auth.MAIRE and not account.commune_insee:
@@ -114,6 +126,8 @@ def _account_errors(account: NewAccount) -> dict[str, str]:
     unknown = [code for code in account.departments if code not in config.departments()]
     if unknown:
         errors["departments"] = f"Département hors de cette installation : {', '.join(unknown)}."
+    if account.role == auth.PARTENAIRE and not account.partner_name:
+        errors["partner"] = "Un compte partenaire est rattaché à un partenaire (--partner NOM)."
     if account.role == auth.AGENT and not account.team_name:
         errors["team"] = "Un compte agent est rattaché à une équipe (--team NOM)."
     errors.update(limits.too_long(User, {"display_name": account.display_name}))
@@ -294,4 +308,5 @@ def actor_of(user: User) -> Actor:
         commune_insee=user.commune_insee,
         departments=tuple(d for d in user.departments.split(",") if d),
         display_name=user.display_name,
+        partner_id=user.partner_id,
     )

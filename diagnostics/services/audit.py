@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from diagnostics import audit_writer
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import DatabaseUnavailable, PermissionDenied
@@ -94,17 +95,16 @@ def record(
     after: dict | None = None,
     detail: str = "",
 ) -> None:
-    """Add an event to the session's transaction."""
-    session.add(
-        AuditEvent(
-            actor=actor if isinstance(actor, str) else actor.login,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=_json(before),
-            after=_json(after),
-            detail=detail,
-        )
+    """Add an event to the session's transaction (chained when it commits: diagnostics.audit_writer)."""
+    audit_writer.append(
+        session,
+        actor=actor if isinstance(actor, str) else actor.login,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=_json(before),
+        after=_json(after),
+        detail=detail,
     )
 
 
@@ -190,6 +190,16 @@ def audit_events(db: Database, actor: Actor, criteria: AuditFilter = AuditFilter
 
 def _utc_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=PARIS).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+@refusals_recorded
+def audit_csv_export(db: Database, actor: Actor, criteria: AuditFilter = AuditFilter(), recipient: str = "") -> bytes:
+    """The events kept by `criteria` as CSV, the export itself written to the log (who, scope, recipient)."""
+    events = audit_events(db, actor, criteria)
+    scope = {"start": criteria.start, "end": criteria.end, "actor": criteria.actor, "actions": list(criteria.actions)}
+    after = {**scope, "rows": len(events), "recipient": recipient}
+    record_now(db, actor, "export", entity="audit_events", after=after, detail="journal d'audit CSV")
+    return audit_csv(events)
 
 
 def audit_csv(events: pd.DataFrame) -> bytes:

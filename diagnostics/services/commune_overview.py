@@ -15,6 +15,7 @@ from diagnostics.auth import Actor, require, require_commune
 from diagnostics.db import Database
 from diagnostics.errors import NotFound
 from diagnostics.models import Commune, Observation
+from diagnostics.partner_models import Partner
 from diagnostics.redaction import redact_for_partners
 from diagnostics.services.observations import ObservationFilter, observations_frame
 
@@ -27,7 +28,7 @@ class CommuneOverview:
     insee: str
     name: str
     department: str
-    observations: gpd.GeoDataFrame  # redacted; plus assigned_kind, assigned_to
+    observations: gpd.GeoDataFrame  # redacted; plus partner_kind, partner_name, due_on
     requests: pd.DataFrame  # the observations assigned to the commune, worst first
 
     @property
@@ -53,16 +54,16 @@ def commune_overview(
             raise NotFound(f"Commune inconnue : {insee}")
         require_commune(actor, insee, commune.department)
         assigned = session.execute(
-            select(Observation.id, Observation.assigned_kind, Observation.assigned_to).where(
-                Observation.commune_insee == insee, Observation.assigned_kind.is_not(None)
-            )
+            select(Observation.id, Partner.kind, Partner.name, Observation.due_on)
+            .join(Partner, Partner.id == Observation.partner_id)
+            .where(Observation.commune_insee == insee)
         ).all()
     frame = observations_frame(db, actor, ObservationFilter(start=start, end=end, communes=(insee,)))
     observations = redact_for_partners(frame)  # whoever reads this page: it is the partners' view
-    kinds = {row.id: (row.assigned_kind, row.assigned_to or "") for row in assigned}
-    observations["assigned_kind"] = [kinds.get(i, (None, ""))[0] for i in observations["id"]]
-    observations["assigned_to"] = [kinds.get(i, (None, ""))[1] for i in observations["id"]]
-    requests = observations[observations["assigned_kind"].isin(COMMUNE_KINDS)]
+    partners = {row.id: (row.kind, row.name, row.due_on) for row in assigned}
+    for index, column in enumerate(("partner_kind", "partner_name", "due_on")):
+        observations[column] = [partners.get(i, (None, "", None))[index] for i in observations["id"]]
+    requests = observations[observations["partner_kind"].isin(COMMUNE_KINDS)]
     requests = pd.DataFrame(requests.drop(columns=requests.geometry.name)).sort_values(
         ["severity", "observed_on"], ascending=[False, False], kind="stable"
     )

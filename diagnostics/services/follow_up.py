@@ -1,4 +1,5 @@
-"""Commanders' follow-up of an observation: status, assignment to a partner, dated comments.
+"""Commanders' follow-up of an observation: status, assignment to a partner with a due date
+(services.assignments), dated comments.
 
 Every saved change appends events to the observation's history and an audit event, in the same
 transaction as the change. Saves are optimistic: the form carries the version it was read at;
@@ -11,7 +12,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, replace
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,8 +21,10 @@ from diagnostics.auth import Actor, observation_scope, require
 from diagnostics.db import Database
 from diagnostics.errors import Conflict, NotFound, ValidationError
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Team, utcnow
+from diagnostics.partner_models import Partner
 from diagnostics.redaction import redact_record
-from diagnostics.services import audit
+from diagnostics.services import audit, notifications
+from diagnostics.services.assignments import apply_assignment, assignment_values, observation_for_follow_up
 from diagnostics.services.observations import scope_conditions
 from diagnostics.texts import t
 
@@ -36,8 +39,10 @@ class ObservationDetail:
     category: str
     severity: int
     status: str
-    assigned_kind: str | None
-    assigned_to: str | None
+    partner_id: int | None
+    partner_name: str
+    due_on: dt.date | None
+    partner_answer: str | None
     description: str
     recommendation: str
     partner: str
@@ -49,17 +54,20 @@ class ObservationDetail:
     updated_at: dt.datetime
 
     @property
-    def assignment_label(self) -> str:
-        return _assignment_text(self.assigned_kind, self.assigned_to)
+    def returned(self) -> bool:
+        """Sent back by its partner (« hors de ma compétence »), waiting for the commander."""
+        return self.partner_id is None and self.partner_answer == "hors_competence"
 
 
 @dataclass(frozen=True)
 class FollowUp:
-    """The state the commander wants: status and assignment as chosen, plus an optional comment."""
+    """The state the commander wants: status and partner as chosen, a due date other than the
+    default (with its reason), plus an optional comment."""
 
     status: str
-    assigned_kind: str | None = None
-    assigned_to: str | None = None
+    partner_id: int | None = None
+    due_on: dt.date | None = None
+    due_reason: str = ""
     comment: str = ""
     comment_date: dt.date | None = None
 
@@ -79,8 +87,10 @@ def observation_detail(db: Database, actor: Actor, observation_id: int) -> Obser
             Observation.category,
             Observation.severity,
             Observation.status,
-            Observation.assigned_kind,
-            Observation.assigned_to,
+            Observation.partner_id,
+            func.coalesce(Partner.name, ""),
+            Observation.due_on,
+            Observation.partner_answer,
             Observation.description,
             Observation.recommendation,
             Observation.partner,
@@ -94,6 +104,7 @@ def observation_detail(db: Database, actor: Actor, observation_id: int) -> Obser
         .join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
         .join(Team, Team.id == Diagnostic.team_id)
         .join(Commune, Commune.insee == Observation.commune_insee)
+        .outerjoin(Partner, Partner.id == Observation.partner_id)
         .where(Observation.id == observation_id, *scope_conditions(scope))
     )
     with db.session() as session:
@@ -119,12 +130,13 @@ def save_follow_up(
     `ValidationError` for a wrong input or when nothing changes.
     """
     require(actor, "follow_up")
-    errors = _follow_up_errors(change, today or localtime.now_paris().date())
+    today = today or localtime.now_paris().date()
+    errors = _follow_up_errors(change, today)
     if errors:
         raise ValidationError(errors)
     try:
         with db.session() as session:
-            observation = _observation_in_scope(session, actor, observation_id)
+            observation = observation_for_follow_up(session, actor, observation_id)
             if observation.version != read_version:
                 raise Conflict(_conflict_message(session, observation))
             if change.status == TREATED != observation.status and not change.comment.strip():
@@ -132,7 +144,7 @@ def save_follow_up(
                 # (services.revisits); a commander closing it writes why.
                 raise ValidationError({"comment": t("closing_reason_required")})
             before = _follow_up_values(observation)
-            events = _apply(observation, change, _who(actor))
+            events = _apply(session, actor, observation, change, today)
             if not events:
                 raise ValidationError({"follow_up": t("nothing_to_save")})
             # A comment alone changes no column: touch the row so that the version moves on
@@ -152,6 +164,7 @@ def save_follow_up(
                 after={**_follow_up_values(observation), **_comment_values(change)},
                 detail="suivi",
             )
+            notifications.after_assignment(session, observation, events)
             return observation.version
     except StaleDataError as exc:
         # Saved by someone else between our read and our write: the UPDATE matched no row.
@@ -181,36 +194,20 @@ def observation_history(db: Database, actor: Actor, observation_id: int) -> pd.D
     return history
 
 
-def _observation_in_scope(session: Session, actor: Actor, observation_id: int) -> Observation:
-    statement = (
-        select(Observation)
-        .join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
-        .join(Commune, Commune.insee == Observation.commune_insee)
-        .where(Observation.id == observation_id, *scope_conditions(observation_scope(actor)))
-    )
-    observation = session.scalars(statement).first()
-    if observation is None:
-        raise NotFound(t("observation_unknown", id=observation_id))
-    return observation
-
-
 def _follow_up_errors(change: FollowUp, today: dt.date) -> dict[str, str]:
     errors: dict[str, str] = {}
     if change.status not in taxonomy.STATUSES:
         errors["status"] = t("status_invalid")
-    if change.assigned_kind is not None and change.assigned_kind not in taxonomy.PARTNER_KINDS:
-        errors["assigned_kind"] = t("partner_kind_invalid")
-    name = (change.assigned_to or "").strip()
-    if change.assigned_kind is not None and not name:
-        errors["assigned_to"] = t("partner_name_required")
-    errors.update(limits.too_long(Observation, {"assigned_to": name}))
     errors.update(limits.too_long(ObservationEvent, {"comment": change.comment}))
     if change.comment_date is not None and change.comment_date > today:
         errors["comment_date"] = t("comment_date_in_future", date=localtime.format_date(change.comment_date))
     return errors
 
 
-def _apply(observation: Observation, change: FollowUp, who: str) -> list[ObservationEvent]:
+def _apply(
+    session: Session, actor: Actor, observation: Observation, change: FollowUp, today: dt.date
+) -> list[ObservationEvent]:
+    who = _who(actor)
     events = []
     if change.status != observation.status:
         events.append(
@@ -219,19 +216,7 @@ def _apply(observation: Observation, change: FollowUp, who: str) -> list[Observa
             )
         )
         observation.status = change.status
-    kind = change.assigned_kind
-    name = (change.assigned_to or "").strip() or None if kind is not None else None
-    if (kind, name) != (observation.assigned_kind, observation.assigned_to):
-        events.append(
-            ObservationEvent(
-                actor=who,
-                kind="assignment",
-                old_value=_assignment_text(observation.assigned_kind, observation.assigned_to) or None,
-                new_value=_assignment_text(kind, name) or None,
-                comment="",
-            )
-        )
-        observation.assigned_kind, observation.assigned_to = kind, name
+    events += apply_assignment(session, actor, observation, change.partner_id, change.due_on, change.due_reason, today)
     if change.comment.strip():
         events.append(
             ObservationEvent(
@@ -260,20 +245,8 @@ def _who(actor: Actor) -> str:
     return actor.label[:120]
 
 
-def _assignment_text(kind: str | None, name: str | None) -> str:
-    if not kind:
-        return ""
-    label = taxonomy.partner_kind_label(kind)
-    return f"{label} — {name}" if name else label
-
-
 def _follow_up_values(observation: Observation) -> dict:
-    return {
-        "status": observation.status,
-        "assigned_kind": observation.assigned_kind,
-        "assigned_to": observation.assigned_to,
-        "version": observation.version,
-    }
+    return assignment_values(observation)
 
 
 def _comment_values(change: FollowUp) -> dict:

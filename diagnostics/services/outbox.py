@@ -331,10 +331,13 @@ def retry(db: Database, actor: Actor, message_ids: Iterable[int]) -> int:
     return count
 
 
+DONE_STATUSES = ("sent", "failed", "digested")
+
+
 def blank_bodies(session: Session, before: dt.datetime) -> int:
     """Empty the bodies and attachments of messages written before `before` that are done with
     (sent, failed, digested); how many. For `purge`: the rows stay as the trace of what was sent."""
-    done = OutboxMessage.status.in_(("sent", "failed", "digested"))
+    done = OutboxMessage.status.in_(DONE_STATUSES)
     ids = select(OutboxMessage.id).where(done, OutboxMessage.created_at < before)
     session.execute(
         update(OutboxAttachment).where(OutboxAttachment.message_id.in_(ids)).values(content=b"", size_bytes=0)

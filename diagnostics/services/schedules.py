@@ -5,3 +5,9 @@ with a `dedup_key`, so that it notifies once per observation and due date howeve
 """
 
 from __future__ import annotations
+
+from diagnostics.notify.worker import SCANNERS
+from diagnostics.services.notifications import scan_due_dates
+
+if scan_due_dates not in SCANNERS:
+    SCANNERS.append(scan_due_dates)

@@ -92,10 +92,12 @@ def _idle() -> dt.timedelta:
 
 
 def scope_of(actor: Actor) -> str:
-    """What may not change under an open session: role, team, commune, départements."""
-    return "|".join(
+    """What may not change under an open session: role, team, commune, départements, partner."""
+    scope = "|".join(
         (actor.role, str(actor.team_id or ""), actor.commune_insee or "", ",".join(sorted(actor.departments)))
     )
+    # Appended only when set, so that the sessions opened before partners existed stay valid.
+    return f"{scope}|p{actor.partner_id}" if actor.partner_id is not None else scope
 
 
 def open_session(

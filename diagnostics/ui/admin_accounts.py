@@ -11,7 +11,7 @@ import streamlit as st
 
 from diagnostics import auth, config, localtime, taxonomy
 from diagnostics.errors import DiagnosticsError, ValidationError
-from diagnostics.services import accounts
+from diagnostics.services import accounts, partners
 from diagnostics.ui import common, tables
 
 COLUMNS = {
@@ -32,6 +32,7 @@ FIELDS = {
     "role": ("acc_role", auth.AGENT),
     "team": ("acc_team", None),
     "commune": ("acc_commune", None),
+    "partner": ("acc_partner", None),
     "departments": ("acc_departments", []),
     "password": ("acc_password", ""),
 }
@@ -99,6 +100,14 @@ def _new_account_form(db, actor, teams: dict[int, str], communes: dict[str, str]
             placeholder=NONE,
         )
         _field_error(errors, "commune")
+        st.selectbox(
+            "Partenaire (comptes partenaires ; maires : celui de leur commune par défaut)",
+            [None, *partners.list_partners(db)["name"]],
+            key="acc_partner",
+            format_func=_or_none,
+            placeholder=NONE,
+        )
+        _field_error(errors, "partner")
         st.multiselect(
             "Départements (commandants ; aucun : ceux de leur équipe, sinon tous)",
             list(config.departments()),
@@ -134,6 +143,7 @@ def _create_account(db, actor) -> None:
         team_name=state.get("acc_team"),
         commune_insee=state.get("acc_commune"),
         departments=tuple(state.get("acc_departments") or ()),
+        partner_name=state.get("acc_partner"),
     )
     try:
         created = accounts.add_user(db, actor, account)

@@ -38,8 +38,10 @@ FIELDS = {
     "category": "catégorie",
     "description": "description",
     "recommendation": "préconisation",
-    "assigned_to": "attribué à",
-    "assigned_kind": "type de partenaire",
+    "partner_id": "partenaire (n°)",
+    "due_on": "échéance",
+    "emails": "adresses e-mail",
+    "communes": "communes",
     "shareable": "partageable",
     "name": "nom",
     "place": "lieu",
@@ -63,7 +65,7 @@ CODED = {
     "category": taxonomy.category_label,
     "severity": lambda level: taxonomy.severity_label(int(level)),
     "status": taxonomy.status_label,
-    "assigned_kind": taxonomy.partner_kind_label,
+    "kind": taxonomy.partner_kind_label,
 }
 VALUES = {True: "oui", False: "non", None: "—", "": "—"}
 

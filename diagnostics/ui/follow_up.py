@@ -14,6 +14,9 @@ from diagnostics.auth import Actor, can
 from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from diagnostics.services import revisit_views
 from diagnostics.services.follow_up import FollowUp, observation_detail, observation_history, save_follow_up
+from diagnostics.services.partner_answers import ANSWERS, answer_label
+from diagnostics.services.partners import partner_choices
+from diagnostics.services.routing import offered_partner
 from diagnostics.ui import before_after, common
 
 ID_KEY = "fu_id"
@@ -26,9 +29,20 @@ HISTORY_COLUMNS = {
     "comment": "Commentaire",
     "dated": "Date du commentaire",
 }
-EVENT_KINDS = {"status": "Statut", "assignment": "Attribution", "comment": "Commentaire", "visit": "Contre-visite"}
-VALUE_LABELS = {**taxonomy.STATUSES, **taxonomy.VISIT_FINDINGS}
+EVENT_KINDS = {
+    "status": "Statut",
+    "assignment": "Attribution",
+    "comment": "Commentaire",
+    "visit": "Contre-visite",
+    "due_date": "Échéance",
+    "partner_answer": "Réponse du partenaire",
+}
+VALUE_LABELS = {**taxonomy.STATUSES, **taxonomy.VISIT_FINDINGS, **ANSWERS}
+RETURNED = (
+    "Renvoyée par le partenaire : « hors de sa compétence » (voir l'historique). Attribuez-la à un autre partenaire."
+)
 NOBODY = "—"
+OPEN = taxonomy.OPEN_STATUSES
 KEPT = (
     "Ce que vous aviez saisi est conservé : cliquez sur « Recharger l'observation », vérifiez, puis "
     "« Enregistrer le suivi » à nouveau."
@@ -101,7 +115,9 @@ def _show_detail(detail) -> None:
         ("Catégorie", taxonomy.category_label(detail.category)),
         ("Gravité", taxonomy.severity_label(detail.severity)),
         ("Statut", taxonomy.status_label(detail.status)),
-        ("Attribuée à", detail.assignment_label or NOBODY),
+        ("Attribuée à", detail.partner_name or NOBODY),
+        ("Échéance", localtime.format_date(detail.due_on) if detail.due_on else ""),
+        ("Réponse du partenaire", answer_label(detail.partner_answer)),
         ("Date", localtime.format_date(detail.observed_on)),
         ("Lieu", ", ".join(part for part in (detail.place, detail.commune_name) if part)),
         ("Équipe", detail.team_name),
@@ -112,6 +128,10 @@ def _show_detail(detail) -> None:
     # st.text, not markdown: the forces' free text is shown whole, as text, never interpreted.
     box = st.container(border=True)
     box.markdown(f"**Observation n° {detail.id}**")
+    if detail.returned:
+        box.warning(RETURNED)
+    elif detail.due_on is not None and detail.due_on < localtime.now_paris().date() and detail.status in OPEN:
+        box.error(f"En retard : l'échéance était le {localtime.format_date(detail.due_on)}.")
     for label, value in rows:
         if value:
             left, right = box.columns([1, 4])
@@ -132,11 +152,16 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
 
 def _form(db, actor: Actor, detail, read_version: int, refused: FollowUp | None) -> None:
     suffix = f"{detail.id}_{read_version}"  # fresh fields once saved or reloaded
-    kinds = [None, *taxonomy.PARTNER_KINDS]
+    choices = partner_choices(db)
+    offer = offered_partner(db, actor, detail.id) if detail.partner_id is None else None
+    chosen = refused.partner_id if refused is not None else detail.partner_id or (offer and offer.partner_id)
+    options = [None, *choices]
     today = localtime.now_paris().date()
     comment_key = f"fu_comment_{suffix}"
     if refused is not None and comment_key not in st.session_state:
         st.session_state[comment_key] = refused.comment  # the refused comment, ready to resend
+    if offer is not None:
+        st.info(f"Partenaire proposé : {offer.partner_name} ({offer.because}). Confirmez-le ou changez-le.")
     with st.form(f"fu_form_{suffix}"):
         status = st.selectbox(
             "Statut",
@@ -145,20 +170,21 @@ def _form(db, actor: Actor, detail, read_version: int, refused: FollowUp | None)
             format_func=taxonomy.status_label,
             key=f"fu_status_{suffix}",
         )
-        left, right = st.columns(2)
-        kind = left.selectbox(
+        partner_id = st.selectbox(
             "Attribuée à",
-            kinds,
-            index=kinds.index(detail.assigned_kind) if detail.assigned_kind in kinds else 0,
-            format_func=lambda code: "— personne —" if code is None else taxonomy.partner_kind_label(code),
-            key=f"fu_kind_{suffix}",
+            options,
+            index=options.index(chosen) if chosen in options else 0,
+            format_func=lambda code: "— personne —" if code is None else choices[code],
+            key=f"fu_partner_{suffix}",
         )
-        name = right.text_input(
-            "Partenaire précis",
-            value=detail.assigned_to or "",
-            placeholder="ex. Commune de Gray, Habitat 70, Mobigo…",
-            key=f"fu_name_{suffix}",
+        left, right = st.columns(2)
+        due_on = left.date_input(
+            "Échéance (vide : délai de la gravité)",
+            value=detail.due_on,
+            format=localtime.WIDGET_DATE_FORMAT,
+            key=f"fu_due_{suffix}",
         )
+        due_reason = right.text_input("Motif d'une autre échéance", key=f"fu_reason_{suffix}")
         comment = st.text_area("Commentaire daté (facultatif)", key=comment_key)
         comment_date = st.date_input(
             "Date du commentaire",
@@ -167,16 +193,23 @@ def _form(db, actor: Actor, detail, read_version: int, refused: FollowUp | None)
             format=localtime.WIDGET_DATE_FORMAT,
             key=f"fu_date_{suffix}",
         )
-        if refused is not None and (refused.status != detail.status or refused.assigned_kind != detail.assigned_kind):
+        if refused is not None and (refused.status != detail.status or refused.partner_id != detail.partner_id):
             st.caption(
                 "Vous aviez choisi : statut « "
                 f"{taxonomy.status_label(refused.status)} », attribution « "
-                f"{taxonomy.partner_kind_label(refused.assigned_kind) or NOBODY} » {refused.assigned_to or ''}."
+                f"{choices.get(refused.partner_id, NOBODY)} »."
             )
         submitted = st.form_submit_button("Enregistrer le suivi", type="primary")
     if not submitted:
         return
-    change = FollowUp(status=status, assigned_kind=kind, assigned_to=name, comment=comment, comment_date=comment_date)
+    change = FollowUp(
+        status=status,
+        partner_id=partner_id,
+        due_on=due_on if due_on != detail.due_on else None,
+        due_reason=due_reason,
+        comment=comment,
+        comment_date=comment_date,
+    )
     try:
         version = save_follow_up(db, actor, detail.id, read_version, change)
     except Conflict as error:
@@ -191,5 +224,7 @@ def _form(db, actor: Actor, detail, read_version: int, refused: FollowUp | None)
         return
     st.session_state.pop(f"fu_refused_{detail.id}", None)
     st.session_state[f"fu_read_{detail.id}"] = version
-    st.session_state["fu_flash"] = f"Suivi de l'observation n° {detail.id} enregistré."
+    after = observation_detail(db, actor, detail.id)
+    due = f" Échéance : {localtime.format_date(after.due_on)}." if after.due_on else ""
+    st.session_state["fu_flash"] = f"Suivi de l'observation n° {detail.id} enregistré.{due}"
     st.rerun()  # the save bumped the data version: map and table show the new status

@@ -29,7 +29,8 @@ REQUEST_COLUMNS = {
     "category": "Catégorie",
     "severity": "Gravité",
     "recommendation": "Ce qui est demandé",
-    "assigned_to": "Service désigné",
+    "partner_name": "Service désigné",
+    "due_on": "Échéance",
     "status": "Où en est-on",
 }
 OPEN_MEANING = "À traiter : observations au statut « nouvelle », « transmise » ou « en cours »."
@@ -40,6 +41,8 @@ def _table(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     table = pd.DataFrame({label: frame[column] for column, label in columns.items() if column in frame})
     if "Date" in table:
         table["Date"] = [french_date(d) if pd.notna(d) else "—" for d in pd.to_datetime(table["Date"])]
+    if "Échéance" in table:
+        table["Échéance"] = [french_date(d) if pd.notna(d) else "—" for d in pd.to_datetime(table["Échéance"])]
     if "Catégorie" in table:
         table["Catégorie"] = table["Catégorie"].map(taxonomy.category_label)
     if "Gravité" in table:

@@ -73,7 +73,7 @@ def test_deep_links_and_landing_pages_for_every_role(demo_app, browser_page, net
         heading(page, title)
         assert_no_english_modal(page)
     for login, path, title, role in (
-        ("maire.gray", "couches", "Couches de référence", "Maire / partenaire"),
+        ("maire.gray", "couches", "Couches de référence", "Maire"),
         ("agent.gray", "export", "Export maire", "Agent de terrain"),
         ("commandant.70", "admin", "Administration", "Commandant"),
     ):
