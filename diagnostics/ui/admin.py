@@ -69,14 +69,13 @@ def _audit_log(db, actor) -> None:
         select_all=False,
     )
     start, end = _bounds(period)
-    events = audit.audit_events(
-        db, actor, audit.AuditFilter(start=start, end=end, actor=who.strip(), actions=tuple(actions))
-    )
+    criteria = audit.AuditFilter(start=start, end=end, actor=who.strip(), actions=tuple(actions))
+    events = audit.audit_events(db, actor, criteria)
     st.caption("Dates et heures de Paris. L'export CSV garde les valeurs enregistrées (UTC, codes, JSON).")
     st.dataframe(audit_view.audit_table(events), hide_index=True, width="stretch")
     st.download_button(
         "Exporter en CSV",
-        data=audit.audit_csv(events),
+        data=lambda: audit.audit_csv_export(db, actor, criteria),  # built, and audited, when clicked
         mime="text/csv",
         file_name=f"journal-audit-{dt.date.today():%Y%m%d}.csv",
     )

@@ -10,11 +10,11 @@ from diagnostics import config, localtime, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.services import analysis, assignments
 from diagnostics.services.observations import ObservationFilter, observation_points
-from diagnostics.ui import common, filters
+from diagnostics.ui import analyse_partners, common, filters
 
 OUTSIDE_LIST_LIMIT = 500
 WHOLE = alt.Axis(format="d", tickMinStep=1)  # counts in whole numbers
-VIEWS = {"spread": "Répartition", "months": "Mois par mois", "coverage": "Couverture"}
+VIEWS = {"spread": "Répartition", "months": "Mois par mois", "coverage": "Couverture", "partners": "Partenaires"}
 
 
 def page() -> None:
@@ -34,6 +34,8 @@ def page() -> None:
         _month_by_month(points, charts)
     elif view == "coverage":
         _coverage(db, points, actor)
+    elif view == "partners":
+        analyse_partners.partner_view(db, actor)
     else:
         _spread(charts)
     _overdue(db, actor)
