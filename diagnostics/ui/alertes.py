@@ -139,15 +139,16 @@ def _approve(db, actor) -> None:
                 if alert.author == actor.login:
                     st.info("Une autre personne (commandant ou administrateur) doit valider cette alerte.")
                 elif st.button("Valider l'alerte", key=f"approve_{alert.id}", type="primary"):
-                    _act(
-                        lambda a=alert: st.success(
-                            f"Validée : {alerts.approve_alert(db, actor, a.id)} destinataire(s)."
-                        )
-                    )
+                    _act(lambda a=alert: _approve_one(db, actor, a.id))
             else:
                 st.caption(f"Validée par {alert.approved_by} : {alert.recipient_count} destinataire(s).")
                 if st.button("Envoyer l'alerte", key=f"send_{alert.id}", type="primary"):
                     _act(lambda a=alert: _send(db, actor, a.id))
+
+
+def _approve_one(db, actor, alert_id: int) -> str:
+    count = alerts.approve_alert(db, actor, alert_id)
+    return f"Alerte n° {alert_id} validée : {count} destinataire(s)."
 
 
 def _send(db, actor, alert_id: int) -> str:

@@ -34,6 +34,7 @@ LABELS = {
     "observation": "Observation",
 }
 REASONS = {"a_revoir": "Le partenaire a signalé le travail réalisé : à vérifier sur place."}
+OVERDUE = "Échéance dépassée sans contre-visite : à vérifier sur place."
 DESCRIPTION_SHOWN = 240  # characters of the description on the card; the rest on the observation's page
 
 _locator = st.components.v2.component(
@@ -107,9 +108,9 @@ def _card(db, actor, item: revisit_views.DueVisit, index: int) -> None:
     if item.description:
         shown = item.description[:DESCRIPTION_SHOWN]
         box.text(shown + ("…" if len(item.description) > DESCRIPTION_SHOWN else ""))
-    reason = REASONS.get(item.status, "")
+    reason = REASONS.get(item.status) or OVERDUE
     if item.due_on:
-        reason = f"{reason} Échéance : {localtime.format_date(item.due_on)}.".strip()
+        reason = f"{reason} Échéance : {localtime.format_date(item.due_on)}."
     if reason:
         box.caption(reason)
     if st.session_state.get(OPEN) == item.id:
