@@ -74,3 +74,8 @@ def preview(db, actor, insee: str, period) -> bytes | None:
     except DiagnosticsError as exc:
         st.error(f"La carte n'a pas pu être produite : {exc}")
         return None
+
+
+def preview_alt(commune: str) -> str:
+    """The preview's text alternative (RGAA 1.1): what it is, and where its content is in text."""
+    return f"Carte des observations de {commune} ; la liste des observations en donne le détail (tableau, PDF, Excel)."
