@@ -14,8 +14,11 @@ run: setup init
 	$(BIN)/streamlit run server.py --server.port $(PORT) --browser.serverAddress localhost
 
 ## Set everything up and run the whole test suite (browser tests included)
+# Two workers, one test file each at a time (module servers stay per file): the browser tests
+# spend much of their time waiting at human pace. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 test: setup-test
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$status
 
 setup: system-deps $(INSTALLED) assets

@@ -20,6 +20,7 @@ PAGES_DIR = "diagnostics/ui"
 # A local file: a Material icon here would make the browser fetch the favicon from a font CDN.
 FAVICON = "diagnostics/ui/favicon.svg"
 LOGIN_PATH = "connexion"
+APP_NAME = "PSQ diagnostics"
 
 # (file, title, icon, url path, permission needed to open it)
 PAGES = (
@@ -68,7 +69,8 @@ def build_navigation(actor: Actor | None):
         )
         for file, title, icon, path, permission in PAGES
     ]
-    return st.navigation([*pages, login_page(visible=actor is None)], position="sidebar" if actor else "hidden")
+    pages = [*pages, accessibility_page(), login_page(visible=actor is None)]
+    return st.navigation(pages, position="sidebar" if actor else "hidden")
 
 
 def login_page(*, visible: bool = False):
@@ -84,6 +86,17 @@ def login_page(*, visible: bool = False):
     )
 
 
+def accessibility_page():
+    from diagnostics.ui import accessibilite
+
+    return accessibilite.st_page()
+
+
+def page_title(current) -> str:
+    """The browser tab's title (RGAA 8.6): the page's own name, then the app's."""
+    return f"{'Connexion' if _is_login(current) else current.title} — {APP_NAME}"
+
+
 def sidebar(actor: Actor) -> None:
     from diagnostics.ui import common, session
 
@@ -95,8 +108,11 @@ def sidebar(actor: Actor) -> None:
 
 def route(actor: Actor | None, current) -> None:
     """Run the page asked for, the login form in its place, or say why it cannot open."""
-    from diagnostics.ui import connexion
+    from diagnostics.ui import accessibilite, connexion
 
+    if current.url_path == accessibilite.URL_PATH:  # open to everyone, signed in or not
+        current.run()
+        return
     if actor is None:
         connexion.page(requested=None if _is_login(current) else current.title)
         return
@@ -120,13 +136,15 @@ def _page_file(path: str) -> str:
 
 
 def main() -> None:
-    from diagnostics.ui import common, french, session
+    from diagnostics.ui import accessibilite, common, french, session
 
-    st.set_page_config(page_title="PSQ diagnostics", page_icon=FAVICON, layout="wide")
+    st.set_page_config(page_title=APP_NAME, page_icon=FAVICON, layout="wide")
     french.inject_css()
+    accessibilite.inject_css()
     try:
         actor = session.recheck_account(common.database())
         current = build_navigation(actor)
+        st.set_page_config(page_title=page_title(current))
         if actor is not None:
             sidebar(actor)
         try:

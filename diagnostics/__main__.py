@@ -21,6 +21,8 @@ from diagnostics.cli import tiles as tiles_cli
 from diagnostics.cli.base import FrenchParser, migrated_database, os_error_message
 from diagnostics.errors import DiagnosticsError
 
+RECIPIENT_HELP = "à qui le fichier est remis (journal d'audit ; pied de page des PNG et PDF)"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
@@ -76,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         help="format du fichier (par défaut : geojson) ; shp écrit un zip, xlsx un classeur Excel",
     )
     export.add_argument("--out", required=True, type=Path, help="le fichier à écrire")
+    export.add_argument("--recipient", default="", metavar="NOM", help=RECIPIENT_HELP)
     _add_observation_filters(export)
     export.set_defaults(handler=_export, parser=export)
 
@@ -135,7 +138,7 @@ def _export(args: argparse.Namespace) -> int:
     with migrated_database() as db:
         if args.team:
             criteria = _with_team_ids(db, criteria, args.team)
-        count = export_layer(db, system_actor(), args.layer, args.out, args.format, criteria)
+        count = export_layer(db, system_actor(), args.layer, args.out, args.format, criteria, args.recipient)
     print(f"{args.layer} : {count} objet(s) écrit(s) dans {args.out}")
     return 0
 
@@ -286,6 +289,7 @@ def _add_snapshot_command(commands) -> None:
         help="format du fichier (par défaut : png) ; xlsx : les observations en tableau",
     )
     snapshot.add_argument("--out", type=Path, metavar="FICHIER", help="le fichier à écrire (avec --commune)")
+    snapshot.add_argument("--recipient", default="", metavar="NOM", help=RECIPIENT_HELP)
     snapshot.add_argument("--out-dir", type=Path, metavar="DOSSIER", help="le dossier où écrire (avec --department)")
     snapshot.add_argument("--from", dest="start", type=_iso_date, metavar="DATE", help="premier jour, AAAA-MM-JJ")
     snapshot.add_argument("--to", dest="end", type=_iso_date, metavar="DATE", help="dernier jour, AAAA-MM-JJ")
@@ -326,7 +330,9 @@ def _snapshot(args: argparse.Namespace) -> int:
     from diagnostics.services.exports import commune_snapshot
 
     with migrated_database() as db:
-        content = commune_snapshot(db, system_actor(), args.commune, args.format, period=period)
+        content = commune_snapshot(
+            db, system_actor(), args.commune, args.format, period=period, recipient=args.recipient
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(content)
     print(f"carte de {args.commune} écrite dans {args.out} ({max(1, len(content) // 1024)} Kio)")

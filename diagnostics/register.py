@@ -96,6 +96,7 @@ class Register:
     categories: list[dict[str, str]]
     recipients: list[dict[str, str]]
     retention: list[dict[str, str]]
+    purged_note: str
 
 
 def build_register() -> Register:
@@ -104,6 +105,9 @@ def build_register() -> Register:
         categories=_categories(),
         recipients=[_recipient(role, label) for role, label in auth.ROLES.items()],
         retention=_retention(),
+        purged_note="Textes effacés par la purge : "
+        + _labels(retention.DIAGNOSTIC_TEXT + retention.OBSERVATION_TEXT)
+        + " (diagnostics, observations), et leurs copies.",
     )
 
 
@@ -112,7 +116,6 @@ def _labels(codes) -> str:
 
 
 def _categories() -> list[dict[str, str]]:
-    purged = _labels(retention.DIAGNOSTIC_TEXT + retention.OBSERVATION_TEXT)
     rows = [
         ("Diagnostics", "lieu, date, équipe, commune ; " + _labels(retention.DIAGNOSTIC_TEXT), "agents, commandants"),
         (
@@ -138,11 +141,7 @@ def _categories() -> list[dict[str, str]]:
             "administrateurs",
         ),
     ]
-    note = f"Textes effacés par la purge : {purged}."
-    return [
-        {"Catégorie": a, "Données": b, "Saisies ou lues par": c, "Note": note if i < 2 else ""}
-        for i, (a, b, c) in enumerate(rows)
-    ]
+    return [{"Catégorie": a, "Données": b, "Saisies ou lues par": c} for a, b, c in rows]
 
 
 def _recipient(role: str, label: str) -> dict[str, str]:

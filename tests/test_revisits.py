@@ -197,3 +197,14 @@ def test_ordering_ties_and_unknown_positions():
     placed.append(item(8, "Ain", d1, 47.1, 5.0))
     assert [i.id for i in order_due(placed, (47.0, 5.0))] == [6, 5, 8, 7]  # same spot: due date; no position: last
     assert revisit_views.distance_m(47.0, 5.0, 47.1, 5.0) == pytest.approx(11_119, rel=0.01)
+
+
+def test_an_open_observation_past_its_due_date_is_due_until_visited(db, agent, observation_id):
+    with db.session() as session:
+        session.get(Observation, observation_id).due_on = dt.date(2026, 11, 1)
+    assert revisits_due(db, agent, today=dt.date(2026, 11, 1)) == []  # due today: not yet late
+    [late] = revisits_due(db, agent, today=TODAY)
+    assert (late.id, late.status, late.due_on) == (observation_id, "nouvelle", dt.date(2026, 11, 1))
+    record_visit(db, agent, observation_id, VisitReport(dt.date(2026, 11, 18), "non_levee"), today=TODAY)
+    assert status(db, observation_id) == "nouvelle"  # still open, with its partner
+    assert revisits_due(db, agent, today=TODAY) == []  # visited since the due date

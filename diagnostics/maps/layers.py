@@ -205,7 +205,8 @@ def observation_style(feature: dict) -> dict:
     is_open = properties.get("open", True)
     return {
         "color": ("#222222" if is_open else properties["color"]) if point else properties["color"],
-        "weight": (1 if is_open else 3) if point else 4,
+        # Lines thicken with the gravité (2 + gravité px): their colour is not the only clue.
+        "weight": (1 if is_open else 3) if point else 2 + int(properties["radius"] - 4) // 2,
         "fillColor": properties["color"] if is_open else "#ffffff",
         "fillOpacity": (0.85 if is_open else 0.6) if point else 0.3,
         "radius": properties["radius"],

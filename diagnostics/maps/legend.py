@@ -15,8 +15,16 @@ def _row(symbol: str, label: str) -> str:
     return f'<div class="psq-legend-row">{symbol}<span>{escape_text(label)}</span></div>'
 
 
-def _dot(fill: str, border: str = "#222", width: int = 1) -> str:
-    return f'<span class="psq-dot" style="background:{fill};border:{width}px solid {border}"></span>'
+def _dot(fill: str, border: str = "#222", width: int = 1, size: int = 12) -> str:
+    return (
+        f'<span class="psq-dot" style="background:{fill};border:{width}px solid {border};'
+        f'width:{size}px;height:{size}px;border-radius:{size / 2:g}px"></span>'
+    )
+
+
+def severity_dot_px(level: int) -> int:
+    """The legend's dot grows with the gravité, as the points do on the map: colour is not alone."""
+    return 6 + 2 * level
 
 
 def _swatch(style: dict) -> str:
@@ -30,7 +38,10 @@ def _swatch(style: dict) -> str:
 
 def severity_rows() -> list[str]:
     return [
-        _row(_dot(colour), f"{level} — {taxonomy.severity_label(level)}")
+        _row(
+            f'<span class="psq-dot-box">{_dot(colour, size=severity_dot_px(level))}</span>',
+            f"{level} — {taxonomy.severity_label(level)}",
+        )
         for level, colour in taxonomy.SEVERITY_COLORS.items()
     ]
 

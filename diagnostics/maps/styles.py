@@ -49,7 +49,7 @@ SITES_FULL_SIZE_FROM_ZOOM = 12  # below, site symbols are drawn at half size (as
 
 SITE_SYMBOLS = {
     # kind: (letter, background, shape, legend label) — the kiosk has its own shape so it stands out.
-    "kiosque": ("K", "#e67e22", "diamond", "Kiosque (point de contact)"),
+    "kiosque": ("K", "#b35c00", "diamond", "Kiosque (point de contact)"),  # white K: 4.7:1
     "brigade": ("G", "#1b3c73", "square", "Brigade de gendarmerie"),
     "commissariat": ("P", "#0055a4", "square", "Commissariat de police"),
 }

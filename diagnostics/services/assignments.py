@@ -15,31 +15,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from diagnostics import limits, localtime, taxonomy
+from diagnostics import limits, localtime
 from diagnostics.auth import Actor, observation_scope, require
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, utcnow
 from diagnostics.partner_models import Partner
 from diagnostics.services import audit, notifications
-from diagnostics.services.observations import scope_conditions
+from diagnostics.services.observations import overdue_condition, scope_conditions
 from diagnostics.services.partners import delays_in
 from diagnostics.texts import t
 
 REASON_REQUIRED = "Donnez le motif du changement d'échéance."
 DUE_IN_PAST = "L'échéance ne peut pas être passée."
-
-
-def overdue_condition(today: dt.date):
-    """SQL: assigned, still open, and its due date passed (« en retard »)."""
-    return and_(
-        Observation.partner_id.is_not(None),
-        Observation.due_on < today,
-        Observation.status.in_(sorted(taxonomy.OPEN_STATUSES)),
-    )
 
 
 def default_due_date(session: Session, severity: int, start: dt.date) -> dt.date:

@@ -192,6 +192,16 @@ def _utc_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=PARIS).astimezone(dt.UTC).replace(tzinfo=None)
 
 
+@refusals_recorded
+def audit_csv_export(db: Database, actor: Actor, criteria: AuditFilter = AuditFilter(), recipient: str = "") -> bytes:
+    """The events kept by `criteria` as CSV, the export itself written to the log (who, scope, recipient)."""
+    events = audit_events(db, actor, criteria)
+    scope = {"start": criteria.start, "end": criteria.end, "actor": criteria.actor, "actions": list(criteria.actions)}
+    after = {**scope, "rows": len(events), "recipient": recipient}
+    record_now(db, actor, "export", entity="audit_events", after=after, detail="journal d'audit CSV")
+    return audit_csv(events)
+
+
 def audit_csv(events: pd.DataFrame) -> bytes:
     """CSV for spreadsheets: semicolon-separated, UTF-8 with BOM (as French Excel expects).
 

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,6 +29,8 @@ from diagnostics.services import audit, reference
 from diagnostics.services._frames import geometry_as_wkb, read_frame
 from diagnostics.services.observations import ObservationFilter, observations_frame
 from diagnostics.snapshots import SnapshotLayers
+
+RECIPIENT_LIMIT = 120  # to whom an export is given (audited, printed in the footer)
 
 LAYERS: dict[str, Callable[[Database, Actor], gpd.GeoDataFrame]] = {
     "communes": lambda db, actor: reference.communes_frame(db),
@@ -75,6 +78,7 @@ def export_layer(
     path: Path,
     fmt: str = "geojson",
     criteria: ObservationFilter | None = None,
+    recipient: str = "",
 ) -> int:
     """Write `layer` to `path` in `fmt` (geojson, gpkg, csv, kml, shp: a zip, xlsx); returns the number
     of features written. `criteria` filters observations as the commanders' map does."""
@@ -89,7 +93,8 @@ def export_layer(
     else:
         frame = LAYERS[layer](db, actor)
     count = files.write(frame, path, fmt, layer=layer)
-    audit.record_now(db, actor, "export", entity=layer, detail=f"{fmt}: {count} objets")
+    after = {"format": fmt, "objects": count, "filter": str(criteria) if criteria else "", "recipient": recipient}
+    audit.record_now(db, actor, "export", entity=layer, after=after, detail=f"{fmt}: {count} objets")
     return count
 
 
@@ -171,6 +176,7 @@ def commune_snapshot(
     *,
     issued_on: dt.date | None = None,
     period: Period | None = None,
+    recipient: str = "",
 ) -> bytes:
     """A commune's snapshot for its mayor as PNG, PDF, standalone HTML (UTF-8 bytes) or its
     observations as an Excel table, audited
@@ -179,10 +185,13 @@ def commune_snapshot(
     Observations and reference layers are redacted for partners (`diagnostics.redaction`).
     """
     _check_format(fmt)
-    layers = snapshot_layers(db, actor, insee, period)
+    recipient = " ".join((recipient or "").split())[:RECIPIENT_LIMIT]
+    layers = replace(snapshot_layers(db, actor, insee, period), recipient=recipient)
     content = render_snapshot(layers, fmt, issued_on=issued_on or dt.date.today(), period=period)
     detail = f"{'tableau' if fmt == 'xlsx' else 'carte'} {fmt.upper()} : {len(layers.observations)} observation(s)"
-    audit.record_now(db, actor, "export", entity="commune", entity_id=insee, detail=detail)
+    scope = {"commune": insee, "period": [str(day) if day else None for day in (period or (None, None))]}
+    after = {"format": fmt, **scope, "observations": len(layers.observations), "recipient": recipient}
+    audit.record_now(db, actor, "export", entity="commune", entity_id=insee, after=after, detail=detail)
     return content
 
 

@@ -42,6 +42,7 @@ class ObservationFilter:
     diagnostic_id: int | None = None
     bbox: BBox | None = None
     ids: tuple[int, ...] = ()
+    overdue_on: dt.date | None = None  # only those « en retard » on that day (assigned, open, due before)
 
 
 OBSERVATION_COLUMNS = (
@@ -157,9 +158,20 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
         conditions.append(Observation.diagnostic_id == criteria.diagnostic_id)
     if criteria.ids:
         conditions.append(Observation.id.in_(criteria.ids))
+    if criteria.overdue_on is not None:
+        conditions.append(overdue_condition(criteria.overdue_on))
     if criteria.bbox is not None:
         conditions.append(_in_bbox(db, criteria.bbox))
     return statement.where(*conditions)
+
+
+def overdue_condition(today: dt.date):
+    """SQL: assigned to a partner, still open, and its due date passed (« en retard »)."""
+    return and_(
+        Observation.partner_id.is_not(None),
+        Observation.due_on < today,
+        Observation.status.in_(sorted(taxonomy.OPEN_STATUSES)),
+    )
 
 
 def scope_conditions(scope: Scope, *, read: Callable = lambda column: column) -> list:

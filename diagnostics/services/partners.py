@@ -66,6 +66,13 @@ def list_partners(db: Database) -> pd.DataFrame:
     return frame.sort_values("name", key=lambda names: names.map(match_key)).reset_index(drop=True)
 
 
+def covered_communes(db: Database, partner_id: int) -> list[str]:
+    """The INSEE codes of the communes a partner covers."""
+    with db.session() as session:
+        statement = select(PartnerCommune.commune_insee).where(PartnerCommune.partner_id == partner_id)
+        return sorted(session.scalars(statement))
+
+
 def partner_choices(db: Database) -> dict[int, str]:
     """id → « Nom (type) », for the selectors."""
     frame = list_partners(db)

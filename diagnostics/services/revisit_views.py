@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 
-from diagnostics import localtime
+from diagnostics import localtime, taxonomy
 from diagnostics.auth import AGENT, COMMANDANT, Actor, observation_scope, require
 from diagnostics.db import Database
 from diagnostics.models import Commune, Diagnostic, Observation
@@ -49,7 +49,8 @@ class DueVisit:
 def revisits_due(
     db: Database, actor: Actor, *, position: tuple[float, float] | None = None, today: dt.date | None = None
 ) -> list[DueVisit]:
-    """The observations the actor's team must go back to: « à revoir » (a partner said réalisé).
+    """The observations the actor's team must go back to: « à revoir » (a partner said réalisé),
+    or still open past their due date and not visited since.
 
     Agents see their team's, commandants their départements'. With `position` (lat, lon) the
     nearest come first; otherwise they are sorted by commune, then due date.
@@ -66,10 +67,11 @@ def revisits_due(
             Observation.description,
             Observation.lat,
             Observation.lon,
+            Observation.due_on,
         )
         .join(Diagnostic, Diagnostic.id == Observation.diagnostic_id)
         .join(Commune, Commune.insee == Observation.commune_insee)
-        .where(Observation.status == REVISIT)
+        .where(or_(Observation.status == REVISIT, _overdue_unvisited(today or localtime.now_paris().date())))
     )
     if actor.role == AGENT:
         statement = statement.where(Diagnostic.team_id == (actor.team_id if actor.team_id is not None else -1))
@@ -78,6 +80,18 @@ def revisits_due(
     with db.session() as session:
         items = [DueVisit(*row) for row in session.execute(statement.limit(LIST_LIMIT))]
     return order_due(items, position)
+
+
+def _overdue_unvisited(today: dt.date):
+    visited_since_due = exists().where(
+        ObservationVisit.observation_id == Observation.id, ObservationVisit.visited_on >= Observation.due_on
+    )
+    return and_(
+        Observation.status.in_(sorted(taxonomy.OPEN_STATUSES)),
+        Observation.due_on.is_not(None),
+        Observation.due_on < today,
+        ~visited_since_due,
+    )
 
 
 def order_due(items: Iterable[DueVisit], position: tuple[float, float] | None) -> list[DueVisit]:

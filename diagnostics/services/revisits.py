@@ -171,7 +171,7 @@ def _new_visit(
         finding=report.finding,
         comment=(report.comment or "").strip(),
         team_id=actor.team_id,
-        author=actor.login,
+        author=actor.label[:120],  # as in the follow-up history (ObservationEvent.actor)
         form_token=form_token or None,
     )
     session.add(visit)

@@ -152,6 +152,13 @@ def offer_in(session: Session, observation: Observation) -> Offer | None:
     return None
 
 
+def place_choices(db: Database, place_kind: str) -> dict[str, str]:
+    """id → name of the sectors or the patrol zones, for the rule form (communes: commune_choices)."""
+    model = Sector if place_kind == "sector" else PatrolZone
+    with db.session() as session:
+        return {str(i): name for i, name in session.execute(select(model.id, model.name).order_by(model.name))}
+
+
 def _because(category: str, place_kind: str, place_name: str) -> str:
     return f"Règle : {taxonomy.category_label(category)} — {place_kind} {place_name}"
 

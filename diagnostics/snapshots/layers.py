@@ -23,6 +23,7 @@ class SnapshotLayers:
     sectors: geopandas.GeoDataFrame  # name, kind, geometry
     patrol_zones: geopandas.GeoDataFrame  # name, unit, schedule, geometry (blank when not shareable)
     sites: geopandas.GeoDataFrame  # name, kind ("kiosque" | "brigade" | "commissariat"), Points
+    recipient: str = ""  # to whom the file is given: printed in the PNG/PDF footer with the date
 
     def check(self) -> None:
         """Raise ValueError unless the layers hold exactly one commune."""

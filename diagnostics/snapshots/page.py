@@ -77,7 +77,10 @@ def commune_map_figure(
         draw_sites(ax, l93.sites, view_box, labels)
         draw_area_labels(areas, l93.sectors, l93.patrol_zones, l93.neighbours, view_box, labels)
         draw_header(fig, layout, l93.commune.iloc[0], period=period, issued_on=issued_on)
-        draw_footer(fig, layout, layers.observations, approximate=present["zones"] or present["sectors"])
+        approximate = present["zones"] or present["sectors"]
+        draw_footer(
+            fig, layout, layers.observations, approximate=approximate, issued_on=issued_on, recipient=layers.recipient
+        )
         return fig
     except BaseException:
         fig.clear()

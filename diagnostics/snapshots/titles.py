@@ -44,8 +44,17 @@ def _place_line(row) -> str:
     return "   ·   ".join(place)
 
 
-def draw_footer(fig: Figure, layout: Layout, observations, *, approximate: bool) -> None:
-    """Count and projection, credits, and a caveat when hand-drawn areas are shown."""
+def draw_footer(
+    fig: Figure,
+    layout: Layout,
+    observations,
+    *,
+    approximate: bool,
+    issued_on: datetime.date | None = None,
+    recipient: str = "",
+) -> None:
+    """Count and projection, credits, to whom and when the file was issued, and a caveat when
+    hand-drawn areas are shown."""
     width, height = layout.size
     left, right = MARGIN / width, 1 - MARGIN / width
     foot_rule = (FOOTER_H - 0.02) / height
@@ -64,5 +73,8 @@ def draw_footer(fig: Figure, layout: Layout, observations, *, approximate: bool)
     )
     fig.text(right, foot_rule - 0.1 / height, TEXT["projection"], ha="right", **grey)
     fig.text(left, foot_rule - 0.32 / height, TEXT["credits"], ha="left", **grey)
+    if issued_on is not None:
+        issued = f"Édité le {issued_on:%d/%m/%Y}" + (f" pour : {recipient}" if recipient else "")
+        fig.text(right, foot_rule - 0.32 / height, issued, ha="right", **grey)
     if approximate:
         fig.text(left, foot_rule - 0.49 / height, TEXT["approximate"], ha="left", style="italic", **grey)

@@ -1,5 +1,5 @@
-"""Administration: accounts, open sessions, the audit log (filter, CSV export), the retention purge and
-the register of what the app does with data."""
+"""Administration: accounts, partners (routing rules, due delays), open sessions, the audit log
+(filter, CSV export), the retention purge and the register of what the app does with data."""
 
 from __future__ import annotations
 
@@ -10,14 +10,23 @@ import streamlit as st
 from diagnostics import config, grids, localtime
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import audit, checklists, retention
-from diagnostics.ui import admin_accounts, admin_mail, admin_register, admin_sessions, audit_view, common
+from diagnostics.ui import (
+    admin_accounts,
+    admin_mail,
+    admin_partners,
+    admin_register,
+    admin_sessions,
+    audit_view,
+    common,
+)
 
 
 def page() -> None:
     st.title("Administration")
     actor = common.current_actor("manage_accounts")
     db = common.database()
-    accounts_tab, sessions_tab, audit_tab, mail_tab, purge_tab, register_tab, grid_tab = st.tabs(
+    # Partenaires last: the tabs' tables keep their order (accounts, sessions, audit log).
+    accounts_tab, sessions_tab, audit_tab, mail_tab, purge_tab, register_tab, grid_tab, partners_tab = st.tabs(
         [
             "Comptes",
             "Sessions",
@@ -26,6 +35,7 @@ def page() -> None:
             "Conservation des données",
             "Registre des traitements",
             "Grille de diagnostic",
+            "Partenaires",
         ]
     )
     with accounts_tab:
@@ -42,6 +52,8 @@ def page() -> None:
         admin_register.section()
     with grid_tab:
         _grid_template(db, actor)
+    with partners_tab:
+        admin_partners.section(db, actor)
 
 
 def _audit_log(db, actor) -> None:
@@ -57,14 +69,13 @@ def _audit_log(db, actor) -> None:
         select_all=False,
     )
     start, end = _bounds(period)
-    events = audit.audit_events(
-        db, actor, audit.AuditFilter(start=start, end=end, actor=who.strip(), actions=tuple(actions))
-    )
+    criteria = audit.AuditFilter(start=start, end=end, actor=who.strip(), actions=tuple(actions))
+    events = audit.audit_events(db, actor, criteria)
     st.caption("Dates et heures de Paris. L'export CSV garde les valeurs enregistrées (UTC, codes, JSON).")
     st.dataframe(audit_view.audit_table(events), hide_index=True, width="stretch")
     st.download_button(
         "Exporter en CSV",
-        data=audit.audit_csv(events),
+        data=lambda: audit.audit_csv_export(db, actor, criteria),  # built, and audited, when clicked
         mime="text/csv",
         file_name=f"journal-audit-{dt.date.today():%Y%m%d}.csv",
     )

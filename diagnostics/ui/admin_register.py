@@ -21,5 +21,7 @@ def section() -> None:
         ("Durées de conservation", register.retention),
     ):
         st.subheader(title)
-        frame = pd.DataFrame(rows)
+        frame = pd.DataFrame(rows).drop(columns=["Code"], errors="ignore")  # the role's code name: for tests
         st.table(frame.set_index(frame.columns[0]))
+        if title == "Catégories de données":
+            st.caption(register.purged_note)

@@ -8,13 +8,13 @@ import streamlit as st
 
 from diagnostics import config, localtime, maps, taxonomy
 from diagnostics.auth import Actor
-from diagnostics.services import analysis
+from diagnostics.services import analysis, assignments
 from diagnostics.services.observations import ObservationFilter, observation_points
-from diagnostics.ui import common, filters
+from diagnostics.ui import analyse_partners, common, filters
 
 OUTSIDE_LIST_LIMIT = 500
 WHOLE = alt.Axis(format="d", tickMinStep=1)  # counts in whole numbers
-VIEWS = {"spread": "Répartition", "months": "Mois par mois", "coverage": "Couverture"}
+VIEWS = {"spread": "Répartition", "months": "Mois par mois", "coverage": "Couverture", "partners": "Partenaires"}
 
 
 def page() -> None:
@@ -34,8 +34,11 @@ def page() -> None:
         _month_by_month(points, charts)
     elif view == "coverage":
         _coverage(db, points, actor)
+    elif view == "partners":
+        analyse_partners.partner_view(db, actor)
     else:
         _spread(charts)
+    _overdue(db, actor)
 
 
 @common.data_resource(max_entries=8)
@@ -112,6 +115,27 @@ def share_text(part: int, total: int) -> str:
     if not total:
         return ""
     return f"soit {round(100 * part / total)} % des observations retenues"
+
+
+def _overdue(db, actor: Actor) -> None:
+    """« En retard »: assigned, open, due date passed (all the actor's observations, not only the filtered)."""
+    late = assignments.overdue_assignments(db, actor)
+    st.metric("En retard (échéance passée)", len(late))
+    if late.empty:
+        return
+    with st.expander(f"Observations en retard ({len(late)})"):
+        table = pd.DataFrame(
+            {
+                "N°": late["id"],
+                "Partenaire": late["partner_name"],
+                "Commune": late["commune_name"],
+                "Catégorie": late["category"].map(taxonomy.category_label),
+                "Gravité": late["severity"].map(taxonomy.severity_label),
+                "Échéance": localtime.date_column(late["due_on"]),
+                "Jours de retard": late["days_late"],
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
 
 
 def _coverage(db, points: pd.DataFrame, actor: Actor) -> None:

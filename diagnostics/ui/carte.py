@@ -9,6 +9,7 @@ point returns its N° and opens its follow-up below the map.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 
@@ -18,7 +19,7 @@ import streamlit as st
 
 from diagnostics import config, localtime, maps, taxonomy
 from diagnostics.auth import Actor
-from diagnostics.services import analysis, dispositifs
+from diagnostics.services import analysis, assignments, dispositifs
 from diagnostics.services.observations import ObservationFilter, observation_points, observations_frame
 from diagnostics.ui import common, filters, follow_up, map_view
 
@@ -36,6 +37,7 @@ TABLE_COLUMNS = {
     "description": "Description",
     "recommendation": "Préconisation",
     "partner": "Partenaire",
+    "late": "En retard",
 }
 # Long texts get room; the whole text is in the follow-up below the table.
 TABLE_CONFIG = {
@@ -57,9 +59,11 @@ def page() -> None:
     heat = filters.toggle(st.sidebar, "Carte de chaleur", "heat")
     highlight = filters.toggle(st.sidebar, "Observations hors zones de patrouille", "outside")
     layer = _map_layer(db, actor, criteria, highlight)
+    late = _overdue_ids(db, actor, localtime.now_paris().date())
     st.caption(
         f"{layer['count']} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi."
     )
+    st.metric("En retard (échéance passée, toutes observations)", len(late))
     # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
     # Built afresh at every run of the map's fragment: a folium map rendered twice is not the same.
     build = functools.partial(
@@ -80,7 +84,7 @@ def page() -> None:
         st.caption(f"Tableau : les {len(table)} observations les plus récentes sur {layer['count']}.")
     st.session_state["table_ids"] = [int(value) for value in table["id"]]
     st.dataframe(
-        table_view(table),
+        table_view(table, late),
         hide_index=True,
         width="stretch",
         column_config=TABLE_CONFIG,
@@ -161,6 +165,11 @@ def _heat(db, actor: Actor, criteria: ObservationFilter) -> list[list[float]]:
 
 
 @common.data_cache(max_entries=16)
+def _overdue_ids(db, actor: Actor, today: dt.date) -> frozenset[int]:
+    return assignments.overdue_ids(db, actor, today=today)
+
+
+@common.data_cache(max_entries=16)
 def _table_frame(db, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
     frame = observations_frame(db, actor, criteria, limit=TABLE_LIMIT)
     return pd.DataFrame(frame.drop(columns="geometry"))
@@ -169,10 +178,13 @@ def _table_frame(db, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
 # --- table and coverage ----------------------------------------------------------------------
 
 
-def table_view(observations: pd.DataFrame) -> pd.DataFrame:
-    """The table as people read it: labels, dates as 01/12/2026, empty cells empty (no « None »)."""
+def table_view(observations: pd.DataFrame, late: frozenset[int] = frozenset()) -> pd.DataFrame:
+    """The table as people read it: labels, dates as 01/12/2026, empty cells empty (no « None »);
+    « En retard » marks the observations whose due date passed."""
     shown = [column for column in TABLE_COLUMNS if column in observations.columns]  # partners get fewer
     table = observations[shown].copy()
+    if "id" in table:
+        table.insert(1, "late", ["oui" if int(i) in late else "" for i in table["id"]])
     if "observed_on" in table:
         table["observed_on"] = localtime.date_column(table["observed_on"])
     for column, label in (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from diagnostics.ui import common, session
+from diagnostics.ui import accessibilite, common, session
 
 
 def page(requested: str | None = None) -> None:
@@ -33,3 +33,5 @@ def page(requested: str | None = None) -> None:
             st.error(refusal)
         else:
             st.rerun()
+    st.divider()
+    st.page_link(accessibilite.st_page(), label=accessibilite.TITLE, icon=accessibilite.ICON)

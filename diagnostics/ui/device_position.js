@@ -6,6 +6,7 @@ export default function (component) {
   const button = parentElement.querySelector("button");
   const status = parentElement.querySelector(".status");
   const say = (text) => { status.textContent = text; status.hidden = !text; };
+  button.disabled = false; // enabled once this script listens: an earlier tap would be lost
   button.onclick = () => {
     if (!navigator.geolocation) {
       say("Ce navigateur ne donne pas la position : la liste reste triée par commune.");

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from diagnostics.errors import DiagnosticsError
+from diagnostics.services.commune_overview import commune_overview
 from diagnostics.ui import common
-from diagnostics.ui.snapshot_panel import REDACTION_NOTE, period_from_picker, preview, snapshot_downloads
+from diagnostics.ui.commune_table import observations_table
+from diagnostics.ui.snapshot_panel import REDACTION_NOTE, period_from_picker, preview, preview_alt, snapshot_downloads
 
 
 def page() -> None:
@@ -39,7 +42,23 @@ def page() -> None:
         return
     snapshot_downloads(db, actor, insee, communes[insee].rsplit(" (", 1)[0], period)
     st.caption(REDACTION_NOTE)
-    st.image(image, caption=communes[insee], width="stretch")
+    st.image(image, caption=communes[insee], width="stretch", alt=preview_alt(communes[insee]))
+    _observations(db, actor, insee, period)
+
+
+def _observations(db, actor, insee: str, period) -> None:
+    """What the map shows, as a table (the map's numbers are its N°), for the same commune and period."""
+    start, end = period or (None, None)
+    st.subheader("Les observations de la carte")
+    try:
+        observations = commune_overview(db, actor, insee, start=start, end=end).observations
+    except DiagnosticsError as exc:
+        st.error(str(exc))
+        return
+    if observations.empty:
+        st.info("Aucune observation sur la période.")
+    else:
+        st.dataframe(observations_table(observations), hide_index=True, width="stretch")
 
 
 page()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from diagnostics import taxonomy
+from diagnostics import localtime, taxonomy
 from diagnostics.services.observations import ObservationFilter
 from diagnostics.ui import common
 
@@ -39,6 +39,7 @@ PARAMS = {
     "heat": "chaleur",
     "outside": "hors",
     "view": "vue",
+    "overdue": "retard",
 }
 
 
@@ -94,6 +95,7 @@ def observation_filters(db, *, today: dt.date | None = None) -> ObservationFilte
     )
     for name in ("period_choice", "period", "categories", "severities", "statuses", "communes", "teams"):
         _remember(name)
+    overdue = toggle(sidebar, "En retard seulement (échéance passée)", "overdue")
     return ObservationFilter(
         start=start,
         end=end,
@@ -102,6 +104,7 @@ def observation_filters(db, *, today: dt.date | None = None) -> ObservationFilte
         statuses=tuple(statuses),
         communes=tuple(chosen_communes),
         team_ids=tuple(chosen_teams),
+        overdue_on=localtime.now_paris().date() if overdue else None,
     )
 
 

@@ -4,25 +4,14 @@ stands, and the exports. Nothing on it names the forces' units."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from diagnostics import taxonomy
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services.commune_overview import commune_overview
-from diagnostics.snapshots.text import french_date
 from diagnostics.ui import common
-from diagnostics.ui.snapshot_panel import REDACTION_NOTE, period_from_picker, preview, snapshot_downloads
+from diagnostics.ui.commune_table import labelled_table, observations_table
+from diagnostics.ui.snapshot_panel import REDACTION_NOTE, period_from_picker, preview, preview_alt, snapshot_downloads
 
-OBSERVATION_COLUMNS = {
-    "id": "N°",
-    "observed_on": "Date",
-    "category": "Catégorie",
-    "severity": "Gravité",
-    "status": "Statut",
-    "description": "Constat (si communicable)",
-    "recommendation": "Préconisation",
-}
 REQUEST_COLUMNS = {
     "id": "N°",
     "observed_on": "Date",
@@ -34,23 +23,6 @@ REQUEST_COLUMNS = {
     "status": "Où en est-on",
 }
 OPEN_MEANING = "À traiter : observations au statut « nouvelle », « transmise » ou « en cours »."
-
-
-def _table(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    """Codes as French labels, dates as 01/12/2026, blanks as « — »."""
-    table = pd.DataFrame({label: frame[column] for column, label in columns.items() if column in frame})
-    if "Date" in table:
-        table["Date"] = [french_date(d) if pd.notna(d) else "—" for d in pd.to_datetime(table["Date"])]
-    if "Échéance" in table:
-        table["Échéance"] = [french_date(d) if pd.notna(d) else "—" for d in pd.to_datetime(table["Échéance"])]
-    if "Catégorie" in table:
-        table["Catégorie"] = table["Catégorie"].map(taxonomy.category_label)
-    if "Gravité" in table:
-        table["Gravité"] = [f"{int(s)} — {taxonomy.severity_label(s)}" for s in table["Gravité"]]
-    for key in ("Statut", "Où en est-on"):
-        if key in table:
-            table[key] = table[key].map(taxonomy.status_label)
-    return table.fillna("").replace("", "—")
 
 
 def page() -> None:
@@ -82,22 +54,21 @@ def page() -> None:
     if overview.requests.empty:
         st.info("Aucune observation n'est attribuée à la commune pour le moment.")
     else:
-        st.dataframe(_table(overview.requests, REQUEST_COLUMNS), hide_index=True, width="stretch")
+        st.dataframe(labelled_table(overview.requests, REQUEST_COLUMNS), hide_index=True, width="stretch")
 
     st.subheader("Les observations de la commune")
     st.caption(OPEN_MEANING + " " + REDACTION_NOTE)
     if observations.empty:
         st.info("Aucune observation sur la période.")
     else:
-        ordered = observations.sort_values(["severity", "observed_on"], ascending=[False, False], kind="stable")
-        st.dataframe(_table(ordered, OBSERVATION_COLUMNS), hide_index=True, width="stretch")
+        st.dataframe(observations_table(observations), hide_index=True, width="stretch")
 
     st.subheader("Carte et documents à télécharger")
     st.caption("Les numéros de la carte sont ceux de la liste (N°).")
     snapshot_downloads(db, actor, overview.insee, overview.name, period, key="maire_download")
     image = preview(db, actor, overview.insee, period)
     if image is not None:
-        st.image(image, caption=f"{overview.name} ({overview.insee})", width="stretch")
+        st.image(image, caption=f"{overview.name} ({overview.insee})", width="stretch", alt=preview_alt(overview.name))
 
 
 page()

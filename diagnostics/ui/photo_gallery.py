@@ -39,11 +39,12 @@ def show_photo_list(db: Database, actor: Actor, shown: list[ShownPhoto], *, key:
             continue
         captions.append(_caption(photo))
     if thumbs:
-        st.image(thumbs, width=THUMB_WIDTH, caption=captions)
+        st.image(thumbs, width=THUMB_WIDTH, caption=captions, alt=captions)
     if st.toggle(f"Voir les photos en grand ({len(shown)})", key=f"{key}_full"):
         for photo in shown:
             try:
-                st.image(gallery.photo_jpeg(db, actor, photo.id), caption=_caption(photo), width="stretch")
+                picture, caption = gallery.photo_jpeg(db, actor, photo.id), _caption(photo)
+                st.image(picture, caption=caption, width="stretch", alt=caption)
             except NotFound as exc:
                 st.caption(str(exc))
 

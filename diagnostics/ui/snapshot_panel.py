@@ -11,6 +11,7 @@ import datetime as dt
 import streamlit as st
 
 from diagnostics.assets import assets_installed
+from diagnostics.auth import MAIRE
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services import exports
 
@@ -35,8 +36,16 @@ def period_from_picker(value) -> tuple[dt.date | None, dt.date | None] | None:
 
 
 def snapshot_downloads(db, actor, insee: str, name: str, period, *, key: str = "download") -> None:
-    """The download buttons; each file is produced (and audited) only when clicked."""
+    """The download buttons; each file is produced (and audited) only when clicked, with its recipient."""
     today = dt.date.today()
+    recipient = st.text_input(
+        "Destinataire du fichier (personne ou organisme)",
+        value=actor.label if actor.role == MAIRE else "",
+        max_chars=exports.RECIPIENT_LIMIT,
+        placeholder="Par exemple : Mairie de Gray, M. le maire",
+        help="Inscrit dans le journal d'audit et en pied de page des PNG et PDF, avec la date.",
+        key=f"{key}_recipient",
+    )
     for index, (fmt, (label, help_text)) in enumerate(DOWNLOADS.items()):
         if index % 2 == 0:  # two by two: four in a row cut the labels on a laptop screen
             row = st.columns(2)
@@ -45,7 +54,9 @@ def snapshot_downloads(db, actor, insee: str, name: str, period, *, key: str = "
         column.download_button(
             f"Télécharger : {label}",
             # Not cached across users: what a snapshot shows depends on who asks (scope, redaction).
-            data=lambda fmt=fmt: exports.commune_snapshot(db, actor, insee, fmt, issued_on=today, period=period),
+            data=lambda fmt=fmt: exports.commune_snapshot(
+                db, actor, insee, fmt, issued_on=today, period=period, recipient=recipient
+            ),
             file_name=exports.snapshot_file_name(insee, name, fmt, today),
             mime=exports.SNAPSHOT_MIME_TYPES[fmt],
             type="primary" if fmt == "pdf" else "secondary",
@@ -63,3 +74,8 @@ def preview(db, actor, insee: str, period) -> bytes | None:
     except DiagnosticsError as exc:
         st.error(f"La carte n'a pas pu être produite : {exc}")
         return None
+
+
+def preview_alt(commune: str) -> str:
+    """The preview's text alternative (RGAA 1.1): what it is, and where its content is in text."""
+    return f"Carte des observations de {commune} ; la liste des observations en donne le détail (tableau, PDF, Excel)."

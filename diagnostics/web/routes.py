@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 from diagnostics.errors import DatabaseUnavailable
 from diagnostics.web import auth, ogc, terrain, tiles
 from diagnostics.web.deps import ApiError, api_error_response, unavailable_response
+from diagnostics.web.html_lang import FrenchDocumentMiddleware
 
 
 async def health(request: Request) -> JSONResponse:
@@ -25,7 +26,7 @@ ROUTES: list[BaseRoute] = [
     *ogc.ROUTES,
 ]
 
-MIDDLEWARE: list[Middleware] = []
+MIDDLEWARE: list[Middleware] = [Middleware(FrenchDocumentMiddleware)]
 
 # Refusals raised anywhere in a route become French JSON answers.
 EXCEPTION_HANDLERS = {ApiError: api_error_response, DatabaseUnavailable: unavailable_response}

@@ -14,7 +14,16 @@ from diagnostics import localtime
 from diagnostics.auth import system_actor
 from diagnostics.db import open_database
 from diagnostics.services.follow_up import FollowUp, observation_detail, save_follow_up
-from tests.browser.ui import TIMEOUT_MS, english_in_controls, go_to, log_in, map_frame, open_sidebar, wait_until_idle
+from tests.browser.ui import (
+    TIMEOUT_MS,
+    english_in_controls,
+    go_to,
+    log_in,
+    map_frame,
+    open_sidebar,
+    scroll_to,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -233,6 +242,9 @@ def test_a_refused_comment_is_kept_to_resend(module_demo_app, browser_page):
     number.fill(str(OPEN))
     number.press("Enter")
     wait_until_idle(first)
+    # The form holds the version it was drawn with: wait until it shows this observation.
+    expect(first.get_by_text(f"Observation n° {OPEN}", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    expect(first.get_by_label("Commentaire daté (facultatif)")).to_be_visible(timeout=TIMEOUT_MS)
     # Meanwhile another commander saves a follow-up of the same observation.
     db = open_database(module_demo_app.database_url)
     save_follow_up(
@@ -253,7 +265,7 @@ def test_a_refused_comment_is_kept_to_resend(module_demo_app, browser_page):
     # wait for both before scrolling, or the field is redrawn under the scroll.
     first.wait_for_timeout(PAUSE_MS)
     wait_until_idle(first)
-    first.get_by_label("Commentaire daté (facultatif)").scroll_into_view_if_needed()
+    scroll_to(first, first.get_by_label("Commentaire daté (facultatif)"))
     shoot(first, "carte-suivi-conserve-desktop")
     first.wait_for_timeout(PAUSE_MS)
     first.get_by_role("button", name="Enregistrer le suivi").click()

@@ -65,7 +65,9 @@ def test_a_my_maps_kmz_is_previewed_as_plain_text_and_imported(demo_app, browser
     page.locator("input[type=file]").first.set_input_files(str(GPX))
     wait_until_idle(page)
     expect(page.get_by_text("Les heures des traces ne sont pas importées.")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.get_by_text("4 objet(s) lu(s) dans « osmand_patrouille_gray.gpx » (GPX")).to_be_visible()
+    expect(page.get_by_text("4 objet(s) lu(s) dans « osmand_patrouille_gray.gpx » (GPX")).to_be_visible(
+        timeout=TIMEOUT_MS
+    )
     page.wait_for_timeout(1000)
     page.get_by_text("Garder le début et la fin de chaque trace GPX").click()
     wait_until_idle(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 TIMEOUT_MS = 45_000
@@ -95,6 +96,19 @@ def wait_until_idle(page: Page) -> None:
     """Streamlit shows its status widget while a script run is under way."""
     page.wait_for_timeout(300)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
+
+
+def scroll_to(page: Page, locator, attempts: int = 4) -> None:
+    """Scroll `locator` into view, again if a rerun redrew it meanwhile (as a person would)."""
+    for attempt in range(attempts):
+        try:
+            locator.scroll_into_view_if_needed(timeout=10_000)
+            return
+        except PlaywrightError:
+            if attempt == attempts - 1:
+                raise
+            page.wait_for_timeout(1000)
+            wait_until_idle(page)
 
 
 def starts_with(prefix: str):

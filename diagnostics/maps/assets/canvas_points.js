@@ -63,10 +63,11 @@ if (!L.PsqPoints) {
         x[i] = scale * (lon[i] * 1e-5 + 180) / 360 - min.x;
         y[i] = scale * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)) - min.y;
       }
-      var outline = zoom >= 11;
+      // Always a dark edge (WCAG 1.4.11): the light gravités (1, 2) reach 3:1 on the map only by it.
+      var edge = zoom >= 11 ? 1 : 0.75;
       for (var level = 1; level <= 4; level++) {
-        var r = this._radius(zoom, level), filled = new Path2D(), hollow = new Path2D(), rings = 0;
-        var rh = Math.max(r - 1, 1);
+        var r = this._radius(zoom, level), filled = new Path2D(), hollow = new Path2D(), rims = new Path2D(), rings = 0;
+        var rh = Math.max(r - 1, 1), lw = Math.min(2.5, Math.max(1, r / 2)), rim = rh + lw / 2 + edge / 2;
         for (var j = 0; j < n; j++) {
           if (sev[j] !== level || x[j] < -r || y[j] < -r || x[j] > size.x + r || y[j] > size.y + r) { continue; }
           if (open[st[j]]) {
@@ -75,17 +76,20 @@ if (!L.PsqPoints) {
           } else {
             hollow.moveTo(x[j] + rh, y[j]);
             hollow.arc(x[j], y[j], rh, 0, 2 * Math.PI);
+            rims.moveTo(x[j] + rim, y[j]);
+            rims.arc(x[j], y[j], rim, 0, 2 * Math.PI);
             rings++;
           }
         }
         ctx.fillStyle = d.colors[level];
         ctx.globalAlpha = 0.85;
         ctx.fill(filled);
-        if (outline) { ctx.globalAlpha = 1; ctx.lineWidth = 1; ctx.strokeStyle = '#222'; ctx.stroke(filled); }
+        ctx.globalAlpha = 1; ctx.lineWidth = edge; ctx.strokeStyle = '#222'; ctx.stroke(filled);
         if (rings) {
           ctx.globalAlpha = 0.7; ctx.fillStyle = '#ffffff'; ctx.fill(hollow);
-          ctx.globalAlpha = 1; ctx.lineWidth = Math.min(2.5, Math.max(1, r / 2)); ctx.strokeStyle = d.colors[level];
+          ctx.globalAlpha = 1; ctx.lineWidth = lw; ctx.strokeStyle = d.colors[level];
           ctx.stroke(hollow);
+          ctx.lineWidth = edge; ctx.strokeStyle = '#222'; ctx.stroke(rims);  // a yellow ring alone is 1.4:1
         }
       }
       if (this.options.highlightOutside) {

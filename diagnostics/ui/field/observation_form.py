@@ -134,7 +134,7 @@ def _photo_inputs(actor) -> None:
             st.error(f"{exc} (fichier écarté)")
             continue
         prepared.append(photo)
-        st.image(photo.jpeg, width=160)
+        st.image(photo.jpeg, width=160, alt="Photo choisie pour cette observation")
         if photo.gps and (state.get("obs_lat"), state.get("obs_lon")) != photo.gps:
             lat, lon = photo.gps
             st.button(

@@ -21,8 +21,11 @@ from diagnostics.ui import common, french
 from diagnostics.ui.field.observation_form import prepared_photo
 
 OPEN = "rv_open"  # the observation whose form is open
-DONE = "rv_done"  # (observation id, confirmation) of the last visit recorded
+# (observation id, confirmation, place in the list) of the last visit recorded: the confirmation
+# takes the visited card's place, under the agent's thumb, at any screen size.
+DONE = "rv_done"
 POSITION = "rv_position"
+SCROLL = "rv_scroll"
 LABELS = {
     "visited_on": "Date de la contre-visite",
     "finding": "Constat",
@@ -31,11 +34,12 @@ LABELS = {
     "observation": "Observation",
 }
 REASONS = {"a_revoir": "Le partenaire a signalé le travail réalisé : à vérifier sur place."}
+OVERDUE = "Échéance dépassée sans contre-visite : à vérifier sur place."
 DESCRIPTION_SHOWN = 240  # characters of the description on the card; the rest on the observation's page
 
 _locator = st.components.v2.component(
     "psq_device_position",
-    html='<button type="button">Trier par distance (ma position)</button><div class="status" hidden></div>',
+    html='<button type="button" disabled>Trier par distance (ma position)</button><div class="status" hidden></div>',
     css=(
         "button{min-height:48px;width:100%;font:600 16px sans-serif;border-radius:8px;border:1px solid #0055a4;"
         "background:#fff;color:#0055a4;touch-action:manipulation}"
@@ -51,16 +55,37 @@ def revisit_section(db, actor) -> None:
     items = revisit_views.revisits_due(db, actor, position=position)
     done = st.session_state.get(DONE)
     with st.expander(f"Contre-visites à faire ({len(items)})", expanded=bool(items or done)):
-        if done:
-            st.success(done[1])
         if not items:
+            if done:
+                _confirmation(done[1])
             st.caption("Aucune observation de votre équipe n'attend de contre-visite.")
             return
         _locator(key=POSITION, on_position_change=lambda: None, width="stretch")
         if position is None:
             st.caption("Triées par commune puis échéance.")
-        for item in items:
-            _card(db, actor, item)
+        place = min(done[2], len(items)) if done else None
+        for index, item in enumerate(items):
+            if index == place:
+                _confirmation(done[1])
+            _card(db, actor, item, index)
+        if place == len(items):
+            _confirmation(done[1])
+
+
+# The form just closed was tall: the page shrinks under the browser's scroll position and the
+# confirmation could be left above the screen. Brought into view once, after the save.
+SCROLL_TO_CONFIRMATION = (
+    "<script>for (const ms of [300, 900, 1800]) setTimeout(() => {"
+    " const box = window.parent.document.querySelector('.st-key-rv_confirmation') ||"
+    " document.querySelector('.st-key-rv_confirmation');"
+    " if (box) box.scrollIntoView({block: 'center'}); }, ms);</script>"
+)
+
+
+def _confirmation(message: str) -> None:
+    st.container(key="rv_confirmation").success(message)
+    if st.session_state.pop(SCROLL, False):
+        st.html(SCROLL_TO_CONFIRMATION, unsafe_allow_javascript=True)
 
 
 def _device_position() -> tuple[float, float] | None:
@@ -72,7 +97,7 @@ def _device_position() -> tuple[float, float] | None:
     return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
-def _card(db, actor, item: revisit_views.DueVisit) -> None:
+def _card(db, actor, item: revisit_views.DueVisit, index: int) -> None:
     box = st.container(border=True, key=f"rv_card_{item.id}")
     box.markdown(
         f"**N° {item.id} — {taxonomy.category_label(item.category)}** · gravité {item.severity} "
@@ -83,14 +108,14 @@ def _card(db, actor, item: revisit_views.DueVisit) -> None:
     if item.description:
         shown = item.description[:DESCRIPTION_SHOWN]
         box.text(shown + ("…" if len(item.description) > DESCRIPTION_SHOWN else ""))
-    reason = REASONS.get(item.status, "")
+    reason = REASONS.get(item.status) or OVERDUE
     if item.due_on:
-        reason = f"{reason} Échéance : {localtime.format_date(item.due_on)}.".strip()
+        reason = f"{reason} Échéance : {localtime.format_date(item.due_on)}."
     if reason:
         box.caption(reason)
     if st.session_state.get(OPEN) == item.id:
         with box:
-            _form(actor, item)
+            _form(actor, item, index)
     else:
         box.button(
             "Faire la contre-visite",
@@ -109,7 +134,7 @@ def _distance(item: revisit_views.DueVisit) -> str:
     return f" — à {localtime.format_decimal(item.distance_m / 1000)} km"
 
 
-def _form(actor, item: revisit_views.DueVisit) -> None:
+def _form(actor, item: revisit_views.DueVisit, index: int) -> None:
     state = st.session_state
     key = f"rv_{item.id}"
     today = localtime.now_paris().date()
@@ -130,7 +155,7 @@ def _form(actor, item: revisit_views.DueVisit) -> None:
         key=f"{key}_save",
         type="primary",
         on_click=_save,
-        args=(actor, item.id),
+        args=(actor, item.id, index),
         width="stretch",
     )
     right.button("Annuler", key=f"{key}_cancel", on_click=_close, args=(item.id,), width="stretch")
@@ -164,7 +189,7 @@ def _photo_inputs(key: str) -> None:
         st.checkbox("Photos partageables avec les partenaires", key=f"{key}_shareable")
 
 
-def _save(actor, observation_id: int) -> None:
+def _save(actor, observation_id: int, index: int) -> None:
     """Button callback: runs before the page is redrawn, so the card can close on success."""
     state = st.session_state
     key = f"rv_{observation_id}"
@@ -197,7 +222,8 @@ def _save(actor, observation_id: int) -> None:
     with_photos = f" avec {result.photo_count} photo(s)" if result.photo_count else ""
     finding = taxonomy.VISIT_FINDINGS[report.finding].lower()
     message = f"Contre-visite de l'observation n° {observation_id} enregistrée{with_photos} : {finding}. "
-    state[DONE] = (observation_id, message + f"L'observation est désormais « {status} ».")
+    state[DONE] = (observation_id, message + f"L'observation est désormais « {status} ».", index)
+    state[SCROLL] = True
     _close(observation_id)
 
 

@@ -1,0 +1,37 @@
+"""Analyse › Partenaires: the measures the hierarchy asks for, per partner or per commune, and
+their CSV (`services.partner_measures`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from diagnostics import localtime
+from diagnostics.auth import Actor
+from diagnostics.services import partner_measures, partners
+
+BY = {"partner": "Par partenaire", "commune": "Par commune"}
+
+
+def partner_view(db, actor: Actor) -> None:
+    st.subheader("Action des partenaires")
+    st.caption(
+        "Toutes les observations attribuées à un partenaire dans votre périmètre (les filtres ne "
+        "s'appliquent pas). Délais comptés en jours depuis l'attribution ; « levée constatée » : "
+        "la première contre-visite qui l'a trouvée levée."
+    )
+    by = st.radio("Regrouper", list(BY), format_func=BY.get, horizontal=True, key="an_partners_by")
+    today = localtime.now_paris().date()
+    rows = partner_measures.assignment_rows(db, actor)
+    groups = tuple(partners.list_partners(db)["name"]) if by == "partner" else ()
+    table = partner_measures.measures(rows, by, today, groups=groups)
+    if table.empty:
+        st.info("Aucune observation n'est attribuée à un partenaire pour l'instant.")
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "Télécharger (CSV)",
+        data=partner_measures.measures_csv(table),
+        file_name=f"partenaires-{by}-{today:%Y-%m-%d}.csv",
+        mime="text/csv",
+        key="an_partners_csv",
+    )
