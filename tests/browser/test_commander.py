@@ -224,7 +224,7 @@ def test_analyse_reads_as_french(module_demo_app, browser_page):
     shoot(page, "analyse-mois-desktop")
     page.get_by_text("Couverture", exact=True).click()
     wait_until_idle(page)
-    expect(page.get_by_text("Hors zones de patrouille")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Hors zones de patrouille", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("stMetricDelta")).to_have_count(0)  # no « ↑ 27% » badge
     expect(page.get_by_text(re.compile(r"soit \d+ % des observations"))).to_have_count(2)
     shoot(page, "analyse-couverture-desktop")
