@@ -96,6 +96,10 @@ def test_compose_count_area_second_person_approves_and_sends(alert_app, browser_
     expect(page.get_by_test_id("stMetricValue")).to_have_text("2", timeout=TIMEOUT_MS)
     page.wait_for_timeout(2 * PAUSE_MS)  # the area's map draws
     page.screenshot(path=str(SHOTS / "alertes-compose-1366.png"), full_page=True)
+    area_map = page.locator("iframe").last
+    area_map.scroll_into_view_if_needed()
+    page.wait_for_timeout(PAUSE_MS)
+    page.screenshot(path=str(SHOTS / "alertes-area-1366.png"))
     page.get_by_role("button", name="Enregistrer pour validation").click()
     wait_until_idle(page)
     expect(page.get_by_text("une autre personne doit la valider")).to_be_visible(timeout=TIMEOUT_MS)
