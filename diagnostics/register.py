@@ -106,7 +106,7 @@ def build_register() -> Register:
         recipients=[_recipient(role, label) for role, label in auth.ROLES.items()],
         retention=_retention(),
         purged_note="Textes effacés par la purge : "
-        + _labels(retention.DIAGNOSTIC_TEXT + retention.OBSERVATION_TEXT)
+        + _labels(dict.fromkeys(retention.DIAGNOSTIC_TEXT + retention.OBSERVATION_TEXT))
         + " (diagnostics, observations), et leurs copies.",
     )
 

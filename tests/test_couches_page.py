@@ -71,6 +71,16 @@ def test_a_drawn_zone_is_saved_with_its_attributes_and_versioned(app, db):
         assert (zone.unit, zone.kind, zone.commune_insee) == ("Groupe de contact de Gray", "vtt", "70279")
         change = session.scalars(select(ReferenceChange)).one()
         assert change.action == "create" and change.after_wkt.startswith("MULTIPOLYGON")
+    # The map's layer is also a table (RGAA: the same information without the map).
+    at.session_state["draw_layer"] = "zones"
+    at = at.run()
+    listed = next(df.value for df in at.dataframe if "Horaires" in df.value.columns)
+    row = listed[listed["Nom"] == "Zone VTT de l'île"].iloc[0]
+    assert (row["Unité"], row["Horaires"], row["Position"]) == (
+        "Groupe de contact de Gray",
+        "lundi–samedi en journée",
+        "polygone",
+    )
 
 
 def test_a_zone_without_name_or_outside_the_territory_is_refused(app, db):

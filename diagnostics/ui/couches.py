@@ -79,6 +79,29 @@ def _draw(db, actor) -> None:
     if drawn is not None:
         st.info(f"Forme dessinée : {_shape_label(drawn)}.")
     _attribute_form(db, actor, layer, existing, drawn, map_key)
+    _layer_table(frame, layer)
+
+
+# The text equivalent of the map's layer (RGAA: the same information without the map).
+LAYER_COLUMNS = {
+    "name": "Nom",
+    "kind": "Type",
+    "unit": "Unité",
+    "schedule": "Horaires",
+    "address": "Adresse",
+    "source": "Source",
+    "approximate": "Tracé approximatif",
+}
+
+
+def _layer_table(frame, layer: str) -> None:
+    st.markdown(f"**{_layer_label(layer)} de la carte** ({len(frame)})")
+    if frame.empty:
+        st.caption("Aucun objet dans cette couche.")
+        return
+    table = pd.DataFrame({label: frame[column] for column, label in LAYER_COLUMNS.items() if column in frame})
+    table["Position"] = [_shape_label(g) if g is not None else "" for g in frame.geometry]
+    st.dataframe(tables.readable(table), hide_index=True, use_container_width=True)
 
 
 def _layer_label(layer: str) -> str:
@@ -98,7 +121,8 @@ def _drawn_geometry(state):
 def _shape_label(geometry) -> str:
     if geometry.geom_type == "Point":
         return f"point ({geometry.y:.5f}, {geometry.x:.5f})"
-    return f"{ {'Polygon': 'polygone', 'LineString': 'ligne'}.get(geometry.geom_type, geometry.geom_type) }"
+    kinds = {"Polygon": "polygone", "MultiPolygon": "polygone", "LineString": "ligne", "MultiLineString": "ligne"}
+    return kinds.get(geometry.geom_type, geometry.geom_type)
 
 
 def _attribute_form(db, actor, layer: str, existing, drawn, map_key: str) -> None:

@@ -136,6 +136,7 @@ def test_an_observation_recorded_with_the_keyboard_only(module_demo_app, browser
     confirmation = page.get_by_text(starts_with("Observation n°"))
     expect(confirmation).to_be_visible(timeout=TIMEOUT_MS)
     wait_until_idle(page)
+    confirmation.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "a11y-clavier-enregistree.png"))
 
     # Saved, as typed: the French confirmation names it, the database holds it.

@@ -120,9 +120,11 @@ def test_on_a_phone_the_nearest_visit_first_then_levee_then_traitee(app, browser
     page.context.set_geolocation(AT_THE_HEDGE)
     log_in(page, app.url, "agent.gray")
     go_to(page, "Saisie terrain")
-    expect(page.get_by_text("Contre-visites à faire (2)")).to_be_visible(timeout=TIMEOUT_MS)
+    # The demo's hall (n° 2) is past its due date: due too. Lamps and hedge were said réalisé.
+    expect(page.get_by_text("Contre-visites à faire (3)")).to_be_visible(timeout=TIMEOUT_MS)
     cards = page.locator("[class*='st-key-rv_card_']")
-    expect(cards.first).to_contain_text(f"N° {LAMPS}")  # by commune, then number, before the position
+    expect(cards.first).to_contain_text(f"N° {HALL}")  # by commune, then due date, before the position
+    expect(cards.first).to_contain_text("Échéance dépassée")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     page.wait_for_timeout(PAUSE_MS)
     page.get_by_role("button", name="Trier par distance (ma position)").tap()
@@ -134,7 +136,7 @@ def test_on_a_phone_the_nearest_visit_first_then_levee_then_traitee(app, browser
     photo = tmp_path / "apres.jpg"
     photo.write_bytes(jpeg((220, 220, 200)))
     record_levee(page, HEDGE, photo, "revisit-phone")
-    expect(page.get_by_text("Contre-visites à faire (1)")).to_be_visible()
+    expect(page.get_by_text("Contre-visites à faire (2)")).to_be_visible()
     shows_treated_with_before_and_after(page, HEDGE, "revisit-phone")
 
 
