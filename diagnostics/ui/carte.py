@@ -53,6 +53,7 @@ MAP_KEY = "command_map"
 def page() -> None:
     st.title("Carte de commandement")
     actor = common.current_actor("command_map")
+    follow_up.choose(common.linked_observation())  # opened from an e-mail's link
     db = common.database()
     criteria = filters.observation_filters(db)
     st.sidebar.header("Affichage")
