@@ -31,7 +31,8 @@ def test_a_partners_link_opens_its_observation_and_not_anothers(db, team_id):
     at = app_as(partner)
     at.query_params["observation"] = str(theirs)
     at.run()
-    assert [warning.value for warning in at.warning] == [f"L'observation n° {theirs} ne vous est pas (ou plus) attribuée."]
+    refused = f"L'observation n° {theirs} ne vous est pas (ou plus) attribuée."
+    assert [warning.value for warning in at.warning] == [refused]
     assert at.selectbox(key="preco_pick").value != theirs
 
 
