@@ -282,6 +282,16 @@ def stop_by_admin(db: Database, actor: Actor, phone: str) -> bool:
         return stop_number(session, e164, actor.login)
 
 
+def stop_subscriber(db: Database, actor: Actor, subscriber_id: int) -> bool:
+    """An administrator ends a subscription from the list (STOP for good). False if already ended."""
+    require(actor, "manage_subscribers")
+    with db.session() as session:
+        row = session.get(Subscriber, subscriber_id)
+        if row is None:
+            raise NotFound("Abonné inconnu.")
+        return stop_number(session, row.phone, actor.login)
+
+
 def purge_opted_out(session: Session, cutoff: dt.datetime, *, dry_run: bool) -> list[int]:
     """The subscribers who opted out before `cutoff`; deleted unless `dry_run` (their STOP hash stays)."""
     ids = list(session.scalars(select(Subscriber.id).where(Subscriber.opted_out_at < cutoff)))

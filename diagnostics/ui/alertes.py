@@ -9,11 +9,12 @@ import streamlit as st
 from shapely.geometry import shape
 
 from diagnostics import alert_text, config, localtime, sms_text
+from diagnostics.auth import can
 from diagnostics.errors import DiagnosticsError
 from diagnostics.maps.alerts import build_alert_map
 from diagnostics.services import alerts, subscribers
 from diagnostics.services.alert_sending import run_outbox, send_alert
-from diagnostics.ui import common
+from diagnostics.ui import alert_admin, common
 
 TARGETS = {"communes": "Par communes", "zone": "Zone dessinée sur la carte", "radius": "Rayon autour d'un point"}
 LABELS = {"text": "Texte", "categories": "Métiers", "target": "Ciblage", "status": "Statut"}
@@ -23,8 +24,12 @@ def page() -> None:
     st.title("Alertes")
     actor = common.current_actor("alerts")
     db = common.database()
-    tabs = st.tabs(["Rédiger", "À valider et envoyer", "Alertes envoyées"], key="alertes_tab", on_change="rerun")
-    for tab, section in zip(tabs, (_compose, _approve, _sent), strict=True):
+    names, sections = ["Rédiger", "À valider et envoyer", "Alertes envoyées"], [_compose, _approve, _sent]
+    if can(actor, "manage_subscribers"):
+        names.append("Abonnés et métiers")
+        sections.append(alert_admin.section)
+    tabs = st.tabs(names, key="alertes_tab", on_change="rerun")
+    for tab, section in zip(tabs, sections, strict=True):
         if tab.open:
             with tab:
                 section(db, actor)
