@@ -86,3 +86,37 @@ def test_preview_warns_about_a_subscriber_name(db):
     add_people(db)
     target = alerts.preview(db, COMMANDANT_70, gray_alert(text="Cambriolage à la Pharmacie du pont cette nuit"))
     assert any("abonné" in warning or "commerce" in warning for warning in target.warnings)
+
+
+def test_sent_alerts_are_a_layer_on_the_commanders_map(db):
+    from diagnostics import maps
+    from diagnostics.maps.alerts import build_alert_map
+    from diagnostics.services import reference
+    from diagnostics.services.alert_sending import send_alert
+
+    add_people(db)
+    alert_id = alerts.create_alert(db, COMMANDANT_70, gray_alert(text="Faux agents `${x}` <b>à Gray</b>"))
+    alerts.approve_alert(db, SECOND_70, alert_id)
+    send_alert(db, COMMANDANT_70, alert_id)
+    frame = alerts.sent_alerts_frame(db, COMMANDANT_70)
+    assert list(frame["id"]) == [alert_id]
+    assert alerts.sent_alerts_frame(db, COMMANDANT_39).empty
+    communes = reference.communes_frame(db)
+    base = maps.prepare_base(
+        communes, reference.sectors_frame(db), reference.patrol_zones_frame(db), reference.sites_frame(db)
+    )
+    html = maps.build_review_map(base, "[]", alerts=frame).get_root().render()
+    assert f"Alerte n° {alert_id}" in html and "<b>à Gray</b>" not in html and "${x}" not in html
+    assert "#f97316" in build_alert_map(communes, area=frame.geometry.iloc[0]).get_root().render()
+
+
+def test_numbers_never_appear_in_exports_to_partners(db, tmp_path):
+    from diagnostics.services.exports import commune_snapshot, export_layer
+
+    add_people(db)
+    for layer in ("communes", "sectors", "zones", "sites", "observations"):
+        path = tmp_path / f"{layer}.csv"
+        export_layer(db, ADMIN_ACTOR, layer, path, "csv")
+        assert "612345601" not in path.read_text(encoding="utf-8-sig")
+    html = commune_snapshot(db, ADMIN_ACTOR, GRAY[0], "html").decode()
+    assert "612345601" not in html and "Bijouterie de l'île" not in html

@@ -114,5 +114,5 @@ def test_two_workers_at_once_send_each_message_once(db, db_url, smtp_server):  #
     addresses = [item.recipients[0] for item in smtp_server.received]
     assert len(addresses) == 30 and len(set(addresses)) == 30
     assert {m.status for m in messages(db)} == {"sent"}
-    assert all(" sent" in output for output in outputs), outputs
+    assert all(" envoyé(s)" in output for output in outputs), outputs
     assert received

@@ -19,6 +19,7 @@ from folium.plugins import HeatMap
 from folium.template import Template
 
 from diagnostics.maps import layers, legend, styles
+from diagnostics.maps.alerts import add_sent_alerts
 from diagnostics.maps.base import MAX_ZOOM, ScriptAsText, base_map, fit_to
 from diagnostics.maps.canvas import CanvasPoints
 from diagnostics.tiles.sources import TileSource
@@ -64,6 +65,7 @@ def build_review_map(
     dispositifs: gpd.GeoDataFrame | None = None,
     tiles: Iterable[TileSource] = (),
     view: tuple[float, float, int] | None = None,
+    alerts: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """The commanders' map: areas in a lower pane, observations on a canvas above them (a click
     on one returns « N° <id> »), lines and polygons of `shapes` with their shape, optional
@@ -78,6 +80,7 @@ def build_review_map(
         layers.add_dispositifs(m, dispositifs)
     layers.add_area_geojson(m, base.zones, "zones")
     layers.add_area_geojson(m, base.sectors, "sectors")
+    add_sent_alerts(m, alerts)  # issue 16: area, date and text of the alerts sent
     layers.add_commune_labels(m, base.labels)
     layers.add_sites(m, base.sites)
     if heat:

@@ -43,8 +43,8 @@ class RunReport:
 
     def summary(self) -> str:
         return (
-            f"{self.sent} sent, {self.retried} to retry, {self.failed} failed, "
-            f"{self.digests} digest(s) prepared, {self.scanned} notification(s) from scans"
+            f"{self.sent} envoyé(s), {self.retried} à réessayer, {self.failed} en échec, "
+            f"{self.digests} résumé(s) préparé(s), {self.scanned} message(s) d'échéance"
         )
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import pyproj
 from geoalchemy2.shape import from_shape, to_shape
 from shapely import MultiPolygon, Point, Polygon, unary_union
@@ -21,7 +22,7 @@ from shapely.ops import transform
 from sqlalchemy import and_, func, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from diagnostics import alert_text, sms_text
+from diagnostics import alert_text, localtime, sms_text
 from diagnostics.alert_models import Alert, AlertDelivery, Subscriber, TradeCategory
 from diagnostics.auth import ADMIN, COMMANDANT, Actor, require
 from diagnostics.db import Database
@@ -296,3 +297,16 @@ def _info(alert: Alert, counts: dict[str, int]) -> AlertInfo:
         alert.recipient_count, tuple(alert.categories.split(",")), tuple(alert.departments.split(",")),
         to_shape(alert.geom), shown,
     )  # fmt: skip
+
+
+def sent_alerts_frame(db: Database, actor: Actor, *, days: int = 30) -> gpd.GeoDataFrame:
+    """The alerts sent in the last `days` days in the actor's view, for the commanders' map layer:
+    id, date (Paris), text, geometry. Forces only (permission `command_map`)."""
+    require(actor, "command_map")
+    since = utcnow() - dt.timedelta(days=days)
+    with db.session() as session:
+        rows = [a for a in session.scalars(select(Alert).where(Alert.status == "sent", Alert.sent_at >= since))]
+        rows = [a for a in rows if actor.role != COMMANDANT or _visible(actor, a)]
+        records = [{"id": a.id, "sent": localtime.format_datetime(a.sent_at), "text": a.text} for a in rows]
+        shapes = [to_shape(a.geom) for a in rows]
+    return gpd.GeoDataFrame(records, geometry=shapes, crs="EPSG:4326") if records else gpd.GeoDataFrame()

@@ -15,7 +15,7 @@ from diagnostics.services import alerts, subscribers
 from diagnostics.services.alert_sending import run_outbox, send_alert
 from diagnostics.ui import common
 
-TARGETS = {"communes": "Communes", "zone": "Zone dessinée sur la carte", "radius": "Rayon autour d'un point"}
+TARGETS = {"communes": "Par communes", "zone": "Zone dessinée sur la carte", "radius": "Rayon autour d'un point"}
 LABELS = {"text": "Texte", "categories": "Métiers", "target": "Ciblage", "status": "Statut"}
 
 
@@ -122,6 +122,9 @@ def _drawn(feature):
 
 
 def _approve(db, actor) -> None:
+    flash = st.session_state.pop("alert_flash", None)
+    if flash:
+        st.success(flash)
     pending = [a for a in alerts.list_alerts(db, actor) if a.status in ("draft", "approved")]
     if not pending:
         st.info("Aucune alerte en attente.")
@@ -136,30 +139,35 @@ def _approve(db, actor) -> None:
                 if alert.author == actor.login:
                     st.info("Une autre personne (commandant ou administrateur) doit valider cette alerte.")
                 elif st.button("Valider l'alerte", key=f"approve_{alert.id}", type="primary"):
-                    _act(
-                        lambda a=alert: st.success(
-                            f"Validée : {alerts.approve_alert(db, actor, a.id)} destinataire(s)."
-                        )
-                    )
+                    _act(lambda a=alert: _approve_one(db, actor, a.id))
             else:
                 st.caption(f"Validée par {alert.approved_by} : {alert.recipient_count} destinataire(s).")
                 if st.button("Envoyer l'alerte", key=f"send_{alert.id}", type="primary"):
                     _act(lambda a=alert: _send(db, actor, a.id))
 
 
-def _send(db, actor, alert_id: int) -> None:
+def _approve_one(db, actor, alert_id: int) -> str:
+    count = alerts.approve_alert(db, actor, alert_id)
+    return f"Alerte n° {alert_id} validée : {count} destinataire(s)."
+
+
+def _send(db, actor, alert_id: int) -> str:
     queued = send_alert(db, actor, alert_id)
     result = run_outbox(db)
-    st.success(f"Alerte n° {alert_id} : {queued} message(s) mis en file ; {result}.")
+    return f"Alerte n° {alert_id} : {queued} message(s) mis en file ; {result}."
 
 
 def _act(action) -> None:
+    """Run an approval or a send; its message is shown above the refreshed list."""
     try:
-        action()
+        message = action()
     except DiagnosticsError as error:
         common.show_refusal(error, LABELS)
     except ValueError as error:  # no gateway configured (PSQ_SMS_URL)
         st.error(str(error))
+    else:
+        st.session_state["alert_flash"] = message
+        st.rerun()
 
 
 def _sent(db, actor) -> None:

@@ -19,7 +19,7 @@ import streamlit as st
 
 from diagnostics import config, localtime, maps, taxonomy
 from diagnostics.auth import Actor
-from diagnostics.services import analysis, assignments, dispositifs
+from diagnostics.services import alerts, analysis, assignments, dispositifs
 from diagnostics.services.observations import ObservationFilter, observation_points, observations_frame
 from diagnostics.ui import common, filters, follow_up, map_view
 
@@ -53,6 +53,7 @@ MAP_KEY = "command_map"
 def page() -> None:
     st.title("Carte de commandement")
     actor = common.current_actor("command_map")
+    follow_up.choose(common.linked_observation())  # opened from an e-mail's link
     db = common.database()
     criteria = filters.observation_filters(db)
     st.sidebar.header("Affichage")
@@ -77,6 +78,7 @@ def page() -> None:
         dispositifs=_dispositifs(db, actor),
         tiles=config.tile_sources(),
         view=map_view.opening_view((criteria, heat, highlight)),
+        alerts=alerts.sent_alerts_frame(db, actor),
     )
     _map(build)
     table = _table_frame(db, actor, criteria)

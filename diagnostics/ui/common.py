@@ -139,6 +139,20 @@ def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | No
     )
 
 
+# E-mails link to a page with `?observation=N` (diagnostics.notify.compose).
+LINK_PARAM = "observation"
+
+
+def linked_observation() -> int | None:
+    """The observation an e-mail's link names, read once: the parameter is then dropped from the
+    address, so that the person's next choices are not overridden at each rerun."""
+    raw = st.query_params.get(LINK_PARAM)
+    if raw is None:
+        return None
+    del st.query_params[LINK_PARAM]
+    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+
 def show_validation_errors(error: ValidationError) -> None:
     show_refusal(error)
 

@@ -37,6 +37,7 @@ COLUMNS = {
 def page() -> None:
     actor = common.current_actor("partner_answers")
     db = common.database()
+    linked = common.linked_observation()  # opened from an e-mail's link
     try:
         name = answers.partner_name(db, actor)
         mine = answers.my_observations(db, actor)
@@ -58,6 +59,10 @@ def page() -> None:
     right.metric("En retard", late)
     st.dataframe(_table(mine, today), hide_index=True, width="stretch")
     ids = [int(i) for i in mine["id"]]
+    if linked in ids:
+        st.session_state[PICK] = linked
+    elif linked is not None:
+        st.warning(f"L'observation n° {linked} ne vous est pas (ou plus) attribuée.")
     labels = {
         int(r.id): f"n° {r.id} — {taxonomy.category_label(r.category)} — {r.commune_name}" for r in mine.itertuples()
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -115,7 +116,8 @@ def test_a_commander_assigns_to_the_offered_partner_and_the_partner_answers(modu
     _pause(page)
     page.screenshot(path=str(SHOTS / "partenaires-liste-phone.png"), full_page=True)
     observation_id = 2  # the soonest due comes first: the demo's overdue regroupements
-    expect(page.get_by_test_id("stSelectbox").first).to_contain_text(f"n° {observation_id} —", timeout=TIMEOUT_MS)
+    chosen = page.get_by_role("combobox", name="Observation")
+    expect(chosen).to_have_value(re.compile(f"^n° {observation_id} —"), timeout=TIMEOUT_MS)
     _answer(page, observation_id, "Pris en compte")
     taken = page.get_by_text(f"Merci : l'observation n° {observation_id} est notée « pris en compte ».")
     expect(taken).to_be_visible(timeout=TIMEOUT_MS)
