@@ -32,6 +32,7 @@ from diagnostics.services import audit
 
 STATUS_LABELS = {"draft": "À valider", "approved": "Validée", "sent": "Envoyée"}
 MAX_RADIUS_M = 30_000
+OVERLAP_MIN = 1e-9  # square degrees (~10 m²): less is a shared boundary, not an overlap
 _TO_L93 = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:2154", always_xy=True).transform
 _TO_WGS84 = pyproj.Transformer.from_crs("EPSG:2154", "EPSG:4326", always_xy=True).transform
 
@@ -265,19 +266,47 @@ def list_alerts(db: Database, actor: Actor, *, status: str | None = None) -> lis
         if status:
             statement = statement.where(Alert.status == status)
         alerts = [a for a in session.scalars(statement) if _visible(actor, a)]
-        counts: dict[int, dict[str, int]] = {}
-        accepted = AlertDelivery.message_id.is_not(None)
-        rows = session.execute(
-            select(AlertDelivery.alert_id, AlertDelivery.status, accepted, func.count())
-            .where(AlertDelivery.channel == "sms")
-            .group_by(AlertDelivery.alert_id, AlertDelivery.status, accepted)
+        return _with_counts(session, alerts)
+
+
+def alerts_for_territory(
+    db: Database, actor: Actor, communes: tuple[str, ...] | list[str], since: dt.datetime
+) -> list[AlertInfo]:
+    """The alerts sent since `since` (UTC) whose area overlaps the communes given (INSEE codes), oldest
+    first: what a cellule de veille reviews. Commanders see those of their départements only; an
+    area that merely touches the territory along a boundary does not count."""
+    require(actor, "alerts")
+    with db.session() as session:
+        shapes = [to_shape(g) for g in session.scalars(select(Commune.geom).where(Commune.insee.in_(tuple(communes))))]
+        if not shapes:
+            return []
+        territory = unary_union(shapes)
+        statement = (
+            select(Alert).where(Alert.status == "sent", Alert.sent_at >= since).order_by(Alert.sent_at, Alert.id)
         )
-        for alert_id, delivery_status, was_accepted, number in rows:
-            found = counts.setdefault(alert_id, {})
-            found[delivery_status] = found.get(delivery_status, 0) + number
-            if was_accepted:
-                found["accepted"] = found.get("accepted", 0) + number
-        return [_info(alert, counts.get(alert.id, {})) for alert in alerts]
+        alerts = [
+            a
+            for a in session.scalars(statement)
+            if _visible(actor, a) and to_shape(a.geom).intersection(territory).area > OVERLAP_MIN
+        ]
+        return _with_counts(session, alerts)
+
+
+def _with_counts(session: Session, alerts: list[Alert]) -> list[AlertInfo]:
+    """The alerts with the counts of their SMS outbox by status."""
+    counts: dict[int, dict[str, int]] = {}
+    accepted = AlertDelivery.message_id.is_not(None)
+    rows = session.execute(
+        select(AlertDelivery.alert_id, AlertDelivery.status, accepted, func.count())
+        .where(AlertDelivery.channel == "sms", AlertDelivery.alert_id.in_([a.id for a in alerts]))
+        .group_by(AlertDelivery.alert_id, AlertDelivery.status, accepted)
+    )
+    for alert_id, delivery_status, was_accepted, number in rows:
+        found = counts.setdefault(alert_id, {})
+        found[delivery_status] = found.get(delivery_status, 0) + number
+        if was_accepted:
+            found["accepted"] = found.get("accepted", 0) + number
+    return [_info(alert, counts.get(alert.id, {})) for alert in alerts]
 
 
 def _visible(actor: Actor, alert: Alert) -> bool:
