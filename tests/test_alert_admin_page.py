@@ -27,6 +27,16 @@ def submit(at, label):
     button.click().run()
 
 
+def pick(at):
+    [box] = [b for b in at.selectbox if b.label == "Abonné"]
+    return box
+
+
+def confirm(at):
+    [box] = [b for b in at.checkbox if b.label.startswith("Je confirme")]
+    return box
+
+
 def test_admin_edits_trades(db):
     at = open_tab(ADMIN_ACTOR)
     assert not at.exception
@@ -71,20 +81,21 @@ def test_admin_lists_and_stops_a_subscriber_after_confirmation(db):
     assert "Gray" in row["Commune(s)"]
 
     target = ids["+33612345601"]
-    at.selectbox(key="subscriber_pick").set_value(target)
+    pick(at).set_value(target)
     submit(at, "Mettre fin à l'abonnement (STOP)")
     assert "Cochez la confirmation" in at.error[0].value
     assert all(s.opted_out_at is None for s in subscribers.list_subscribers(db, ADMIN_ACTOR))
 
-    at.selectbox(key="subscriber_pick").set_value(target)
-    at.checkbox(key="subscriber_stop_confirm").check()
+    pick(at).set_value(target)
+    confirm(at).check()
     submit(at, "Mettre fin à l'abonnement (STOP)")
     assert "terminé (STOP)" in at.success[0].value
+    assert not confirm(at).value  # confirmed once, for that one only
     stopped = {s.id for s in subscribers.list_subscribers(db, ADMIN_ACTOR) if s.opted_out_at}
     assert stopped == {target}
     [table] = [d.value for d in at.dataframe if "Numéro" in d.value.columns]
     assert table[table["Nom"] == "Bijouterie de l'île"].iloc[0]["Désinscrit le"]
-    options = at.selectbox(key="subscriber_pick").options
+    options = pick(at).options
     assert len(options) == 4 and not [o for o in options if "Bijouterie de l'île" in o]
 
 

@@ -13,17 +13,25 @@ from diagnostics.services import subscribers
 from diagnostics.ui import common
 from diagnostics.ui.observation_edit import plain
 
+ROUND = "subscriber_stop_round"
 LABELS = {"label": "Métier", "code": "Métier", "phone": "Numéro"}
 
 
 def section(db, actor) -> None:
-    flash = st.session_state.pop("subscriber_flash", None)
-    if flash:
-        st.success(flash)
     st.subheader("Métiers")
     _categories(db, actor)
+    _flash("categories")
     st.subheader("Abonnés")
     _subscribers(db, actor)
+    _flash("subscribers")
+
+
+def _flash(place: str) -> None:
+    """The message of the last action, shown under the form it came from."""
+    flash = st.session_state.get("subscriber_flash")
+    if flash and flash[0] == place:
+        del st.session_state["subscriber_flash"]
+        st.success(flash[1])
 
 
 def _categories(db, actor) -> None:
@@ -33,6 +41,7 @@ def _categories(db, actor) -> None:
         label = st.text_input("Nouveau métier", max_chars=80, key="category_new")
         if st.form_submit_button("Ajouter le métier"):
             _act(
+                "categories",
                 lambda: f"Métier « {plain(label.strip())} » ajouté.",
                 lambda: subscribers.save_category(db, actor, label),
             )
@@ -44,11 +53,13 @@ def _categories(db, actor) -> None:
         rename, remove = st.columns(2)
         if rename.form_submit_button("Renommer"):
             _act(
+                "categories",
                 lambda: f"Métier renommé « {plain(renamed.strip())} ».",
                 lambda: subscribers.save_category(db, actor, renamed, code=code),
             )
         if remove.form_submit_button("Retirer le métier"):
             _act(
+                "categories",
                 lambda: f"Métier « {plain(labels[code])} » retiré.",
                 lambda: subscribers.remove_category(db, actor, code),
             )
@@ -65,20 +76,24 @@ def _subscribers(db, actor) -> None:
     active = {r.id: f"{r.name} ({r.phone_masked})" for r in rows if r.opted_out_at is None}
     if not active:
         return
-    with st.form("subscriber_stop", border=True):
-        chosen = st.selectbox("Abonné", list(active), format_func=active.get, key="subscriber_pick")
+    # Fresh widgets after each STOP (their keys change): a confirmation counts for one subscription only.
+    round_ = st.session_state.get(ROUND, 0)
+    with st.form(f"subscriber_stop_{round_}", border=True):
+        chosen = st.selectbox("Abonné", list(active), format_func=active.get, key=f"subscriber_pick_{round_}")
         sure = st.checkbox(
             "Je confirme : l'abonnement prend fin tout de suite et pour de bon (le numéro ne pourra plus "
             "être inscrit).",
-            key="subscriber_stop_confirm",
+            key=f"subscriber_stop_confirm_{round_}",
         )
         if st.form_submit_button("Mettre fin à l'abonnement (STOP)"):
             if not sure:
                 st.error("Cochez la confirmation pour mettre fin à l'abonnement.")
             else:
                 _act(
+                    "subscribers",
                     lambda: f"Abonnement de « {plain(active[chosen])} » terminé (STOP).",
                     lambda: subscribers.stop_subscriber(db, actor, chosen),
+                    renew=ROUND,
                 )
 
 
@@ -96,11 +111,15 @@ def _row(info: subscribers.SubscriberInfo, labels: dict[str, str], communes: dic
     }
 
 
-def _act(message, action) -> None:
+def _act(place: str, message, action, *, renew: str | None = None) -> None:
+    """Run a service call; on success its message is shown under its form (and the widgets whose
+    keys count on `renew` are renewed), on refusal the French reason is shown at once."""
     try:
         action()
     except DiagnosticsError as error:
         common.show_refusal(error, LABELS)
     else:
-        st.session_state["subscriber_flash"] = message()
+        st.session_state["subscriber_flash"] = (place, message())
+        if renew:
+            st.session_state[renew] = st.session_state.get(renew, 0) + 1
         st.rerun()

@@ -1,7 +1,8 @@
 """« Alertes » in Chromium at human pace: commandant.70 composes an alert for the jewellers and
 pharmacies of Gray, sees the recipient count and the area on the map, saves it; admin.psq (a second
 person) approves and sends it; the file gateway received exactly the two numbers. 1366×768, then
-the approval at 390×844. Screenshots in /tmp/psq-screenshots/alertes-*.png."""
+the approval at 390×844; admin.psq adds a trade and ends a subscription after its confirmation
+(« Abonnés et métiers »). Screenshots in /tmp/psq-screenshots/alertes-*.png."""
 
 from __future__ import annotations
 
@@ -123,3 +124,43 @@ def test_compose_count_area_second_person_approves_and_sends(alert_app, browser_
     page.screenshot(path=str(SHOTS / "alertes-sent-390.png"), full_page=True)
     [path] = outbox.iterdir()
     assert {json.loads(line)["to"] for line in path.read_text().splitlines()} == {"+33612345601", "+33612345602"}
+
+
+def test_admin_manages_trades_and_stops_a_subscriber(alert_app, browser_page):
+    server, _outbox = alert_app
+    page = browser_page
+    SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _log_in(page, server.url, "admin.psq")
+    _open_alerts(page)
+    page.get_by_role("tab", name="Abonnés et métiers").click()
+    wait_until_idle(page)
+    page.get_by_label("Nouveau métier").fill("Horlogerie")
+    page.wait_for_timeout(PAUSE_MS)
+    page.get_by_role("button", name="Ajouter le métier").click()
+    wait_until_idle(page)
+    expect(page.get_by_text("Métier « Horlogerie » ajouté.")).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(PAUSE_MS)
+    page.screenshot(path=str(SHOTS / "alertes-abonnes-1366.png"), full_page=True)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(PAUSE_MS)
+    _pick(page, "Abonné", "Garage C (+336••••••03)")
+    page.get_by_role("button", name="Mettre fin à l'abonnement (STOP)").click()
+    wait_until_idle(page)
+    expect(page.get_by_text("Cochez la confirmation")).to_be_visible(timeout=TIMEOUT_MS)
+    page.get_by_text("Je confirme").click()
+    page.wait_for_timeout(PAUSE_MS)
+    page.get_by_role("button", name="Mettre fin à l'abonnement (STOP)").click()
+    wait_until_idle(page)
+    expect(page.get_by_text("terminé (STOP)")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("checkbox", name="Je confirme")).not_to_be_checked()  # good for one STOP only
+    page.wait_for_timeout(PAUSE_MS)
+    page.screenshot(path=str(SHOTS / "alertes-stop-390.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "alertes-stop-390-view.png"))
+    db = open_database(server.database_url)
+    try:
+        stopped = [s.name for s in subscribers.list_subscribers(db, ADMIN_ACTOR) if s.opted_out_at]
+    finally:
+        db.dispose()
+    assert stopped == ["Garage C"]
