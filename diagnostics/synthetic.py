@@ -126,12 +126,13 @@ CATEGORY_PROFILES: dict[str, tuple[float, tuple[str, ...], str, str]] = {
     ),
 }
 SEVERITY_WEIGHTS = (0.35, 0.35, 0.2, 0.1)
-STATUS_CODES = ("nouvelle", "transmise", "en_cours", "traitee", "classee")
+STATUS_CODES = ("nouvelle", "transmise", "en_cours", "a_revoir", "traitee", "classee")
 # Status probabilities by age of the observation: under 3 months, under a year, older.
+# « À revoir »: a partner said it was done and the contre-visite has not been made yet.
 STATUS_BY_AGE = (
-    (0.50, 0.25, 0.15, 0.08, 0.02),
-    (0.15, 0.25, 0.30, 0.25, 0.05),
-    (0.08, 0.07, 0.10, 0.55, 0.20),
+    (0.50, 0.25, 0.13, 0.02, 0.08, 0.02),
+    (0.15, 0.25, 0.27, 0.03, 0.25, 0.05),
+    (0.08, 0.07, 0.09, 0.01, 0.55, 0.20),
 )
 
 
