@@ -65,6 +65,14 @@ def _open_alerts(page: Page) -> None:
     wait_until_idle(page)
 
 
+def _start(page: Page, base_url: str, login: str) -> None:
+    """At 1366×768, logged in, on « Alertes »."""
+    SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _log_in(page, base_url, login)
+    _open_alerts(page)
+
+
 def _pick(page: Page, label: str, option: str) -> None:
     page.get_by_label(label, exact=True).first.click()
     page.wait_for_timeout(PAUSE_MS // 2)
@@ -79,10 +87,7 @@ def _pick(page: Page, label: str, option: str) -> None:
 def test_compose_count_area_second_person_approves_and_sends(alert_app, browser_page):
     server, outbox = alert_app
     page = browser_page
-    SHOTS.mkdir(exist_ok=True)
-    page.set_viewport_size({"width": 1366, "height": 768})
-    _log_in(page, server.url, "commandant.70")
-    _open_alerts(page)
+    _start(page, server.url, "commandant.70")
     expect(page.get_by_role("heading", name="Alertes")).to_be_visible(timeout=TIMEOUT_MS)
     page.get_by_label("Texte de l'alerte").fill(TEXT)
     page.wait_for_timeout(PAUSE_MS)
@@ -129,10 +134,7 @@ def test_compose_count_area_second_person_approves_and_sends(alert_app, browser_
 def test_admin_manages_trades_and_stops_a_subscriber(alert_app, browser_page):
     server, _outbox = alert_app
     page = browser_page
-    SHOTS.mkdir(exist_ok=True)
-    page.set_viewport_size({"width": 1366, "height": 768})
-    _log_in(page, server.url, "admin.psq")
-    _open_alerts(page)
+    _start(page, server.url, "admin.psq")
     page.get_by_role("tab", name="Abonnés et métiers").click()
     wait_until_idle(page)
     page.get_by_label("Nouveau métier").fill("Horlogerie")
