@@ -4,8 +4,10 @@ the audit say so; a real SMTP server on loopback reads what arrived."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from diagnostics.__main__ import main
@@ -52,6 +54,9 @@ def test_deliver_sends_each_mayor_the_pdf_once(db, team_id, smtp_server, capsys)
     [(file_name, content_type, content)] = mail.attachments()
     assert file_name == f"diagnostic-surete-{GRAY[0]}-gray-20261130.pdf" and content_type == "application/pdf"
     assert content.startswith(b"%PDF")
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(content)).pages]
+    assert all("pour : Maire de Gray (maire@gray.test)" in text for text in pages)  # every page
+    assert not any(SECRET in text for text in pages)  # the mayors' redaction
 
     assert main(["deliver", "--department", "70", "--period", "2026-11", "--skip-empty"]) == 0
     assert "1 déjà envoyée(s)" in capsys.readouterr().out

@@ -1,15 +1,19 @@
-"""Every export is logged with who, what, the scope and the recipient; the PNG and PDF map page
-prints to whom and when it was issued in its footer."""
+"""Every export is logged with who, what, the scope and the recipient; the PNG and every page of
+the PDF print to whom and when it was issued."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from dataclasses import replace
+
+from pypdf import PdfReader
 
 from diagnostics.__main__ import main
 from diagnostics.services import audit, exports
 from diagnostics.snapshots.page import commune_map_figure
+from diagnostics.snapshots.pdf import render_commune_pdf
 from tests.conftest import ADMIN_ACTOR, GRAY, make_diagnostic, make_observation
 
 
@@ -42,3 +46,14 @@ def test_layer_exports_and_the_audit_csv_are_logged(db, tmp_path):
     events = {event["entity"]: event["after"] for event in _exports(db)}
     assert events["sites"]["recipient"] == "SDIS 70" and events["sites"]["format"] == "csv"
     assert events["audit_events"]["recipient"] == "DPO" and events["audit_events"]["actor"] == "x"
+
+
+def test_every_page_of_the_pdf_names_the_recipient(db, team_id):
+    diagnostic = make_diagnostic(db, team_id)
+    for _ in range(3):
+        make_observation(db, diagnostic)
+    layers = replace(exports.snapshot_layers(db, ADMIN_ACTOR, GRAY[0]), recipient="Mairie de Gray")
+    pdf = PdfReader(io.BytesIO(render_commune_pdf(layers, issued_on=dt.date(2026, 12, 2), dpi=50)))
+    assert len(pdf.pages) >= 2  # the map, then the list
+    for page in pdf.pages:
+        assert "pour : Mairie de Gray" in " ".join(page.extract_text().split())

@@ -11,7 +11,7 @@ without a mayor's address, or left out as empty, is looked at again by the next 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -164,7 +164,8 @@ def _deliver_commune(db, actor, insee, name, period, count, skip_empty, dry_run,
     if dry_run:
         return CommuneDelivery(insee, name, QUEUED, addresses, count)
     issued_on = issued_on or localtime.now_paris().date()
-    layers = snapshot_layers(db, actor, insee, period)
+    # Printed on every page with the date: « Édité le … pour : Maire de Gray (adresse) ».
+    layers = replace(snapshot_layers(db, actor, insee, period), recipient=f"Maire de {name} ({', '.join(addresses)})")
     pdf = render_snapshot(layers, "pdf", issued_on=issued_on, period=period)
     attachment = outbox.Attachment(snapshot_file_name(insee, name, "pdf", end), PDF, pdf)
     try:

@@ -204,7 +204,10 @@ def _legend(obs: geopandas.GeoDataFrame) -> str:
 
 def _panel(title: str, layers: SnapshotLayers, period: Period | None, issued_on: datetime.date) -> str:
     """The title box (title, period, date, count) and the credits, over the map."""
-    lines = [issued_line(period, issued_on, separator=" · "), count_text(layers.observations)]
+    lines = [
+        issued_line(period, issued_on, separator=" · ", recipient=layers.recipient),
+        count_text(layers.observations),
+    ]
     return (
         '<div class="psq-title" style="position:absolute;top:10px;left:54px;z-index:1000;max-width:60%;'
         "background:rgba(255,255,255,0.94);padding:6px 10px;border:1px solid #999;border-radius:4px;"

@@ -155,7 +155,7 @@ class _Page:
 def _observation_pages(layers: SnapshotLayers, *, issued_on: datetime.date, period) -> list[Figure]:
     """The list of observations on as many A4 portrait pages as it needs."""
     title = TEXT["list_title"].format(name=layers.name, insee=layers.insee)
-    subtitle = issued_line(period, issued_on)
+    subtitle = issued_line(period, issued_on, recipient=layers.recipient)
     counts = _category_counts(layers.observations)
     cells = observation_cells(layers.observations)
     wrapped = [{key: _wrap_cell(c[key], width - 0.08) for key, width, _ in LIST_COLUMNS} for c in cells]

@@ -115,6 +115,9 @@ def plain(value: object) -> str:
     return str(value)
 
 
-def issued_line(period: Period | None, issued_on: datetime.date, separator: str = "   ·   ") -> str:
-    """« Période : … · Édité le … », the subtitle of every page."""
-    return f"{period_text(period)}{separator}{TEXT['issued'].format(date=french_date(issued_on))}"
+def issued_line(
+    period: Period | None, issued_on: datetime.date, separator: str = "   ·   ", recipient: str = ""
+) -> str:
+    """« Période : … · Édité le … pour : … », the subtitle of every page (the recipient when known)."""
+    issued = TEXT["issued"].format(date=french_date(issued_on))
+    return f"{period_text(period)}{separator}{issued}" + (f" pour : {recipient}" if recipient else "")
