@@ -136,8 +136,9 @@ def _approve(db, actor) -> None:
         return
     for alert in pending:
         with st.container(border=True):
-            st.markdown(f"**Alerte n° {alert.id}** — {alerts.STATUS_LABELS[alert.status]}, rédigée par "
-                        f"{alert.author} le {localtime.format_datetime(alert.created_at)}")  # fmt: skip
+            st.markdown(f"**Alerte n° {alert.id}** — {alerts.STATUS_LABELS[alert.status]}")
+            # The author's name as plain text (never read as Markdown).
+            st.text(f"Rédigée par {alert.author} le {localtime.format_datetime(alert.created_at)}")
             st.text(alert.text)
             st.caption(f"Métiers : {', '.join(alert.categories)} — départements {', '.join(alert.departments)}")
             if alert.status == "draft":
