@@ -27,7 +27,8 @@ def partner_view(db, actor: Actor) -> None:
     if table.empty:
         st.info("Aucune observation n'est attribuée à un partenaire pour l'instant.")
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    # French decimals, and « — » where there is nothing to measure yet (not « None »).
+    st.dataframe(table.style.format(precision=1, decimal=",", na_rep="—"), hide_index=True, width="stretch")
     st.download_button(
         "Télécharger (CSV)",
         data=partner_measures.measures_csv(table),

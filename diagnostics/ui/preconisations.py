@@ -23,12 +23,12 @@ CONFIRMED = {
     "realise": "Merci : l'observation n° {id} est notée « réalisé ». Les forces viendront constater.",
     "hors_competence": "L'observation n° {id} est renvoyée au commandant, avec votre motif.",
 }
-COLUMNS = {
+COLUMNS = {  # the due date second: on a phone it stays on screen
     "id": "N°",
+    "due_on": "Échéance",
     "commune_name": "Commune",
     "category": "Catégorie",
     "severity": "Gravité",
-    "due_on": "Échéance",
     "partner_answer": "Votre réponse",
     "status": "Statut",
 }
