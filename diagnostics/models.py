@@ -403,4 +403,11 @@ class DataVersion(Base):
 
 # Tables kept in their own modules, imported here so that Base.metadata is complete.
 import diagnostics.outbox_models  # noqa: E402, F401
-from diagnostics import alert_models, audit_models, partner_models, session_models, visit_models  # noqa: E402, F401
+from diagnostics import (  # noqa: E402, F401
+    alert_models,
+    audit_models,
+    cellule_models,
+    partner_models,
+    session_models,
+    visit_models,
+)
