@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from diagnostics.auth import Actor, system_actor
 from diagnostics.db import Database
+from diagnostics.demo_cellules import load_demo_cellules
 from diagnostics.demo_partners import load_demo_assignments, load_demo_partners
 from diagnostics.models import Commune, Diagnostic, Team
 from diagnostics.services.fieldwork import DiagnosticDraft, ObservationDraft, record_observation, start_diagnostic
@@ -236,6 +237,7 @@ def load_demo(db: Database, actor: Actor | None = None) -> int:
         added += 1
     load_demo_partners(db, actor)
     load_demo_assignments(db, actor)
+    load_demo_cellules(db, actor)
     return added
 
 

@@ -277,19 +277,25 @@ def alerts_for_territory(
     area that merely touches the territory along a boundary does not count."""
     require(actor, "alerts")
     with db.session() as session:
-        shapes = [to_shape(g) for g in session.scalars(select(Commune.geom).where(Commune.insee.in_(tuple(communes))))]
-        if not shapes:
-            return []
-        territory = unary_union(shapes)
-        statement = (
-            select(Alert).where(Alert.status == "sent", Alert.sent_at >= since).order_by(Alert.sent_at, Alert.id)
-        )
-        alerts = [
-            a
-            for a in session.scalars(statement)
-            if _visible(actor, a) and to_shape(a.geom).intersection(territory).area > OVERLAP_MIN
-        ]
-        return _with_counts(session, alerts)
+        return territory_alerts(session, actor, communes, since)
+
+
+def territory_alerts(
+    session: Session, actor: Actor, communes: tuple[str, ...] | list[str], since: dt.datetime
+) -> list[AlertInfo]:
+    """`alerts_for_territory` inside an open session (a cellule's agenda reads in one transaction)."""
+    require(actor, "alerts")
+    shapes = [to_shape(g) for g in session.scalars(select(Commune.geom).where(Commune.insee.in_(tuple(communes))))]
+    if not shapes:
+        return []
+    territory = unary_union(shapes)
+    statement = select(Alert).where(Alert.status == "sent", Alert.sent_at >= since).order_by(Alert.sent_at, Alert.id)
+    alerts = [
+        a
+        for a in session.scalars(statement)
+        if _visible(actor, a) and to_shape(a.geom).intersection(territory).area > OVERLAP_MIN
+    ]
+    return _with_counts(session, alerts)
 
 
 def _with_counts(session: Session, alerts: list[Alert]) -> list[AlertInfo]:
