@@ -9,7 +9,6 @@ PostGIS), in one transaction, with one audit event for the whole load rather tha
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 
 import geopandas as gpd
@@ -21,9 +20,10 @@ from diagnostics import bulk, taxonomy
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.models import SRID, Diagnostic, Observation, Team, utcnow
+from diagnostics.partner_models import Partner
 from diagnostics.redaction import SHAREABLE_FIELDS, encode_shared_fields
 from diagnostics.services import audit
-from diagnostics.services.partners import partner_named
+from diagnostics.services.partners import match_key
 from diagnostics.services.reference import communes_frame
 
 DEFAULT_SEED = 7039
@@ -295,10 +295,9 @@ def _observation_rows(session, rng, plan, diagnostic_ids, communes):
     names = communes["name"].to_numpy()
     commune_of = plan["commune_index"][per_observation]
     now = utcnow()
-    partner_ids = functools.cache(functools.partial(partner_named, session))
     kinds = np.array([CATEGORY_PROFILES[category][3] for category in categories])[category_index]
     assigned = (status_index != STATUS_CODES.index("nouvelle")) & (kinds != "forces")
-    partners = {}  # (category, commune) -> (partner name, partner id, looked up when some row is assigned)
+    partners = {}  # (category, commune) -> (partner name, its label when some row is assigned)
     pairs = zip(category_index.tolist(), commune_of.tolist(), assigned.tolist(), strict=True)
     for c, commune, is_assigned in pairs:
         known = partners.get((c, commune))
@@ -306,11 +305,28 @@ def _observation_rows(session, rng, plan, diagnostic_ids, communes):
             partner_kind = CATEGORY_PROFILES[categories[c]][3]
             partner = _partner_name(partner_kind, names[commune])
             label = partner or taxonomy.partner_kind_label(partner_kind)
-            partners[c, commune] = (partner, partner_ids(label, partner_kind) if is_assigned else None)
+            partners[c, commune] = (partner, (label, partner_kind) if is_assigned else None)
+    ids = _partner_ids(session, [wanted for _, wanted in partners.values() if wanted is not None])
+    partners = {key: (name, ids.get(wanted)) for key, (name, wanted) in partners.items()}
     return _rows(
         (diagnostic_ids, plan, per_observation, categories, category_index, severities, status_index, variants),
         (shareable, assigned, commune_of, partners, now, lon, lat),
     )
+
+
+def _partner_ids(session, wanted) -> dict[tuple[str, str], int]:
+    """The partner id of each (name, kind), the missing ones created in one flush (as
+    services.partners.partner_named does one by one: same names, same match keys)."""
+    known = dict(session.execute(select(Partner.match_key, Partner.id)).all())
+    created = {}
+    for name, kind in dict.fromkeys(wanted):
+        key = match_key(" ".join(name.split())[:120])
+        if key not in known and key not in created:
+            created[key] = Partner(name=" ".join(name.split())[:120], match_key=key, kind=kind, emails="")
+    session.add_all(created.values())
+    session.flush()
+    known.update({key: partner.id for key, partner in created.items()})
+    return {(name, kind): known[match_key(" ".join(name.split())[:120])] for name, kind in wanted}
 
 
 def _rows(drawn, more):
