@@ -16,6 +16,7 @@ from diagnostics.cli import accounts as accounts_cli
 from diagnostics.cli import alerts as alerts_cli
 from diagnostics.cli import audit as audit_cli
 from diagnostics.cli import maintenance as maintenance_cli
+from diagnostics.cli import meetings as meetings_cli
 from diagnostics.cli import notify as notify_cli
 from diagnostics.cli import tiles as tiles_cli
 from diagnostics.cli.base import FrenchParser, migrated_database, os_error_message
@@ -92,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     notify_cli.add_commands(commands)
     alerts_cli.add_commands(commands)
     alerts_cli.add_alert_commands(commands)
+    meetings_cli.add_commands(commands)
     return parser
 
 

@@ -1,0 +1,106 @@
+"""The agenda of a cellule de veille as a PDF for the forces (issue 17): a pure builder, A4 portrait,
+text only; every page is footed with « Document confidentiel — diffusion restreinte aux membres de
+la cellule », the recipient and the date of issue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import textwrap
+
+import matplotlib
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from diagnostics import localtime, taxonomy
+from diagnostics.services.agenda import Agenda
+
+CONFIDENTIAL = "Document confidentiel — diffusion restreinte aux membres de la cellule"
+FORCES = "Forces de sécurité intérieure (gendarmerie, police nationale)"
+A4_WIDTH, A4_HEIGHT = 8.27, 11.69  # inches
+MARGIN = 0.7
+LINE_H = 0.2  # inches
+WRAP = 100  # characters per line at 9 points
+SIZES = {"title": 15, "section": 11.5, "text": 9}
+
+
+def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
+    """The agenda as (style, text) lines, in French."""
+    date = localtime.format_date
+    lines = [("title", f"Ordre du jour — {agenda.cellule}")]
+    since = f"réunion précédente du {date(agenda.since)}" if agenda.previous_meeting else "quatre semaines"
+    lines.append(("text", f"Réunion du {date(agenda.meeting_on)} — données depuis le {date(agenda.since)} ({since})."))
+    lines.append(("section", "1. Nouvelles observations"))
+    if not agenda.new_by_severity:
+        lines.append(("text", "Aucune nouvelle observation."))
+    for level, count in agenda.new_by_severity.items():
+        lines.append(("text", f"• {taxonomy.severity_label(level)} : {count}"))
+    for sector, count in agenda.new_by_sector.items():
+        lines.append(("text", f"• Secteur {sector} : {count}"))
+    lines.append(("section", "2. Préconisations en retard, par partenaire"))
+    if not agenda.overdue:
+        lines.append(("text", "Aucune préconisation en retard."))
+    for partner, items in agenda.overdue.items():
+        lines.append(("text", f"{partner} : {len(items)} en retard"))
+        for item in items:
+            lines.append(
+                (
+                    "text",
+                    f"   – N° {item.observation_id}, {taxonomy.category_label(item.category)}, "
+                    f"{taxonomy.severity_label(item.severity)}, échéance {date(item.due_on)}",
+                )
+            )
+    lines.append(("section", "3. Contre-visites"))
+    due = ", ".join(f"N° {v.observation_id} ({taxonomy.category_label(v.category)})" for v in agenda.revisits_due)
+    lines.append(("text", f"À faire : {due or 'aucune'}."))
+    for visit in agenda.revisit_results:
+        finding = taxonomy.VISIT_FINDINGS.get(visit.finding or "", visit.finding or "")
+        lines.append(("text", f"• N° {visit.observation_id} visitée le {date(visit.visited_on)} : {finding}"))
+    lines.append(("section", "4. Alertes diffusées sur le territoire"))
+    if not agenda.alerts:
+        lines.append(("text", "Aucune alerte diffusée."))
+    for alert in agenda.alerts:
+        lines.append(("text", f"• {localtime.format_datetime(alert.sent_at)} — {alert.text}"))
+    lines.append(("section", "5. Secteurs en hausse"))
+    if not agenda.rising_sectors:
+        lines.append(("text", "Aucun secteur en hausse."))
+    for sector, before, now in agenda.rising_sectors:
+        lines.append(("text", f"• {sector} : {before} → {now} (période précédente de même durée → depuis)"))
+    return [(style, part) for style, text in lines for part in _wrapped(style, text)]
+
+
+def render_agenda_pdf(agenda: Agenda, *, recipient: str = FORCES, issued_on: dt.date) -> bytes:
+    """The forces' agenda PDF; every page names the recipient and the date and says it is confidential."""
+    lines = agenda_lines(agenda)
+    per_page = int((A4_HEIGHT - 2 * MARGIN - 0.6) / LINE_H)
+    pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    buffer = io.BytesIO()
+    metadata = {"Title": f"Ordre du jour — {agenda.cellule}", "Creator": "PSQ diagnostics", "CreationDate": None}
+    with matplotlib.rc_context({"pdf.use14corefonts": True}), PdfPages(buffer, metadata=metadata) as pdf:
+        for number, page in enumerate(pages, start=1):
+            figure = _page(page, f"Destinataire : {recipient} — édité le {localtime.format_date(issued_on)}")
+            figure.text(
+                1 - MARGIN / A4_WIDTH, 0.5 * MARGIN / A4_HEIGHT, f"Page {number}/{len(pages)}", ha="right", fontsize=7
+            )
+            pdf.savefig(figure, facecolor="white")
+            figure.clear()
+    return buffer.getvalue()
+
+
+def _wrapped(style: str, text: str) -> list[str]:
+    width = WRAP if style == "text" else int(WRAP * SIZES["text"] / SIZES[style])
+    return textwrap.wrap(text, width=width, subsequent_indent="     ") or [""]
+
+
+def _page(lines: list[tuple[str, str]], recipient_line: str) -> Figure:
+    figure = Figure(figsize=(A4_WIDTH, A4_HEIGHT))
+    y = A4_HEIGHT - MARGIN
+    for style, text in lines:
+        weight = "normal" if style == "text" else "bold"
+        figure.text(
+            MARGIN / A4_WIDTH, y / A4_HEIGHT, text, fontsize=SIZES[style], weight=weight, va="top", parse_math=False
+        )
+        y -= LINE_H * (1.6 if style == "title" else 1.25 if style == "section" else 1)
+    for offset, text in ((0.9, CONFIDENTIAL), (0.72, recipient_line)):
+        figure.text(0.5, offset * MARGIN / A4_HEIGHT, text, ha="center", fontsize=8, weight="bold", parse_math=False)
+    return figure
