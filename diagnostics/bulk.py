@@ -13,6 +13,7 @@ query keeps its plan).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import struct
 from collections.abc import Iterable, Iterator, Sequence
@@ -27,6 +28,8 @@ TABLE = "observations"
 # Extended WKB of a point with an SRID, little-endian: the text form PostGIS reads fastest.
 _EWKB_POINT = struct.Struct("<BIIdd")
 _EWKB_POINT_WITH_SRID = 0x20000001
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_BLOCK = 10_000  # rows per write to the COPY stream
 
 
 def write_observations(session: Session, columns: Sequence[str], rows: Iterable[tuple]) -> int:
@@ -80,19 +83,42 @@ def _write_spatialite(connection, columns: Sequence[str], rows: Iterable[tuple])
 
 def _write_postgis(connection, columns: Sequence[str], rows: Iterable[tuple]) -> int:
     names = ", ".join([*columns, "lon", "lat", "geom"])
+    # COPY's text format, written in blocks: each distinct value of a column is formatted once.
+    formats = [functools.cache(_copy_text) for _ in columns]
     counted = 0
     cursor = connection.connection.driver_connection.cursor()
     try:
         with cursor.copy(f"COPY {TABLE} ({names}) FROM STDIN") as copy:
+            lines = []
             for row in rows:
                 lon, lat = row[-2], row[-1]
+                fields = [format_(value) for format_, value in zip(formats, row, strict=False)]
                 point = _EWKB_POINT.pack(1, _EWKB_POINT_WITH_SRID, SRID, lon, lat).hex()
-                copy.write_row((*row, point))
+                fields += (repr(lon), repr(lat), point)
+                lines.append("\t".join(fields) + "\n")
                 counted += 1
+                if len(lines) == _BLOCK:
+                    copy.write("".join(lines).encode())
+                    lines = []
+            if lines:
+                copy.write("".join(lines).encode())
         cursor.execute(f"ANALYZE {TABLE}")
     finally:
         cursor.close()
     return counted
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format (NULL as \\N, booleans t/f, text with its escapes)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, dt.date):  # dates and naive UTC datetimes
+        return value.isoformat()
+    return str(value)
 
 
 def _stored(dialect, columns: Sequence[str], rows: Iterable[tuple], counted: list[int]) -> Iterator[tuple]:
