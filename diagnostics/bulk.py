@@ -46,7 +46,7 @@ def _write_spatialite(connection, columns: Sequence[str], rows: Iterable[tuple])
     lon_at, lat_at = len(columns) + 1, len(columns) + 2
     marks = ", ".join(f"?{i}" for i in range(1, lat_at + 1))
     statement = f"INSERT INTO {TABLE} ({names}) VALUES ({marks}, MakePoint(?{lon_at}, ?{lat_at}, {SRID}))"
-    counted = _Counted(_stored(connection.dialect, columns, rows))
+    counted = [0]
     cursor = connection.connection.driver_connection.cursor()
     try:
         if not cursor.connection.in_transaction:  # DDL below must not commit on its own
@@ -60,7 +60,7 @@ def _write_spatialite(connection, columns: Sequence[str], rows: Iterable[tuple])
         last = cursor.execute(f"SELECT coalesce(max(id), 0) FROM {TABLE}").fetchone()[0]
         for name, _ in triggers:
             cursor.execute(f'DROP TRIGGER "{name}"')
-        cursor.executemany(statement, counted)
+        cursor.executemany(statement, _stored(connection.dialect, columns, rows, counted))
         cursor.execute(
             f"INSERT INTO idx_{TABLE}_geom (pkid, xmin, xmax, ymin, ymax) "
             f"SELECT id, MbrMinX(geom), MbrMaxX(geom), MbrMinY(geom), MbrMaxY(geom) FROM {TABLE} WHERE id > ?",
@@ -75,7 +75,7 @@ def _write_spatialite(connection, columns: Sequence[str], rows: Iterable[tuple])
             cursor.execute(sql)
     finally:
         cursor.close()
-    return counted.count
+    return counted[0]
 
 
 def _write_postgis(connection, columns: Sequence[str], rows: Iterable[tuple]) -> int:
@@ -95,34 +95,18 @@ def _write_postgis(connection, columns: Sequence[str], rows: Iterable[tuple]) ->
     return counted
 
 
-def _stored(dialect, columns: Sequence[str], rows: Iterable[tuple]) -> Iterator[tuple]:
+def _stored(dialect, columns: Sequence[str], rows: Iterable[tuple], counted: list[int]) -> Iterator[tuple]:
     """Rows with dates and times as SQLAlchemy stores them on SQLite (its text format), each
-    distinct value converted once (a load has few: its dates and one « now »)."""
+    distinct value converted once (a load has few: its dates and one « now »); counted[0] counts."""
     table = Observation.__table__
-    converters = {}
+    converters = []
     for position, name in enumerate(columns):
         if isinstance(table.c[name].type, Date | DateTime):
             process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            converters[position] = functools.cache(process)
+            converters.append((position, functools.cache(process)))
     for row in rows:
-        if converters:
-            row = list(row)
-            for position, convert in converters.items():
-                row[position] = convert(row[position])
+        row = list(row)
+        for position, convert in converters:
+            row[position] = convert(row[position])
+        counted[0] += 1
         yield row
-
-
-class _Counted:
-    """An iterator over rows that counts what it gave."""
-
-    def __init__(self, rows: Iterable[tuple]) -> None:
-        self.rows = iter(rows)
-        self.count = 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> tuple:
-        row = next(self.rows)
-        self.count += 1
-        return row

@@ -332,22 +332,25 @@ def _partner_ids(session, wanted) -> dict[tuple[str, str], int]:
 def _rows(drawn, more):
     diagnostic_ids, plan, per_observation, categories, category_index, severities, status_index, variants = drawn
     shareable, assigned, commune_of, partners, now, lon, lat = more
-    for i in range(len(per_observation)):
-        d = per_observation[i]
-        category = categories[category_index[i]]
+    insee, dates = plan["insee"], plan["dates"]
+    columns = (per_observation, category_index, severities, status_index, variants, shareable, assigned, commune_of)
+    # Plain Python values first: reading numpy scalars one by one costs more than the rest.
+    for d, c, severity, s, variant, share, is_assigned, commune, x, y in zip(
+        *(column.tolist() for column in columns), lon.tolist(), lat.tolist(), strict=True
+    ):
+        category = categories[c]
         _, descriptions, recommendation, _ = CATEGORY_PROFILES[category]
-        status = STATUS_CODES[status_index[i]]
-        partner, partner_id = partners[category_index[i], commune_of[i]]
+        partner, partner_id = partners[c, commune]
         # Written without the ORM's listeners: say which fields are shared, as a form would.
-        shared = bool(shareable[i]) and category != "stupefiants"
+        shared = share and category != "stupefiants"
         yield (
             diagnostic_ids[d],
-            plan["insee"][d],
-            plan["dates"][d],
+            insee[d],
+            dates[d],
             category,
-            int(severities[i]),
-            status,
-            descriptions[variants[i]],
+            severity,
+            STATUS_CODES[s],
+            descriptions[variant],
             recommendation,
             partner,
             shared,
@@ -356,10 +359,10 @@ def _rows(drawn, more):
             now,
             now,
             1,
-            partner_id if assigned[i] else None,
-            now if assigned[i] else None,
-            float(lon[i]),
-            float(lat[i]),
+            partner_id if is_assigned else None,
+            now if is_assigned else None,
+            x,
+            y,
         )
 
 
