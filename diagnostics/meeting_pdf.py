@@ -28,15 +28,20 @@ def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
     """The agenda as (style, text) lines, in French."""
     date = localtime.format_date
     lines = [("title", f"Ordre du jour — {agenda.cellule}")]
-    since = f"réunion précédente du {date(agenda.since)}" if agenda.previous_meeting else "quatre semaines"
-    lines.append(("text", f"Réunion du {date(agenda.meeting_on)} — données depuis le {date(agenda.since)} ({since})."))
+    if agenda.previous_meeting:
+        since = f"données depuis la réunion précédente du {date(agenda.since)}"
+    else:
+        since = f"première réunion : données des quatre semaines depuis le {date(agenda.since)}"
+    lines.append(("text", f"Réunion du {date(agenda.meeting_on)} — {since}."))
     lines.append(("section", "1. Nouvelles observations"))
     if not agenda.new_by_severity:
         lines.append(("text", "Aucune nouvelle observation."))
-    for level, count in agenda.new_by_severity.items():
-        lines.append(("text", f"• {taxonomy.severity_label(level)} : {count}"))
+    else:
+        by_severity = ", ".join(f"{taxonomy.severity_label(k)} : {n}" for k, n in agenda.new_by_severity.items())
+        lines.append(("text", f"Par gravité — {by_severity}."))
+        lines.append(("text", "Par secteur :"))
     for sector, count in agenda.new_by_sector.items():
-        lines.append(("text", f"• Secteur {sector} : {count}"))
+        lines.append(("text", f"• {sector} : {count}"))
     lines.append(("section", "2. Préconisations en retard, par partenaire"))
     if not agenda.overdue:
         lines.append(("text", "Aucune préconisation en retard."))
@@ -65,7 +70,7 @@ def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
     if not agenda.rising_sectors:
         lines.append(("text", "Aucun secteur en hausse."))
     for sector, before, now in agenda.rising_sectors:
-        lines.append(("text", f"• {sector} : {before} → {now} (période précédente de même durée → depuis)"))
+        lines.append(("text", f"• {sector} : {now} depuis la réunion précédente, {before} sur la période d'avant"))
     return [(style, part) for style, text in lines for part in _wrapped(style, text)]
 
 

@@ -35,7 +35,8 @@ def test_prepare_writes_the_forces_agenda(db, team_id, tmp_path, capsys):
     text = " ".join(pages)
     assert "Ordre du jour — Cellule de veille de Lons-le-Saunier" in text
     assert "Mairie de Lons-le-Saunier : 1 en retard" in text and "échéance 31/10/2026" in text
-    assert "depuis le 25/11/2026" in text
+    assert "données depuis la réunion précédente du 25/11/2026" in text
+    assert "?" not in text  # every character is in the PDF's standard fonts
     for page in pages:
         assert CONFIDENTIAL in page and "Destinataire : Forces de sécurité intérieure" in page
 
