@@ -32,7 +32,10 @@ def _pause(page) -> None:
 
 
 def _card(page, text: str):
-    return page.get_by_test_id("stExpander").filter(has=page.get_by_text(re.compile(rf"^N° \d+ — {text}")))
+    """The observation's own card: the expander whose header names it (the list of contre-visites
+    à faire above names observations too, inside its own expander)."""
+    header = page.locator("summary").get_by_text(re.compile(rf"^N° \d+ — {text}"))
+    return page.get_by_test_id("stExpander").filter(has=header)
 
 
 def _open(page, text: str):

@@ -178,10 +178,11 @@ def _counts(database_url: str) -> tuple[int, int, int, int]:
         db.dispose()
 
 
-def _only_the_login_refusal(network_log, url: str) -> None:
+def _only_the_login_refusal(page: Page, network_log, url: str) -> None:
     """The one refusal the browser may see: the team's data asked while signed out (401; seen by
     the page and, once it is installed, by the service worker too)."""
     expected = f"HTTP 401: {url}/api/terrain/bundle"
+    page.wait_for_timeout(3000)  # the service worker may still be asking, a moment later
     assert expected in network_log.errors
     network_log.errors[:] = [error for error in network_log.errors if error != expected]
 
@@ -321,7 +322,7 @@ def test_offline_day_then_sync_exactly_once(server, browser_page, network_log, t
     _pause(page)
     _shot(page, "07_desktop")
     assert not [text for text in console if "Content Security Policy" in text], console
-    _only_the_login_refusal(network_log, running.url)
+    _only_the_login_refusal(page, network_log, running.url)
 
 
 def _commune_diagnostics(database_url: str) -> list[tuple[str, str, list[str]]]:
@@ -398,7 +399,7 @@ def test_a_diagnostic_started_offline_with_a_drawn_line_is_stored_once(server, b
     expect(page.locator("#notice")).to_contain_text("ouvrez cette page une première fois avec le réseau")
     assert page.evaluate("caches.has('psq-terrain-data-v1')") is False
     page.context.set_offline(False)
-    _only_the_login_refusal(network_log, running.url)
+    _only_the_login_refusal(page, network_log, running.url)
 
 
 def test_the_basemap_tiles_of_the_team_communes_are_kept_for_offline_use(tiles_server, browser_page, network_log):
@@ -425,4 +426,4 @@ def test_the_basemap_tiles_of_the_team_communes_are_kept_for_offline_use(tiles_s
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("© Tuiles de test PSQ")
     _pause(page)
     _shot(page, "09_offline_tiles")
-    _only_the_login_refusal(network_log, tiles_server.url)
+    _only_the_login_refusal(page, network_log, tiles_server.url)
