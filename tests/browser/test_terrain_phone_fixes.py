@@ -141,7 +141,7 @@ def test_a_shared_phone_keeps_each_agents_observations_to_themselves(server, bro
     expect(page.locator("#notice")).to_contain_text("Envoi terminé : 1 envoyée(s)", timeout=TIMEOUT_MS)
     assert _authors(database_url) == [*before, "agent.gray"]
     network_log.errors[:] = [e for e in network_log.errors if "/api/session" not in e]
-    _only_the_login_refusal(network_log, running.url)
+    _only_the_login_refusal(page, network_log, running.url)
 
 
 def test_header_notices_checks_and_french_on_a_phone(server, browser_page, network_log):  # noqa: F811
@@ -293,7 +293,7 @@ def test_header_notices_checks_and_french_on_a_phone(server, browser_page, netwo
     _pause(page)
     _shot(page, "16_desktop_login")
     network_log.errors[:] = [e for e in network_log.errors if not e.endswith("/api/terrain/sync")]
-    _only_the_login_refusal(network_log, running.url)
+    _only_the_login_refusal(page, network_log, running.url)
 
 
 def test_a_logout_on_the_streamlit_pages_drops_the_field_pages_team_data(server, browser_page, network_log):  # noqa: F811
@@ -333,7 +333,7 @@ def test_a_logout_on_the_streamlit_pages_drops_the_field_pages_team_data(server,
     _shot(page, "17_after_streamlit_logout_offline")
     page.context.set_offline(False)
     network_log.errors[:] = [e for e in network_log.errors if not e.endswith("/api/terrain/sync")]
-    _only_the_login_refusal(network_log, running.url)
+    _only_the_login_refusal(page, network_log, running.url)
 
 
 def test_a_logout_left_pending_offline_never_ends_a_later_streamlit_login(server, browser_page, network_log):  # noqa: F811
@@ -356,4 +356,4 @@ def test_a_logout_left_pending_offline_never_ends_a_later_streamlit_login(server
     page.wait_for_timeout(1000)
     expect(page.locator("#work")).to_be_visible()
     network_log.errors[:] = [e for e in network_log.errors if "/api/session" not in e]
-    _only_the_login_refusal(network_log, running.url)
+    _only_the_login_refusal(page, network_log, running.url)
