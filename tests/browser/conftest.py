@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.servers import free_port as free_port_now
-from tests.servers import wait_healthy
+from tests.servers import missing, wait_healthy
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -161,10 +161,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobil
 def require_chromium() -> None:
     """Debian's Chromium must be there: a failure in CI (CI=true), a skip on a developer's machine."""
     if not CHROMIUM.exists():
-        message = f"{CHROMIUM} not found: install Debian's chromium package"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{CHROMIUM} not found: install Debian's chromium package")
 
 
 @pytest.fixture
