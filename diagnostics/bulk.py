@@ -304,4 +304,3 @@ def _arrow(table, name: str, column) -> pa.Array:
 
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
-

@@ -225,7 +225,9 @@ def _insert_diagnostics(session, plan: dict, already: int, *, fast: bool) -> lis
         bulk.write_rows(session, Diagnostic.__table__, columns, count)
     else:
         values = {name: _python_values(value, count) for name, value in columns.items()}
-        session.execute(insert(Diagnostic), [dict(zip(values, row, strict=True)) for row in zip(*values.values())])
+        session.execute(
+            insert(Diagnostic), [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
+        )
     found = dict(
         session.execute(
             select(Diagnostic.reference, Diagnostic.id).where(
