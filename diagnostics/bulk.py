@@ -19,6 +19,7 @@ once is several times cheaper than inserting a million keys in random order into
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import struct
@@ -29,6 +30,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import shapely
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from diagnostics import dataversion
@@ -58,11 +60,23 @@ def write_observations(
         return 0
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     values = {name: _broadcast(value, count) for name, value in columns.items()}
-    if connection.dialect.name == "sqlite":
-        _write_spatialite(connection, values, lon, lat, geometries)
-    else:
-        _write_postgis(connection, values, lon, lat, geometries)
+    with _as_sqlalchemy_errors(connection):
+        if connection.dialect.name == "sqlite":
+            _write_spatialite(connection, values, lon, lat, geometries)
+        else:
+            _write_postgis(connection, values, lon, lat, geometries)
     return count
+
+
+@contextlib.contextmanager
+def _as_sqlalchemy_errors(connection):
+    """The driver's errors as SQLAlchemy's (IntegrityError, OperationalError…), as the ORM path
+    raises them: callers tell a duplicate or a busy database apart the same way."""
+    driver_error = connection.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except driver_error as exc:
+        raise DBAPIError.instance(None, None, exc, driver_error, dialect=connection.dialect) from exc
 
 
 def write_rows(session: Session, table, columns: Mapping[str, object], count: int) -> int:
@@ -74,15 +88,14 @@ def write_rows(session: Session, table, columns: Mapping[str, object], count: in
     values = {name: _broadcast(value, count) for name, value in columns.items()}
     cursor = connection.connection.driver_connection.cursor()
     try:
-        if connection.dialect.name == "sqlite":
-            marks = ", ".join("?" for _ in values)
-            streams = [_sqlite_values(connection.dialect, table, name, column) for name, column in values.items()]
-            cursor.executemany(
-                f"INSERT INTO {table.name} ({', '.join(values)}) VALUES ({marks})", zip(*streams, strict=True)
-            )
-        else:
-            arrays = {name: _arrow(table, name, column) for name, column in values.items()}
-            _copy(cursor, table.name, pa.table(arrays))
+        with _as_sqlalchemy_errors(connection):
+            if connection.dialect.name == "sqlite":
+                marks = ", ".join("?" for _ in values)
+                streams = [_sqlite_values(connection.dialect, table, name, value) for name, value in values.items()]
+                statement = f"INSERT INTO {table.name} ({', '.join(values)}) VALUES ({marks})"
+                cursor.executemany(statement, zip(*streams, strict=True))
+            else:
+                _copy(cursor, table.name, pa.table({name: _arrow(table, name, v) for name, v in values.items()}))
     finally:
         cursor.close()
     return count
