@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import Point
@@ -23,13 +23,14 @@ from diagnostics.cellule_models import Meeting
 from diagnostics.db import Database
 from diagnostics.models import Observation, Sector
 from diagnostics.partner_models import Partner
-from diagnostics.services import cellules
+from diagnostics.services import cameras, cellules
 from diagnostics.services.alerts import AlertInfo, territory_alerts
 from diagnostics.visit_models import ObservationVisit
 
 NO_SECTOR = "Hors secteur"
 FIRST_WINDOW_DAYS = 28  # a cellule's first meeting looks back four weeks
 TOP_RISES = 5
+VIDEO_CATEGORY = "videoprotection"
 DENIED = "Seuls les commandants du département de la cellule et les administrateurs préparent son ordre du jour."
 
 
@@ -65,10 +66,16 @@ class Agenda:
     revisit_results: list[VisitLine]
     alerts: list[AlertInfo]
     rising_sectors: list[tuple[str, int, int]]  # (sector, count before, count since), biggest rise first
+    # Issue 17, vidéoprotection: new observations no camera sees (forces only: it maps the coverage).
+    outside_cameras: list[cameras.Uncovered] = field(default_factory=list)
 
 
-def prepare_agenda(db: Database, actor: Actor, cellule_name: str, meeting_on: dt.date) -> Agenda:
-    """The agenda of the meeting of `cellule_name` on `meeting_on`."""
+def prepare_agenda(
+    db: Database, actor: Actor, cellule_name: str, meeting_on: dt.date, *, video_question: bool = False
+) -> Agenda:
+    """The agenda of the meeting of `cellule_name` on `meeting_on`. Its new observations outside
+    every camera's field of view are listed for the catégorie vidéoprotection, and for every
+    catégorie when the meeting's question is vidéoprotection (`video_question`)."""
     with db.session() as session:
         cellule = cellules.cellule_by_name(session, cellule_name)
         communes = cellules.cellule_communes(session, cellule.id)
@@ -99,6 +106,9 @@ def prepare_agenda(db: Database, actor: Actor, cellule_name: str, meeting_on: dt
             revisit_results=_revisit_results(session, communes, since, meeting_on),
             alerts=territory_alerts(session, actor, communes, _midnight(since)),
             rising_sectors=rising,
+            outside_cameras=cameras.uncovered_observations(
+                session, communes, since, meeting_on, None if video_question else (VIDEO_CATEGORY,)
+            ),
         )
 
 

@@ -19,7 +19,7 @@ import streamlit as st
 
 from diagnostics import config, localtime, maps, taxonomy
 from diagnostics.auth import Actor
-from diagnostics.services import alerts, analysis, assignments, dispositifs
+from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs
 from diagnostics.services.observations import ObservationFilter, observation_points, observations_frame
 from diagnostics.ui import common, filters, follow_up, map_view
 
@@ -69,7 +69,7 @@ def page() -> None:
     # Built afresh at every run of the map's fragment: a folium map rendered twice is not the same.
     build = functools.partial(
         maps.build_review_map,
-        _base(db),
+        _base(db, actor),
         layer["payload"],
         bounds=layer["bounds"],
         heat=_heat(db, actor, criteria) if heat else None,
@@ -125,10 +125,11 @@ def _follow_clicked_point(result) -> bool:
 
 
 @common.reference_resource()
-def _base(db) -> maps.Base:
-    """Reference layers as GeoJSON text, once per process and reference data version."""
+def _base(db, _actor: Actor) -> maps.Base:
+    """Reference layers as GeoJSON text, once per process and reference data version (the same
+    for every reader of this page, the forces: the service checks the first reader's role)."""
     sectors, zones, sites = common.context_layers(db)
-    return maps.prepare_base(common.communes(db), sectors, zones, sites)
+    return maps.prepare_base(common.communes(db), sectors, zones, sites, cameras.cameras_frame(db, _actor))
 
 
 @common.data_resource(max_entries=16)
