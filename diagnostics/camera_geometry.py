@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 
 import pyproj
+import shapely
 from shapely.geometry import Point, Polygon
-from shapely.ops import transform
 
 from diagnostics.crs import LAMBERT93, WGS84
 
@@ -27,7 +27,7 @@ def field_of_view(lon: float, lat: float, bearing: float, angle: float, range_m:
         raise ValueError("range and angle must be positive")
     x, y = _TO_L93(lon, lat)
     if angle >= 360:
-        return transform(_TO_WGS84, Point(x, y).buffer(range_m, quad_segs=18))
+        return _wgs84(Point(x, y).buffer(range_m, quad_segs=18))
     north = _grid_bearing_of_north(lon, lat, x, y)
     start = bearing + north - angle / 2
     steps = max(2, math.ceil(angle / ARC_STEP_DEGREES))
@@ -35,7 +35,11 @@ def field_of_view(lon: float, lat: float, bearing: float, angle: float, range_m:
     for i in range(steps + 1):
         azimuth = math.radians(start + angle * i / steps)
         arc.append((x + range_m * math.sin(azimuth), y + range_m * math.cos(azimuth)))
-    return transform(_TO_WGS84, Polygon([(x, y), *arc, (x, y)]))
+    return _wgs84(Polygon([(x, y), *arc, (x, y)]))
+
+
+def _wgs84(polygon: Polygon) -> Polygon:
+    return shapely.transform(polygon, lambda x, y: _TO_WGS84(x, y), interleaved=False)
 
 
 def _grid_bearing_of_north(lon: float, lat: float, x: float, y: float) -> float:

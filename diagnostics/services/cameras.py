@@ -242,13 +242,14 @@ def uncovered_condition(session: Session):
 
 def commune_recipients(session: Session, actor: Actor, insee: str) -> tuple[int, ...]:
     """Who receives a commune's snapshot, as partner ids: a mayor's own partner, otherwise (a
-    commandant exporting for the mayor) the commune's own partners (kind ``commune`` covering it).
+    commandant exporting for the mayor, a mayor's account not linked to a partner) the commune's
+    own partners (kind ``commune`` covering it).
     A camera owned by one of them appears on that commune's snapshot; no other camera does."""
     from diagnostics.auth import MAIRE
     from diagnostics.partner_models import PartnerCommune
 
-    if actor.role == MAIRE:
-        return (actor.partner_id,) if actor.partner_id is not None else ()
+    if actor.role == MAIRE and actor.partner_id is not None:
+        return (actor.partner_id,)
     statement = (
         select(Partner.id)
         .join(PartnerCommune, PartnerCommune.partner_id == Partner.id)
