@@ -67,3 +67,48 @@ def add_edited_view(m: folium.Map, view) -> None:
         style_function=lambda _f: styles.CAMERA_EDIT_STYLE,
         interactive=False,
     ).add_to(m)
+
+
+def build_camera_edit_map(
+    communes: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    cameras: gpd.GeoDataFrame,
+    *,
+    editing: str | None = None,
+    tiles=(),
+) -> folium.Map:
+    """The administrators' camera map: sites (cameras as « C »), every field of view, the camera
+    being edited with its view dashed, and the tools: a marker moves (or places) the camera, a
+    polygon redraws its field of view by hand."""
+    from diagnostics.maps import layers
+    from diagnostics.maps.base import base_map, fit_to
+    from diagnostics.maps.draw import add_draw_tools
+
+    m = base_map(tiles)
+    layers.add_communes(m, communes)
+    add_camera_coverage(m, coverage_geojson(cameras), show=True)
+    layers.add_sites(m, sites)
+    chosen = cameras[cameras["name"] == editing] if editing else cameras.iloc[0:0]
+    if not chosen.empty:
+        add_edited_view(m, chosen["field_of_view"].iloc[0])
+    add_draw_tools(
+        m,
+        {
+            "polyline": False,
+            "polygon": {"allowIntersection": False, "showArea": False},
+            "rectangle": False,
+            "circle": False,
+            "marker": {},
+            "circlemarker": False,
+        },
+        edit=True,
+    )
+    folium.LayerControl(collapsed=True).add_to(m)
+    if not chosen.empty:
+        focus = gpd.GeoDataFrame(geometry=[chosen["field_of_view"].iloc[0].buffer(0.002)], crs=WGS84)
+    elif not cameras.empty:
+        focus = gpd.GeoDataFrame(geometry=list(cameras["field_of_view"]), crs=WGS84)
+    else:
+        focus = communes if not communes.empty else None
+    fit_to(m, focus)
+    return m
