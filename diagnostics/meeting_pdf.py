@@ -1,12 +1,18 @@
-"""The agenda of a cellule de veille as a PDF for the forces (issue 17): a pure builder, A4 portrait,
-text only; every page is footed with « Document confidentiel — diffusion restreinte aux membres de
-la cellule », the recipient and the date of issue."""
+"""The agenda of a cellule de veille and the pack of each recipient as PDF (issue 17): pure builders
+(data in, bytes out), A4 portrait, text only; every page is footed with « Document confidentiel —
+diffusion restreinte aux membres de la cellule », the recipient and the date of issue.
+
+A pack is the agenda followed by the detail of the meeting's observations and the sites of the
+territory. What it holds is decided before it gets here: `services.meeting_packs` scopes and
+redacts a partner's pack through `diagnostics.redaction`; this module prints what it is given.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import textwrap
+from dataclasses import dataclass, field
 
 import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
@@ -22,6 +28,48 @@ MARGIN = 0.7
 LINE_H = 0.2  # inches
 WRAP = 100  # characters per line at 9 points
 SIZES = {"title": 15, "section": 11.5, "text": 9}
+
+
+@dataclass(frozen=True)
+class PackObservation:
+    """An observation as the pack's reader may read it: the forces' fields (team, author,
+    comments) are empty in a partner's pack, the free text blank unless shared."""
+
+    id: int
+    observed_on: dt.date
+    commune: str
+    category: str
+    severity: int
+    status: str
+    place: str = ""
+    description: str = ""
+    recommendation: str = ""
+    partner: str = ""
+    due_on: dt.date | None = None
+    team: str = ""
+    author: str = ""
+    comments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackSite:
+    """A site of the territory (a reference layer row, redacted for a partner): kind, name."""
+
+    kind: str
+    name: str
+    commune: str = ""
+
+
+@dataclass(frozen=True)
+class Pack:
+    """What one recipient's PDF holds. `partner` is None for the forces' pack."""
+
+    agenda: Agenda
+    recipient: str
+    partner: str | None = None
+    observations: tuple[PackObservation, ...] = ()
+    more_observations: int = 0  # left out past the pack's limit
+    sites: tuple[PackSite, ...] = field(default=())
 
 
 def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
@@ -74,13 +122,62 @@ def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
     return [(style, part) for style, text in lines for part in _wrapped(style, text)]
 
 
+def pack_lines(pack: Pack) -> list[tuple[str, str]]:
+    """The pack as (style, text) lines: the agenda, the observations of the period, the sites."""
+    date = localtime.format_date
+    lines = [("title", f"Dossier de réunion — {pack.agenda.cellule}")]
+    lines.append(("text", f"Dossier {'de : ' + pack.partner if pack.partner else 'des forces (complet)'}."))
+    lines += agenda_lines(pack.agenda)
+    lines.append(("section", "6. Détail des nouvelles observations"))
+    if pack.partner:
+        lines.append(("text", "Observations qui vous sont attribuées ou situées sur vos communes."))
+    if not pack.observations:
+        lines.append(("text", "Aucune observation."))
+    for item in pack.observations:
+        head = (
+            f"N° {item.id} du {date(item.observed_on)} — {item.commune} — {taxonomy.category_label(item.category)}, "
+            f"{taxonomy.severity_label(item.severity)}, {taxonomy.status_label(item.status)}"
+        )
+        lines.append(("text", head))
+        details = [
+            ("Lieu", item.place),
+            ("Constat", item.description),
+            ("Mesures préconisées", item.recommendation),
+            ("Partenaire", item.partner),
+            ("Échéance", date(item.due_on) if item.due_on else ""),
+            ("Équipe", item.team),
+            ("Auteur", item.author),
+        ]
+        lines += [("text", f"   {label} : {value}") for label, value in details if value]
+        lines += [("text", f"   Commentaire interne : {comment}") for comment in item.comments]
+    if pack.more_observations:
+        lines.append(
+            ("text", f"… et {pack.more_observations} autre(s) observation(s), à consulter dans l'application.")
+        )
+    lines.append(("section", "7. Sites du territoire"))
+    if not pack.sites:
+        lines.append(("text", "Aucun site."))
+    for site in pack.sites:
+        where = f" ({site.commune})" if site.commune else ""
+        lines.append(("text", f"• {(site.kind or 'site').capitalize()} : {site.name or 'sans nom'}{where}"))
+    return [(style, part) for style, text in lines for part in _wrapped(style, text)]
+
+
 def render_agenda_pdf(agenda: Agenda, *, recipient: str = FORCES, issued_on: dt.date) -> bytes:
     """The forces' agenda PDF; every page names the recipient and the date and says it is confidential."""
-    lines = agenda_lines(agenda)
+    return _render(agenda_lines(agenda), f"Ordre du jour — {agenda.cellule}", recipient, issued_on)
+
+
+def render_pack_pdf(pack: Pack, *, issued_on: dt.date) -> bytes:
+    """One recipient's pack as PDF; every page names the recipient and the date and says it is confidential."""
+    return _render(pack_lines(pack), f"Dossier de réunion — {pack.agenda.cellule}", pack.recipient, issued_on)
+
+
+def _render(lines: list[tuple[str, str]], title: str, recipient: str, issued_on: dt.date) -> bytes:
     per_page = int((A4_HEIGHT - 2 * MARGIN - 0.6) / LINE_H)
     pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
     buffer = io.BytesIO()
-    metadata = {"Title": f"Ordre du jour — {agenda.cellule}", "Creator": "PSQ diagnostics", "CreationDate": None}
+    metadata = {"Title": title, "Creator": "PSQ diagnostics", "CreationDate": None}
     with matplotlib.rc_context({"pdf.use14corefonts": True}), PdfPages(buffer, metadata=metadata) as pdf:
         for number, page in enumerate(pages, start=1):
             figure = _page(page, f"Destinataire : {recipient} — édité le {localtime.format_date(issued_on)}")

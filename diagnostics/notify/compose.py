@@ -25,11 +25,14 @@ KINDS: dict[str, str] = {
     "revisit_due": "Contre-visite à faire",
     "revisit_result": "Résultat de contre-visite",
     "delivery": "Carte mensuelle",
+    "meeting_pack": "Dossier de réunion",
     "digest": "Résumé quotidien",
 }
 SUBJECT_PREFIX = "[PSQ]"
 # `data` keys a reader outside the forces may read (codes, dates and the partner's own name).
-SHAREABLE_DATA = frozenset({"due_on", "answer", "finding", "partner_name", "visited_on", "period", "commune"})
+SHAREABLE_DATA = frozenset(
+    {"due_on", "answer", "finding", "partner_name", "visited_on", "period", "commune", "cellule", "meeting_on"}
+)
 DATA_LABELS: dict[str, str] = {
     "partner_name": "Partenaire",
     "due_on": "Échéance",
@@ -38,6 +41,8 @@ DATA_LABELS: dict[str, str] = {
     "visited_on": "Date de la visite",
     "period": "Période",
     "commune": "Commune",
+    "cellule": "Cellule de veille",
+    "meeting_on": "Date de la réunion",
     "comment": "Commentaire",
     "reason": "Motif",
 }
@@ -90,6 +95,8 @@ def compose(
     where = f" — {commune}" if commune else ""
     number = f" : observation n° {observation['id']}" if observation else ""
     when = f" — {data['period']}" if kind == "delivery" and data.get("period") else ""
+    if kind == "meeting_pack" and data.get("cellule"):
+        when = f" — {data['cellule']} — {_text(data.get('meeting_on') or '')}"
     subject = f"{SUBJECT_PREFIX} {title}{number}{where}{when}"
     lines = [_opening(kind, observation is not None, is_forces(role)), ""]
     lines += details + ([""] if details else []) + facts
@@ -110,6 +117,8 @@ def _opening(kind: str, about_observation: bool, forces: bool) -> str:
         "revisit_due": "Une contre-visite est à faire pour vérifier cette observation.",
         "revisit_result": "Une contre-visite a été enregistrée.",
         "delivery": "Veuillez trouver ci-joint la carte des observations de votre commune pour la période.",
+        "meeting_pack": "Veuillez trouver ci-joint le dossier de la réunion de la cellule de veille. "
+        "Document confidentiel — diffusion restreinte aux membres de la cellule.",
     }
     return openings.get(kind, KINDS[kind] + ("." if about_observation else ""))
 
