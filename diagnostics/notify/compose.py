@@ -26,11 +26,18 @@ KINDS: dict[str, str] = {
     "revisit_result": "Résultat de contre-visite",
     "delivery": "Carte mensuelle",
     "digest": "Résumé quotidien",
+    "decision": "Décision de la cellule de veille",
+    "decision_answer": "Réponse d'un partenaire à une décision",
 }
 SUBJECT_PREFIX = "[PSQ]"
 # `data` keys a reader outside the forces may read (codes, dates and the partner's own name).
-SHAREABLE_DATA = frozenset({"due_on", "answer", "finding", "partner_name", "visited_on", "period", "commune"})
+# A decision's text is written by the commander for the partner it is given to.
+SHAREABLE_DATA = frozenset(
+    {"due_on", "answer", "finding", "partner_name", "visited_on", "period", "commune", "decision", "cellule"}
+)
 DATA_LABELS: dict[str, str] = {
+    "cellule": "Cellule",
+    "decision": "Décision",
     "partner_name": "Partenaire",
     "due_on": "Échéance",
     "answer": "Réponse",
@@ -103,12 +110,18 @@ def compose(
 def _opening(kind: str, about_observation: bool, forces: bool) -> str:
     if kind == "assignment" and not forces:
         return "Une observation vous a été attribuée : indiquez dans l'application la suite que vous lui donnez."
+    if kind == "decision":
+        return (
+            "La cellule de veille a pris une décision qui vous concerne : indiquez sur la page "
+            "« Mes préconisations » la suite que vous lui donnez."
+        )
     openings = {
         "assignment": "Une observation a été attribuée à un partenaire.",
         "partner_answer": "Un partenaire a répondu sur une observation.",
         "due_passed": "L'échéance de traitement de cette observation est dépassée.",
         "revisit_due": "Une contre-visite est à faire pour vérifier cette observation.",
         "revisit_result": "Une contre-visite a été enregistrée.",
+        "decision_answer": "Un partenaire a répondu sur une décision de la cellule de veille.",
         "delivery": "Veuillez trouver ci-joint la carte des observations de votre commune pour la période.",
     }
     return openings.get(kind, KINDS[kind] + ("." if about_observation else ""))
