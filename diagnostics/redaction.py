@@ -185,3 +185,10 @@ def redact_reference_for_partner(layer: str, frame: gpd.GeoDataFrame, partner_co
     camera's position only for the commune that owns it (issue 17).
     """
     return redact_reference_for_partners(layer, frame)
+
+
+def redact_decisions_for_partners(decisions: Iterable) -> list:
+    """A cellule's decisions as partners may read them (a partner's pack, the shared relevé): those
+    given to a partner (``partner_id`` set), the coordination around the table; a decision given
+    to a team of the forces names that team and what it will do, and stays with the forces."""
+    return [decision for decision in decisions if getattr(decision, "partner_id", None) is not None]

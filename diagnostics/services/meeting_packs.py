@@ -42,7 +42,7 @@ from diagnostics.errors import NotFound
 from diagnostics.meeting_pdf import FORCES, Pack, PackObservation, PackSite, render_pack_pdf
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Site, Team, User
 from diagnostics.partner_models import Partner, PartnerCommune
-from diagnostics.redaction import redact_for_partner, redact_reference_for_partner
+from diagnostics.redaction import redact_decisions_for_partners, redact_for_partner, redact_reference_for_partner
 from diagnostics.services import agenda as agendas
 from diagnostics.services import audit, cellules, outbox
 from diagnostics.services.exports import file_slug
@@ -243,9 +243,11 @@ def _pack(agenda, recipient, partner, observations: list[PackObservation], sites
 
 
 def _agenda_for(agenda: agendas.Agenda, partner_name: str, scope: set[int]) -> agendas.Agenda:
-    """The agenda a partner reads: its own overdue items, the re-visits of its observations."""
+    """The agenda a partner reads: its own overdue items, the re-visits of its observations, the
+    decisions given to partners."""
     return dataclasses.replace(
         agenda,
+        decisions=redact_decisions_for_partners(agenda.decisions),
         overdue={name: items for name, items in agenda.overdue.items() if name == partner_name},
         revisits_due=[v for v in agenda.revisits_due if v.observation_id in scope],
         revisit_results=[v for v in agenda.revisit_results if v.observation_id in scope],
