@@ -408,6 +408,7 @@ from diagnostics import (  # noqa: E402, F401
     audit_models,
     camera_models,
     cellule_models,
+    decision_models,
     partner_models,
     session_models,
     visit_models,

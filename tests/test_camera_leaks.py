@@ -117,3 +117,37 @@ def test_the_ogc_feed_gives_a_mayor_only_their_own_cameras_pages_and_counts_incl
         feed.read_item(db, mayor(None), "sites", str(camera_id), reader="test2")
     forces = feed.read_items(db, ADMIN_ACTOR, "sites", feed.FeedQuery(), reader="admin")
     assert {GRAY_OWN, FOREIGN, NOBODY} <= set(forces.features["name"])  # the forces read them all
+
+
+def test_a_cellules_packs_give_cameras_to_their_owner_only(db, team_id):
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from diagnostics.demo_cameras import load_demo_cameras
+    from diagnostics.demo_cellules import load_demo_cellules
+    from diagnostics.partner_models import Partner
+    from diagnostics.services import cellules, meeting_packs
+    from tests.conftest import COMMANDANT_39, make_diagnostic, make_observation
+
+    load_demo_cellules(db, ADMIN_ACTOR)
+    assert load_demo_cameras(db, ADMIN_ACTOR) == 12 and load_demo_cameras(db, ADMIN_ACTOR) == 0
+    with db.session() as session:
+        ids = {name: id_ for name, id_ in session.execute(select(Partner.name, Partner.id))}
+    mairie, bailleur = ids["Mairie de Dole"], ids["Grand Dole Habitat"]
+    meeting_id = cellules.record_meeting(
+        db, COMMANDANT_39, "Cellule de veille de Dole", dt.date(2026, 12, 3), (mairie, bailleur)
+    )
+    diagnostic = make_diagnostic(db, team_id, commune="39198", visited_on=dt.date(2026, 11, 20), place="Gare")
+    unseen = make_observation(db, diagnostic, lat=47.0860, lon=5.5050, category="videoprotection", severity=3)
+
+    def text(partner_id):
+        _, pdf = meeting_packs.build_pack(db, COMMANDANT_39, meeting_id, partner_id, issued_on=dt.date(2026, 12, 2))
+        return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+    forces, own, other = text(None), text(mairie), text(bailleur)
+    assert "CSU Dole — Place Grévy" in forces and "hors du champ des caméras" in forces and f"N° {unseen} " in forces
+    assert "CSU Dole — Place Grévy" in own and "CSU Mesnils-Pasteur" in own  # the commune's own cameras
+    assert "CSU" not in other and "Caméra" not in other
+    for partner_text in (own, other):
+        assert "hors du champ des caméras" not in partner_text  # where no camera sees is the forces' own

@@ -2,7 +2,7 @@
 bearing, angle, range, owner (a partner) and field of view (a polygon with a spatial index).
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-02 14:30:00.000000
 
 A new table only: upgrade creates it, downgrade drops it (the camera sites stay as sites).
@@ -15,7 +15,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
