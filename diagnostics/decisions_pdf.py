@@ -11,10 +11,11 @@ import datetime as dt
 
 from diagnostics import localtime
 from diagnostics.meeting_pdf import FORCES, decision_lines, lines_pdf, wrapped_lines
+from diagnostics.redaction import redact_decisions_for_partners
 
 
 def releve_lines(cellule: str, meeting_on: dt.date, decisions, *, shared_only: bool = False) -> list[tuple[str, str]]:
-    shown = [d for d in decisions if d.partner_id is not None] if shared_only else list(decisions)
+    shown = redact_decisions_for_partners(decisions) if shared_only else list(decisions)
     lines = [
         ("title", f"Relevé de décisions — {cellule}"),
         ("text", f"Réunion du {localtime.format_date(meeting_on)} : {len(shown)} décision(s)."),

@@ -1,6 +1,11 @@
-"""The agenda of a cellule de veille as a PDF for the forces (issue 17): a pure builder, A4 portrait,
-text only; every page is footed with « Document confidentiel — diffusion restreinte aux membres de
-la cellule », the recipient and the date of issue."""
+"""The agenda of a cellule de veille and the pack of each recipient as PDF (issue 17): pure builders
+(data in, bytes out), A4 portrait, text only; every page is footed with « Document confidentiel —
+diffusion restreinte aux membres de la cellule », the recipient and the date of issue.
+
+A pack is the agenda followed by two annexes: the detail of the period's observations and the sites
+of the territory. What it holds is decided before it gets here: `services.meeting_packs` scopes and
+redacts a partner's pack through `diagnostics.redaction`; this module prints what it is given.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import datetime as dt
 import io
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
@@ -23,6 +29,47 @@ MARGIN = 0.7
 LINE_H = 0.2  # inches
 WRAP = 100  # characters per line at 9 points
 SIZES = {"title": 15, "section": 11.5, "text": 9}
+
+
+@dataclass(frozen=True)
+class PackObservation:
+    """An observation as the pack's reader may read it: the forces' fields (team, author,
+    comments) are empty in a partner's pack, the free text blank unless shared."""
+
+    id: int
+    observed_on: dt.date
+    commune: str
+    category: str
+    severity: int
+    status: str
+    place: str = ""
+    description: str = ""
+    recommendation: str = ""
+    partner: str = ""
+    due_on: dt.date | None = None
+    team: str = ""
+    author: str = ""
+    comments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackSite:
+    """A site of the territory (a reference layer row, redacted for a partner): its kind and name."""
+
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Pack:
+    """What one recipient's PDF holds. `partner` is None for the forces' pack."""
+
+    agenda: Agenda
+    recipient: str
+    partner: str | None = None
+    observations: tuple[PackObservation, ...] = ()
+    more_observations: int = 0  # left out past the pack's limit
+    sites: tuple[PackSite, ...] = ()
 
 
 def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
@@ -130,6 +177,50 @@ def render_agenda_pdf(agenda: Agenda, *, recipient: str = FORCES, issued_on: dt.
     """The forces' agenda PDF; every page names the recipient and the date and says it is confidential."""
     return lines_pdf(agenda_lines(agenda), title=f"Ordre du jour — {agenda.cellule}", recipient=recipient,
                      issued_on=issued_on)  # fmt: skip
+
+
+def render_pack_pdf(pack: Pack, *, issued_on: dt.date) -> bytes:
+    """One recipient's pack; every page names the recipient and the date and says it is confidential."""
+    title = f"Dossier de réunion — {pack.agenda.cellule}"
+    return lines_pdf(pack_lines(pack), title=title, recipient=pack.recipient, issued_on=issued_on)
+
+
+def pack_lines(pack: Pack) -> list[tuple[str, str]]:
+    """The pack as (style, text) lines: the agenda, then the observations of the period, the sites."""
+    lines = [("text", f"Dossier {'de : ' + pack.partner if pack.partner else 'des forces (complet)'}.")]
+    lines.append(("section", "Annexe 1. Détail des nouvelles observations"))
+    if pack.partner:
+        lines.append(("text", "Les observations qui vous sont attribuées ou situées sur vos communes."))
+    if not pack.observations:
+        lines.append(("text", "Aucune observation."))
+    for item in pack.observations:
+        lines += _observation_lines(item)
+    if pack.more_observations:
+        lines.append(("text", f"… et {pack.more_observations} autre(s), à consulter dans l'application."))
+    lines.append(("section", "Annexe 2. Sites du territoire"))
+    if not pack.sites:
+        lines.append(("text", "Aucun site."))
+    lines += [("text", f"• {(site.kind or 'site').capitalize()} : {site.name}") for site in pack.sites]
+    return agenda_lines(pack.agenda) + wrapped_lines(lines)
+
+
+def _observation_lines(item: PackObservation) -> list[tuple[str, str]]:
+    date = localtime.format_date
+    head = (
+        f"N° {item.id} du {date(item.observed_on)} — {item.commune} — {taxonomy.category_label(item.category)}, "
+        f"{taxonomy.severity_label(item.severity)}, {taxonomy.status_label(item.status)}"
+    )
+    details = (
+        ("Lieu", item.place),
+        ("Constat", item.description),
+        ("Mesures préconisées", item.recommendation),
+        ("Partenaire", item.partner),
+        ("Échéance", date(item.due_on) if item.due_on else ""),
+        ("Équipe", item.team),
+        ("Auteur", item.author),
+    )
+    lines = [("text", head)] + [("text", f"   {label} : {value}") for label, value in details if value]
+    return lines + [("text", f"   Commentaire interne : {comment}") for comment in item.comments]
 
 
 def lines_pdf(lines: list[tuple[str, str]], *, title: str, recipient: str, issued_on: dt.date) -> bytes:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from diagnostics import taxonomy
 from diagnostics.auth import Actor
-from diagnostics.cellule_models import Meeting
+from diagnostics.cellule_models import Cellule, Meeting
 from diagnostics.db import Database
 from diagnostics.models import Observation, Sector
 from diagnostics.partner_models import Partner
@@ -76,38 +76,42 @@ class Agenda:
 def prepare_agenda(db: Database, actor: Actor, cellule_name: str, meeting_on: dt.date) -> Agenda:
     """The agenda of the meeting of `cellule_name` on `meeting_on`."""
     with db.session() as session:
-        cellule = cellules.cellule_by_name(session, cellule_name)
-        communes = cellules.cellule_communes(session, cellule.id)
-        cellules.require_cellule_writer(session, actor, communes, DENIED)
-        previous = session.scalar(
-            select(func.max(Meeting.held_on)).where(Meeting.cellule_id == cellule.id, Meeting.held_on < meeting_on)
-        )
-        since = previous or meeting_on - dt.timedelta(days=FIRST_WINDOW_DAYS)
-        sector_of = _sector_finder(session, communes)
-        current = _observations(session, communes, since, meeting_on)
-        before = _observations(session, communes, since - (meeting_on - since), since)
-        now_counts = Counter(sector_of(o) for o in current)
-        before_counts = Counter(sector_of(o) for o in before)
-        rising = sorted(
-            ((name, before_counts[name], count) for name, count in now_counts.items() if count > before_counts[name]),
-            key=lambda row: (row[1] - row[2], row[0]),
-        )[:TOP_RISES]
-        return Agenda(
-            cellule=cellule.name,
-            meeting_on=meeting_on,
-            since=since,
-            previous_meeting=previous,
-            communes=communes,
-            new_by_severity=dict(sorted(Counter(o.severity for o in current).items(), reverse=True)),
-            new_by_sector=dict(sorted(now_counts.items(), key=lambda item: (-item[1], item[0]))),
-            overdue=_overdue(session, communes, meeting_on),
-            revisits_due=_revisits_due(session, communes),
-            revisit_results=_revisit_results(session, communes, since, meeting_on),
-            alerts=territory_alerts(session, actor, communes, _midnight(since)),
-            rising_sectors=rising,
-            decisions=decisions.decision_lines(session, cellule.id, meeting_on, before=meeting_on),
-            points=meeting_agenda.points_in(session, cellule.id, meeting_on),
-        )
+        return read_agenda(session, actor, cellules.cellule_by_name(session, cellule_name), meeting_on)
+
+
+def read_agenda(session: Session, actor: Actor, cellule: Cellule, meeting_on: dt.date) -> Agenda:
+    """`prepare_agenda` inside an open session (the meeting packs read it in their own transaction)."""
+    communes = cellules.cellule_communes(session, cellule.id)
+    cellules.require_cellule_writer(session, actor, communes, DENIED)
+    previous = session.scalar(
+        select(func.max(Meeting.held_on)).where(Meeting.cellule_id == cellule.id, Meeting.held_on < meeting_on)
+    )
+    since = previous or meeting_on - dt.timedelta(days=FIRST_WINDOW_DAYS)
+    sector_of = _sector_finder(session, communes)
+    current = _observations(session, communes, since, meeting_on)
+    before = _observations(session, communes, since - (meeting_on - since), since)
+    now_counts = Counter(sector_of(o) for o in current)
+    before_counts = Counter(sector_of(o) for o in before)
+    rising = sorted(
+        ((name, before_counts[name], count) for name, count in now_counts.items() if count > before_counts[name]),
+        key=lambda row: (row[1] - row[2], row[0]),
+    )[:TOP_RISES]
+    return Agenda(
+        cellule=cellule.name,
+        meeting_on=meeting_on,
+        since=since,
+        previous_meeting=previous,
+        communes=communes,
+        new_by_severity=dict(sorted(Counter(o.severity for o in current).items(), reverse=True)),
+        new_by_sector=dict(sorted(now_counts.items(), key=lambda item: (-item[1], item[0]))),
+        overdue=_overdue(session, communes, meeting_on),
+        revisits_due=_revisits_due(session, communes),
+        revisit_results=_revisit_results(session, communes, since, meeting_on),
+        alerts=territory_alerts(session, actor, communes, _midnight(since)),
+        rising_sectors=rising,
+        decisions=decisions.decision_lines(session, cellule.id, meeting_on, before=meeting_on),
+        points=meeting_agenda.points_in(session, cellule.id, meeting_on),
+    )
 
 
 def _midnight(day: dt.date) -> dt.datetime:
