@@ -12,13 +12,8 @@ import streamlit as st
 from diagnostics import localtime
 from diagnostics.decisions_pdf import render_releve_pdf
 from diagnostics.errors import DiagnosticsError
-from diagnostics.services import decisions, meeting_agenda
+from diagnostics.services import decisions, meeting_agenda, meeting_packs
 from diagnostics.ui import common
-
-try:  # the packs of every recipient (services.meeting_packs), when that service is installed
-    from diagnostics.services import meeting_packs
-except ImportError:  # pragma: no cover - until the packs land, the forces' agenda PDF only
-    meeting_packs = None
 
 FLASH = "cel_flash"
 LABELS = {"text": "Décision", "who": "Qui agit", "due_on": "Échéance", "observation": "Observation"}
@@ -27,8 +22,6 @@ NO_OBSERVATION = 0
 
 def pack_buttons(db, actor, agenda, today: dt.date) -> None:
     """One download button per pack: the forces' (complete), then each partner present's (redacted)."""
-    if meeting_packs is None:
-        return
     meeting_id = meeting_packs.meeting_id_of(db, agenda.cellule, agenda.meeting_on)
     if meeting_id is None:
         st.download_button(
