@@ -148,7 +148,7 @@ def test_only_the_territorys_commandants_and_absent_partners(db, meeting):
     assert '"pack": "partenaire"' in event.after and '"partner": "OPH du Jura"' in event.after
 
 
-def test_packs_sent_through_the_outbox_once(db, meeting, smtp_server):  # noqa: F811
+def test_packs_sent_through_the_outbox_once(db, meeting, smtp_server, capsys):  # noqa: F811
     meeting_id, ids, _, _ = meeting
     user_id = make_account(db, COMMANDANT_39, "commandant@gendarmerie.test")
     with db.session() as session:
@@ -193,6 +193,9 @@ def test_packs_sent_through_the_outbox_once(db, meeting, smtp_server):  # noqa: 
 
     again = meeting_packs.send_packs(db, COMMANDANT_39, meeting_id, issued_on=ISSUED)  # a retry, a double click
     assert all(s.queued_to == () for s in again)
+    assert main(["meetings", "send", "--cellule", CELLULE, "--date", "2026-12-02"]) == 0  # and from the shell
+    out = capsys.readouterr().out
+    assert "Mairie de Lons-le-Saunier : aucune adresse de contact" in out and "0 courriel(s)" in out
     assert main(["notify", "run", "--once"]) == 0
     assert len(smtp_server.received) == 4 and len(sent_events()) == 2
     assert len([m for m in messages(db) if m.kind == "meeting_pack"]) == 2
