@@ -407,6 +407,7 @@ from diagnostics import (  # noqa: E402, F401
     alert_models,
     audit_models,
     cellule_models,
+    decision_models,
     partner_models,
     session_models,
     visit_models,

@@ -150,3 +150,45 @@ def redact_reference_for_partners(layer: str, frame: gpd.GeoDataFrame) -> gpd.Ge
 
 def _plain_text(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+# --- One partner's view: the pack of a cellule de veille's meeting (issue 17) -----------------
+
+# What a partner's own pages add on the observations assigned to it: its due date, its answer.
+PARTNER_FOLLOW_UP = ("due_on", "partner_answer")
+
+
+def redact_for_partner(observations: pd.DataFrame, partner_id: int) -> pd.DataFrame:
+    """A copy of ``observations`` as one partner may read them (its pack of a cellule's meeting).
+
+    The partners' rule (`redact_for_partners`: free text only where shared, every unlisted column
+    dropped: team, author, comments…), plus, on the rows assigned to that very partner
+    (``partner_id``), the follow-up its « Mes préconisations » page shows (`PARTNER_FOLLOW_UP`);
+    blank (None) on the other rows. Which rows the partner receives is the caller's query.
+    """
+    frame = redact_for_partners(observations)
+    if "partner_id" in observations:
+        own = observations["partner_id"] == partner_id
+    else:
+        own = pd.Series(False, index=observations.index, dtype=bool)
+    for column in PARTNER_FOLLOW_UP:
+        if column in observations:
+            frame[column] = observations[column].where(own, None)
+    return frame
+
+
+def redact_reference_for_partner(layer: str, frame: gpd.GeoDataFrame, partner_communes=()) -> gpd.GeoDataFrame:
+    """A reference layer as one partner may read it (its pack of a cellule's meeting).
+
+    Today the partners' rule (`redact_reference_for_partners`). This is where rows a partner may
+    not see at all are to be dropped, by the partner's own communes (``partner_communes``): a
+    camera's position only for the commune that owns it (issue 17).
+    """
+    return redact_reference_for_partners(layer, frame)
+
+
+def redact_decisions_for_partners(decisions: Iterable) -> list:
+    """A cellule's decisions as partners may read them (a partner's pack, the shared relevé): those
+    given to a partner (``partner_id`` set), the coordination around the table; a decision given
+    to a team of the forces names that team and what it will do, and stays with the forces."""
+    return [decision for decision in decisions if getattr(decision, "partner_id", None) is not None]

@@ -241,13 +241,13 @@ def _check_format(fmt: str) -> None:
 
 def snapshot_file_name(insee: str, name: str, fmt: str, issued_on: dt.date | None = None) -> str:
     """`diagnostic-surete-70279-gray-20260923.pdf`: ASCII, no spaces, sorts by commune then date."""
-    slug = _slug(name)
+    slug = file_slug(name)
     stem = f"diagnostic-surete-{insee}" + (f"-{slug}" if slug else "")
     if issued_on is not None:
         stem += f"-{issued_on:%Y%m%d}"
     return f"{stem}.{fmt}"
 
 
-def _slug(text_: str) -> str:
+def file_slug(text_: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text_ or "").encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60]
