@@ -50,7 +50,7 @@ def _prepare(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         if meeting_id is None:
             name, pdf = meeting_packs.build_day_pack(db, actor, args.cellule, args.date)
-            count = _write(args.out / name, pdf, "Forces", count)
+            count = _write(args.out / name, pdf, meeting_packs.FORCES, count)
             print(f"Aucune réunion de « {args.cellule} » enregistrée le {args.date:%d/%m/%Y} : "
                   "pas de dossier de partenaire.")  # fmt: skip
         else:
