@@ -22,7 +22,9 @@ from diagnostics.auth import Actor
 from diagnostics.cellule_models import Cellule, CellulePartner, Meeting, MeetingPartner
 from diagnostics.db import Database
 from diagnostics.decision_models import AgendaPoint
-from diagnostics.errors import ValidationError
+from diagnostics.errors import PermissionDenied, ValidationError
+from diagnostics.models import Commune, Team
+from diagnostics.partner_models import Partner
 from diagnostics.services import audit, cellules
 
 SECTIONS: dict[str, str] = {
@@ -187,3 +189,40 @@ def _writable(session: Session, actor: Actor, cellule_name: str) -> Cellule:
     cellule = cellules.cellule_by_name(session, cellule_name)
     cellules.require_cellule_writer(session, actor, cellules.cellule_communes(session, cellule.id), DENIED)
     return cellule
+
+
+def my_cellules(db: Database, actor: Actor) -> list[str]:
+    """The names of the cellules the actor prepares (every commune of the territory in its départements)."""
+    with db.session() as session:
+        names = list(session.scalars(select(Cellule.name).order_by(Cellule.name)))
+        kept = []
+        for name in names:
+            try:
+                _writable(session, actor, name)
+            except PermissionDenied:
+                continue
+            kept.append(name)
+        return kept
+
+
+def member_partners(db: Database, actor: Actor, cellule_name: str) -> dict[int, str]:
+    """The partner members of the cellule: id → name, by name."""
+    with db.session() as session:
+        cellule = _writable(session, actor, cellule_name)
+        rows = session.execute(
+            select(Partner.id, Partner.name)
+            .join(CellulePartner, CellulePartner.partner_id == Partner.id)
+            .where(CellulePartner.cellule_id == cellule.id)
+            .order_by(Partner.name)
+        )
+        return dict(rows.all())
+
+
+def cellule_teams(db: Database, actor: Actor, cellule_name: str) -> dict[int, str]:
+    """The teams of the forces of the cellule's départements: id → name."""
+    with db.session() as session:
+        cellule = _writable(session, actor, cellule_name)
+        communes = cellules.cellule_communes(session, cellule.id)
+        departments = select(Commune.department).where(Commune.insee.in_(communes))
+        rows = session.execute(select(Team.id, Team.name).where(Team.department.in_(departments)).order_by(Team.name))
+        return dict(rows.all())
