@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from diagnostics import localtime
-from diagnostics.decisions_pdf import render_releve_pdf
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services import decisions, meeting_agenda, meeting_packs
 from diagnostics.ui import common
@@ -146,10 +145,9 @@ def releve_tab(db, actor, agenda) -> None:
         st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.info("Aucune décision enregistrée pour cette réunion.")
-    today = localtime.now_paris().date()
     st.download_button(
         "Relevé de décisions (PDF)",
-        data=lambda: render_releve_pdf(name, day, lines, issued_on=today),
+        data=lambda: decisions.releve_pdf(db, actor, name, day),
         file_name=f"releve-decisions-{day.isoformat()}-forces.pdf",
         mime="application/pdf",
         on_click="ignore",
