@@ -187,8 +187,7 @@ def render_pack_pdf(pack: Pack, *, issued_on: dt.date) -> bytes:
 
 def pack_lines(pack: Pack) -> list[tuple[str, str]]:
     """The pack as (style, text) lines: the agenda, then the observations of the period, the sites."""
-    lines = [("text", f"Dossier {'de : ' + pack.partner if pack.partner else 'des forces (complet)'}.")]
-    lines.append(("section", "Annexe 1. Détail des nouvelles observations"))
+    lines = [("section", "Annexe 1. Détail des nouvelles observations")]
     if pack.partner:
         lines.append(("text", "Les observations qui vous sont attribuées ou situées sur vos communes."))
     if not pack.observations:
@@ -201,7 +200,9 @@ def pack_lines(pack: Pack) -> list[tuple[str, str]]:
     if not pack.sites:
         lines.append(("text", "Aucun site."))
     lines += [("text", f"• {(site.kind or 'site').capitalize()} : {site.name}") for site in pack.sites]
-    return agenda_lines(pack.agenda) + wrapped_lines(lines)
+    title, *agenda = agenda_lines(pack.agenda)
+    whose = ("text", f"Dossier {'de : ' + pack.partner if pack.partner else 'des forces (complet)'}.")
+    return [title, whose, *agenda, *wrapped_lines(lines)]
 
 
 def _observation_lines(item: PackObservation) -> list[tuple[str, str]]:

@@ -173,7 +173,7 @@ def redact_for_partner(observations: pd.DataFrame, partner_id: int) -> pd.DataFr
         own = pd.Series(False, index=observations.index, dtype=bool)
     for column in PARTNER_FOLLOW_UP:
         if column in observations:
-            frame[column] = observations[column].where(own, None)
+            frame[column] = observations[column].astype(object).where(own, None)
     return frame
 
 

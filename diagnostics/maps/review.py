@@ -20,7 +20,7 @@ from folium.template import Template
 
 from diagnostics.maps import layers, legend, styles
 from diagnostics.maps.alerts import add_sent_alerts
-from diagnostics.maps.base import MAX_ZOOM, ScriptAsText, base_map, fit_to
+from diagnostics.maps.base import MAX_ZOOM, ResourceCall, ScriptAsText, add_stylesheet, base_map, fit_to
 from diagnostics.maps.canvas import CanvasPoints
 from diagnostics.tiles.sources import TileSource
 
@@ -56,7 +56,7 @@ def prepare_base(
 
 def build_review_map(
     base: Base,
-    payload: str,
+    payload: str | None,
     *,
     bounds: tuple[float, float, float, float] | None = None,
     heat: list[list[float]] | None = None,
@@ -66,11 +66,15 @@ def build_review_map(
     tiles: Iterable[TileSource] = (),
     view: tuple[float, float, int] | None = None,
     alerts: gpd.GeoDataFrame | None = None,
+    viewport: dict | None = None,
 ) -> folium.Map:
     """The commanders' map: areas in a lower pane, observations on a canvas above them (a click
     on one returns « N° <id> »), lines and polygons of `shapes` with their shape, optional
     heatmap and dispositifs, commune names, the legend. It opens at `view` (lat, lon, zoom)
-    when given (a reload, a bookmark), framed on `bounds` otherwise."""
+    when given (a reload, a bookmark), framed on `bounds` otherwise.
+
+    `viewport` (maps.viewport.view_options): the map fetches each view from the app's route
+    (assets/viewport.js) and `payload` may be None; the points layer starts empty."""
     m = base_map(tiles)
     m.options["max_zoom"] = MAX_ZOOM
     if view is not None:
@@ -87,7 +91,11 @@ def build_review_map(
         add_heatmap(m, heat)
     if shapes is not None and not shapes.empty:
         layers.add_observations(m, shapes, name=styles.LAYER_NAMES["shapes"])
-    CanvasPoints(payload, highlight_outside=highlight_outside, follow_up_hint=FOLLOW_UP_HINT).add_to(m)
+    points = CanvasPoints(payload or "null", highlight_outside=highlight_outside, follow_up_hint=FOLLOW_UP_HINT)
+    points.add_to(m)
+    if viewport is not None:
+        add_stylesheet(m, "viewport.css")
+        m.add_child(ResourceCall("viewport.js", viewport, raw_args=(points.get_name(),)), name="psq_viewport")
     legend.add_observation_legend(
         m, zones=bool(base.zones), sectors=bool(base.sectors), sites=not base.sites.empty, outside=highlight_outside
     )

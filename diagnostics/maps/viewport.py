@@ -13,7 +13,6 @@ import numpy as np
 
 from diagnostics import taxonomy
 from diagnostics.maps.canvas import points_payload
-from diagnostics.maps.escaping import escape_text
 from diagnostics.services.viewport import CELL_COLUMNS, CELL_PX, STATUS_CODES, ViewData
 
 
@@ -44,8 +43,9 @@ def view_options(url: str, filter_params: tuple[str, ...], view_param: str) -> d
         "url": url,
         "filterParams": list(filter_params),
         "viewParam": view_param,
-        "severities": {str(k): escape_text(v) for k, v in taxonomy.SEVERITIES.items()},
-        "statuses": [escape_text(taxonomy.STATUSES[code]) for code in STATUS_CODES],
+        # Plain text: the script sets it with textContent only.
+        "severities": {str(k): v for k, v in taxonomy.SEVERITIES.items()},
+        "statuses": [taxonomy.STATUSES[code] for code in STATUS_CODES],
         "colors": {str(k): v for k, v in taxonomy.SEVERITY_COLORS.items()},
         "texts": {
             "observations": "observation(s)",

@@ -4,7 +4,7 @@ A view is a box and a zoom level. The observations the actor may read that the f
 with their drawing point inside the box, are counted in the database on a grid of square cells
 of the Web Mercator plane (`CELL_PX` pixels of that zoom level: the grid halves at each zoom),
 by gravité and statut. When the view holds at most `POINT_CAP` of them, their points come
-instead (same box, same filters), so a person zooming in sees cells turn into points.
+(PSQ_MAP_POINTS) instead (same box, same filters), so a person zooming in sees cells turn into points.
 
 The cell of a point, in the same SQL on SpatiaLite and PostGIS (`ln`, `tan`, `cos`, `radians`,
 `floor` exist in both):
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Integer, cast, func, select
 
-from diagnostics import taxonomy
+from diagnostics import config, taxonomy
 from diagnostics.auth import Actor, observation_scope, require
 from diagnostics.db import Database
 from diagnostics.models import Observation
@@ -42,7 +42,7 @@ from diagnostics.services.observations import (
 )
 
 CELL_PX = 64
-POINT_CAP = 5_000
+POINT_CAP: int | None = None  # PSQ_MAP_POINTS when None
 INDEX_FROM_ZOOM = 11
 MIN_ZOOM, MAX_ZOOM = 1, 19
 SEVERITY_CODES = tuple(taxonomy.SEVERITIES)  # 1 … 4
@@ -89,10 +89,19 @@ def view_data(
         rows = session.execute(_filtered(db, _cell_statement(view.zoom), narrowed, scope)).all()
         groups = pd.DataFrame(rows, columns=["x", "y", "severity", "status", "n", "lon", "lat"])
         total = int(groups["n"].sum()) if len(groups) else 0
-        if total <= (POINT_CAP if cap is None else cap):
+        if total <= (cap or POINT_CAP or config.map_points()):
             points = observation_points(db, actor, narrowed, session=session)
             return ViewData(zoom=view.zoom, total=len(points), points=points)
     return ViewData(zoom=view.zoom, total=total, cells=fold_cells(groups))
+
+
+def extent(db: Database, actor: Actor, criteria: ObservationFilter) -> BBox | None:
+    """West, south, east, north of the drawing points `criteria` keeps (None: none)."""
+    require(actor, "command_map")
+    box = select(func.min(drawing_lon()), func.min(drawing_lat()), func.max(drawing_lon()), func.max(drawing_lat()))
+    with db.session() as session:
+        found = session.execute(_filtered(db, box.select_from(Observation), criteria, observation_scope(actor))).one()
+    return None if found[0] is None else tuple(float(v) for v in found)
 
 
 def cell_index(zoom: int):
