@@ -48,6 +48,17 @@ def pack_buttons(db, actor, agenda, today: dt.date) -> None:
             key=f"cel_pack_{meeting_id}_{recipient.partner_id or 0}",
         )
 
+    if st.button("Envoyer les dossiers par courriel", key=f"cel_send_{meeting_id}"):
+        _act(lambda: _send(db, actor, meeting_id, today))
+
+
+def _send(db, actor, meeting_id: int, today: dt.date) -> str:
+    sent = meeting_packs.send_packs(db, actor, meeting_id, issued_on=today)
+    queued = sum(len(pack.queued_to) for pack in sent)
+    if not queued:
+        return "Aucun nouvel envoi : les dossiers sont déjà partis, ou aucun destinataire n'a d'adresse."
+    return f"{queued} courriel(s) mis dans la file d'envoi, dossier en pièce jointe."
+
 
 def _pack(db, actor, meeting_id: int, partner_id: int | None, today: dt.date) -> bytes:
     _name, pdf = meeting_packs.build_pack(db, actor, meeting_id, partner_id, issued_on=today)
@@ -155,11 +166,12 @@ def releve_tab(db, actor, agenda) -> None:
     )
 
 
-def _act(action, message: str) -> None:
+def _act(action, message: str = "") -> None:
+    """Run a use case; its message (or the one it returns) is shown above the refreshed page."""
     try:
-        action()
+        said = action()
     except DiagnosticsError as error:
         common.show_refusal(error, LABELS)
         return
-    st.session_state[FLASH] = message
+    st.session_state[FLASH] = message or said
     st.rerun()
