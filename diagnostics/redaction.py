@@ -177,12 +177,14 @@ def redact_for_partner(observations: pd.DataFrame, partner_id: int) -> pd.DataFr
     return frame
 
 
-def redact_reference_for_partner(layer: str, frame: gpd.GeoDataFrame, partner_communes=()) -> gpd.GeoDataFrame:
+def redact_reference_for_partner(
+    layer: str, frame: gpd.GeoDataFrame, *, partner_id: int, partner_communes=()
+) -> gpd.GeoDataFrame:
     """A reference layer as one partner may read it (its pack of a cellule's meeting).
 
     Today the partners' rule (`redact_reference_for_partners`). This is where rows a partner may
-    not see at all are to be dropped, by the partner's own communes (``partner_communes``): a
-    camera's position only for the commune that owns it (issue 17).
+    not see at all are to be dropped or kept by who the partner is (``partner_id``, its communes
+    ``partner_communes``): a camera's position only for its owner (issue 17).
     """
     return redact_reference_for_partners(layer, frame)
 
