@@ -202,7 +202,7 @@ def redact_for_partner(observations: pd.DataFrame, partner_id: int) -> pd.DataFr
 
 
 def redact_reference_for_partner(
-    layer: str, frame: gpd.GeoDataFrame, partner_communes=(), *, partner_id: int | None = None
+    layer: str, frame: gpd.GeoDataFrame, *, partner_id: int | None, partner_communes=()
 ) -> gpd.GeoDataFrame:
     """A reference layer as one partner may read it (its pack of a cellule's meeting).
 

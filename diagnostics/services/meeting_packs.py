@@ -229,7 +229,7 @@ def read_pack(session: Session, actor: Actor, cellule: Cellule, held_on: dt.date
     agenda = _agenda_for(agenda, partner.name, scope)
     mine = frame[frame["partner_id"].eq(partner_id) | frame["commune_insee"].isin(own_communes)]
     redacted = redact_for_partner(mine, partner_id)
-    shared_sites = redact_reference_for_partner("sites", sites, communes, partner_id=partner_id)
+    shared_sites = redact_reference_for_partner("sites", sites, partner_id=partner_id, partner_communes=communes)
     return _pack(
         agenda,
         partner.name,
