@@ -303,6 +303,12 @@ DEMO_ACCOUNTS: tuple[dict, ...] = (
         "partner_name": "Habitat 70",
         "display_name": "Habitat 70 — agence de Gray",
     },
+    {  # a member of the Lons-le-Saunier cellule de veille: its decisions are this account's work
+        "login": "partenaire.lons",
+        "role": "partenaire",
+        "partner_name": "Mairie de Lons-le-Saunier",
+        "display_name": "Police municipale de Lons-le-Saunier",
+    },
 )
 
 
