@@ -29,6 +29,7 @@ PAGES = (
     ("maire.py", "Ma commune", ":material/location_city:", "commune", "mayor_page"),
     ("preconisations.py", "Mes préconisations", ":material/assignment:", "preconisations", "partner_answers"),
     ("alertes.py", "Alertes", ":material/campaign:", "alertes", "alerts"),
+    ("cellules.py", "Cellules de veille", ":material/groups:", "cellules", "cellules"),
     ("analyse.py", "Analyse", ":material/monitoring:", "analyse", "follow_up"),
     ("export_maire.py", "Export maire", ":material/print:", "export", "export_snapshot"),
     ("couches.py", "Couches de référence", ":material/layers:", "couches", "manage_reference"),

@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "read_audit": frozenset({ADMIN}),
     "purge": frozenset({ADMIN}),
     "alerts": frozenset({COMMANDANT, ADMIN}),
+    # Cellules de veille: prepare, hold and follow their meetings (services check the territory).
+    "cellules": frozenset({COMMANDANT, ADMIN}),
     "manage_subscribers": frozenset({ADMIN}),
     # Every account: its own e-mail address and how often it hears from the app (« Mon compte »).
     "own_account": frozenset(ROLES),
@@ -65,6 +67,7 @@ DENIED = {
     "purge": "Seuls les administrateurs peuvent purger les données.",
     "alerts": "Seuls les commandants et les administrateurs rédigent et valident les alertes.",
     "manage_subscribers": "Seuls les administrateurs gèrent les abonnés aux alertes.",
+    "cellules": "Seuls les commandants et les administrateurs préparent les cellules de veille.",
     "own_account": "Connectez-vous pour régler votre compte.",
 }
 OTHER_TEAM = "Ce diagnostic appartient à une autre équipe : vous ne pouvez pas le modifier."

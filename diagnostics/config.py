@@ -62,6 +62,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Highest zoom level of the tiles kept for offline use (field page, mayor's HTML snapshot).",
     ),
     Setting(
+        "PSQ_MAP_POINTS",
+        "5000",
+        "Most observations the commanders' map draws one by one in a view; beyond, it draws cells with counts.",
+    ),
+    Setting(
         "PSQ_SNAPSHOT_TILES_MB",
         "3",
         "Size budget, in megabytes of base64 text, of the tiles embedded in the mayor's one-file HTML map "
@@ -245,6 +250,10 @@ def offline_tiles_bytes() -> int:
 
 def offline_max_zoom() -> int:
     return min(_positive_int("PSQ_OFFLINE_MAX_ZOOM"), 22)
+
+
+def map_points() -> int:
+    return _positive_int("PSQ_MAP_POINTS")
 
 
 def snapshot_tiles_bytes() -> int:

@@ -1,12 +1,19 @@
-"""The agenda of a cellule de veille as a PDF for the forces (issue 17): a pure builder, A4 portrait,
-text only; every page is footed with « Document confidentiel — diffusion restreinte aux membres de
-la cellule », the recipient and the date of issue."""
+"""The agenda of a cellule de veille and the pack of each recipient as PDF (issue 17): pure builders
+(data in, bytes out), A4 portrait, text only; every page is footed with « Document confidentiel —
+diffusion restreinte aux membres de la cellule », the recipient and the date of issue.
+
+A pack is the agenda followed by two annexes: the detail of the period's observations and the sites
+of the territory. What it holds is decided before it gets here: `services.meeting_packs` scopes and
+redacts a partner's pack through `diagnostics.redaction`; this module prints what it is given.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import matplotlib
 from matplotlib.backends.backend_pdf import PdfPages
@@ -24,8 +31,50 @@ WRAP = 100  # characters per line at 9 points
 SIZES = {"title": 15, "section": 11.5, "text": 9}
 
 
+@dataclass(frozen=True)
+class PackObservation:
+    """An observation as the pack's reader may read it: the forces' fields (team, author,
+    comments) are empty in a partner's pack, the free text blank unless shared."""
+
+    id: int
+    observed_on: dt.date
+    commune: str
+    category: str
+    severity: int
+    status: str
+    place: str = ""
+    description: str = ""
+    recommendation: str = ""
+    partner: str = ""
+    due_on: dt.date | None = None
+    team: str = ""
+    author: str = ""
+    comments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PackSite:
+    """A site of the territory (a reference layer row, redacted for a partner): its kind and name."""
+
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Pack:
+    """What one recipient's PDF holds. `partner` is None for the forces' pack."""
+
+    agenda: Agenda
+    recipient: str
+    partner: str | None = None
+    observations: tuple[PackObservation, ...] = ()
+    more_observations: int = 0  # left out past the pack's limit
+    sites: tuple[PackSite, ...] = ()
+
+
 def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
-    """The agenda as (style, text) lines, in French."""
+    """The agenda as (style, text) lines, in French, its points in the commander's order (dropped
+    ones left out), numbered from 1."""
     date = localtime.format_date
     lines = [("title", f"Ordre du jour — {agenda.cellule}")]
     if agenda.previous_meeting:
@@ -33,18 +82,47 @@ def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
     else:
         since = f"première réunion : données des quatre semaines depuis le {date(agenda.since)}"
     lines.append(("text", f"Réunion du {date(agenda.meeting_on)} — {since}."))
-    lines.append(("section", "1. Nouvelles observations"))
+    kept = [point for point in agenda.points if not point.dropped]
+    for number, point in enumerate(kept, start=1):
+        lines.append(("section", f"{number}. {point.heading}"))
+        if point.section is None:
+            lines += [("text", part) for part in (point.body or "").splitlines() if part.strip()]
+        else:
+            lines += SECTION_LINES[point.section](agenda)
+    return [(style, part) for style, text in lines for part in _wrapped(style, text)]
+
+
+def decision_lines(items) -> list[tuple[str, str]]:
+    """Decisions and where each stands (the agenda's first point, the relevé de décisions)."""
+    if not items:
+        return [("text", "Aucune décision à suivre.")]
+    lines = []
+    for item in items:
+        answer = f" — réponse : {item.answer_label}" if item.answer else ""
+        comment = f" ({item.answer_comment})" if item.answer_comment else ""
+        lines.append(
+            (
+                "text",
+                f"• {item.text} — {item.who}, échéance {localtime.format_date(item.due_on)} "
+                f"[{item.state_label}]{answer}{comment}",
+            )
+        )
+    return lines
+
+
+def _new_observations(agenda: Agenda) -> list[tuple[str, str]]:
     if not agenda.new_by_severity:
-        lines.append(("text", "Aucune nouvelle observation."))
+        lines = [("text", "Aucune nouvelle observation.")]
     else:
         by_severity = ", ".join(f"{taxonomy.severity_label(k)} : {n}" for k, n in agenda.new_by_severity.items())
-        lines.append(("text", f"Par gravité — {by_severity}."))
-        lines.append(("text", "Par secteur :"))
-    for sector, count in agenda.new_by_sector.items():
-        lines.append(("text", f"• {sector} : {count}"))
-    lines.append(("section", "2. Préconisations en retard, par partenaire"))
+        lines = [("text", f"Par gravité — {by_severity}."), ("text", "Par secteur :")]
+    return lines + [("text", f"• {sector} : {count}") for sector, count in agenda.new_by_sector.items()]
+
+
+def _overdue(agenda: Agenda) -> list[tuple[str, str]]:
     if not agenda.overdue:
-        lines.append(("text", "Aucune préconisation en retard."))
+        return [("text", "Aucune préconisation en retard.")]
+    lines = []
     for partner, items in agenda.overdue.items():
         lines.append(("text", f"{partner} : {len(items)} en retard"))
         for item in items:
@@ -52,35 +130,121 @@ def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
                 (
                     "text",
                     f"   – N° {item.observation_id}, {taxonomy.category_label(item.category)}, "
-                    f"{taxonomy.severity_label(item.severity)}, échéance {date(item.due_on)}",
+                    f"{taxonomy.severity_label(item.severity)}, échéance {localtime.format_date(item.due_on)}",
                 )
             )
-    lines.append(("section", "3. Contre-visites"))
+    return lines
+
+
+def _revisits(agenda: Agenda) -> list[tuple[str, str]]:
     due = ", ".join(f"N° {v.observation_id} ({taxonomy.category_label(v.category)})" for v in agenda.revisits_due)
-    lines.append(("text", f"À faire : {due or 'aucune'}."))
+    lines = [("text", f"À faire : {due or 'aucune'}.")]
     for visit in agenda.revisit_results:
         finding = taxonomy.VISIT_FINDINGS.get(visit.finding or "", visit.finding or "")
-        lines.append(("text", f"• N° {visit.observation_id} visitée le {date(visit.visited_on)} : {finding}"))
-    lines.append(("section", "4. Alertes diffusées sur le territoire"))
+        lines.append(
+            ("text", f"• N° {visit.observation_id} visitée le {localtime.format_date(visit.visited_on)} : {finding}")
+        )
+    return lines
+
+
+def _alerts(agenda: Agenda) -> list[tuple[str, str]]:
     if not agenda.alerts:
-        lines.append(("text", "Aucune alerte diffusée."))
-    for alert in agenda.alerts:
-        lines.append(("text", f"• {localtime.format_datetime(alert.sent_at)} — {alert.text}"))
-    lines.append(("section", "5. Secteurs en hausse"))
+        return [("text", "Aucune alerte diffusée.")]
+    return [("text", f"• {localtime.format_datetime(a.sent_at)} — {a.text}") for a in agenda.alerts]
+
+
+def _rising(agenda: Agenda) -> list[tuple[str, str]]:
     if not agenda.rising_sectors:
-        lines.append(("text", "Aucun secteur en hausse."))
-    for sector, before, now in agenda.rising_sectors:
-        lines.append(("text", f"• {sector} : {now} depuis la réunion précédente, {before} sur la période d'avant"))
-    return [(style, part) for style, text in lines for part in _wrapped(style, text)]
+        return [("text", "Aucun secteur en hausse.")]
+    return [
+        ("text", f"• {sector} : {now} depuis la réunion précédente, {before} sur la période d'avant")
+        for sector, before, now in agenda.rising_sectors
+    ]
+
+
+def _outside_cameras(agenda: Agenda) -> list[tuple[str, str]]:
+    if not agenda.outside_cameras:
+        return [("text", "Aucune observation de vidéoprotection hors du champ des caméras.")]
+    return [
+        (
+            "text",
+            f"• N° {item.observation_id} — {taxonomy.category_label(item.category)}, "
+            f"{taxonomy.severity_label(item.severity)}, {localtime.format_date(item.observed_on)}",
+        )
+        for item in agenda.outside_cameras
+    ]
+
+
+# One renderer per generated section (services.meeting_agenda.SECTIONS): a new section adds one here.
+SECTION_LINES: dict[str, Callable[[Agenda], list[tuple[str, str]]]] = {
+    "decisions": lambda agenda: decision_lines(agenda.decisions),
+    "new_observations": _new_observations,
+    "overdue": _overdue,
+    "revisits": _revisits,
+    "alerts": _alerts,
+    "rising": _rising,
+    "videoprotection": _outside_cameras,
+}
 
 
 def render_agenda_pdf(agenda: Agenda, *, recipient: str = FORCES, issued_on: dt.date) -> bytes:
     """The forces' agenda PDF; every page names the recipient and the date and says it is confidential."""
-    lines = agenda_lines(agenda)
+    return lines_pdf(agenda_lines(agenda), title=f"Ordre du jour — {agenda.cellule}", recipient=recipient,
+                     issued_on=issued_on)  # fmt: skip
+
+
+def render_pack_pdf(pack: Pack, *, issued_on: dt.date) -> bytes:
+    """One recipient's pack; every page names the recipient and the date and says it is confidential."""
+    title = f"Dossier de réunion — {pack.agenda.cellule}"
+    return lines_pdf(pack_lines(pack), title=title, recipient=pack.recipient, issued_on=issued_on)
+
+
+def pack_lines(pack: Pack) -> list[tuple[str, str]]:
+    """The pack as (style, text) lines: the agenda, then the observations of the period, the sites."""
+    lines = [("section", "Annexe 1. Détail des nouvelles observations")]
+    if pack.partner:
+        lines.append(("text", "Les observations qui vous sont attribuées ou situées sur vos communes."))
+    if not pack.observations:
+        lines.append(("text", "Aucune observation."))
+    for item in pack.observations:
+        lines += _observation_lines(item)
+    if pack.more_observations:
+        lines.append(("text", f"… et {pack.more_observations} autre(s), à consulter dans l'application."))
+    lines.append(("section", "Annexe 2. Sites du territoire"))
+    if not pack.sites:
+        lines.append(("text", "Aucun site."))
+    lines += [("text", f"• {(site.kind or 'site').capitalize()} : {site.name}") for site in pack.sites]
+    title, *agenda = agenda_lines(pack.agenda)
+    whose = ("text", f"Dossier {'de : ' + pack.partner if pack.partner else 'des forces (complet)'}.")
+    return [title, whose, *agenda, *wrapped_lines(lines)]
+
+
+def _observation_lines(item: PackObservation) -> list[tuple[str, str]]:
+    date = localtime.format_date
+    head = (
+        f"N° {item.id} du {date(item.observed_on)} — {item.commune} — {taxonomy.category_label(item.category)}, "
+        f"{taxonomy.severity_label(item.severity)}, {taxonomy.status_label(item.status)}"
+    )
+    details = (
+        ("Lieu", item.place),
+        ("Constat", item.description),
+        ("Mesures préconisées", item.recommendation),
+        ("Partenaire", item.partner),
+        ("Échéance", date(item.due_on) if item.due_on else ""),
+        ("Équipe", item.team),
+        ("Auteur", item.author),
+    )
+    lines = [("text", head)] + [("text", f"   {label} : {value}") for label, value in details if value]
+    return lines + [("text", f"   Commentaire interne : {comment}") for comment in item.comments]
+
+
+def lines_pdf(lines: list[tuple[str, str]], *, title: str, recipient: str, issued_on: dt.date) -> bytes:
+    """(style, text) lines as an A4 PDF; every page footed with the confidential notice, the
+    recipient and the date of issue, and numbered."""
     per_page = int((A4_HEIGHT - 2 * MARGIN - 0.6) / LINE_H)
     pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
     buffer = io.BytesIO()
-    metadata = {"Title": f"Ordre du jour — {agenda.cellule}", "Creator": "PSQ diagnostics", "CreationDate": None}
+    metadata = {"Title": title, "Creator": "PSQ diagnostics", "CreationDate": None}
     with matplotlib.rc_context({"pdf.use14corefonts": True}), PdfPages(buffer, metadata=metadata) as pdf:
         for number, page in enumerate(pages, start=1):
             figure = _page(page, f"Destinataire : {recipient} — édité le {localtime.format_date(issued_on)}")
@@ -90,6 +254,10 @@ def render_agenda_pdf(agenda: Agenda, *, recipient: str = FORCES, issued_on: dt.
             pdf.savefig(figure, facecolor="white")
             figure.clear()
     return buffer.getvalue()
+
+
+def wrapped_lines(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(style, part) for style, text in lines for part in _wrapped(style, text)]
 
 
 def _wrapped(style: str, text: str) -> list[str]:

@@ -62,6 +62,7 @@ PERMISSION_LABELS: dict[str, str] = {
     "read_audit": "lire et exporter le journal d'audit",
     "purge": "purger les données",
     "alerts": "rédiger et valider les alertes",
+    "cellules": "préparer les cellules de veille, leurs ordres du jour et leurs décisions",
     "manage_subscribers": "gérer les abonnés aux alertes",
     "own_account": "régler son propre compte",
 }

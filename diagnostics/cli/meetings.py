@@ -1,4 +1,4 @@
-"""`meetings prepare`: the agenda of a cellule de veille's meeting, written as the forces' PDF."""
+"""`meetings prepare`: the packs of a cellule de veille's meeting, the forces' and one per partner present."""
 
 from __future__ import annotations
 
@@ -19,14 +19,27 @@ def add_commands(commands) -> None:
     actions = meetings.add_subparsers(dest="meetings_command", required=True, metavar="ACTION", title="actions")
     prepare = actions.add_parser(
         "prepare",
-        help="écrire l'ordre du jour d'une réunion (PDF des forces) dans un dossier",
-        description="Écrire dans DOSSIER l'ordre du jour de la réunion de la cellule NOM à la date donnée, "
-        "en PDF pour les forces (chaque page : destinataire, date, mention confidentielle).",
+        help="écrire les dossiers d'une réunion (forces et partenaires présents) dans un dossier",
+        description="Écrire dans DOSSIER les dossiers de la réunion de la cellule NOM à la date donnée, en PDF : "
+        "celui des forces (complet) et un par partenaire présent, limité à ce que ce partenaire peut lire "
+        "(chaque page : destinataire, date, mention confidentielle). Sans réunion enregistrée ce jour-là, "
+        "seul le dossier des forces est écrit.",
     )
     prepare.add_argument("--cellule", required=True, metavar="NOM", help="le nom de la cellule")
     prepare.add_argument("--date", required=True, type=_day, metavar="AAAA-MM-JJ", help="la date de la réunion")
     prepare.add_argument("--out", required=True, type=Path, metavar="DOSSIER", help="le dossier où écrire")
     prepare.set_defaults(handler=_prepare)
+    send = actions.add_parser(
+        "send",
+        help="envoyer par courriel les dossiers d'une réunion enregistrée",
+        description="Mettre en file d'envoi les dossiers de la réunion de la cellule NOM à la date donnée, PDF joint : "
+        "celui de chaque partenaire présent à ses adresses de contact, celui des forces aux comptes membres de la "
+        "cellule. Un dossier déjà envoyé à une adresse ne l'est pas une seconde fois. "
+        "`python -m diagnostics notify run` les envoie.",
+    )
+    send.add_argument("--cellule", required=True, metavar="NOM", help="le nom de la cellule")
+    send.add_argument("--date", required=True, type=_day, metavar="AAAA-MM-JJ", help="la date de la réunion")
+    send.set_defaults(handler=_send)
 
 
 def _day(text: str) -> dt.date:
@@ -37,15 +50,53 @@ def _day(text: str) -> dt.date:
 
 
 def _prepare(args: argparse.Namespace) -> int:
+    """Each pack is written, then audited as handed out by the person at the shell."""
     from diagnostics.auth import system_actor
-    from diagnostics.localtime import now_paris
-    from diagnostics.meeting_pdf import render_agenda_pdf
-    from diagnostics.services.agenda import prepare_agenda
+    from diagnostics.services import meeting_packs
+
+    actor = system_actor()
+    count = 0
+    with migrated_database() as db:
+        meeting_id = meeting_packs.meeting_id_of(db, args.cellule, args.date)
+        args.out.mkdir(parents=True, exist_ok=True)
+        if meeting_id is None:
+            name, pdf = meeting_packs.build_day_pack(db, actor, args.cellule, args.date)
+            count = _write(args.out / name, pdf, meeting_packs.FORCES, count)
+            print(f"Aucune réunion de « {args.cellule} » enregistrée le {args.date:%d/%m/%Y} : "
+                  "pas de dossier de partenaire.")  # fmt: skip
+        else:
+            for recipient in meeting_packs.pack_recipients(db, actor, meeting_id):
+                name, pdf = meeting_packs.build_pack(db, actor, meeting_id, recipient.partner_id)
+                count = _write(args.out / name, pdf, recipient.name, count)
+                meeting_packs.record_pack_download(db, actor, meeting_id, recipient.partner_id)
+    print(f"{count} dossier(s) de « {args.cellule} » pour la réunion du {args.date:%d/%m/%Y} écrit(s) dans {args.out}")
+    return 0
+
+
+def _write(path: Path, pdf: bytes, who: str, count: int) -> int:
+    path.write_bytes(pdf)
+    print(f"{who} : {path}")
+    return count + 1
+
+
+def _send(args: argparse.Namespace) -> int:
+    from diagnostics.auth import system_actor
+    from diagnostics.errors import NotFound
+    from diagnostics.services import meeting_packs
 
     with migrated_database() as db:
-        agenda = prepare_agenda(db, system_actor(), args.cellule, args.date)
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"ordre-du-jour-{args.date.isoformat()}-forces.pdf"
-    path.write_bytes(render_agenda_pdf(agenda, issued_on=now_paris().date()))
-    print(f"Ordre du jour de « {agenda.cellule} » du {args.date:%d/%m/%Y} écrit dans {path}")
+        meeting_id = meeting_packs.meeting_id_of(db, args.cellule, args.date)
+        if meeting_id is None:
+            raise NotFound(f"Aucune réunion de « {args.cellule} » enregistrée le {args.date:%d/%m/%Y}.")
+        sent = meeting_packs.send_packs(db, system_actor(), meeting_id)
+    for item in sent:
+        if item.queued_to:
+            print(f"{item.recipient.name} : en file d'envoi pour {', '.join(item.queued_to)}")
+        elif item.recipient.partner_id is not None and not item.recipient.emails:
+            print(f"{item.recipient.name} : aucune adresse de contact, rien envoyé")
+        elif item.recipient.partner_id is not None:
+            print(f"{item.recipient.name} : déjà envoyé à {', '.join(item.recipient.emails)}")
+        else:
+            print(f"{item.recipient.name} : rien de nouveau (déjà envoyé, ou aucun compte membre avec une adresse)")
+    print(f"{sum(len(item.queued_to) for item in sent)} courriel(s) mis en file d'envoi")
     return 0

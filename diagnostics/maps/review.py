@@ -20,7 +20,8 @@ from folium.template import Template
 
 from diagnostics.maps import layers, legend, styles
 from diagnostics.maps.alerts import add_sent_alerts
-from diagnostics.maps.base import MAX_ZOOM, ScriptAsText, base_map, fit_to
+from diagnostics.maps.base import MAX_ZOOM, ResourceCall, ScriptAsText, add_stylesheet, base_map, fit_to
+from diagnostics.maps.cameras import add_camera_coverage, coverage_geojson
 from diagnostics.maps.canvas import CanvasPoints
 from diagnostics.tiles.sources import TileSource
 
@@ -37,10 +38,15 @@ class Base:
     sites: gpd.GeoDataFrame
     bounds: tuple[float, float, float, float]  # west, south, east, north of the communes
     labels: list = field(default_factory=list)  # commune names (layers.commune_label_points)
+    cameras: str = ""  # fields of view, GeoJSON text (maps.cameras.coverage_geojson); forces only
 
 
 def prepare_base(
-    communes: gpd.GeoDataFrame, sectors: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+    communes: gpd.GeoDataFrame,
+    sectors: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    cameras: gpd.GeoDataFrame | None = None,
 ) -> Base:
     """Escape and serialise the reference layers once."""
     west, south, east, north = (float(v) for v in communes.total_bounds) if not communes.empty else (5, 46, 7, 48)
@@ -51,12 +57,13 @@ def prepare_base(
         sites=sites,
         bounds=(west, south, east, north),
         labels=layers.commune_label_points(communes),
+        cameras=coverage_geojson(cameras),
     )
 
 
 def build_review_map(
     base: Base,
-    payload: str,
+    payload: str | None,
     *,
     bounds: tuple[float, float, float, float] | None = None,
     heat: list[list[float]] | None = None,
@@ -66,11 +73,15 @@ def build_review_map(
     tiles: Iterable[TileSource] = (),
     view: tuple[float, float, int] | None = None,
     alerts: gpd.GeoDataFrame | None = None,
+    viewport: dict | None = None,
 ) -> folium.Map:
     """The commanders' map: areas in a lower pane, observations on a canvas above them (a click
     on one returns « N° <id> »), lines and polygons of `shapes` with their shape, optional
     heatmap and dispositifs, commune names, the legend. It opens at `view` (lat, lon, zoom)
-    when given (a reload, a bookmark), framed on `bounds` otherwise."""
+    when given (a reload, a bookmark), framed on `bounds` otherwise.
+
+    `viewport` (maps.viewport.view_options): the map fetches each view from the app's route
+    (assets/viewport.js) and `payload` may be None; the points layer starts empty."""
     m = base_map(tiles)
     m.options["max_zoom"] = MAX_ZOOM
     if view is not None:
@@ -80,6 +91,7 @@ def build_review_map(
         layers.add_dispositifs(m, dispositifs)
     layers.add_area_geojson(m, base.zones, "zones")
     layers.add_area_geojson(m, base.sectors, "sectors")
+    add_camera_coverage(m, base.cameras)  # issue 17: off until ticked in the layer control
     add_sent_alerts(m, alerts)  # issue 16: area, date and text of the alerts sent
     layers.add_commune_labels(m, base.labels)
     layers.add_sites(m, base.sites)
@@ -87,7 +99,11 @@ def build_review_map(
         add_heatmap(m, heat)
     if shapes is not None and not shapes.empty:
         layers.add_observations(m, shapes, name=styles.LAYER_NAMES["shapes"])
-    CanvasPoints(payload, highlight_outside=highlight_outside, follow_up_hint=FOLLOW_UP_HINT).add_to(m)
+    points = CanvasPoints(payload or "null", highlight_outside=highlight_outside, follow_up_hint=FOLLOW_UP_HINT)
+    points.add_to(m)
+    if viewport is not None:
+        add_stylesheet(m, "viewport.css")
+        m.add_child(ResourceCall("viewport.js", viewport, raw_args=(points.get_name(),)), name="psq_viewport")
     legend.add_observation_legend(
         m, zones=bool(base.zones), sectors=bool(base.sectors), sites=not base.sites.empty, outside=highlight_outside
     )

@@ -25,12 +25,31 @@ KINDS: dict[str, str] = {
     "revisit_due": "Contre-visite à faire",
     "revisit_result": "Résultat de contre-visite",
     "delivery": "Carte mensuelle",
+    "meeting_pack": "Dossier de réunion",
     "digest": "Résumé quotidien",
+    "decision": "Décision de la cellule de veille",
+    "decision_answer": "Réponse d'un partenaire à une décision",
 }
 SUBJECT_PREFIX = "[PSQ]"
 # `data` keys a reader outside the forces may read (codes, dates and the partner's own name).
-SHAREABLE_DATA = frozenset({"due_on", "answer", "finding", "partner_name", "visited_on", "period", "commune"})
+# A decision's text is written by the commander for the partner it is given to.
+SHAREABLE_DATA = frozenset(
+    {
+        "due_on",
+        "answer",
+        "finding",
+        "partner_name",
+        "visited_on",
+        "period",
+        "commune",
+        "decision",
+        "cellule",
+        "meeting_on",
+    }
+)
 DATA_LABELS: dict[str, str] = {
+    "cellule": "Cellule",
+    "decision": "Décision",
     "partner_name": "Partenaire",
     "due_on": "Échéance",
     "answer": "Réponse",
@@ -38,6 +57,7 @@ DATA_LABELS: dict[str, str] = {
     "visited_on": "Date de la visite",
     "period": "Période",
     "commune": "Commune",
+    "meeting_on": "Date de la réunion",
     "comment": "Commentaire",
     "reason": "Motif",
 }
@@ -90,6 +110,8 @@ def compose(
     where = f" — {commune}" if commune else ""
     number = f" : observation n° {observation['id']}" if observation else ""
     when = f" — {data['period']}" if kind == "delivery" and data.get("period") else ""
+    if kind == "meeting_pack" and data.get("cellule"):
+        when = f" — {data['cellule']} — {_text(data.get('meeting_on') or '')}"
     subject = f"{SUBJECT_PREFIX} {title}{number}{where}{when}"
     lines = [_opening(kind, observation is not None, is_forces(role)), ""]
     lines += details + ([""] if details else []) + facts
@@ -103,13 +125,21 @@ def compose(
 def _opening(kind: str, about_observation: bool, forces: bool) -> str:
     if kind == "assignment" and not forces:
         return "Une observation vous a été attribuée : indiquez dans l'application la suite que vous lui donnez."
+    if kind == "decision":
+        return (
+            "La cellule de veille a pris une décision qui vous concerne : indiquez sur la page "
+            "« Mes préconisations » la suite que vous lui donnez."
+        )
     openings = {
         "assignment": "Une observation a été attribuée à un partenaire.",
         "partner_answer": "Un partenaire a répondu sur une observation.",
         "due_passed": "L'échéance de traitement de cette observation est dépassée.",
         "revisit_due": "Une contre-visite est à faire pour vérifier cette observation.",
         "revisit_result": "Une contre-visite a été enregistrée.",
+        "decision_answer": "Un partenaire a répondu sur une décision de la cellule de veille.",
         "delivery": "Veuillez trouver ci-joint la carte des observations de votre commune pour la période.",
+        "meeting_pack": "Veuillez trouver ci-joint le dossier de la réunion de la cellule de veille. "
+        "Document confidentiel — diffusion restreinte aux membres de la cellule.",
     }
     return openings.get(kind, KINDS[kind] + ("." if about_observation else ""))
 

@@ -1,7 +1,9 @@
 """The agenda of a cellule de veille's meeting (issue 17), read in one transaction from the data
 since the previous meeting of that cellule: new observations by gravité and sector, open items past
 due per partner, re-visits due and their results, alerts sent on the territory, the sectors whose
-counts rose most.
+counts rose most. It starts with the decisions of the previous meeting and where each stands
+(services.decisions), and its points are in the order the commander left them
+(services.meeting_agenda: `points`, each a generated section's code or a point added).
 
 Readers: the commandants of every département of the cellule's territory, and administrators.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from geoalchemy2.shape import to_shape
 from shapely.geometry import Point
@@ -19,17 +21,18 @@ from sqlalchemy.orm import Session
 
 from diagnostics import taxonomy
 from diagnostics.auth import Actor
-from diagnostics.cellule_models import Meeting
+from diagnostics.cellule_models import Cellule, Meeting
 from diagnostics.db import Database
 from diagnostics.models import Observation, Sector
 from diagnostics.partner_models import Partner
-from diagnostics.services import cellules
+from diagnostics.services import cameras, cellules, decisions, meeting_agenda
 from diagnostics.services.alerts import AlertInfo, territory_alerts
 from diagnostics.visit_models import ObservationVisit
 
 NO_SECTOR = "Hors secteur"
 FIRST_WINDOW_DAYS = 28  # a cellule's first meeting looks back four weeks
 TOP_RISES = 5
+VIDEO_CATEGORY = "videoprotection"
 DENIED = "Seuls les commandants du département de la cellule et les administrateurs préparent son ordre du jour."
 
 
@@ -65,41 +68,63 @@ class Agenda:
     revisit_results: list[VisitLine]
     alerts: list[AlertInfo]
     rising_sectors: list[tuple[str, int, int]]  # (sector, count before, count since), biggest rise first
+    # The previous meeting's decisions (then older ones still open) and where each stands
+    decisions: list[decisions.DecisionLine] = field(default_factory=list)
+    # The agenda in its order: generated sections (meeting_agenda.SECTIONS) and points added
+    points: list[meeting_agenda.Point] = field(default_factory=meeting_agenda.default_points)
+    # Vidéoprotection: new observations no camera sees (the forces' own: it maps the coverage)
+    outside_cameras: list[cameras.Uncovered] = field(default_factory=list)
 
 
-def prepare_agenda(db: Database, actor: Actor, cellule_name: str, meeting_on: dt.date) -> Agenda:
-    """The agenda of the meeting of `cellule_name` on `meeting_on`."""
+def prepare_agenda(
+    db: Database, actor: Actor, cellule_name: str, meeting_on: dt.date, *, video_question: bool = False
+) -> Agenda:
+    """The agenda of the meeting of `cellule_name` on `meeting_on`. Its new observations outside
+    every camera's field of view are listed for the catégorie vidéoprotection, and for every
+    catégorie when the meeting's question is vidéoprotection (`video_question`)."""
     with db.session() as session:
         cellule = cellules.cellule_by_name(session, cellule_name)
-        communes = cellules.cellule_communes(session, cellule.id)
-        cellules.require_cellule_writer(session, actor, communes, DENIED)
-        previous = session.scalar(
-            select(func.max(Meeting.held_on)).where(Meeting.cellule_id == cellule.id, Meeting.held_on < meeting_on)
-        )
-        since = previous or meeting_on - dt.timedelta(days=FIRST_WINDOW_DAYS)
-        sector_of = _sector_finder(session, communes)
-        current = _observations(session, communes, since, meeting_on)
-        before = _observations(session, communes, since - (meeting_on - since), since)
-        now_counts = Counter(sector_of(o) for o in current)
-        before_counts = Counter(sector_of(o) for o in before)
-        rising = sorted(
-            ((name, before_counts[name], count) for name, count in now_counts.items() if count > before_counts[name]),
-            key=lambda row: (row[1] - row[2], row[0]),
-        )[:TOP_RISES]
-        return Agenda(
-            cellule=cellule.name,
-            meeting_on=meeting_on,
-            since=since,
-            previous_meeting=previous,
-            communes=communes,
-            new_by_severity=dict(sorted(Counter(o.severity for o in current).items(), reverse=True)),
-            new_by_sector=dict(sorted(now_counts.items(), key=lambda item: (-item[1], item[0]))),
-            overdue=_overdue(session, communes, meeting_on),
-            revisits_due=_revisits_due(session, communes),
-            revisit_results=_revisit_results(session, communes, since, meeting_on),
-            alerts=territory_alerts(session, actor, communes, _midnight(since)),
-            rising_sectors=rising,
-        )
+        return read_agenda(session, actor, cellule, meeting_on, video_question=video_question)
+
+
+def read_agenda(
+    session: Session, actor: Actor, cellule: Cellule, meeting_on: dt.date, *, video_question: bool = False
+) -> Agenda:
+    """`prepare_agenda` inside an open session (the meeting packs read it in their own transaction)."""
+    communes = cellules.cellule_communes(session, cellule.id)
+    cellules.require_cellule_writer(session, actor, communes, DENIED)
+    previous = session.scalar(
+        select(func.max(Meeting.held_on)).where(Meeting.cellule_id == cellule.id, Meeting.held_on < meeting_on)
+    )
+    since = previous or meeting_on - dt.timedelta(days=FIRST_WINDOW_DAYS)
+    sector_of = _sector_finder(session, communes)
+    current = _observations(session, communes, since, meeting_on)
+    before = _observations(session, communes, since - (meeting_on - since), since)
+    now_counts = Counter(sector_of(o) for o in current)
+    before_counts = Counter(sector_of(o) for o in before)
+    rising = sorted(
+        ((name, before_counts[name], count) for name, count in now_counts.items() if count > before_counts[name]),
+        key=lambda row: (row[1] - row[2], row[0]),
+    )[:TOP_RISES]
+    return Agenda(
+        cellule=cellule.name,
+        meeting_on=meeting_on,
+        since=since,
+        previous_meeting=previous,
+        communes=communes,
+        new_by_severity=dict(sorted(Counter(o.severity for o in current).items(), reverse=True)),
+        new_by_sector=dict(sorted(now_counts.items(), key=lambda item: (-item[1], item[0]))),
+        overdue=_overdue(session, communes, meeting_on),
+        revisits_due=_revisits_due(session, communes),
+        revisit_results=_revisit_results(session, communes, since, meeting_on),
+        alerts=territory_alerts(session, actor, communes, _midnight(since)),
+        rising_sectors=rising,
+        decisions=decisions.decision_lines(session, cellule.id, meeting_on, before=meeting_on),
+        points=meeting_agenda.points_in(session, cellule.id, meeting_on),
+        outside_cameras=cameras.uncovered_observations(
+            session, communes, since, meeting_on, None if video_question else (VIDEO_CATEGORY,)
+        ),
+    )
 
 
 def _midnight(day: dt.date) -> dt.datetime:

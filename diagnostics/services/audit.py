@@ -59,6 +59,7 @@ ENTITIES: dict[str, str] = {
     "sectors": "Secteurs",
     "zones": "Zones de patrouille",
     "sites": "Sites",
+    "cameras": "Caméras",
     "grid_template": "Grille de diagnostic",
     "diagnostic_grid": "Grille remplie",
     "retention": "Conservation des données",
@@ -68,6 +69,7 @@ ENTITIES: dict[str, str] = {
     "alert": "Alerte",
     "outbox": "File d'envoi des courriels",
     "delivery": "Envoi des cartes aux maires",
+    "meeting_pack": "Dossier de réunion d'une cellule de veille",
     # refused use cases (`refusals_recorded` stores the use case's name)
     "export_layer": "Export d'une couche",
     "snapshot_layers": "Carte d'une commune",
@@ -81,6 +83,10 @@ ENTITIES: dict[str, str] = {
     "revoke_session": "Fermeture de session",
     "audit_events": "Journal d'audit",
     "purge": "Purge",
+    "build_pack": "Dossier de réunion",
+    "build_day_pack": "Dossier de réunion",
+    "record_pack_download": "Dossier de réunion",
+    "send_packs": "Envoi des dossiers de réunion",
 }
 
 

@@ -85,7 +85,11 @@ def partner_recipients(session: Session, observation: Observation) -> list[outbo
     or the mayors bound to their commune's partner)."""
     if observation.partner_id is None:
         return []
-    partner = session.get(Partner, observation.partner_id)
+    return partner_contacts(session, session.get(Partner, observation.partner_id))
+
+
+def partner_contacts(session: Session, partner: Partner) -> list[outbox.Recipient]:
+    """A partner's contact addresses and its active accounts."""
     contacts = [outbox.Recipient(email, PARTENAIRE) for email in partner_emails(partner)]
     users = session.scalars(select(User).where(User.partner_id == partner.id, User.active.is_(True))).all()
     return [*outbox.account_recipients(session, users), *contacts]

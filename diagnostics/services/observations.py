@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import Integer, Select, and_, case, cast, func, literal_column, select, text
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
@@ -40,7 +41,8 @@ class ObservationFilter:
     communes: tuple[str, ...] = ()
     team_ids: tuple[int, ...] = ()
     diagnostic_id: int | None = None
-    bbox: BBox | None = None
+    bbox: BBox | None = None  # geometry's envelope meets the box (through the spatial index)
+    point_box: BBox | None = None  # drawing point (lon, lat) inside the box, tested on every row kept
     ids: tuple[int, ...] = ()
     overdue_on: dt.date | None = None  # only those « en retard » on that day (assigned, open, due before)
 
@@ -162,7 +164,20 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
         conditions.append(overdue_condition(criteria.overdue_on))
     if criteria.bbox is not None:
         conditions.append(_in_bbox(db, criteria.bbox))
+    if criteria.point_box is not None:
+        west, south, east, north = (float(value) for value in criteria.point_box)
+        conditions.append(read(drawing_lon()).between(west, east))
+        conditions.append(read(drawing_lat()).between(south, north))
     return statement.where(*conditions)
+
+
+def drawing_lon():
+    """The stored drawing point's longitude; computed when missing (a row written outside the ORM)."""
+    return func.coalesce(Observation.lon, func.ST_X(func.ST_PointOnSurface(Observation.geom)))
+
+
+def drawing_lat():
+    return func.coalesce(Observation.lat, func.ST_Y(func.ST_PointOnSurface(Observation.geom)))
 
 
 def overdue_condition(today: dt.date):
@@ -234,22 +249,27 @@ def _in_bbox(db: Database, bbox: BBox):
 POINT_COLUMNS = ("id", "lon", "lat", "severity", "category", "status", "observed_on", "commune_insee")
 
 
-def observation_points(db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter()) -> pd.DataFrame:
+def observation_points(
+    db: Database, actor: Actor, criteria: ObservationFilter = ObservationFilter(), *, session: Session | None = None
+) -> pd.DataFrame:
     """The observations `criteria` keeps, as drawing points only: no text, no geometry parsing.
 
     For maps of 100,000 observations: lon/lat is the stored drawing point (a line or polygon's
     point on surface); catégorie and statut come as pandas categoricals, `observed_on` as
-    datetime64. Sorted by gravité, so that the most serious are drawn last, on top.
+    datetime64. Sorted by gravité, so that the most serious are drawn last, on top. `session`:
+    read in that session's transaction (a use case that reads more than the points).
     """
+    if session is None:
+        with db.session() as own:
+            return observation_points(db, actor, criteria, session=own)
     scope = observation_scope(actor)
     categories, statuses = [c.code for c in taxonomy.CATEGORIES], list(taxonomy.STATUSES)
     # Codes and day numbers computed by the database: small integers cost Python nothing,
     # where 100,000 strings per column cost more than the query itself.
     statement = select(
         Observation.id,
-        # The stored drawing point; computed when missing (a row written outside the ORM).
-        func.coalesce(Observation.lon, func.ST_X(func.ST_PointOnSurface(Observation.geom))),
-        func.coalesce(Observation.lat, func.ST_Y(func.ST_PointOnSurface(Observation.geom))),
+        drawing_lon(),
+        drawing_lat(),
         Observation.severity,
         _code(Observation.category, categories),
         _code(Observation.status, statuses),
@@ -258,12 +278,11 @@ def observation_points(db: Database, actor: Actor, criteria: ObservationFilter =
     )
     # No join: the scope and the filters are memberships of the observation's own columns.
     statement = _filtered(db, statement, criteria, scope)
-    with db.session() as session:
-        result = session.connection().execute(statement)
-        # Plain DB-API tuples: these columns need no conversion, and building 100,000 Row
-        # objects (then having pandas probe each) costs more than the query itself.
-        rows = result.cursor.fetchall()
-        result.close()
+    result = session.connection().execute(statement)
+    # Plain DB-API tuples: these columns need no conversion, and building 100,000 Row
+    # objects (then having pandas probe each) costs more than the query itself.
+    rows = result.cursor.fetchall()
+    result.close()
     # Typed arrays straight from the tuples: half the time of pandas' type inference.
     array = np.fromiter(rows, dtype=_POINT_DTYPE, count=len(rows))
     frame = pd.DataFrame({name: array[name] for name in POINT_COLUMNS})

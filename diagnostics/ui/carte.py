@@ -1,10 +1,12 @@
 """Carte de commandement: observations at scale with the reference layers, filters, heatmap,
 observations outside the patrol zones, the filtered table and the follow-up of one observation.
 
-What is slow is cached by what it depends on (the database's data versions): the reference
-layers, the observations' map data per (actor, filters). Pan and zoom only write the map's view
-to the URL (`map_view`), in a fragment: the rest of the page does not run again. A click on a
-point returns its N° and opens its follow-up below the map.
+What is slow is cached by what it depends on (the database's data versions). The map fetches
+each view itself from the app's route (/api/map/observations: cells with counts at low zoom,
+the box's points when few enough), reading the filters from the page's address and writing its
+view there: pan, zoom and a change of filter cause no rebuild of the map, pan and zoom no rerun.
+With the heatmap or the observations outside patrol zones, every point of the selection goes
+to the map as before. A click on a point returns its N° and opens its follow-up below the map.
 """
 
 from __future__ import annotations
@@ -17,11 +19,18 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from diagnostics import config, localtime, maps, taxonomy
+from diagnostics import config, filter_params, localtime, maps, taxonomy
 from diagnostics.auth import Actor
-from diagnostics.services import alerts, analysis, assignments, dispositifs
-from diagnostics.services.observations import ObservationFilter, observation_points, observations_frame
+from diagnostics.maps.viewport import view_options
+from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, viewport
+from diagnostics.services.observations import (
+    ObservationFilter,
+    count_observations,
+    observation_points,
+    observations_frame,
+)
 from diagnostics.ui import common, filters, follow_up, map_view
+from diagnostics.web import map_api
 
 TABLE_LIMIT = 1000
 OUTSIDE_LIST_LIMIT = 500
@@ -48,6 +57,7 @@ TABLE_CONFIG = {
 MAX_SHAPES = 5_000
 CLICK = "last_object_clicked_tooltip"
 MAP_KEY = "command_map"
+OPENING_BOUNDS = "map_opening_bounds"  # session: the extent the map first opened on
 
 
 def page() -> None:
@@ -59,31 +69,17 @@ def page() -> None:
     st.sidebar.header("Affichage")
     heat = filters.toggle(st.sidebar, "Carte de chaleur", "heat")
     highlight = filters.toggle(st.sidebar, "Observations hors zones de patrouille", "outside")
-    layer = _map_layer(db, actor, criteria, highlight)
     late = _overdue_ids(db, actor, localtime.now_paris().date())
-    st.caption(
-        f"{layer['count']} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi."
-    )
+    count = _count(db, actor, criteria)
+    st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
     st.metric("En retard (échéance passée, toutes observations)", len(late))
-    # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
-    # Built afresh at every run of the map's fragment: a folium map rendered twice is not the same.
-    build = functools.partial(
-        maps.build_review_map,
-        _base(db),
-        layer["payload"],
-        bounds=layer["bounds"],
-        heat=_heat(db, actor, criteria) if heat else None,
-        highlight_outside=highlight,
-        shapes=_shapes(db, actor, criteria),
-        dispositifs=_dispositifs(db, actor),
-        tiles=config.tile_sources(),
-        view=map_view.opening_view((criteria, heat, highlight)),
-        alerts=alerts.sent_alerts_frame(db, actor),
-    )
-    _map(build)
+    if heat or highlight:  # both need every point of the selection: the whole set goes to the map
+        _all_points_map(db, actor, criteria, heat, highlight)
+    else:
+        _viewport_map(db, actor, criteria)
     table = _table_frame(db, actor, criteria)
-    if layer["count"] > len(table):
-        st.caption(f"Tableau : les {len(table)} observations les plus récentes sur {layer['count']}.")
+    if count > len(table):
+        st.caption(f"Tableau : les {len(table)} observations les plus récentes sur {count}.")
     st.session_state["table_ids"] = [int(value) for value in table["id"]]
     st.dataframe(
         table_view(table, late),
@@ -99,11 +95,55 @@ def page() -> None:
     follow_up.panel(db, actor)
 
 
+def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
+    """The map fetches each view from the app's route (cells or points, assets/viewport.js): its
+    HTML does not depend on the filters (the script reads them from the page's address), so a
+    change of filter or a pan rebuilds nothing; lines and polygons come as an overlay."""
+    if OPENING_BOUNDS not in st.session_state:  # framed once per session, on the scope's observations
+        st.session_state[OPENING_BOUNDS] = _extent(db, actor)
+    build = functools.partial(
+        maps.build_review_map,
+        _base(db, actor),
+        None,
+        bounds=st.session_state[OPENING_BOUNDS],
+        dispositifs=_dispositifs(db, actor),
+        tiles=config.tile_sources(),
+        view=map_view.frozen_view(),
+        alerts=alerts.sent_alerts_frame(db, actor),
+        viewport=view_options(map_api.PATH, filter_params.CRITERIA_PARAMS, map_view.PARAM),
+    )
+    shapes = _shapes(db, actor, criteria)
+    overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])
+    if not shapes.empty:
+        maps.add_observations(overlay, shapes, name=maps.LAYER_NAMES["shapes"])
+    _map(build, overlay=overlay, returned=[CLICK])
+
+
+def _all_points_map(db, actor: Actor, criteria: ObservationFilter, heat: bool, highlight: bool) -> None:
+    layer = _map_layer(db, actor, criteria, highlight)
+    # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
+    # Built afresh at every run of the map's fragment: a folium map rendered twice is not the same.
+    build = functools.partial(
+        maps.build_review_map,
+        _base(db, actor),
+        layer["payload"],
+        bounds=layer["bounds"],
+        heat=_heat(db, actor, criteria) if heat else None,
+        highlight_outside=highlight,
+        shapes=_shapes(db, actor, criteria),
+        dispositifs=_dispositifs(db, actor),
+        tiles=config.tile_sources(),
+        view=map_view.opening_view((criteria, heat, highlight)),
+        alerts=alerts.sent_alerts_frame(db, actor),
+    )
+    _map(build, returned=[CLICK, "center", "zoom"])
+
+
 @st.fragment
-def _map(build: Callable[[], folium.Map]) -> None:
-    """The map; a pan or a zoom reruns only this fragment (its view goes to the URL), a click on
-    a point the whole page (its follow-up opens below)."""
-    common.show_map(build(), key=MAP_KEY, height=600, returned_objects=[CLICK, "center", "zoom"])
+def _map(build: Callable[[], folium.Map], *, overlay=None, returned: list[str]) -> None:
+    """The map; a click on a point reruns the whole page (its follow-up opens below). With the
+    whole set on the map, a pan or a zoom reruns only this fragment (its view goes to the URL)."""
+    common.show_map(build(), key=MAP_KEY, height=600, returned_objects=returned, feature_group_to_add=overlay)
     result = st.session_state.get(MAP_KEY)  # streamlit-folium keeps its value under the key
     map_view.remember(result)
     if _follow_clicked_point(result):
@@ -125,10 +165,11 @@ def _follow_clicked_point(result) -> bool:
 
 
 @common.reference_resource()
-def _base(db) -> maps.Base:
-    """Reference layers as GeoJSON text, once per process and reference data version."""
+def _base(db, _actor: Actor) -> maps.Base:
+    """Reference layers as GeoJSON text, once per process and reference data version (the same
+    for every reader of this page, the forces: the service checks the first reader's role)."""
     sectors, zones, sites = common.context_layers(db)
-    return maps.prepare_base(common.communes(db), sectors, zones, sites)
+    return maps.prepare_base(common.communes(db), sectors, zones, sites, cameras.cameras_frame(db, _actor))
 
 
 @common.data_resource(max_entries=16)
@@ -146,6 +187,16 @@ def _map_layer(db, actor: Actor, criteria: ObservationFilter, highlight: bool) -
         "bounds": maps.points_bounds(points),
         "count": len(points),
     }
+
+
+@common.data_cache(max_entries=16)
+def _count(db, actor: Actor, criteria: ObservationFilter) -> int:
+    return count_observations(db, actor, criteria)
+
+
+@common.data_cache(max_entries=16)
+def _extent(db, actor: Actor):
+    return viewport.extent(db, actor, ObservationFilter())
 
 
 @common.data_resource(max_entries=16)

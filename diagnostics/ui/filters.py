@@ -14,33 +14,15 @@ from collections.abc import Callable
 import streamlit as st
 
 from diagnostics import localtime, taxonomy
+from diagnostics.filter_params import PARAMS, PERIODS, encode, period_bounds, preset_bounds
+from diagnostics.filter_params import dates as _dates
+from diagnostics.filter_params import many as _many
+from diagnostics.filter_params import one_of as _one_of
 from diagnostics.services.observations import ObservationFilter
 from diagnostics.ui import common
 
-PERIODS = {
-    "all": "Toute la période",
-    "30d": "30 derniers jours",
-    "3m": "3 derniers mois",
-    "12m": "12 derniers mois",
-    "year": "Année en cours",
-    "custom": "Dates choisies…",
-}
 PREFIX = "f_"
 SAVED = "filters_saved"
-# widget (key without prefix) → URL parameter
-PARAMS = {
-    "period_choice": "periode",
-    "period": "dates",
-    "categories": "cat",
-    "severities": "grav",
-    "statuses": "statut",
-    "communes": "communes",
-    "teams": "equipes",
-    "heat": "chaleur",
-    "outside": "hors",
-    "view": "vue",
-    "overdue": "retard",
-}
 
 
 def observation_filters(db, *, today: dt.date | None = None) -> ObservationFilter:
@@ -159,49 +141,6 @@ def _remember(name: str) -> None:
         del st.query_params[PARAMS[name]]
 
 
-def encode(name: str, value) -> str:
-    """A widget value as URL text; empty for the default (left out of the URL)."""
-    if value is None or value == [] or value == () or value is False:
-        return ""
-    if name == "period_choice":
-        return "" if value == "all" else str(value)
-    if name == "period":
-        days = [day for day in tuple(value) if isinstance(day, dt.date)]
-        return "_".join(day.isoformat() for day in days)
-    if isinstance(value, bool):
-        return "1"
-    if isinstance(value, list | tuple):
-        return ",".join(str(item) for item in value)
-    return str(value)
-
-
-def _one_of(options: list[str]) -> Callable[[str], str | None]:
-    return lambda raw: raw if raw in options else None
-
-
-def _many(options: list, cast: Callable = str) -> Callable[[str], list]:
-    def decode(raw: str) -> list:
-        values = []
-        for part in raw.split(","):
-            try:
-                value = cast(part.strip())
-            except ValueError:
-                continue
-            if value in options and value not in values:
-                values.append(value)
-        return values
-
-    return decode
-
-
-def _dates(raw: str) -> tuple[dt.date, ...] | None:
-    try:
-        days = tuple(dt.date.fromisoformat(part) for part in raw.split("_") if part)
-    except ValueError:
-        return None
-    return days[:2] if days else None
-
-
 # --- periods -------------------------------------------------------------------------------------
 
 
@@ -219,33 +158,3 @@ def _period(sidebar, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
         )
         return period_bounds(picked)
     return preset_bounds(choice, today)
-
-
-def preset_bounds(choice: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
-    if choice == "30d":
-        return today - dt.timedelta(days=29), today
-    if choice == "3m":
-        return _months_before(today, 3), today
-    if choice == "12m":
-        return _months_before(today, 12), today
-    if choice == "year":
-        return dt.date(today.year, 1, 1), today
-    return None, None
-
-
-def period_bounds(period) -> tuple[dt.date | None, dt.date | None]:
-    """A date range picker gives (), (start,) while choosing, or (start, end)."""
-    if isinstance(period, dt.date):
-        return period, period
-    values = tuple(period or ())
-    if len(values) == 1:
-        return values[0], None
-    if len(values) == 2:
-        return values[0], values[1]
-    return None, None
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    month_index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(month_index, 12)
-    return dt.date(year, month + 1, min(day.day, 28)) + dt.timedelta(days=1)

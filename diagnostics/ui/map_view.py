@@ -57,3 +57,14 @@ def remember(result: dict | None) -> None:
     st.session_state.setdefault(OPENING, (None, None))  # the map opened: the URL's view is no longer news
     if decode(encoded) is not None and st.query_params.get(PARAM) != encoded:
         st.query_params[PARAM] = encoded
+
+
+FROZEN = "map_frozen_view"  # session: the view read from the URL at the map's first run, or None
+
+
+def frozen_view() -> tuple[float, float, int] | None:
+    """The URL's view at the map's first run in this session, then always that one: the map's
+    HTML stays the same whatever the person does (the map writes its own view to the URL)."""
+    if FROZEN not in st.session_state:
+        st.session_state[FROZEN] = decode(st.query_params.get(PARAM))
+    return st.session_state[FROZEN]

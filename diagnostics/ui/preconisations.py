@@ -14,7 +14,7 @@ from diagnostics import localtime, taxonomy
 from diagnostics.errors import DiagnosticsError, NotFound
 from diagnostics.io import photos as photo_io
 from diagnostics.services import partner_answers as answers
-from diagnostics.ui import common, french
+from diagnostics.ui import common, french, partner_decisions
 
 FLASH = "preco_flash"
 PICK = "preco_pick"
@@ -49,9 +49,12 @@ def page() -> None:
         "Les observations que les forces de sécurité vous ont attribuées. Les textes et photos "
         "ne sont visibles que lorsque l'agent les a marqués partageables."
     )
+    given = partner_decisions.section(db, actor)
     if mine.empty:
-        st.info("Aucune observation ne vous est attribuée pour le moment.")
+        st.info(f"Aucune observation ne vous est attribuée pour le moment{' (hors décisions)' if given else ''}.")
         return
+    if given:
+        st.subheader("Observations attribuées")
     today = localtime.now_paris().date()
     late = sum(1 for due, status in zip(mine["due_on"], mine["status"], strict=True) if _late(due, status, today))
     left, right = st.columns(2)

@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from diagnostics.errors import DatabaseUnavailable
-from diagnostics.web import auth, ogc, terrain, tiles
+from diagnostics.web import auth, map_api, ogc, terrain, tiles
 from diagnostics.web.deps import ApiError, api_error_response, unavailable_response
 from diagnostics.web.html_lang import FrenchDocumentMiddleware
 
@@ -24,6 +24,7 @@ ROUTES: list[BaseRoute] = [
     *terrain.ROUTES,
     *tiles.ROUTES,
     *ogc.ROUTES,
+    *map_api.ROUTES,
 ]
 
 MIDDLEWARE: list[Middleware] = [Middleware(FrenchDocumentMiddleware)]

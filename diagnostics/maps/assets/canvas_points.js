@@ -11,6 +11,11 @@ if (!L.PsqPoints) {
   L.PsqPoints = L.Layer.extend({
     initialize: function (data, options) {
       L.setOptions(this, options);
+      this.setData(data);
+    },
+    // New points (the map's route sends them for each view, assets/viewport.js); null: none.
+    setData: function (data) {
+      data = data || {n: 0, packed: {}, labels: {cat: [], st: [], sev: {}}, open: [], colors: {}};
       var types = {'<i4': Int32Array, 'u1': Uint8Array, 'i1': Int8Array};
       for (var name in data.packed) {
         var text = atob(data.packed[name][1]), bytes = new Uint8Array(text.length);
@@ -22,6 +27,7 @@ if (!L.PsqPoints) {
       this._n = data.n;
       this._x = new Float32Array(this._n);
       this._y = new Float32Array(this._n);
+      if (this._map) { this._redraw(); }
     },
     onAdd: function (map) {
       this._map = map;

@@ -1,0 +1,145 @@
+"""« Cellules de veille »: choose a cellule, see its next meeting, prepare and edit the agenda, see
+the territory, download the forces' and the partners' packs, record the partners present and the
+decisions, read the relevé. Thin: services.agenda, services.meeting_agenda, services.decisions and
+services.meeting_packs decide; cellule_meeting holds the meeting's and the relevé's tabs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from diagnostics import config, localtime
+from diagnostics.errors import DiagnosticsError
+from diagnostics.maps.cellules import build_cellule_map
+from diagnostics.meeting_pdf import SECTION_LINES
+from diagnostics.services import agenda as agendas
+from diagnostics.services import cellules, meeting_agenda
+from diagnostics.services.meeting_agenda import Point
+from diagnostics.services.observations import ObservationFilter, observations_frame
+from diagnostics.ui import cellule_meeting, common
+
+FLASH = "cel_flash"
+TABS = ["Ordre du jour", "Carte", "Documents", "Réunion et décisions", "Relevé"]
+
+
+def page() -> None:
+    st.title("Cellules de veille")
+    actor = common.current_actor("cellules")
+    db = common.database()
+    names = meeting_agenda.my_cellules(db, actor)
+    if not names:
+        st.info("Aucune cellule de veille sur votre territoire.")
+        return
+    name = st.selectbox("Cellule", names, key="cel_name")
+    today = localtime.now_paris().date()
+    upcoming = cellules.next_meeting_of(db, name, today - dt.timedelta(days=1))
+    st.info(f"Prochaine réunion : {localtime.format_date(upcoming)}")
+    day = st.date_input("Date de la réunion", value=upcoming, format="DD/MM/YYYY", key=f"cel_day_{name}")
+    try:
+        agenda = agendas.prepare_agenda(db, actor, name, day)
+    except DiagnosticsError as error:
+        common.show_refusal(error)
+        return
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.success(flash)
+    tabs = st.tabs(TABS, key="cel_tab", on_change="rerun")
+    sections = [_agenda, _map, _documents, cellule_meeting.meeting_tab, cellule_meeting.releve_tab]
+    for tab, section in zip(tabs, sections, strict=True):
+        if tab.open:
+            with tab:
+                section(db, actor, agenda)
+
+
+def _agenda(db, actor, agenda) -> None:
+    date = localtime.format_date
+    if agenda.previous_meeting:
+        st.caption(f"Données depuis la réunion précédente du {date(agenda.since)}.")
+    else:
+        st.caption(f"Première réunion : données des quatre semaines depuis le {date(agenda.since)}.")
+    points = list(agenda.points)
+    number = 0
+    for index, point in enumerate(points):
+        with st.container(border=True):
+            if point.dropped:
+                st.markdown(f"~~{_escaped(point.heading)}~~ — *retiré de l'ordre du jour*")
+            else:
+                number += 1
+                st.markdown(f"**{number}. {_escaped(point.heading)}**")
+                lines = SECTION_LINES[point.section](agenda) if point.section else [("text", point.body)]
+                st.text("\n".join(text for _style, text in lines if text))
+            _point_buttons(db, actor, agenda, points, index)
+    with st.form("cel_add_point", clear_on_submit=True):
+        title = st.text_input("Intitulé du point à ajouter", key="cel_point_title")
+        body = st.text_area("Texte (facultatif)", key="cel_point_body")
+        added = st.form_submit_button("Ajouter le point")
+    if added:
+        _save(db, actor, agenda, [*points, Point(title=title, body=body)], f"Point « {title.strip()} » ajouté.")
+
+
+def _point_buttons(db, actor, agenda, points: list[Point], index: int) -> None:
+    point = points[index]
+    up, down, drop = st.columns(3)
+    if up.button("Monter", key=f"cel_up_{index}", disabled=index == 0, width="stretch"):
+        moved = points[:]
+        moved[index - 1], moved[index] = moved[index], moved[index - 1]
+        _save(db, actor, agenda, moved, f"« {point.heading} » monté d'un rang.")
+    if down.button("Descendre", key=f"cel_down_{index}", disabled=index == len(points) - 1, width="stretch"):
+        moved = points[:]
+        moved[index + 1], moved[index] = moved[index], moved[index + 1]
+        _save(db, actor, agenda, moved, f"« {point.heading} » descendu d'un rang.")
+    if point.section is None:
+        if drop.button("Supprimer", key=f"cel_del_{index}", width="stretch"):
+            _save(db, actor, agenda, points[:index] + points[index + 1 :], f"Point « {point.heading} » supprimé.")
+    elif drop.button("Remettre" if point.dropped else "Retirer", key=f"cel_drop_{index}", width="stretch"):
+        changed = points[:]
+        changed[index] = Point(section=point.section, dropped=not point.dropped)
+        said = "remis à" if point.dropped else "retiré de"
+        _save(db, actor, agenda, changed, f"« {point.heading} » {said} l'ordre du jour.")
+
+
+def _save(db, actor, agenda, points: list[Point], message: str) -> None:
+    try:
+        meeting_agenda.save_agenda_points(db, actor, agenda.cellule, agenda.meeting_on, points)
+    except DiagnosticsError as error:
+        common.show_refusal(error, {"title": "Intitulé", "body": "Texte", "section": "Rubrique"})
+        return
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def _map(db, actor, agenda) -> None:
+    st.caption("Le territoire de la cellule, ses secteurs et les observations depuis la réunion précédente.")
+    territory = common.communes(db)
+    territory = territory[territory["insee"].isin(agenda.communes)]
+    sectors = common.context_layers(db)[0]
+    if "commune_insee" in sectors:
+        sectors = sectors[sectors["commune_insee"].isin(agenda.communes)]
+    criteria = ObservationFilter(
+        start=agenda.since, end=agenda.meeting_on - dt.timedelta(days=1), communes=agenda.communes
+    )
+    observations = observations_frame(db, actor, criteria)
+    st.caption(f"{len(observations)} observation(s) sur la période.")
+    common.show_map(
+        build_cellule_map(territory, sectors, observations, tiles=config.tile_sources()),
+        key=f"cel_map_{agenda.cellule}_{agenda.meeting_on.isoformat()}",
+        height=460,
+    )
+
+
+def _documents(db, actor, agenda) -> None:
+    today = localtime.now_paris().date()
+    st.caption(
+        "Chaque page porte le destinataire, la date et la mention « Document confidentiel — diffusion "
+        "restreinte aux membres de la cellule ». Chaque téléchargement est inscrit au journal d'audit."
+    )
+    cellule_meeting.pack_buttons(db, actor, agenda, today)
+
+
+def _escaped(text: str) -> str:
+    """Text put in Markdown as it is (no emphasis, link or HTML read from it)."""
+    return "".join(f"\\{c}" if c in "\\`*_{}[]()#+-.!|~<>$" else c for c in text)
+
+
+page()

@@ -1,0 +1,115 @@
+"""The commanders' map fetches each view here (issue 20): GET /api/map/observations.
+
+Parameters: `bbox=west,south,east,north` (WGS84), `zoom` (Leaflet's level), and the page's own
+filter parameters (`grav=3,4&statut=nouvelle&periode=3m`…, read by
+`filter_params.criteria_from_params` exactly as the page reads its address). Signed in by the
+session cookie; the forces only (a maire or a partner is refused, as on the page).
+
+The answer (maps.viewport.view_json) is cells with counts, or the points of the box. Its ETag
+is a digest of the database's data versions, the reader's scope (not who they are), the filters
+and the view: a view asked again while nothing changed answers 304 before any query but the
+session's and the counters'; the same view for another commander of the same scope is served
+from this process's memory. `Cache-Control: private, no-cache`: only the browser keeps it, and
+asks again each time (a change must show at the next move).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections import OrderedDict
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from diagnostics import dataversion, filter_params, localtime
+from diagnostics.auth import DENIED, can, observation_scope
+from diagnostics.errors import PermissionDenied
+from diagnostics.maps.viewport import view_json
+from diagnostics.services import viewport
+from diagnostics.web import auth
+from diagnostics.web.deps import ApiError, database
+from diagnostics.web.ogc import parse_bbox
+
+PATH = "/api/map/observations"
+MAX_CELLS = 20_000  # cells a view may span at its zoom (a 4K screen spans about 4,000)
+BAD_ZOOM = f"Paramètre zoom invalide : un entier de {viewport.MIN_ZOOM} à {viewport.MAX_ZOOM} est attendu."
+MISSING_BBOX = "Paramètre bbox obligatoire : ouest,sud,est,nord en degrés WGS84."
+TOO_WIDE = "Zone trop grande pour ce niveau de zoom : zoomez arrière ou réduisez la zone."
+CACHE_CONTROL = "private, no-cache"
+_MEMORY_ENTRIES = 256
+
+_memory: OrderedDict[str, bytes] = OrderedDict()
+_memory_lock = threading.Lock()
+
+
+def observations_view(request: Request) -> Response:
+    actor = auth.require_actor(request)
+    if not can(actor, "command_map"):
+        raise ApiError(403, DENIED["command_map"])
+    view = parse_view(request.query_params)
+    criteria = filter_params.criteria_from_params(request.query_params, localtime.now_paris().date())
+    db = database()
+    versions = db.data_version(dataversion.OBSERVATIONS), db.data_version(dataversion.REFERENCE)
+    key = repr((db.cache_key, versions, observation_scope(actor), criteria, view))
+    etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding, Cookie"}
+    if etag in _etags(request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)
+    body = _remembered(etag)
+    if body is None:
+        try:
+            body = view_json(viewport.view_data(db, actor, criteria, view))
+        except PermissionDenied as refusal:
+            raise ApiError(403, str(refusal)) from refusal
+        _remember(etag, body)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body, headers["Content-Encoding"] = gzip.compress(body, compresslevel=5), "gzip"
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def parse_view(params) -> viewport.View:
+    """The view of `bbox` and `zoom` (ApiError 400 in French)."""
+    if not params.get("bbox"):
+        raise ApiError(400, MISSING_BBOX)
+    bbox = parse_bbox(params["bbox"])
+    try:
+        zoom = int(params.get("zoom", ""))
+    except ValueError:
+        raise ApiError(400, BAD_ZOOM) from None
+    if not viewport.MIN_ZOOM <= zoom <= viewport.MAX_ZOOM:
+        raise ApiError(400, BAD_ZOOM)
+    view = viewport.View(bbox=bbox, zoom=zoom)
+    if viewport.cells_spanned(view) > MAX_CELLS:
+        raise ApiError(400, TOO_WIDE)
+    return view
+
+
+def forget() -> None:
+    """Empty this process's memory of views (tests)."""
+    with _memory_lock:
+        _memory.clear()
+
+
+def _etags(header: str) -> set[str]:
+    return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
+
+
+def _remembered(etag: str) -> bytes | None:
+    with _memory_lock:
+        body = _memory.get(etag)
+        if body is not None:
+            _memory.move_to_end(etag)
+        return body
+
+
+def _remember(etag: str, body: bytes) -> None:
+    with _memory_lock:
+        _memory[etag] = body
+        while len(_memory) > _MEMORY_ENTRIES:
+            _memory.popitem(last=False)
+
+
+ROUTES: list[BaseRoute] = [Route(PATH, observations_view, methods=["GET"])]

@@ -1,0 +1,95 @@
+"""« Cellules de veille » (AppTest): a commandant of the Jura prepares the Lons-le-Saunier cellule,
+edits the agenda, records the partners present and a decision, reads the relevé; the partner
+concerned sees the decision on « Mes préconisations »; a commandant of the 70 sees no Jura cellule
+and a partner cannot open the page (issue 17)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from diagnostics.auth import PARTENAIRE, Actor
+from diagnostics.demo_cellules import load_demo_cellules
+from diagnostics.partner_models import Partner
+from diagnostics.services import decisions, meeting_agenda
+from tests.conftest import ADMIN_ACTOR, COMMANDANT_39, COMMANDANT_70, app_as
+from tests.test_app import errors
+
+PAGE = "diagnostics/ui/cellules.py"
+LONS = "Cellule de veille de Lons-le-Saunier"
+DAY = dt.date(2026, 12, 2)
+
+
+def open_page(actor, tab: str | None = None):
+    at = app_as(actor).switch_page(PAGE)
+    if tab:
+        at.session_state["cel_tab"] = tab
+    at.session_state["cel_name"] = LONS
+    at.session_state[f"cel_day_{LONS}"] = DAY
+    return at.run()
+
+
+def test_prepare_edit_decide_and_the_partner_sees_it(db):
+    load_demo_cellules(db, ADMIN_ACTOR)
+    with db.session() as session:
+        mairie = session.scalar(select(Partner.id).where(Partner.name == "OPH du Jura"))
+    at = open_page(COMMANDANT_39)
+    assert not at.exception and not errors(at)
+    assert at.title[0].value == "Cellules de veille"
+    assert at.selectbox(key="cel_name").value == LONS
+    assert "Prochaine réunion :" in at.info[0].value
+    headings = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert headings[0] == "**1. Suivi des décisions de la réunion précédente**"
+    at.button(key="cel_down_0").click().run()  # the decisions go second
+    assert "monté" in at.success[0].value or "descendu" in at.success[0].value
+    at.text_input(key="cel_point_title").input("Fête de quartier")
+    next(b for b in at.button if b.label == "Ajouter le point").click().run()
+    points = meeting_agenda.agenda_points(db, COMMANDANT_39, LONS, DAY)
+    assert [p.section for p in points[:2]] == ["new_observations", "decisions"]
+    assert points[-1].title == "Fête de quartier"
+
+    at = open_page(COMMANDANT_39, "Réunion et décisions")
+    assert not at.exception and not errors(at)
+    at.multiselect[0].set_value(["OPH du Jura"])
+    next(b for b in at.button if b.label == "Enregistrer les présents").click().run()
+    assert meeting_agenda.partners_present(db, COMMANDANT_39, LONS, DAY) == (mairie,)
+    next(b for b in at.button if b.label == "Enregistrer la décision").click().run()  # empty: refused
+    assert errors(at) and "Écrivez ce qui a été décidé" in errors(at)[0]
+    at.text_area(key="cel_dec_text_0").input("Éclairer le passage des Cordeliers")
+    at.selectbox(key="cel_dec_who_0").set_value(f"p{mairie}")
+    at.date_input(key="cel_dec_due_0").set_value(DAY + dt.timedelta(days=10))
+    next(b for b in at.button if b.label == "Enregistrer la décision").click().run()
+    assert not errors(at) and "Décision enregistrée" in at.success[0].value
+    [line] = decisions.meeting_decisions(db, COMMANDANT_39, LONS, DAY)
+    assert (line.text, line.due_on, line.partner_id) == (
+        "Éclairer le passage des Cordeliers",
+        dt.date(2026, 12, 12),
+        mairie,
+    )
+
+    at = open_page(COMMANDANT_39, "Documents")
+    next(b for b in at.button if b.label == "Envoyer les dossiers par courriel").click().run()
+    assert not errors(at) and "mis dans la file d'envoi" in at.success[0].value
+    next(b for b in at.button if b.label == "Envoyer les dossiers par courriel").click().run()
+    assert "Aucun nouvel envoi" in at.success[0].value  # a second click sends nothing twice
+    for tab in ("Carte", "Documents"):
+        at = open_page(COMMANDANT_39, tab)
+        assert not at.exception and not errors(at)
+    at = open_page(COMMANDANT_39, "Relevé")
+    assert not at.exception and list(at.dataframe[0].value["Décision"]) == [line.text]
+
+    partner = Actor(login="partenaire.lons", role=PARTENAIRE, partner_id=mairie)
+    at = app_as(partner).run()
+    assert not at.exception
+    assert "Éclairer le passage des Cordeliers" in [t.value for t in at.text]
+    assert any("échéance 12/12/2026" in c.value for c in at.caption)
+
+
+def test_other_departments_and_partners_cannot_open_it(db):
+    load_demo_cellules(db, ADMIN_ACTOR)
+    at = open_page(COMMANDANT_70)
+    assert not at.exception and "Aucune cellule de veille" in at.info[0].value
+    partner = Actor(login="partenaire.x", role=PARTENAIRE, partner_id=None)
+    at = open_page(partner)
+    assert not at.exception and not at.title or at.title[0].value != "Cellules de veille"

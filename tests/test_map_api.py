@@ -1,0 +1,266 @@
+"""GET /api/map/observations, the commanders' map at every zoom (issue 20), on both backends:
+each role's scope, the page's filters, cells that add up to the box, the points cap, ETags,
+French refusals; and the same answer from SpatiaLite and PostGIS on the same data."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gzip
+import json
+
+import pytest
+from starlette.applications import Starlette
+
+from diagnostics import filter_params
+from diagnostics.auth import ADMIN, AGENT, COMMANDANT, Actor
+from diagnostics.db import open_database
+from diagnostics.maps.canvas import unpack_payload
+from diagnostics.services import sessions, viewport
+from diagnostics.services.accounts import NewAccount, add_user
+from diagnostics.services.observations import ObservationFilter, count_observations
+from diagnostics.services.reference import list_teams
+from diagnostics.synthetic import load_synthetic
+from diagnostics.web import deps, map_api
+from diagnostics.web.routes import EXCEPTION_HANDLERS, ROUTES
+from tests.asgi import request
+from tests.conftest import ADMIN_ACTOR, make_partner, sqlite_url
+
+APP = Starlette(routes=ROUTES, exception_handlers=EXCEPTION_HANDLERS)
+BOTH = (4.9, 46.2, 7.1, 48.1)  # Haute-Saône and Jura
+JURA = (5.2, 46.25, 6.2, 46.9)  # south of Haute-Saône: Jura only
+VESOUL_TOWN = (6.08, 47.58, 6.22, 47.68)
+COUNT = 3_000
+PASSWORD = "carte-de-test-2026"
+CAP = 500  # points per view in these tests (3,000 observations: cells at a département's zoom)
+
+
+@pytest.fixture
+def loaded(db, monkeypatch):
+    monkeypatch.setattr(viewport, "POINT_CAP", CAP)
+    map_api.forget()
+    load_synthetic(db, ADMIN_ACTOR, COUNT)
+    make_partner(db, "Habitat 70", kind="bailleur")
+    accounts = (
+        NewAccount("cdt.70", COMMANDANT, PASSWORD, departments=("70",)),
+        NewAccount("cdt.39", COMMANDANT, PASSWORD, departments=("39",)),
+        NewAccount("agent.gray", AGENT, PASSWORD, team_name="Groupe de contact de Gray"),
+        NewAccount("maire.gray", "maire", PASSWORD, commune_insee="70279"),
+        NewAccount("bailleur", "partenaire", PASSWORD, partner_name="Habitat 70"),
+        NewAccount("admin.carte", ADMIN, PASSWORD),
+    )
+    for account in accounts:
+        add_user(db, ADMIN_ACTOR, account)
+    yield db
+    deps.close_databases()
+    map_api.forget()
+
+
+def actor_of(db, login: str) -> Actor:
+    teams = {team.name: team.id for team in list_teams(db)}
+    return {
+        "cdt.70": Actor("cdt.70", COMMANDANT, departments=("70",)),
+        "cdt.39": Actor("cdt.39", COMMANDANT, departments=("39",)),
+        "agent.gray": Actor("agent.gray", AGENT, team_id=teams["Groupe de contact de Gray"]),
+        "admin.carte": Actor("admin.carte", ADMIN),
+    }[login]
+
+
+def cookie(db, login: str) -> str:
+    from diagnostics.services.accounts import authenticate
+
+    return sessions.open_session(db, authenticate(db, login, PASSWORD)).token
+
+
+def get(db, login: str | None, bbox=BOTH, zoom: int = 8, query: str = "", **headers):
+    sent = {"host": "127.0.0.1:8501", **headers}
+    if login:
+        sent["cookie"] = f"psq_session={cookie(db, login)}"
+    box = ",".join(str(v) for v in bbox)
+    return request(APP, f"{map_api.PATH}?bbox={box}&zoom={zoom}{'&' + query if query else ''}", headers=sent)
+
+
+def answer(reply) -> dict:
+    assert reply.status == 200, reply.body
+    body = gzip.decompress(reply.body) if reply.headers.get("content-encoding") == "gzip" else reply.body
+    return json.loads(body)
+
+
+def cells_of(data: dict) -> list[dict]:
+    return [dict(zip(data["columns"], row, strict=True)) for row in data["cells"]]
+
+
+def expected(db, login: str, bbox, criteria: ObservationFilter | None = None) -> int:
+    criteria = criteria or ObservationFilter()
+    return count_observations(db, actor_of(db, login), dataclasses.replace(criteria, point_box=bbox))
+
+
+def test_cells_add_up_to_the_box_and_each_cell_to_its_counts(loaded):
+    data = answer(get(loaded, "admin.carte", BOTH, 8))
+    assert data["mode"] == "cells" and data["total"] == COUNT == expected(loaded, "admin.carte", BOTH)
+    cells = cells_of(data)
+    assert sum(cell["n"] for cell in cells) == data["total"]
+    for cell in cells:
+        assert sum(cell[f"g{s}"] for s in (1, 2, 3, 4)) == cell["n"]
+        assert sum(cell[f"s_{code}"] for code in viewport.STATUS_CODES) == cell["n"]
+        west, south, east, north = viewport.cell_bounds(cell["x"], cell["y"], 8)
+        assert west - 1e-5 <= cell["lon"] / 1e5 <= east + 1e-5 and south - 1e-5 <= cell["lat"] / 1e5 <= north + 1e-5
+    # The grid halves at each zoom: more, smaller cells, the same total.
+    finer = answer(get(loaded, "admin.carte", BOTH, 10))
+    assert finer["total"] == COUNT and len(finer["cells"]) > len(cells)
+
+
+def test_a_commandant_of_70_never_gets_39_an_agent_only_his_team(loaded):
+    assert answer(get(loaded, "cdt.70", JURA, 9))["total"] == 0
+    assert answer(get(loaded, "cdt.39", JURA, 9))["total"] == expected(loaded, "cdt.39", JURA) > 0
+    in_70 = answer(get(loaded, "cdt.70", BOTH, 8))
+    assert 0 < in_70["total"] == expected(loaded, "cdt.70", BOTH) < COUNT
+    agent = answer(get(loaded, "agent.gray", BOTH, 8))
+    assert agent["total"] == expected(loaded, "agent.gray", BOTH) < in_70["total"]
+    if agent["mode"] == "points":  # the team's points only
+        ids = set(unpack_payload(json.dumps(agent["points"]))["id"].tolist())
+        assert len(ids) == agent["total"]
+
+
+def test_a_maire_a_partner_and_nobody_are_refused_in_french(loaded):
+    for login in ("maire.gray", "bailleur"):
+        reply = get(loaded, login)
+        assert reply.status == 403 and "forces de sécurité" in reply.json()["erreur"]
+    nobody = get(loaded, None)
+    assert nobody.status == 401 and nobody.json()["erreur"]
+
+
+def test_the_page_s_filters_are_respected(loaded):
+    query = "grav=4&statut=nouvelle,transmise&periode=12m"
+    today = dt.date.today()
+    params = {"grav": "4", "statut": "nouvelle,transmise", "periode": "12m"}
+    criteria = filter_params.criteria_from_params(params, today)
+    assert criteria.severities == (4,) and criteria.statuses == ("nouvelle", "transmise") and criteria.start
+    data = answer(get(loaded, "cdt.70", BOTH, 8, query))
+    assert data["total"] == expected(loaded, "cdt.70", BOTH, criteria) > 0
+    if data["mode"] == "cells":
+        for cell in cells_of(data):
+            assert cell["g1"] == cell["g2"] == cell["g3"] == 0 and cell["s_traitee"] == cell["s_classee"] == 0
+    else:
+        assert set(unpack_payload(json.dumps(data["points"]))["sev"].tolist()) == {4}
+
+
+def test_points_come_when_the_view_holds_at_most_the_cap(loaded, monkeypatch):
+    town = answer(get(loaded, "cdt.70", VESOUL_TOWN, 13))
+    count = expected(loaded, "cdt.70", VESOUL_TOWN)
+    assert 20 < count <= CAP and town["mode"] == "points" and town["total"] == count
+    points = unpack_payload(json.dumps(town["points"]))
+    assert len(points["id"]) == count
+    west, south, east, north = VESOUL_TOWN
+    assert ((points["lon"] >= west * 1e5 - 1) & (points["lon"] <= east * 1e5 + 1)).all()
+    map_api.forget()
+    monkeypatch.setattr(viewport, "POINT_CAP", count - 1)  # one more than the cap: cells
+    capped = answer(get(loaded, "cdt.70", VESOUL_TOWN, 13))
+    assert capped["mode"] == "cells" and capped["total"] == count and "points" not in capped
+
+
+def test_an_unchanged_view_costs_a_304_and_a_change_shows(loaded):
+    first = get(loaded, "cdt.70", BOTH, 8, "grav=3,4", **{"accept-encoding": "gzip"})
+    assert first.status == 200 and first.headers["content-encoding"] == "gzip"
+    etag = first.headers["etag"]
+    assert first.headers["cache-control"] == "private, no-cache"
+    again = get(loaded, "cdt.70", BOTH, 8, "grav=3,4", **{"if-none-match": etag})
+    assert again.status == 304 and again.body == b""
+    # Another commandant of the same scope: same view, same answer; another filter: another one.
+    assert get(loaded, "cdt.70", BOTH, 8, "grav=3,4").headers["etag"] == etag
+    assert get(loaded, "cdt.70", BOTH, 8, "grav=4").headers["etag"] != etag
+    assert get(loaded, "cdt.39", BOTH, 8, "grav=3,4").headers["etag"] != etag
+    load_synthetic(loaded, ADMIN_ACTOR, 10)  # new observations: the counter moved
+    changed = get(loaded, "cdt.70", BOTH, 8, "grav=3,4", **{"if-none-match": etag})
+    assert changed.status == 200 and changed.headers["etag"] != etag
+
+
+def test_bad_views_are_refused_in_french(loaded):
+    for query, word in (
+        ("bbox=1,2,3&zoom=8", "bbox"),
+        ("bbox=4,46,7,48&zoom=abc", "zoom"),
+        ("bbox=4,46,7,48&zoom=40", "zoom"),
+        ("zoom=8", "bbox"),
+        ("bbox=-180,-85,180,85&zoom=14", "trop grande"),
+    ):
+        sent = {"host": "127.0.0.1:8501", "cookie": f"psq_session={cookie(loaded, 'cdt.70')}"}
+        reply = request(APP, f"{map_api.PATH}?{query}", headers=sent)
+        assert reply.status == 400 and word in reply.json()["erreur"], (query, reply.body)
+
+
+def test_the_route_reads_the_filters_the_page_writes():
+    today = dt.date(2026, 12, 1)
+    page = {
+        "period_choice": "custom",
+        "period": (dt.date(2026, 1, 2), dt.date(2026, 3, 4)),
+        "categories": ["eclairage", "autre"],
+        "severities": [1, 4],
+        "statuses": ["en_cours"],
+        "communes": ["70550"],
+        "teams": [3],
+        "overdue": True,
+    }
+    params = {filter_params.PARAMS[name]: filter_params.encode(name, value) for name, value in page.items()}
+    assert filter_params.criteria_from_params(params, today) == ObservationFilter(
+        start=dt.date(2026, 1, 2),
+        end=dt.date(2026, 3, 4),
+        categories=("eclairage", "autre"),
+        severities=(1, 4),
+        statuses=("en_cours",),
+        communes=("70550",),
+        team_ids=(3,),
+        overdue_on=today,
+    )
+    assert filter_params.criteria_from_params({"grav": "9,x", "communes": "'; drop"}, today) == ObservationFilter()
+
+
+@pytest.mark.parametrize("backend", ["both"])
+def test_spatialite_and_postgis_give_the_same_views(request, tmp_path, backend):
+    """The same synthetic data in both databases: the same cells and points for every view."""
+    import shutil
+
+    path = tmp_path / "same.sqlite"
+    shutil.copyfile(request.getfixturevalue("template_database"), path)
+    postgres = request.getfixturevalue("postgres")
+    template = request.getfixturevalue("postgis_template")
+    from tests.conftest import _admin_sql
+
+    _admin_sql(postgres, f"CREATE DATABASE same_views TEMPLATE {template}")
+    request.addfinalizer(lambda: _admin_sql(postgres, "DROP DATABASE IF EXISTS same_views WITH (FORCE)"))
+    answers = []
+    for url in (sqlite_url(path), postgres.database_url("same_views")):
+        db = open_database(url)
+        try:
+            load_synthetic(db, ADMIN_ACTOR, 2_000)
+            views = [
+                viewport.View(BOTH, 8),
+                viewport.View(BOTH, 11),
+                viewport.View(VESOUL_TOWN, 12),
+                viewport.View(VESOUL_TOWN, 15),
+                viewport.View((6.13, 47.615, 6.17, 47.64), 16),
+            ]
+            criteria = ObservationFilter(severities=(2, 3, 4))
+            found = []
+            for view in views:
+                data = viewport.view_data(db, ADMIN_ACTOR, criteria, view, cap=100)
+                found.append(json.loads(_view_bytes(data)))
+            answers.append(found)
+        finally:
+            db.dispose()
+    spatialite, postgis = answers
+    modes = [a["mode"] for a in spatialite]
+    assert modes == [a["mode"] for a in postgis] and {"cells", "points"} <= set(modes), modes
+    for left, right in zip(spatialite, postgis, strict=True):
+        if left["mode"] == "cells":
+            assert len(left["cells"]) == len(right["cells"])
+            for a, b in zip(left["cells"], right["cells"], strict=True):
+                assert a[:2] == b[:2] and a[4:] == b[4:], (a, b)  # cell and counts
+                assert abs(a[2] - b[2]) <= 1 and abs(a[3] - b[3]) <= 1  # mean point, to 1e-5 degree
+        else:
+            assert left == right
+
+
+def _view_bytes(data) -> bytes:
+    from diagnostics.maps.viewport import view_json
+
+    return view_json(data)
