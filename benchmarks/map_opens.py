@@ -1,7 +1,9 @@
 """Many commanders opening the Carte de commandement at once: what it costs the server.
 
-    .venv/bin/python benchmarks/map_opens.py                          # 1, 5, 10, 20 at once, GC on and off
-    .venv/bin/python benchmarks/map_opens.py --users 1,5 --gc off     # quicker
+    .venv/bin/python benchmarks/map_opens.py                          # 1, 5, 10, 20 at once (SpatiaLite)
+    .venv/bin/python benchmarks/map_opens.py --users 1,5 --gc on,off  # with and without the post-run GC
+    .venv/bin/python benchmarks/map_opens.py --backend postgis        # one process on a throwaway PostGIS
+    .venv/bin/python benchmarks/map_opens.py --processes 2            # two processes behind nginx, one PostGIS
 
 For each setting of Streamlit's `runner.postScriptGC` a fresh app server (server.py, as
 `make run` starts it) serves a SpatiaLite database of `--observations` synthetic observations.
@@ -11,7 +13,14 @@ measured). Reported per round: the server's CPU seconds and resident memory grow
 bytes the server sent per open (WebSocket frames and HTTP bodies), and the time from the start
 of the round to the last WebSocket message the server sent (the browsers' own drawing, on the
 same cores, is not waited for). The first open of each server warms its caches and is
-reported apart.
+reported apart. With `--processes N` (PostGIS) N servers run behind nginx as the README sets it
+up (tests/nginx.py); CPU and memory are summed over the N servers, and each page gets its
+process from nginx's route cookie, as a browser does.
+
+By default the browsers do not draw: the map component's files (Leaflet and the canvas layer,
+served under /component/) are not loaded, so the map's data still comes over the WebSocket
+but the browsers on the same cores burn no CPU drawing it. `--draw` loads them. (Once the map
+fetches its data from a route of its own, only `--draw` measures that route.)
 """
 
 from __future__ import annotations
@@ -39,43 +48,61 @@ from diagnostics.services import sessions  # noqa: E402
 from diagnostics.synthetic import load_synthetic  # noqa: E402
 from diagnostics.web.auth import COOKIE  # noqa: E402
 from tests.browser.conftest import CHROMIUM_ARGS  # noqa: E402
+from tests.nginx import nginx  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 COMMANDANT_70 = Actor("commandant.70", COMMANDANT, departments=("70",))
 QUIET_SECONDS = 3.0  # no server message for this long: the open is served
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+POSTMASTER: list[int] = []  # the PostGIS server's pid, when the benchmark started one
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--observations", type=int, default=100_000)
     parser.add_argument("--users", default="1,5,10,20", help="commanders opening at once, per round")
-    parser.add_argument("--gc", default="on,off", help="runner.postScriptGC settings to compare")
+    parser.add_argument("--gc", default="off", help="runner.postScriptGC settings to compare (on,off)")
+    parser.add_argument("--backend", choices=("spatialite", "postgis"), default="spatialite")
+    parser.add_argument("--processes", type=int, default=1, help="app processes (more than 1: behind nginx)")
+    parser.add_argument("--draw", action="store_true", help="let the browsers draw the map")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "psq-bench")
     args = parser.parse_args()
-    database = _database(args.work, args.observations)
+    backend = "postgis" if args.processes > 1 else args.backend
     users = [int(value) for value in args.users.split(",")]
-    print(f"{args.observations:,} observations (SpatiaLite); commandant (70) opening the Carte de commandement\n")
-    print(
-        f"{'postScriptGC':12} | {'at once':>7} | {'CPU/open':>8} | {'RSS/open':>8} | {'RSS':>7} | "
-        f"{'sent/open':>9} | {'last message':>12} | median"
-    )
-    print("-" * 100)
-    for gc in args.gc.split(","):
-        with _Server(database, gc == "on", args.work) as (base_url, pid):
-            _round(base_url, pid, database, 1)  # warms the caches: not reported
-            for count in users:
-                row = _round(base_url, pid, database, count)
-                print(
-                    f"{gc:12} | {count:7} | {row['cpu']:7.2f}s | {row['rss']:6.0f}MB | {row['total_rss']:5.0f}MB | "
-                    f"{row['bytes'] / 1e6:7.2f}MB | {row['last']:11.2f}s | {row['median']:.2f}s",
-                    flush=True,
-                )
+    with contextlib.ExitStack() as stack:
+        database = _database(args.work, args.observations, backend, stack)
+        print(
+            f"{args.observations:,} observations ({backend}, {args.processes} process(es)"
+            f"{' behind nginx' if args.processes > 1 else ''}, browsers {'drawing' if args.draw else 'not drawing'});"
+            f" commandant (70) opening the Carte de commandement; load average {_load()}\n"
+        )
+        print(
+            f"{'postScriptGC':12} | {'at once':>7} | {'CPU/open':>8} | {'RSS/open':>8} | {'RSS':>7} | "
+            f"{'sent/open':>9} | {'last message':>12} | median | {'DB CPU/open':>11} | load"
+        )
+        print("-" * 122)
+        for gc in args.gc.split(","):
+            with _Cluster(database, gc == "on", args.work, args.processes) as (base_url, pids):
+                _round(base_url, pids, database, 1, args.draw)  # warms the caches: not reported
+                for count in users:
+                    row = _round(base_url, pids, database, count, args.draw)
+                    print(
+                        f"{gc:12} | {count:7} | {row['cpu']:7.2f}s | {row['rss']:6.1f}MB | {row['total_rss']:5.0f}MB | "
+                        f"{row['bytes'] / 1e6:7.2f}MB | {row['last']:11.2f}s | {row['median']:5.2f}s | "
+                        f"{row['db_cpu']:10.2f}s | {_load()}",
+                        flush=True,
+                    )
     return 0
 
 
-def _database(work: Path, count: int) -> str:
+def _load() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def _database(work: Path, count: int, backend: str, stack: contextlib.ExitStack) -> str:
+    if backend == "postgis":
+        return _postgis_database(count, stack)
     path = work / f"opens-{count}.sqlite"
     url = f"sqlite:///{path}"
     if not path.exists():
@@ -83,16 +110,64 @@ def _database(work: Path, count: int) -> str:
 
         template = map_scale._reference_database(work / "reference.sqlite")
         shutil.copyfile(template, path)
-        db = open_database(url)
-        load_demo_accounts(db)
-        load_synthetic(db, system_actor(), count)
-        db.dispose()
+        _fill(url, count)
     return url
+
+
+def _postgis_database(count: int, stack: contextlib.ExitStack) -> str:
+    """A throwaway PostGIS cluster (as the test suite starts it) with `count` observations."""
+    from sqlalchemy import create_engine, text  # noqa: PLC0415
+
+    from diagnostics import config  # noqa: PLC0415
+    from diagnostics.db import upgrade_schema  # noqa: PLC0415
+    from diagnostics.services.reference import load_reference_layers  # noqa: PLC0415
+    from tests.postgres_cluster import remove_cluster, start_cluster  # noqa: PLC0415
+
+    cluster = start_cluster()
+    stack.callback(remove_cluster, cluster)
+    POSTMASTER.append(int((cluster.directory / "data" / "postmaster.pid").read_text().split()[0]))
+    engine = create_engine(cluster.database_url("postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("CREATE DATABASE opens"))
+    engine.dispose()
+    url = cluster.database_url("opens")
+    db = open_database(url)
+    upgrade_schema(db)
+    load_reference_layers(db, config.geodata_dir())
+    db.dispose()
+    _fill(url, count)
+    return url
+
+
+def _fill(url: str, count: int) -> None:
+    db = open_database(url)
+    load_demo_accounts(db)
+    load_synthetic(db, system_actor(), count)
+    db.dispose()
+
+
+class _Cluster:
+    """`processes` app servers; more than one behind nginx. Enters as (base URL, server pids)."""
+
+    def __init__(self, database: str, gc: bool, work: Path, processes: int):
+        self.servers = [_Server(database, gc, work) for _ in range(processes)]
+        self.stack = contextlib.ExitStack()
+
+    def __enter__(self):
+        urls_pids = [self.stack.enter_context(server) for server in self.servers]
+        pids = [pid for _url, pid in urls_pids]
+        if len(self.servers) == 1:
+            return urls_pids[0][0], pids
+        proxy = self.stack.enter_context(nginx([server.port for server in self.servers], self.servers[0].work))
+        return proxy, pids
+
+    def __exit__(self, *exc):
+        return self.stack.__exit__(*exc)
 
 
 class _Server:
     def __init__(self, database: str, gc: bool, work: Path):
-        self.port = free_port()
+        self.port, self.work = free_port(), work / f"nginx-{os.getpid()}"
         env = dict(os.environ, DATABASE_URL=database, PYTHONPATH=str(REPO))
         self.log = (work / f"server-{self.port}.log").open("wb")
         self.proc = subprocess.Popen(
@@ -135,9 +210,24 @@ class _Server:
         self.log.close()
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int, children: bool = False) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+    ticks = int(fields[11]) + int(fields[12])  # utime + stime
+    if children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime + cstime: ended children
+    return ticks / CLOCK_TICKS
+
+
+def _database_cpu() -> float:
+    """PostgreSQL's CPU seconds: the postmaster, its ended backends and its live ones."""
+    if not POSTMASTER:
+        return 0.0
+    total = _cpu_seconds(POSTMASTER[0], children=True)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == POSTMASTER[0]:
+                total += _cpu_seconds(int(stat.parent.name))
+    return total
 
 
 def _rss_mb(pid: int) -> float:
@@ -147,26 +237,34 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _round(base_url: str, pid: int, database: str, count: int) -> dict:
+def _round(base_url: str, pids: list[int], database: str, count: int, draw: bool) -> dict:
     """`count` pages open the map at the same moment; measured until the server goes quiet."""
     db = open_database(database)
     tokens = [sessions.open_session(db, COMMANDANT_70, via="password").token for _ in range(count)]
     db.dispose()
-    return asyncio.run(_opens(base_url, pid, tokens))
+    return asyncio.run(_opens(base_url, pids, tokens, draw))
 
 
-async def _opens(base_url: str, pid: int, tokens: list[str]) -> dict:
+async def _opens(base_url: str, pids: list[int], tokens: list[str], draw: bool) -> dict:
     from playwright.async_api import async_playwright
+
+    def cpu() -> float:
+        return sum(_cpu_seconds(pid) for pid in pids)
+
+    def rss() -> float:
+        return sum(_rss_mb(pid) for pid in pids)
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        pages = [await _signed_in_page(browser, base_url, token) for token in tokens]
-        cpu, rss, started = _cpu_seconds(pid), _rss_mb(pid), time.perf_counter()
+        pages = [await _signed_in_page(browser, base_url, token, draw) for token in tokens]
+        cpu_before, rss_before, started = cpu(), rss(), time.perf_counter()
+        db_before = _database_cpu()
         results = await asyncio.gather(*(_open(page, base_url) for page in pages))
         measured = {
-            "cpu": (_cpu_seconds(pid) - cpu) / len(tokens),
-            "rss": (_rss_mb(pid) - rss) / len(tokens),
-            "total_rss": _rss_mb(pid),
+            "cpu": (cpu() - cpu_before) / len(tokens),
+            "db_cpu": (_database_cpu() - db_before) / len(tokens),
+            "rss": (rss() - rss_before) / len(tokens),
+            "total_rss": rss(),
         }
         await browser.close()
     ends = [result["last"] - started for result in results]
@@ -177,9 +275,11 @@ async def _opens(base_url: str, pid: int, tokens: list[str]) -> dict:
     }
 
 
-async def _signed_in_page(browser, base_url: str, token: str):
+async def _signed_in_page(browser, base_url: str, token: str, draw: bool):
     context = await browser.new_context(viewport={"width": 1366, "height": 768})
     await context.add_cookies([{"name": COOKIE, "value": token, "url": base_url}])
+    if not draw:  # the map's iframe stays empty: its data still comes, nothing is drawn
+        await context.route("**/component/**", lambda route: route.abort())
     return await context.new_page()
 
 

@@ -3,6 +3,7 @@
 #   scripts/system-deps.sh run    what the app needs (SpatiaLite, npm for the map assets)
 #   scripts/system-deps.sh test   the same plus Chromium (browser tests) and PostgreSQL + PostGIS
 #                                 (the suite runs on SpatiaLite and on a throwaway PostGIS cluster)
+#                                 and nginx (the scale-out test runs its own, never the system service)
 # As root it runs apt-get; otherwise it says what to install and fails.
 set -euo pipefail
 
@@ -26,6 +27,7 @@ if [ "$purpose" = "test" ]; then
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   have_postgis || missing+=(postgresql-15-postgis-3)
   command -v node >/dev/null 2>&1 || missing+=(nodejs)  # the test SMS centre (tests/smsc/smsc.js)
+  [ -x /usr/sbin/nginx ] || missing+=(nginx)            # two app processes behind a proxy (tests/browser/test_scale_out.py)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -68,6 +68,11 @@ def test_prepare_edit_decide_and_the_partner_sees_it(db):
         mairie,
     )
 
+    at = open_page(COMMANDANT_39, "Documents")
+    next(b for b in at.button if b.label == "Envoyer les dossiers par courriel").click().run()
+    assert not errors(at) and "mis dans la file d'envoi" in at.success[0].value
+    next(b for b in at.button if b.label == "Envoyer les dossiers par courriel").click().run()
+    assert "Aucun nouvel envoi" in at.success[0].value  # a second click sends nothing twice
     for tab in ("Carte", "Documents"):
         at = open_page(COMMANDANT_39, tab)
         assert not at.exception and not errors(at)

@@ -73,6 +73,7 @@ def _servers(first_port: int, tmp_path_factory: pytest.TempPathFactory) -> Itera
     PYTHONPATH so the app can import `diagnostics`.
     """
     started: list[subprocess.Popen] = []
+    by_url: dict[str, subprocess.Popen] = {}
 
     def start(app_path: str | Path, env: dict[str, str] | None = None) -> str:
         port = first_port if not started else free_port_now()
@@ -99,9 +100,11 @@ def _servers(first_port: int, tmp_path_factory: pytest.TempPathFactory) -> Itera
             )
         started.append(proc)
         base_url = f"http://127.0.0.1:{port}"
+        by_url[base_url] = proc
         wait_healthy(f"{base_url}/_stcore/health", proc, log)
         return base_url
 
+    start.process = by_url.get  # the process serving a base URL (a test may kill it)
     try:
         yield start
     finally:
@@ -164,6 +167,18 @@ def require_chromium() -> None:
         missing(f"{CHROMIUM} not found: install Debian's chromium package")
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """One Chromium for a module's tests, each of which opens its own contexts (fresh profiles)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def browser_page(request, tmp_path_factory: pytest.TempPathFactory, network_log: NetworkLog):
     """A Playwright page in Debian's Chromium, with a fresh profile and no way off loopback.
@@ -213,6 +228,18 @@ def browser_page(request, tmp_path_factory: pytest.TempPathFactory, network_log:
 _DEMO_TEMPLATE: dict[str, Path] = {}
 
 
+def init_demo(database_url: str, timeout: int = 300) -> None:
+    """`python -m diagnostics init --demo` on a database (what `make init` does)."""
+    subprocess.run(
+        [sys.executable, "-m", "diagnostics", "init", "--demo"],
+        cwd=REPO,
+        check=True,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        timeout=timeout,
+    )
+
+
 def _demo_template() -> Path:
     """One `init --demo` SpatiaLite file per test process, built on first use.
 
@@ -222,15 +249,7 @@ def _demo_template() -> Path:
     if "path" not in _DEMO_TEMPLATE:
         folder = Path(tempfile.mkdtemp(prefix="psq-demo-template-"))
         atexit.register(shutil.rmtree, folder, True)
-        url = f"sqlite:///{folder / 'demo.sqlite'}"
-        subprocess.run(
-            [sys.executable, "-m", "diagnostics", "init", "--demo"],
-            cwd=REPO,
-            check=True,
-            env={**os.environ, "DATABASE_URL": url},
-            capture_output=True,
-            timeout=300,
-        )
+        init_demo(f"sqlite:///{folder / 'demo.sqlite'}")
         _DEMO_TEMPLATE["path"] = folder / "demo.sqlite"
     return _DEMO_TEMPLATE["path"]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LOOPBACK_HOSTS, PHONE, require_chromium
+from tests.browser.conftest import LOOPBACK_HOSTS, PHONE
 from tests.browser.ui import (
     TIMEOUT_MS,
     choose,
@@ -32,15 +32,6 @@ SHOTS = Path("/tmp/psq-screenshots")
 PAUSE_MS = 1000
 COOKIE = "psq_session"
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Browser:
-    require_chromium()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Contexts:
