@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import threading
 
 import pytest
 from pypdf import PdfReader
@@ -220,3 +221,28 @@ def test_the_cli_writes_every_pack_of_a_meeting(db, meeting, tmp_path, capsys):
             select(AuditEvent.after).where(AuditEvent.entity == "meeting_pack", AuditEvent.action == "export")
         ).all()
     assert len(downloads) == 3 and all(f'"meeting_id": {meeting_id}' in after for after in downloads)
+
+
+def test_two_sends_at_once_queue_each_pack_once(db, meeting):
+    """A double click on two processes: both transactions read « not queued yet »; the outbox's
+    unique key lets one commit, the other finds everything queued and sends nothing."""
+    meeting_id, _, _, _ = meeting
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def send():
+        start.wait()
+        try:
+            results.append(meeting_packs.send_packs(db, COMMANDANT_39, meeting_id, issued_on=ISSUED))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    packs = [m for m in messages(db) if m.kind == "meeting_pack"]
+    assert [m.recipient for m in packs] == ["gestion.locative@ophjura.example"]
+    assert sum(len(s.queued_to) for result in results for s in result) == 1

@@ -102,10 +102,16 @@ def test_reference_layers_leave_without_unit_schedule_or_unshared_site_names():
     assert list(shared["schedule"]) == ["", "Marché du samedi"] and list(shared["kind"]) == ["", "pm"]
     assert "internal_note" not in shared and len(shared.geometry) == 2  # the zone itself is shown
     sites = gpd.GeoDataFrame(
-        {"id": [1], "name": ["Caméra du parking"], "kind": ["camera"], "shareable": [False]},
-        geometry=[Point(0, 0)],
+        {
+            "id": [1, 2],
+            "name": ["Poste avancé", "Caméra du parking"],
+            "kind": ["poste", "camera"],
+            "shareable": [False] * 2,
+        },
+        geometry=[Point(0, 0), Point(1, 1)],
         crs="EPSG:4326",
     )
+    # An unshared site leaves without its name; a camera does not leave at all (issue 17).
     assert list(redact_reference_for_partners("sites", sites)["name"]) == [""]
 
 

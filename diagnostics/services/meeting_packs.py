@@ -46,7 +46,7 @@ from diagnostics.outbox_models import OutboxMessage
 from diagnostics.partner_models import Partner, PartnerCommune
 from diagnostics.redaction import redact_decisions_for_partners, redact_for_partner, redact_reference_for_partner
 from diagnostics.services import agenda as agendas
-from diagnostics.services import audit, cellules, outbox
+from diagnostics.services import audit, cameras, cellules, outbox
 from diagnostics.services.exports import file_slug
 from diagnostics.services.partners import partner_emails
 from diagnostics.visit_models import ObservationVisit
@@ -254,6 +254,9 @@ def _agenda_for(agenda: agendas.Agenda, partner_name: str, scope: set[int]) -> a
         overdue={name: items for name, items in agenda.overdue.items() if name == partner_name},
         revisits_due=[v for v in agenda.revisits_due if v.observation_id in scope],
         revisit_results=[v for v in agenda.revisit_results if v.observation_id in scope],
+        # Where no camera sees maps the coverage: the forces' own (diagnostics.redaction, issue 17).
+        outside_cameras=[],
+        points=[point for point in agenda.points if point.section != "videoprotection"],
     )
 
 
@@ -323,8 +326,9 @@ def _comments(session: Session, observation_id: int) -> tuple[str, ...]:
 def _sites_frame(session: Session, communes) -> gpd.GeoDataFrame:
     """The sites of the territory (a pack lists them, it draws no map: no geometry is read)."""
     columns = (Site.id, Site.kind, Site.name, Site.address, Site.source, Site.approximate, Site.shareable)
-    statement = select(*columns).where(Site.commune_insee.in_(tuple(communes))).order_by(Site.kind, Site.name)
-    frame = pd.DataFrame(session.execute(statement).all(), columns=[c.key for c in columns])
+    owner = cameras.camera_owner_column()  # a camera leaves only for its owner (diagnostics.redaction)
+    statement = select(*columns, owner).where(Site.commune_insee.in_(tuple(communes))).order_by(Site.kind, Site.name)
+    frame = pd.DataFrame(session.execute(statement).all(), columns=[*(c.key for c in columns), owner.key])
     return gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
 
 

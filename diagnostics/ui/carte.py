@@ -22,7 +22,7 @@ import streamlit as st
 from diagnostics import config, filter_params, localtime, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.maps.viewport import view_options
-from diagnostics.services import alerts, analysis, assignments, dispositifs, viewport
+from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, viewport
 from diagnostics.services.observations import (
     ObservationFilter,
     count_observations,
@@ -103,7 +103,7 @@ def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
         st.session_state[OPENING_BOUNDS] = _extent(db, actor)
     build = functools.partial(
         maps.build_review_map,
-        _base(db),
+        _base(db, actor),
         None,
         bounds=st.session_state[OPENING_BOUNDS],
         dispositifs=_dispositifs(db, actor),
@@ -125,7 +125,7 @@ def _all_points_map(db, actor: Actor, criteria: ObservationFilter, heat: bool, h
     # Built afresh at every run of the map's fragment: a folium map rendered twice is not the same.
     build = functools.partial(
         maps.build_review_map,
-        _base(db),
+        _base(db, actor),
         layer["payload"],
         bounds=layer["bounds"],
         heat=_heat(db, actor, criteria) if heat else None,
@@ -165,10 +165,11 @@ def _follow_clicked_point(result) -> bool:
 
 
 @common.reference_resource()
-def _base(db) -> maps.Base:
-    """Reference layers as GeoJSON text, once per process and reference data version."""
+def _base(db, _actor: Actor) -> maps.Base:
+    """Reference layers as GeoJSON text, once per process and reference data version (the same
+    for every reader of this page, the forces: the service checks the first reader's role)."""
     sectors, zones, sites = common.context_layers(db)
-    return maps.prepare_base(common.communes(db), sectors, zones, sites)
+    return maps.prepare_base(common.communes(db), sectors, zones, sites, cameras.cameras_frame(db, _actor))
 
 
 @common.data_resource(max_entries=16)
