@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from diagnostics import localtime
+from diagnostics.services.meeting_agenda import SECTIONS
 from tests.browser.axe import check_page
 from tests.browser.ui import TIMEOUT_MS, choose, go_to, log_in, scroll_to, wait_until_idle
 
@@ -86,15 +87,16 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
     page.get_by_role("button", name="Ajouter le point").click()
     wait_until_idle(page)
     expect(page.get_by_text("Point « Fête de quartier de la Marjorie » ajouté.")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.get_by_text("7. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
+    last = len(SECTIONS) + 1  # after every generated section
+    expect(page.get_by_text(f"{last}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
     _pause(page)
     page.get_by_role("button", name="Monter").last.click()
     wait_until_idle(page)
-    expect(page.get_by_text("6. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text(f"{last - 1}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
     page.reload()  # stored with the meeting, not in the browser
     wait_until_idle(page)
     choose(page, "Cellule", "Lons-le-Saunier")
-    expect(page.get_by_text("6. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text(f"{last - 1}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
     _pause(page)
 
     # The map of the territory, drawn with the app's own files
