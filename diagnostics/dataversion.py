@@ -26,6 +26,7 @@ SCOPE_OF_TABLE: dict[str, str] = {
     "sectors": REFERENCE,
     "patrol_zones": REFERENCE,
     "sites": REFERENCE,
+    "cameras": REFERENCE,
     "teams": REFERENCE,
     "commune_dispositifs": REFERENCE,
     "grid_templates": REFERENCE,

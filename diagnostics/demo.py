@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from diagnostics.auth import Actor, system_actor
 from diagnostics.db import Database
+from diagnostics.demo_cameras import load_demo_cameras
 from diagnostics.demo_cellules import load_demo_cellules
 from diagnostics.demo_partners import load_demo_assignments, load_demo_partners
 from diagnostics.models import Commune, Diagnostic, Team
@@ -238,6 +239,7 @@ def load_demo(db: Database, actor: Actor | None = None) -> int:
     load_demo_partners(db, actor)
     load_demo_assignments(db, actor)
     load_demo_cellules(db, actor)
+    load_demo_cameras(db, actor)
     return added
 
 
@@ -302,6 +304,12 @@ DEMO_ACCOUNTS: tuple[dict, ...] = (
         "role": "partenaire",
         "partner_name": "Habitat 70",
         "display_name": "Habitat 70 — agence de Gray",
+    },
+    {  # a member of the Lons-le-Saunier cellule de veille: its decisions are this account's work
+        "login": "partenaire.lons",
+        "role": "partenaire",
+        "partner_name": "Mairie de Lons-le-Saunier",
+        "display_name": "Police municipale de Lons-le-Saunier",
     },
 )
 

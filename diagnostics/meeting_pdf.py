@@ -162,6 +162,19 @@ def _rising(agenda: Agenda) -> list[tuple[str, str]]:
     ]
 
 
+def _outside_cameras(agenda: Agenda) -> list[tuple[str, str]]:
+    if not agenda.outside_cameras:
+        return [("text", "Aucune observation de vidéoprotection hors du champ des caméras.")]
+    return [
+        (
+            "text",
+            f"• N° {item.observation_id} — {taxonomy.category_label(item.category)}, "
+            f"{taxonomy.severity_label(item.severity)}, {localtime.format_date(item.observed_on)}",
+        )
+        for item in agenda.outside_cameras
+    ]
+
+
 # One renderer per generated section (services.meeting_agenda.SECTIONS): a new section adds one here.
 SECTION_LINES: dict[str, Callable[[Agenda], list[tuple[str, str]]]] = {
     "decisions": lambda agenda: decision_lines(agenda.decisions),
@@ -170,6 +183,7 @@ SECTION_LINES: dict[str, Callable[[Agenda], list[tuple[str, str]]]] = {
     "revisits": _revisits,
     "alerts": _alerts,
     "rising": _rising,
+    "videoprotection": _outside_cameras,
 }
 
 

@@ -406,6 +406,7 @@ import diagnostics.outbox_models  # noqa: E402, F401
 from diagnostics import (  # noqa: E402, F401
     alert_models,
     audit_models,
+    camera_models,
     cellule_models,
     decision_models,
     partner_models,

@@ -29,6 +29,12 @@ The rule for reference layers (`redact_reference_for_partners`):
   exists, not who patrols it when;
 - a site keeps its kind (its symbol); its name and address only when ``shareable`` (desks open
   to the public are, by default);
+- a camera (a site of a kind in ``CONFIDENTIAL_SITE_KINDS``, and the ``cameras`` layer of fields
+  of view) does not leave at all: its row is dropped, position and field of view with it, unless
+  the recipient is its owner (``owner_partner_id`` among ``recipients``: the commune that runs the
+  centre de supervision urbain reads its own cameras, in full). A frame without the owner column
+  loses every camera. Frames: ``redact_reference_for_partners(layer, frame, recipients=…)``;
+  one record (a pack's line): ``site_leaves(kind, owner_partner_id, recipients)``;
 - as for observations, columns not listed here are dropped.
 """
 
@@ -124,18 +130,36 @@ REFERENCE_ALWAYS_SHARED = {
     "sectors": ("id", "name", "kind", "source", "approximate"),
     "zones": ("id", "source", "approximate", "shareable"),
     "sites": ("id", "kind", "source", "approximate", "shareable"),
+    # Only ever rows the recipient owns (the others are dropped first).
+    "cameras": ("id", "kind", "bearing", "angle", "range_m", "source", "approximate", "shareable"),
 }
 REFERENCE_SHARED_IF_MARKED = {
     "sectors": (),
     "zones": ("name", "unit", "kind", "schedule"),
     "sites": ("name", "address"),
+    "cameras": ("name", "address"),
 }
+CONFIDENTIAL_SITE_KINDS = ("camera",)  # sites whose very position is the forces' (and owner's) own
 
 
-def redact_reference_for_partners(layer: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A copy of a reference layer (``sectors``, ``zones`` or ``sites``) holding only what may be
-    shown to a mayor or a partner: see the rule above. Unknown layers raise KeyError."""
+def site_leaves(kind: object, owner_partner_id: object, recipients: Iterable[int] = ()) -> bool:
+    """Whether a site (or camera) may appear at all in what is given to `recipients` (partner
+    ids): any site but a confidential one, which only its owner receives."""
+    if kind not in CONFIDENTIAL_SITE_KINDS:
+        return True
+    owner = _partner_id(owner_partner_id)
+    return owner is not None and owner in {int(r) for r in recipients}
+
+
+def redact_reference_for_partners(
+    layer: str, frame: gpd.GeoDataFrame, *, recipients: Iterable[int] = ()
+) -> gpd.GeoDataFrame:
+    """A copy of a reference layer (``sectors``, ``zones``, ``sites`` or ``cameras``) holding only
+    what may be shown to a mayor or a partner whose partner ids are `recipients`: see the rule
+    above (a camera leaves only for its owner, and then whole). Unknown layers raise KeyError."""
     always, if_marked = REFERENCE_ALWAYS_SHARED[layer], REFERENCE_SHARED_IF_MARKED[layer]
+    if layer in ("sites", "cameras"):
+        frame = _owned_or_public_sites(layer, frame, tuple(recipients))
     keep = list(dict.fromkeys(c for c in (*always, *if_marked) if c in frame.columns))
     # Plain columns, one GeoDataFrame built at the end: this runs once per layer per commune.
     columns = {name: frame[name].to_list() for name in keep}
@@ -173,18 +197,23 @@ def redact_for_partner(observations: pd.DataFrame, partner_id: int) -> pd.DataFr
         own = pd.Series(False, index=observations.index, dtype=bool)
     for column in PARTNER_FOLLOW_UP:
         if column in observations:
-            frame[column] = observations[column].where(own, None)
+            frame[column] = observations[column].astype(object).where(own, None)
     return frame
 
 
-def redact_reference_for_partner(layer: str, frame: gpd.GeoDataFrame, partner_communes=()) -> gpd.GeoDataFrame:
+def redact_reference_for_partner(
+    layer: str, frame: gpd.GeoDataFrame, *, partner_id: int | None, partner_communes=()
+) -> gpd.GeoDataFrame:
     """A reference layer as one partner may read it (its pack of a cellule's meeting).
 
-    Today the partners' rule (`redact_reference_for_partners`). This is where rows a partner may
-    not see at all are to be dropped, by the partner's own communes (``partner_communes``): a
-    camera's position only for the commune that owns it (issue 17).
+    The partners' rule (`redact_reference_for_partners`) for that one recipient: a camera (a site of
+    kind ``camera``, or the ``cameras`` layer) only when ``partner_id`` owns it, which needs the
+    frame's ``owner_partner_id`` (`services.cameras.camera_owner_column()`); without that column,
+    or without ``partner_id``, no camera leaves. ``partner_communes`` decide nothing here:
+    ownership, not the commune, is the rule.
     """
-    return redact_reference_for_partners(layer, frame)
+    recipients = () if partner_id is None else (partner_id,)
+    return redact_reference_for_partners(layer, frame, recipients=recipients)
 
 
 def redact_decisions_for_partners(decisions: Iterable) -> list:
@@ -192,3 +221,24 @@ def redact_decisions_for_partners(decisions: Iterable) -> list:
     given to a partner (``partner_id`` set), the coordination around the table; a decision given
     to a team of the forces names that team and what it will do, and stays with the forces."""
     return [decision for decision in decisions if getattr(decision, "partner_id", None) is not None]
+
+
+def _owned_or_public_sites(layer: str, frame: gpd.GeoDataFrame, recipients: tuple[int, ...]) -> gpd.GeoDataFrame:
+    """The rows that may leave, an owned camera marked shareable (its owner reads its name)."""
+    kinds = frame["kind"] if "kind" in frame else pd.Series("camera" if layer == "cameras" else "", index=frame.index)
+    owners = frame["owner_partner_id"] if "owner_partner_id" in frame else pd.Series(None, index=frame.index)
+    if layer == "cameras":
+        kinds = pd.Series(CONFIDENTIAL_SITE_KINDS[0], index=frame.index)
+    keep = [site_leaves(k, o, recipients) for k, o in zip(kinds, owners, strict=True)]
+    kept = frame[pd.Series(keep, index=frame.index, dtype=bool)].copy()
+    confidential = kinds[kept.index].isin(CONFIDENTIAL_SITE_KINDS)
+    flags = kept["shareable"] if "shareable" in kept else pd.Series(False, index=kept.index)
+    kept["shareable"] = [True if secret else flag for secret, flag in zip(confidential, flags, strict=True)]
+    return kept
+
+
+def _partner_id(value: object) -> int | None:
+    try:
+        return None if value is None or pd.isna(value) else int(value)
+    except (TypeError, ValueError):
+        return None

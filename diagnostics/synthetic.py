@@ -161,7 +161,7 @@ def load_synthetic(
     rng = np.random.default_rng([seed, already])
     plan = _plan(rng, communes, teams, count, today)
     with db.session() as session:
-        diagnostic_ids = _insert_diagnostics(session, plan, already)
+        diagnostic_ids = _insert_diagnostics(session, plan, already, fast=fast)
         _insert_observations(db, session, rng, plan, diagnostic_ids, communes, today, fast=fast)
         audit.record(
             session,
@@ -205,24 +205,29 @@ def _plan(rng, communes: gpd.GeoDataFrame, teams, count: int, today: dt.date) ->
     }
 
 
-def _insert_diagnostics(session, plan: dict, already: int) -> list[int]:
-    rows = [
-        {
-            "reference": f"{REFERENCE_PREFIX}{already + i + 1:07d}",
-            "team_id": plan["team_ids"][i],
-            "commune_insee": plan["insee"][i],
-            "place": PLACES[plan["places"][i]],
-            "visited_on": plan["dates"][i],
-            "participants": "",
-            "context": "Diagnostic synthétique (test de charge).",
-            "summary": "",
-            "author": AUTHOR,
-            "created_at": utcnow(),
-        }
-        for i in range(len(plan["sizes"]))
-    ]
-    session.execute(insert(Diagnostic), rows)
-    references = [row["reference"] for row in rows]
+def _insert_diagnostics(session, plan: dict, already: int, *, fast: bool) -> list[int]:
+    count = len(plan["sizes"])
+    references = [f"{REFERENCE_PREFIX}{already + i + 1:07d}" for i in range(count)]
+    columns = {
+        "reference": references,
+        "team_id": list(plan["team_ids"]),
+        "commune_insee": list(plan["insee"]),
+        "place": np.array(PLACES, dtype=object)[plan["places"]],
+        "visited_on": list(plan["dates"]),
+        "participants": "",
+        "context": "Diagnostic synthétique (test de charge).",
+        "summary": "",
+        "author": AUTHOR,
+        "created_at": utcnow(),
+        "version": 1,
+    }
+    if fast:
+        bulk.write_rows(session, Diagnostic.__table__, columns, count)
+    else:
+        values = {name: _python_values(value, count) for name, value in columns.items()}
+        session.execute(
+            insert(Diagnostic), [dict(zip(values, row, strict=True)) for row in zip(*values.values(), strict=True)]
+        )
     found = dict(
         session.execute(
             select(Diagnostic.reference, Diagnostic.id).where(
@@ -255,28 +260,32 @@ OBSERVATION_COLUMNS = (
 
 
 def _insert_observations(db: Database, session, rng, plan, diagnostic_ids, communes, today, *, fast: bool) -> None:
-    rows = _observation_rows(session, rng, plan, diagnostic_ids, communes)
+    columns, lon, lat = _observation_columns(session, rng, plan, diagnostic_ids, communes)
     if fast:
-        bulk.write_observations(session, OBSERVATION_COLUMNS, rows)
+        bulk.write_observations(session, columns, lon, lat)
         return
     # The statement path (Core executemany through the ORM session), kept as the reference.
     statement = insert(Observation).values(
         lon=bindparam("x"), lat=bindparam("y"), geom=_point_expression(db, bindparam("x"), bindparam("y"))
     )
+    count = len(lon)
     names = (*OBSERVATION_COLUMNS, "x", "y")
-    batch = []
-    for row in rows:
-        batch.append(dict(zip(names, row, strict=True)))
-        if len(batch) == BATCH:
-            session.execute(statement, batch)
-            batch = []
-    if batch:
-        session.execute(statement, batch)
+    values = [_python_values(columns[name], count) for name in OBSERVATION_COLUMNS]
+    rows = [dict(zip(names, row, strict=True)) for row in zip(*values, lon.tolist(), lat.tolist(), strict=True)]
+    for start in range(0, count, BATCH):
+        session.execute(statement, rows[start : start + BATCH])
 
 
-def _observation_rows(session, rng, plan, diagnostic_ids, communes):
-    """Values for OBSERVATION_COLUMNS then lon, lat, one tuple per observation (drawn now,
-    yielded lazily). Partners are looked up first: a COPY leaves the connection to itself."""
+def _python_values(column, count: int) -> list:
+    if isinstance(column, np.ndarray):
+        return column.tolist()
+    return list(column) if isinstance(column, list | tuple) else [column] * count
+
+
+def _observation_columns(session, rng, plan, diagnostic_ids, communes):
+    """{column: values} for OBSERVATION_COLUMNS (one value alone: the same for every row), then
+    lon, lat; in Hilbert-curve order (bulk.spatial_order), so that a town's rows are stored
+    together. Partners are looked up first: a COPY leaves the connection to itself."""
     sizes = plan["sizes"]
     count = int(sizes.sum())
     per_observation = np.repeat(np.arange(len(sizes)), sizes)
@@ -297,21 +306,49 @@ def _observation_rows(session, rng, plan, diagnostic_ids, communes):
     now = utcnow()
     kinds = np.array([CATEGORY_PROFILES[category][3] for category in categories])[category_index]
     assigned = (status_index != STATUS_CODES.index("nouvelle")) & (kinds != "forces")
-    partners = {}  # (category, commune) -> (partner name, its label when some row is assigned)
-    pairs = zip(category_index.tolist(), commune_of.tolist(), assigned.tolist(), strict=True)
-    for c, commune, is_assigned in pairs:
-        known = partners.get((c, commune))
-        if known is None or (is_assigned and known[1] is None):
-            partner_kind = CATEGORY_PROFILES[categories[c]][3]
-            partner = _partner_name(partner_kind, names[commune])
-            label = partner or taxonomy.partner_kind_label(partner_kind)
-            partners[c, commune] = (partner, (label, partner_kind) if is_assigned else None)
-    ids = _partner_ids(session, [wanted for _, wanted in partners.values() if wanted is not None])
-    partners = {key: (name, ids.get(wanted)) for key, (name, wanted) in partners.items()}
-    return _rows(
-        (diagnostic_ids, plan, per_observation, categories, category_index, severities, status_index, variants),
-        (shareable, assigned, commune_of, partners, now, lon, lat),
+    # One partner per (catégorie, commune): its name, and its id where some row is assigned.
+    pair = category_index * len(communes) + commune_of
+    pairs, pair_of = np.unique(pair, return_inverse=True)
+    assigned_pairs = np.zeros(len(pairs), dtype=bool)
+    assigned_pairs[pair_of[assigned]] = True
+    partner_names, wanted = [], []
+    for key, is_assigned in zip(pairs.tolist(), assigned_pairs.tolist(), strict=True):
+        c, commune = divmod(key, len(communes))
+        partner_kind = CATEGORY_PROFILES[categories[c]][3]
+        partner = _partner_name(partner_kind, names[commune])
+        partner_names.append(partner)
+        wanted.append((partner or taxonomy.partner_kind_label(partner_kind), partner_kind) if is_assigned else None)
+    ids = _partner_ids(session, [w for w in wanted if w is not None])
+    partner_ids = np.array([ids[w] if w is not None else None for w in wanted], dtype=object)
+    order = bulk.spatial_order(lon, lat)
+    pair_of, per_observation, category_index, assigned = (
+        a[order] for a in (pair_of, per_observation, category_index, assigned)
     )
+    variants, severities, status_index, shareable = (a[order] for a in (variants, severities, status_index, shareable))
+    profiles = [CATEGORY_PROFILES[category] for category in categories]
+    descriptions = np.array([d for p in profiles for d in p[1]], dtype=object)  # two per catégorie
+    # Written without the ORM's listeners: say which fields are shared, as a form would.
+    shared = shareable & (category_index != categories.index("stupefiants"))
+    columns = {
+        "diagnostic_id": np.asarray(diagnostic_ids, dtype=np.int64)[per_observation],
+        "commune_insee": np.array(plan["insee"], dtype=object)[per_observation],
+        "observed_on": np.array(plan["dates"], dtype="datetime64[D]")[per_observation],
+        "category": np.array(categories, dtype=object)[category_index],
+        "severity": severities.astype(np.int64),
+        "status": np.array(STATUS_CODES, dtype=object)[status_index],
+        "description": descriptions[category_index * 2 + variants],
+        "recommendation": np.array([p[2] for p in profiles], dtype=object)[category_index],
+        "partner": np.array(partner_names, dtype=object)[pair_of],
+        "shareable": shared,
+        "shared_fields": np.where(shared, SHARED_TEXT, "").astype(object),
+        "author": AUTHOR,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "partner_id": np.where(assigned, partner_ids[pair_of], None),
+        "assigned_at": np.where(assigned, now, None),
+    }
+    return columns, lon[order], lat[order]
 
 
 def _partner_ids(session, wanted) -> dict[tuple[str, str], int]:
@@ -327,43 +364,6 @@ def _partner_ids(session, wanted) -> dict[tuple[str, str], int]:
     session.flush()
     known.update({key: partner.id for key, partner in created.items()})
     return {(name, kind): known[match_key(" ".join(name.split())[:120])] for name, kind in wanted}
-
-
-def _rows(drawn, more):
-    diagnostic_ids, plan, per_observation, categories, category_index, severities, status_index, variants = drawn
-    shareable, assigned, commune_of, partners, now, lon, lat = more
-    insee, dates = plan["insee"], plan["dates"]
-    columns = (per_observation, category_index, severities, status_index, variants, shareable, assigned, commune_of)
-    # Plain Python values first: reading numpy scalars one by one costs more than the rest.
-    for d, c, severity, s, variant, share, is_assigned, commune, x, y in zip(
-        *(column.tolist() for column in columns), lon.tolist(), lat.tolist(), strict=True
-    ):
-        category = categories[c]
-        _, descriptions, recommendation, _ = CATEGORY_PROFILES[category]
-        partner, partner_id = partners[c, commune]
-        # Written without the ORM's listeners: say which fields are shared, as a form would.
-        shared = share and category != "stupefiants"
-        yield (
-            diagnostic_ids[d],
-            insee[d],
-            dates[d],
-            category,
-            severity,
-            STATUS_CODES[s],
-            descriptions[variant],
-            recommendation,
-            partner,
-            shared,
-            SHARED_TEXT if shared else "",
-            AUTHOR,
-            now,
-            now,
-            1,
-            partner_id if is_assigned else None,
-            now if is_assigned else None,
-            x,
-            y,
-        )
 
 
 def _point_expression(db: Database, x, y):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select, text
@@ -66,6 +67,7 @@ def _counts(db) -> tuple:
             session.scalar(select(func.count(Diagnostic.id))),
             dataversion.current(session, dataversion.OBSERVATIONS),
             _triggers(session),
+            _indexes(session),
         )
 
 
@@ -74,6 +76,19 @@ def _triggers(session) -> list[str]:
     if session.bind.dialect.name != "sqlite":
         return []
     statement = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'observations' ORDER BY name"
+    return list(session.execute(text(statement)).scalars())
+
+
+def _indexes(session) -> list[str]:
+    """The indexes of observations, and on PostGIS its constraints (dropped and rebuilt by a large load)."""
+    if session.bind.dialect.name == "sqlite":
+        statement = "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'observations' ORDER BY name"
+    else:
+        statement = (
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'observations' UNION ALL "
+            "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'observations'::regclass ORDER BY 1"
+        )
     return list(session.execute(text(statement)).scalars())
 
 
@@ -116,29 +131,52 @@ def test_the_box_query_finds_bulk_rows_through_the_spatial_index(db):
     assert in_box > 0 and count_observations(db, ROLES["admin"], unfiltered) == in_box
 
 
-def test_a_failure_mid_load_leaves_the_database_unchanged(db, monkeypatch):
+@pytest.mark.parametrize("rebuild", [False, True], ids=["indexes kept", "indexes rebuilt"])
+def test_a_failure_mid_load_leaves_the_database_unchanged(db, monkeypatch, rebuild):
+    """A row the database refuses (here a gravité of 9, against its CHECK) halfway through the
+    load: nothing is left, neither rows nor diagnostics, and triggers and indexes are back."""
+    if rebuild:
+        monkeypatch.setattr(bulk, "REBUILD_AT", 100)
     before = _counts(db)
     real = bulk.write_observations
 
-    def failing(session, columns, rows):
-        def broken():
-            for n, row in enumerate(rows):
-                if n == COUNT // 2:
-                    raise RuntimeError("disk full")
-                yield row
-
-        return real(session, columns, broken())
+    def failing(session, columns, lon, lat, **options):
+        severity = np.array(columns["severity"])
+        severity[COUNT // 2] = 9
+        return real(session, {**columns, "severity": severity}, lon, lat, **options)
 
     monkeypatch.setattr(bulk, "write_observations", failing)
-    with pytest.raises(RuntimeError, match="disk full"):
+    with pytest.raises(Exception, match="ck_observations_severity|CHECK constraint"):
         load_synthetic(db, ADMIN_ACTOR, COUNT, today=TODAY)
     assert _counts(db) == before
+
+
+def test_a_load_larger_than_the_table_rebuilds_the_same_indexes(db, monkeypatch):
+    monkeypatch.setattr(bulk, "REBUILD_AT", 100)
+    before = _counts(db)
+    load_synthetic(db, ADMIN_ACTOR, COUNT, today=TODAY)
+    after = _counts(db)
+    assert after[3:] == before[3:] and after[0] == before[0] + COUNT
+    if db.is_sqlite:
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            assert connection.exec_driver_sql("SELECT CheckSpatialIndex('observations', 'geom')").scalar() == 1
+
+
+def test_rows_are_stored_in_space_filling_order():
+    """Hilbert order: neighbours on the curve are neighbours on the ground (a town's rows together)."""
+    rng = np.random.default_rng(1)
+    lon, lat = rng.uniform(5, 7, 10_000), rng.uniform(46, 48, 10_000)
+    order = bulk.spatial_order(lon, lat)
+    assert sorted(order.tolist()) == list(range(10_000))
+    steps = np.hypot(np.diff(lon[order]), np.diff(lat[order]))
+    assert np.median(steps) < 0.05 and np.median(np.hypot(np.diff(lon), np.diff(lat))) > 0.5
 
 
 def test_the_bulk_load_moves_the_data_version(db):
     version = _counts(db)[2]
     load_synthetic(db, ADMIN_ACTOR, COUNT, today=TODAY)
-    observations, _, after, _ = _counts(db)
+    observations, _, after, *_ = _counts(db)
     assert observations >= COUNT and after > version
 
 
@@ -146,5 +184,5 @@ def test_the_writer_itself_bumps_the_observations_version(db):
     """Its rows bypass the ORM's listeners: the writer bumps the counter (even for the last batch)."""
     version = _counts(db)[2]
     with db.session() as session:
-        assert bulk.write_observations(session, ("diagnostic_id",), []) == 0
+        assert bulk.write_observations(session, {"diagnostic_id": []}, [], []) == 0
     assert _counts(db)[2] == version + 1

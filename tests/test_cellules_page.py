@@ -68,6 +68,11 @@ def test_prepare_edit_decide_and_the_partner_sees_it(db):
         mairie,
     )
 
+    at = open_page(COMMANDANT_39, "Documents")
+    next(b for b in at.button if b.label == "Envoyer les dossiers par courriel").click().run()
+    assert not errors(at) and "mis dans la file d'envoi" in at.success[0].value
+    next(b for b in at.button if b.label == "Envoyer les dossiers par courriel").click().run()
+    assert "Aucun nouvel envoi" in at.success[0].value  # a second click sends nothing twice
     for tab in ("Carte", "Documents"):
         at = open_page(COMMANDANT_39, tab)
         assert not at.exception and not errors(at)
@@ -85,6 +90,10 @@ def test_other_departments_and_partners_cannot_open_it(db):
     load_demo_cellules(db, ADMIN_ACTOR)
     at = open_page(COMMANDANT_70)
     assert not at.exception and "Aucune cellule de veille" in at.info[0].value
+    at = app_as(ADMIN_ACTOR).switch_page(PAGE).run()  # an administrator: every cellule, Dole first
+    assert not at.exception and not errors(at)
+    assert at.selectbox(key="cel_name").options == ["Cellule de veille de Dole", LONS]
     partner = Actor(login="partenaire.x", role=PARTENAIRE, partner_id=None)
     at = open_page(partner)
-    assert not at.exception and not at.title or at.title[0].value != "Cellules de veille"
+    assert not at.exception and not [t for t in at.title if t.value == "Cellules de veille"]
+    assert errors(at) == ["La page « Cellules de veille » n'est pas ouverte au rôle Partenaire."]

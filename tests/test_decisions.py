@@ -91,6 +91,7 @@ def test_decisions_become_assigned_work_and_open_the_next_agenda(db, team_id):
     forces = _text(render_releve_pdf(NAME, MEETING, lines, issued_on=MEETING))
     shared = _text(render_releve_pdf(NAME, MEETING, lines, recipient="Mairie", issued_on=MEETING, shared_only=True))
     assert "Patrouilles" in forces and "Patrouilles" not in shared and "Réparer" in shared
+    assert "Patrouilles" in _text(decisions.releve_pdf(db, COMMANDANT_39, NAME, MEETING))  # audited download
     assert "Document confidentiel" in shared and "Destinataire : Mairie" in shared and "02/12/2026" in shared
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import threading
 
 import pytest
 from pypdf import PdfReader
@@ -148,7 +149,7 @@ def test_only_the_territorys_commandants_and_absent_partners(db, meeting):
     assert '"pack": "partenaire"' in event.after and '"partner": "OPH du Jura"' in event.after
 
 
-def test_packs_sent_through_the_outbox_once(db, meeting, smtp_server):  # noqa: F811
+def test_packs_sent_through_the_outbox_once(db, meeting, smtp_server, capsys):  # noqa: F811
     meeting_id, ids, _, _ = meeting
     user_id = make_account(db, COMMANDANT_39, "commandant@gendarmerie.test")
     with db.session() as session:
@@ -193,6 +194,9 @@ def test_packs_sent_through_the_outbox_once(db, meeting, smtp_server):  # noqa: 
 
     again = meeting_packs.send_packs(db, COMMANDANT_39, meeting_id, issued_on=ISSUED)  # a retry, a double click
     assert all(s.queued_to == () for s in again)
+    assert main(["meetings", "send", "--cellule", CELLULE, "--date", "2026-12-02"]) == 0  # and from the shell
+    out = capsys.readouterr().out
+    assert "Mairie de Lons-le-Saunier : aucune adresse de contact" in out and "0 courriel(s)" in out
     assert main(["notify", "run", "--once"]) == 0
     assert len(smtp_server.received) == 4 and len(sent_events()) == 2
     assert len([m for m in messages(db) if m.kind == "meeting_pack"]) == 2
@@ -217,3 +221,37 @@ def test_the_cli_writes_every_pack_of_a_meeting(db, meeting, tmp_path, capsys):
             select(AuditEvent.after).where(AuditEvent.entity == "meeting_pack", AuditEvent.action == "export")
         ).all()
     assert len(downloads) == 3 and all(f'"meeting_id": {meeting_id}' in after for after in downloads)
+
+
+def test_two_sends_at_once_queue_each_pack_once(db, meeting):
+    """A double click on two processes: both transactions read « not queued yet »; the outbox's
+    unique key lets one commit, the other finds everything queued and sends nothing."""
+    meeting_id, _, _, _ = meeting
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def send():
+        start.wait()
+        try:
+            results.append(meeting_packs.send_packs(db, COMMANDANT_39, meeting_id, issued_on=ISSUED))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    packs = [m for m in messages(db) if m.kind == "meeting_pack"]
+    assert [m.recipient for m in packs] == ["gestion.locative@ophjura.example"]
+    assert sum(len(s.queued_to) for result in results for s in result) == 1
+
+
+def test_a_long_period_is_counted_past_the_limit(db, meeting, monkeypatch):
+    meeting_id, ids, secret, shared = meeting
+    monkeypatch.setattr(meeting_packs, "MAX_OBSERVATIONS", 1)
+    for partner_id in (None, ids["Mairie de Lons-le-Saunier"]):
+        text = " ".join(pages_of(meeting_packs.build_pack(db, COMMANDANT_39, meeting_id, partner_id)[1]))
+        assert f"N° {secret} " in text and f"N° {shared} " not in text  # the gravest first
+        assert "… et 1 autre(s), à consulter dans l'application." in text

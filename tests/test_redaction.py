@@ -102,8 +102,49 @@ def test_reference_layers_leave_without_unit_schedule_or_unshared_site_names():
     assert list(shared["schedule"]) == ["", "Marché du samedi"] and list(shared["kind"]) == ["", "pm"]
     assert "internal_note" not in shared and len(shared.geometry) == 2  # the zone itself is shown
     sites = gpd.GeoDataFrame(
-        {"id": [1], "name": ["Caméra du parking"], "kind": ["camera"], "shareable": [False]},
-        geometry=[Point(0, 0)],
+        {
+            "id": [1, 2],
+            "name": ["Poste avancé", "Caméra du parking"],
+            "kind": ["poste", "camera"],
+            "shareable": [False] * 2,
+        },
+        geometry=[Point(0, 0), Point(1, 1)],
         crs="EPSG:4326",
     )
+    # An unshared site leaves without its name; a camera does not leave at all (issue 17).
     assert list(redact_reference_for_partners("sites", sites)["name"]) == [""]
+
+
+def test_one_partners_view_keeps_its_own_follow_up_only():
+    import datetime as dt
+
+    import pandas as pd
+
+    from diagnostics.redaction import redact_decisions_for_partners, redact_for_partner
+
+    frame = pd.DataFrame(
+        {
+            "id": [1, 2],
+            "category": ["eclairage", "tags"],
+            "description": ["Guetteur rue des Salines", "Tags"],
+            "shared_fields": ["", "description"],
+            "author": ["agent.test", "agent.test"],
+            "team_name": ["BTA Gray", "BTA Gray"],
+            "comment": ["interne", "interne"],
+            "partner_id": [7, 8],
+            "due_on": [dt.date(2026, 12, 12), dt.date(2026, 12, 13)],
+            "partner_answer": ["pris_en_compte", "realise"],
+        }
+    )
+    view = redact_for_partner(frame, 7)
+    assert not {"author", "team_name", "comment", "partner_id"} & set(view.columns)
+    assert view["description"].tolist() == ["", "Tags"]
+    assert view["due_on"].tolist() == [dt.date(2026, 12, 12), None]
+    assert view["partner_answer"].tolist() == ["pris_en_compte", None]
+
+    class Decision:
+        def __init__(self, partner_id):
+            self.partner_id = partner_id
+
+    kept = redact_decisions_for_partners([Decision(7), Decision(None)])
+    assert [d.partner_id for d in kept] == [7]

@@ -29,6 +29,17 @@ def add_commands(commands) -> None:
     prepare.add_argument("--date", required=True, type=_day, metavar="AAAA-MM-JJ", help="la date de la réunion")
     prepare.add_argument("--out", required=True, type=Path, metavar="DOSSIER", help="le dossier où écrire")
     prepare.set_defaults(handler=_prepare)
+    send = actions.add_parser(
+        "send",
+        help="envoyer par courriel les dossiers d'une réunion enregistrée",
+        description="Mettre en file d'envoi les dossiers de la réunion de la cellule NOM à la date donnée, PDF joint : "
+        "celui de chaque partenaire présent à ses adresses de contact, celui des forces aux comptes membres de la "
+        "cellule. Un dossier déjà envoyé à une adresse ne l'est pas une seconde fois. "
+        "`python -m diagnostics notify run` les envoie.",
+    )
+    send.add_argument("--cellule", required=True, metavar="NOM", help="le nom de la cellule")
+    send.add_argument("--date", required=True, type=_day, metavar="AAAA-MM-JJ", help="la date de la réunion")
+    send.set_defaults(handler=_send)
 
 
 def _day(text: str) -> dt.date:
@@ -66,3 +77,26 @@ def _write(path: Path, pdf: bytes, who: str, count: int) -> int:
     path.write_bytes(pdf)
     print(f"{who} : {path}")
     return count + 1
+
+
+def _send(args: argparse.Namespace) -> int:
+    from diagnostics.auth import system_actor
+    from diagnostics.errors import NotFound
+    from diagnostics.services import meeting_packs
+
+    with migrated_database() as db:
+        meeting_id = meeting_packs.meeting_id_of(db, args.cellule, args.date)
+        if meeting_id is None:
+            raise NotFound(f"Aucune réunion de « {args.cellule} » enregistrée le {args.date:%d/%m/%Y}.")
+        sent = meeting_packs.send_packs(db, system_actor(), meeting_id)
+    for item in sent:
+        if item.queued_to:
+            print(f"{item.recipient.name} : en file d'envoi pour {', '.join(item.queued_to)}")
+        elif item.recipient.partner_id is not None and not item.recipient.emails:
+            print(f"{item.recipient.name} : aucune adresse de contact, rien envoyé")
+        elif item.recipient.partner_id is not None:
+            print(f"{item.recipient.name} : déjà envoyé à {', '.join(item.recipient.emails)}")
+        else:
+            print(f"{item.recipient.name} : rien de nouveau (déjà envoyé, ou aucun compte membre avec une adresse)")
+    print(f"{sum(len(item.queued_to) for item in sent)} courriel(s) mis en file d'envoi")
+    return 0

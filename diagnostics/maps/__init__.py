@@ -13,6 +13,7 @@ One module per job:
 - `review`      the commanders' map
 - `field`       the field-entry map (Saisie terrain) and its reference context
 - `admin`       the administrators' maps: import preview, drawing, dispositifs
+- `cameras`     cameras' fields of view: the coverage layer, the camera editing map
 - `mayor`       the mayor's map of one commune (offline HTML snapshot)
 - `choropleth`  communes coloured by a rate
 
@@ -21,6 +22,7 @@ The names below are the package's public API; import them from here or from thei
 
 from diagnostics.maps.admin import build_dispositifs_map, build_import_preview_map, build_reference_edit_map
 from diagnostics.maps.base import add_embedded_tiles, base_map, bounds_of, fit_to, tile_layer
+from diagnostics.maps.cameras import add_camera_coverage, build_camera_edit_map, coverage_geojson
 from diagnostics.maps.canvas import clicked_observation, points_payload, unpack_payload
 from diagnostics.maps.choropleth import FEW_OBSERVATIONS, build_choropleth
 from diagnostics.maps.escaping import card, escape_text
@@ -43,6 +45,7 @@ __all__ = [
     "SITE_SYMBOLS",
     "FEW_OBSERVATIONS",
     "Base",
+    "add_camera_coverage",
     "add_communes",
     "add_embedded_tiles",
     "add_dispositifs",
@@ -54,6 +57,7 @@ __all__ = [
     "add_sites",
     "base_map",
     "bounds_of",
+    "build_camera_edit_map",
     "build_choropleth",
     "build_commune_snapshot_map",
     "build_dispositifs_map",
@@ -64,6 +68,7 @@ __all__ = [
     "build_review_map",
     "card",
     "clicked_observation",
+    "coverage_geojson",
     "escape_text",
     "fit_to",
     "heat_data",

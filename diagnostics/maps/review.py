@@ -21,6 +21,7 @@ from folium.template import Template
 from diagnostics.maps import layers, legend, styles
 from diagnostics.maps.alerts import add_sent_alerts
 from diagnostics.maps.base import MAX_ZOOM, ResourceCall, ScriptAsText, add_stylesheet, base_map, fit_to
+from diagnostics.maps.cameras import add_camera_coverage, coverage_geojson
 from diagnostics.maps.canvas import CanvasPoints
 from diagnostics.tiles.sources import TileSource
 
@@ -37,10 +38,15 @@ class Base:
     sites: gpd.GeoDataFrame
     bounds: tuple[float, float, float, float]  # west, south, east, north of the communes
     labels: list = field(default_factory=list)  # commune names (layers.commune_label_points)
+    cameras: str = ""  # fields of view, GeoJSON text (maps.cameras.coverage_geojson); forces only
 
 
 def prepare_base(
-    communes: gpd.GeoDataFrame, sectors: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, sites: gpd.GeoDataFrame
+    communes: gpd.GeoDataFrame,
+    sectors: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    cameras: gpd.GeoDataFrame | None = None,
 ) -> Base:
     """Escape and serialise the reference layers once."""
     west, south, east, north = (float(v) for v in communes.total_bounds) if not communes.empty else (5, 46, 7, 48)
@@ -51,6 +57,7 @@ def prepare_base(
         sites=sites,
         bounds=(west, south, east, north),
         labels=layers.commune_label_points(communes),
+        cameras=coverage_geojson(cameras),
     )
 
 
@@ -79,11 +86,15 @@ def build_review_map(
     m.options["max_zoom"] = MAX_ZOOM
     if view is not None:
         m.location, m.options["zoom"] = [view[0], view[1]], view[2]
-    layers.add_area_geojson(m, base.communes, "communes")
+    # With the viewport, reference layers come from the app's route: the browser keeps them, and
+    # the map's HTML (sent again at every run of the page) stays small.
+    url = (viewport or {}).get("referenceUrl", "")
+    layers.add_area_geojson(m, base.communes, "communes", url=url and f"{url}/communes")
     if dispositifs is not None and not dispositifs.empty:
         layers.add_dispositifs(m, dispositifs)
-    layers.add_area_geojson(m, base.zones, "zones")
-    layers.add_area_geojson(m, base.sectors, "sectors")
+    layers.add_area_geojson(m, base.zones, "zones", url=url and f"{url}/zones")
+    layers.add_area_geojson(m, base.sectors, "sectors", url=url and f"{url}/sectors")
+    add_camera_coverage(m, base.cameras)  # issue 17: off until ticked in the layer control
     add_sent_alerts(m, alerts)  # issue 16: area, date and text of the alerts sent
     layers.add_commune_labels(m, base.labels)
     layers.add_sites(m, base.sites)

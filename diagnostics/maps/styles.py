@@ -16,6 +16,7 @@ LAYER_NAMES = {
     "heat": "Carte de chaleur",
     "pending": "Point à enregistrer",
     "shapes": "Tracés des observations (lignes, zones)",
+    "cameras": "Champs de vision des caméras",
 }
 
 # Leaflet panes (z-index): tiles 200, overlayPane 400, markers 600, tooltips 650, popups 700.
@@ -26,6 +27,8 @@ LABELS_PANE = ("psqLabels", 380)  # commune names, never clickable
 SITES_PANE = ("psqSites", 440)  # site symbols: above the areas, under the observations they may cover
 POINTS_PANE = ("psqPoints", 450)  # the observations' canvas (created by canvas_points.js)
 
+CAMERA_VIEW_STYLE = {"color": "#6a1b9a", "weight": 1, "fillColor": "#9b59b6", "fillOpacity": 0.25}
+CAMERA_EDIT_STYLE = {"color": "#6a1b9a", "weight": 3, "dashArray": "6 4", "fillColor": "#9b59b6", "fillOpacity": 0.35}
 COMMUNE_STYLE = {"color": "#7f8c8d", "weight": 1, "fillColor": "#f2f2f2", "fillOpacity": 0.6}
 COMMUNE_HIGHLIGHT_STYLE = {"color": "#1b3c73", "weight": 3, "fillColor": "#dfe6f0", "fillOpacity": 0.25}
 ZONE_STYLE = {"color": "#16a085", "weight": 2, "fillColor": "#1abc9c", "fillOpacity": 0.12}
@@ -52,6 +55,7 @@ SITE_SYMBOLS = {
     "kiosque": ("K", "#b35c00", "diamond", "Kiosque (point de contact)"),  # white K: 4.7:1
     "brigade": ("G", "#1b3c73", "square", "Brigade de gendarmerie"),
     "commissariat": ("P", "#0055a4", "square", "Commissariat de police"),
+    "camera": ("C", "#6a1b9a", "square", "Caméra de vidéoprotection"),
 }
 OTHER_SITE = ("?", "#555555", "square", "Autre site")
 

@@ -25,13 +25,14 @@ from diagnostics.cellule_models import Cellule, Meeting
 from diagnostics.db import Database
 from diagnostics.models import Observation, Sector
 from diagnostics.partner_models import Partner
-from diagnostics.services import cellules, decisions, meeting_agenda
+from diagnostics.services import cameras, cellules, decisions, meeting_agenda
 from diagnostics.services.alerts import AlertInfo, territory_alerts
 from diagnostics.visit_models import ObservationVisit
 
 NO_SECTOR = "Hors secteur"
 FIRST_WINDOW_DAYS = 28  # a cellule's first meeting looks back four weeks
 TOP_RISES = 5
+VIDEO_CATEGORY = "videoprotection"
 DENIED = "Seuls les commandants du département de la cellule et les administrateurs préparent son ordre du jour."
 
 
@@ -71,15 +72,24 @@ class Agenda:
     decisions: list[decisions.DecisionLine] = field(default_factory=list)
     # The agenda in its order: generated sections (meeting_agenda.SECTIONS) and points added
     points: list[meeting_agenda.Point] = field(default_factory=meeting_agenda.default_points)
+    # Vidéoprotection: new observations no camera sees (the forces' own: it maps the coverage)
+    outside_cameras: list[cameras.Uncovered] = field(default_factory=list)
 
 
-def prepare_agenda(db: Database, actor: Actor, cellule_name: str, meeting_on: dt.date) -> Agenda:
-    """The agenda of the meeting of `cellule_name` on `meeting_on`."""
+def prepare_agenda(
+    db: Database, actor: Actor, cellule_name: str, meeting_on: dt.date, *, video_question: bool = False
+) -> Agenda:
+    """The agenda of the meeting of `cellule_name` on `meeting_on`. Its new observations outside
+    every camera's field of view are listed for the catégorie vidéoprotection, and for every
+    catégorie when the meeting's question is vidéoprotection (`video_question`)."""
     with db.session() as session:
-        return read_agenda(session, actor, cellules.cellule_by_name(session, cellule_name), meeting_on)
+        cellule = cellules.cellule_by_name(session, cellule_name)
+        return read_agenda(session, actor, cellule, meeting_on, video_question=video_question)
 
 
-def read_agenda(session: Session, actor: Actor, cellule: Cellule, meeting_on: dt.date) -> Agenda:
+def read_agenda(
+    session: Session, actor: Actor, cellule: Cellule, meeting_on: dt.date, *, video_question: bool = False
+) -> Agenda:
     """`prepare_agenda` inside an open session (the meeting packs read it in their own transaction)."""
     communes = cellules.cellule_communes(session, cellule.id)
     cellules.require_cellule_writer(session, actor, communes, DENIED)
@@ -111,6 +121,9 @@ def read_agenda(session: Session, actor: Actor, cellule: Cellule, meeting_on: dt
         rising_sectors=rising,
         decisions=decisions.decision_lines(session, cellule.id, meeting_on, before=meeting_on),
         points=meeting_agenda.points_in(session, cellule.id, meeting_on),
+        outside_cameras=cameras.uncovered_observations(
+            session, communes, since, meeting_on, None if video_question else (VIDEO_CATEGORY,)
+        ),
     )
 
 

@@ -59,6 +59,7 @@ ENTITIES: dict[str, str] = {
     "sectors": "Secteurs",
     "zones": "Zones de patrouille",
     "sites": "Sites",
+    "cameras": "Caméras",
     "grid_template": "Grille de diagnostic",
     "diagnostic_grid": "Grille remplie",
     "retention": "Conservation des données",

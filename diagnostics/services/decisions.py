@@ -204,6 +204,17 @@ def meeting_decisions(db: Database, actor: Actor, cellule_name: str, day: dt.dat
         return decision_lines(session, cellule.id, today, meeting_on=day)
 
 
+def releve_pdf(db: Database, actor: Actor, cellule_name: str, day: dt.date) -> bytes:
+    """The forces' relevé de décisions of the meeting on `day`, its download audited."""
+    from diagnostics.decisions_pdf import render_releve_pdf
+
+    lines = meeting_decisions(db, actor, cellule_name, day)
+    pdf = render_releve_pdf(cellule_name, day, lines, issued_on=localtime.now_paris().date())
+    audit.record_now(db, actor, "export", entity="releve_decisions", entity_id=cellule_name,
+                     after={"held_on": day.isoformat(), "decisions": len(lines)})  # fmt: skip
+    return pdf
+
+
 def decision_lines(
     session: Session,
     cellule_id: int,

@@ -27,6 +27,7 @@ from diagnostics.models import SRID, Commune, PatrolZone, Sector, Site
 from diagnostics.redaction import redact_for_partners, redact_reference_for_partners
 from diagnostics.services import audit, reference
 from diagnostics.services._frames import geometry_as_wkb, read_frame
+from diagnostics.services.cameras import camera_owner_column, commune_recipients
 from diagnostics.services.observations import ObservationFilter, observations_frame
 from diagnostics.snapshots import SnapshotLayers
 
@@ -66,7 +67,10 @@ _AREA_COLUMNS = {
             PatrolZone.shareable,
         ),
     ),
-    "sites": (Site, (Site.name, Site.kind, Site.address, Site.source, Site.approximate, Site.shareable)),
+    "sites": (
+        Site,
+        (Site.name, Site.kind, Site.address, Site.source, Site.approximate, Site.shareable, camera_owner_column()),
+    ),
 }
 
 
@@ -120,6 +124,7 @@ def snapshot_layers(db: Database, actor: Actor, insee: str, period: Period | Non
         boundary = commune.geometry.iloc[0]
         neighbours = _neighbours(session, db.is_sqlite, insee, boundary)
         areas = {layer: _areas_touching(session, db.is_sqlite, layer, boundary) for layer in _AREA_COLUMNS}
+        recipients = commune_recipients(session, actor, insee)  # a camera leaves only for its owner
     start, end = period or (None, None)
     observations = observations_frame(db, actor, ObservationFilter(start=start, end=end, communes=(insee,)))
     return SnapshotLayers(
@@ -128,7 +133,7 @@ def snapshot_layers(db: Database, actor: Actor, insee: str, period: Period | Non
         observations=redact_for_partners(observations),  # snapshots leave the forces
         sectors=redact_reference_for_partners("sectors", areas["sectors"]),
         patrol_zones=redact_reference_for_partners("zones", areas["zones"]),
-        sites=redact_reference_for_partners("sites", areas["sites"]),
+        sites=redact_reference_for_partners("sites", areas["sites"], recipients=recipients),
     )
 
 

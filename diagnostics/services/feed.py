@@ -33,7 +33,7 @@ from diagnostics.db import Database
 from diagnostics.errors import NotFound
 from diagnostics.models import SRID, Commune, PatrolZone, Sector, Site
 from diagnostics.redaction import redact_reference_for_partners
-from diagnostics.services import audit, reference
+from diagnostics.services import audit, cameras, reference
 from diagnostics.services._frames import geometry_as_wkb, read_frame
 from diagnostics.services.observations import ObservationFilter, count_observations, observations_frame
 from diagnostics.services.spatial import BBox, intersects_box
@@ -188,7 +188,8 @@ def _reference_page(
 ) -> FeedPage:
     model = found.model
     key_column = model.insee if model is Commune else model.id
-    statement = select(*(getattr(model, name) for name in found.columns), geometry_as_wkb(model.geom))
+    owner = (cameras.camera_owner_column(),) if model is Site else ()  # for the redaction of cameras
+    statement = select(*(getattr(model, name) for name in found.columns), *owner, geometry_as_wkb(model.geom))
     with db.session() as session:
         statement = statement.where(*_partner_conditions(db, session, actor, model))
         if bbox is not None:
@@ -198,7 +199,9 @@ def _reference_page(
         matched = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
         frame = read_frame(session, statement.order_by(key_column).limit(limit).offset(offset or None))
     if actor.role == MAIRE and model is not Commune:
-        frame = redact_reference_for_partners(found.id, frame)
+        frame = redact_reference_for_partners(found.id, frame, recipients=_recipients(actor))
+    elif model is Site:
+        frame = frame.drop(columns="owner_partner_id")
     return FeedPage(frame, key_column.key, matched)
 
 
@@ -214,7 +217,14 @@ def _partner_conditions(db: Database, session: Session, actor: Actor, model) -> 
     except NotFound:
         return [model.id.is_(None)]  # no commune: nothing
     meets = model.geom.ST_Intersects(from_shape(boundary, srid=SRID))
-    return [intersects_box(db, model, boundary.bounds), meets == 1 if db.is_sqlite else meets]
+    conditions = [intersects_box(db, model, boundary.bounds), meets == 1 if db.is_sqlite else meets]
+    if model is Site:  # cameras: only the owner's, so that counts and pages hold no other
+        conditions.append(cameras.sites_visible_to(_recipients(actor)))
+    return conditions
+
+
+def _recipients(actor: Actor) -> tuple[int, ...]:
+    return (actor.partner_id,) if actor.partner_id is not None else ()
 
 
 _audited: dict[tuple[str, str], float] = {}

@@ -34,6 +34,7 @@ SECTIONS: dict[str, str] = {
     "revisits": "Contre-visites",
     "alerts": "Alertes diffusées sur le territoire",
     "rising": "Secteurs en hausse",
+    "videoprotection": "Vidéoprotection : observations hors du champ des caméras",
 }
 TITLE_MAX, BODY_MAX = 200, 2000
 DENIED = "Seuls les commandants du département de la cellule et les administrateurs préparent ses réunions."

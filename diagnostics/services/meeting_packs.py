@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from diagnostics import localtime
@@ -41,10 +42,11 @@ from diagnostics.db import Database
 from diagnostics.errors import NotFound
 from diagnostics.meeting_pdf import FORCES, Pack, PackObservation, PackSite, render_pack_pdf
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Site, Team, User
+from diagnostics.outbox_models import OutboxMessage
 from diagnostics.partner_models import Partner, PartnerCommune
 from diagnostics.redaction import redact_decisions_for_partners, redact_for_partner, redact_reference_for_partner
 from diagnostics.services import agenda as agendas
-from diagnostics.services import audit, cellules, outbox
+from diagnostics.services import audit, cameras, cellules, outbox
 from diagnostics.services.exports import file_slug
 from diagnostics.services.partners import partner_emails
 from diagnostics.visit_models import ObservationVisit
@@ -131,36 +133,37 @@ def send_packs(db: Database, actor: Actor, meeting_id: int, *, issued_on: dt.dat
     """Queue every pack of the meeting in the e-mail outbox, PDF attached, with one audit event per
     pack queued: all in one transaction. Each (meeting, pack, address) is queued once: a retry sends
     only to addresses added since. A partner without a contact address gets nothing (`queued_to` empty).
+    Two sends at once: the one that loses the race on the outbox's unique key sends nothing.
     """
-    results = []
+    try:
+        return _send_packs(db, actor, meeting_id, issued_on)
+    except IntegrityError:  # another send queued the same pack in between: nothing is left to send
+        return _send_packs(db, actor, meeting_id, issued_on)
+
+
+def _send_packs(db: Database, actor: Actor, meeting_id: int, issued_on: dt.date | None) -> list[SentPack]:
     with db.session() as session:
         meeting, cellule = _meeting(session, actor, meeting_id)
+        to_send = []  # every PDF is rendered before the first write (no write lock held meanwhile)
         for recipient in _recipients(session, meeting, cellule):
             to = _forces_recipients(session, cellule) if recipient.partner_id is None else _partner_to(recipient)
             key = f"meeting_pack:{meeting.id}:{recipient.partner_id or FORCES_PACK}"
             to = [r for r in to if not _queued(session, key, r.email)]
-            if not to:
-                results.append(SentPack(recipient, ()))
-                continue
-            pdf = _pdf(session, actor, cellule, meeting.held_on, recipient, issued_on)
-            outbox.notify(
+            pdf = _pdf(session, actor, cellule, meeting.held_on, recipient, issued_on) if to else b""
+            to_send.append((recipient, to, key, pdf))
+        results = []
+        for recipient, to, key, pdf in to_send:
+            ids = outbox.notify(
                 session, "meeting_pack", recipients=to, immediate=True, dedup_key=key,
                 attachments=[outbox.Attachment(recipient.file_name, PDF, pdf)],
                 data={"cellule": cellule.name, "meeting_on": meeting.held_on},
-            )  # fmt: skip
-            addresses = tuple(r.email for r in to)
-            _audit(
-                session,
-                actor,
-                "send",
-                meeting,
-                cellule,
-                recipient,
-                addresses,
-                f"dossier envoyé à {', '.join(addresses)}",
-            )
+            ) if to else []  # fmt: skip
+            addresses = tuple(session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.id.in_(ids))))
+            if addresses:
+                detail = f"dossier envoyé à {', '.join(addresses)}"
+                _audit(session, actor, "send", meeting, cellule, recipient, addresses, detail)
             results.append(SentPack(recipient, addresses))
-    return results
+        return results
 
 
 # --- Reading --------------------------------------------------------------------------------------
@@ -215,8 +218,11 @@ def read_pack(session: Session, actor: Actor, cellule: Cellule, held_on: dt.date
     frame = _observations_frame(session, agenda.communes, agenda.since, held_on)
     sites = _sites_frame(session, agenda.communes)
     if partner_id is None:
-        observations = [_forces_item(row, _comments(session, row.id)) for row in frame.itertuples()]
-        return _pack(agenda, FORCES, None, observations, [_site(row) for row in sites.itertuples()])
+        shown = frame.head(MAX_OBSERVATIONS)
+        comments = _comments(session, [int(i) for i in shown["id"]])
+        observations = [_forces_item(row, comments.get(row.id, ())) for row in shown.itertuples()]
+        sites_shown = [_site(row) for row in sites.itertuples()]
+        return _pack(agenda, FORCES, None, observations, sites_shown, total=len(frame))
     partner = session.get(Partner, partner_id)
     communes = tuple(
         session.scalars(select(PartnerCommune.commune_insee).where(PartnerCommune.partner_id == partner_id))
@@ -226,7 +232,7 @@ def read_pack(session: Session, actor: Actor, cellule: Cellule, held_on: dt.date
     agenda = _agenda_for(agenda, partner.name, scope)
     mine = frame[frame["partner_id"].eq(partner_id) | frame["commune_insee"].isin(own_communes)]
     redacted = redact_for_partner(mine, partner_id)
-    shared_sites = redact_reference_for_partner("sites", sites, communes)
+    shared_sites = redact_reference_for_partner("sites", sites, partner_id=partner_id, partner_communes=communes)
     return _pack(
         agenda,
         partner.name,
@@ -236,9 +242,10 @@ def read_pack(session: Session, actor: Actor, cellule: Cellule, held_on: dt.date
     )
 
 
-def _pack(agenda, recipient, partner, observations: list[PackObservation], sites: list[PackSite]) -> Pack:
+def _pack(agenda, recipient, partner, observations: list[PackObservation], sites: list[PackSite], total=None) -> Pack:
+    """At most MAX_OBSERVATIONS detailed; the others (of `total`, default all given) are counted."""
     shown = tuple(observations[:MAX_OBSERVATIONS])
-    more = max(0, len(observations) - MAX_OBSERVATIONS)
+    more = max(0, (len(observations) if total is None else total) - len(shown))
     return Pack(agenda, recipient, partner, shown, more, tuple(sites))
 
 
@@ -251,6 +258,9 @@ def _agenda_for(agenda: agendas.Agenda, partner_name: str, scope: set[int]) -> a
         overdue={name: items for name, items in agenda.overdue.items() if name == partner_name},
         revisits_due=[v for v in agenda.revisits_due if v.observation_id in scope],
         revisit_results=[v for v in agenda.revisit_results if v.observation_id in scope],
+        # Where no camera sees maps the coverage: the forces' own (diagnostics.redaction, issue 17).
+        outside_cameras=[],
+        points=[point for point in agenda.points if point.section != "videoprotection"],
     )
 
 
@@ -302,26 +312,32 @@ def _observations_frame(session: Session, communes, since: dt.date, until: dt.da
     return pd.DataFrame(session.execute(statement).all(), columns=columns).astype({"partner_id": "object"})
 
 
-def _comments(session: Session, observation_id: int) -> tuple[str, ...]:
-    """The forces' internal comments: the follow-up's comments and the re-visits' remarks."""
+def _comments(session: Session, observation_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """The forces' internal comments by observation: the follow-up's comments, then the re-visits'
+    remarks (two queries for the whole pack)."""
     events = session.execute(
-        select(ObservationEvent.actor, ObservationEvent.comment)
-        .where(ObservationEvent.observation_id == observation_id, ObservationEvent.kind == "comment")
+        select(ObservationEvent.observation_id, ObservationEvent.actor, ObservationEvent.comment)
+        .where(ObservationEvent.observation_id.in_(observation_ids), ObservationEvent.kind == "comment")
         .order_by(ObservationEvent.at, ObservationEvent.id)
     ).all()
     visits = session.execute(
-        select(ObservationVisit.author, ObservationVisit.comment)
-        .where(ObservationVisit.observation_id == observation_id, ObservationVisit.comment != "")
+        select(ObservationVisit.observation_id, ObservationVisit.author, ObservationVisit.comment)
+        .where(ObservationVisit.observation_id.in_(observation_ids), ObservationVisit.comment != "")
         .order_by(ObservationVisit.visited_on, ObservationVisit.id)
     ).all()
-    return tuple(f"{comment} ({who})" if who else comment for who, comment in [*events, *visits] if comment)
+    found: dict[int, list[str]] = {}
+    for observation_id, who, comment in [*events, *visits]:
+        if comment:
+            found.setdefault(observation_id, []).append(f"{comment} ({who})" if who else comment)
+    return {observation_id: tuple(comments) for observation_id, comments in found.items()}
 
 
 def _sites_frame(session: Session, communes) -> gpd.GeoDataFrame:
     """The sites of the territory (a pack lists them, it draws no map: no geometry is read)."""
     columns = (Site.id, Site.kind, Site.name, Site.address, Site.source, Site.approximate, Site.shareable)
-    statement = select(*columns).where(Site.commune_insee.in_(tuple(communes))).order_by(Site.kind, Site.name)
-    frame = pd.DataFrame(session.execute(statement).all(), columns=[c.key for c in columns])
+    owner = cameras.camera_owner_column()  # a camera leaves only for its owner (diagnostics.redaction)
+    statement = select(*columns, owner).where(Site.commune_insee.in_(tuple(communes))).order_by(Site.kind, Site.name)
+    frame = pd.DataFrame(session.execute(statement).all(), columns=[*(c.key for c in columns), owner.key])
     return gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
 
 
@@ -364,8 +380,6 @@ def _forces_recipients(session: Session, cellule: Cellule) -> list[outbox.Recipi
 
 
 def _queued(session: Session, key: str, email: str) -> bool:
-    from diagnostics.outbox_models import OutboxMessage
-
     full = f"{key}|{email.lower()}"[:200]
     return session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == full)) is not None
 

@@ -14,11 +14,13 @@ import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from diagnostics import config, limits, values
 from diagnostics.auth import Actor, require
+from diagnostics.camera_models import Camera
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
 from diagnostics.models import SRID, Commune, PatrolZone, ReferenceChange, Sector, Site
@@ -62,7 +64,7 @@ def upsert(
         row = model(**{_KEYS[layer]: key, **attributes, "geom": from_shape(geometry, srid=SRID)})
         session.add(row)
         session.flush()
-        _version(session, actor, layer, key, action or "create", None, None, geometry, attributes)
+        record_version(session, actor, layer, key, action or "create", None, None, geometry, attributes)
         return "added"
     before_geometry = _stored_geometry(session, model, key_column, key)
     before = {name: getattr(row, name) for name in attributes}
@@ -74,7 +76,8 @@ def upsert(
         setattr(row, name, value)
     if not same_shape:
         row.geom = from_shape(geometry, srid=SRID)
-    _version(session, actor, layer, key, action or "update", before_geometry, before, geometry, {**before, **changed})
+    after = {**before, **changed}
+    record_version(session, actor, layer, key, action or "update", before_geometry, before, geometry, after)
     return "updated"
 
 
@@ -83,7 +86,8 @@ def _stored_geometry(session: Session, model, key_column, key) -> BaseGeometry |
     return shapely.from_wkb(bytes(wkb)) if wkb is not None else None
 
 
-def _version(session, actor, layer, key, action, before_geometry, before, after_geometry, after) -> None:
+def record_version(session, actor, layer, key, action, before_geometry, before, after_geometry, after) -> None:
+    """A version (`reference_changes`) and its audit event, in the session's transaction."""
     session.add(
         ReferenceChange(
             actor=actor.login,
@@ -138,22 +142,30 @@ def save_drawn(db: Database, actor: Actor, draft: ReferenceDraft, *, original_na
     Checks: a name, unique in its layer; a valid polygon (zones, sectors) or point (sites) inside
     the territory. Returns True when created. Raises ValidationError with French messages.
     """
+    with db.session() as session:
+        return save_drawn_in(session, actor, draft, original_name=original_name)
+
+
+def save_drawn_in(
+    session: Session, actor: Actor, draft: ReferenceDraft, *, original_name: str | None = None, more_errors=None
+) -> bool:
+    """`save_drawn` in the caller's transaction (a camera saves its site and itself in one);
+    `more_errors` (field → message) are reported with the draft's own."""
     require(actor, "manage_reference")
     layer = draft.layer
     model = _MODELS[layer]
     name = values.clean_text(draft.name)
-    with db.session() as session:
-        errors = _draft_errors(session, draft, name, original_name)
-        if errors:
-            raise ValidationError(errors)
-        attributes = {a: getattr(draft, a) for a in ATTRIBUTES[layer]}
-        attributes["commune_insee"] = draft.commune_insee or _commune_at(session, draft.geometry)
-        if original_name and original_name != name:
-            row = session.scalars(select(model).where(model.name == original_name)).first()
-            if row is None:
-                raise NotFound(text("object_unknown", layer=EDITABLE[layer], key=original_name))
-            _rename(session, actor, layer, row, original_name, name)
-        return upsert(session, actor, layer, name, attributes, draft.geometry) == "added"
+    errors = {**_draft_errors(session, draft, name, original_name), **(more_errors or {})}
+    if errors:
+        raise ValidationError(errors)
+    attributes = {a: getattr(draft, a) for a in ATTRIBUTES[layer]}
+    attributes["commune_insee"] = draft.commune_insee or _commune_at(session, draft.geometry)
+    if original_name and original_name != name:
+        row = session.scalars(select(model).where(model.name == original_name)).first()
+        if row is None:
+            raise NotFound(text("object_unknown", layer=EDITABLE[layer], key=original_name))
+        _rename(session, actor, layer, row, original_name, name)
+    return upsert(session, actor, layer, name, attributes, draft.geometry) == "added"
 
 
 def _draft_errors(session: Session, draft: ReferenceDraft, name: str, original_name: str | None) -> dict[str, str]:
@@ -211,8 +223,10 @@ def delete_drawn(db: Database, actor: Actor, layer: str, name: str) -> None:
             raise NotFound(text("object_unknown", layer=EDITABLE[layer], key=name))
         geometry = _stored_geometry(session, model, model.name, name)
         before = {a: getattr(row, a) for a in ATTRIBUTES[layer]}
+        if layer == "sites":  # a camera's own row goes with its site (SQLite without foreign keys too)
+            session.execute(sa_delete(Camera).where(Camera.site_id == row.id))
         session.delete(row)
-        _version(session, actor, layer, name, "delete", geometry, before, None, None)
+        record_version(session, actor, layer, name, "delete", geometry, before, None, None)
 
 
 HISTORY_COLUMNS = (

@@ -22,7 +22,7 @@ import streamlit as st
 from diagnostics import config, filter_params, localtime, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.maps.viewport import view_options
-from diagnostics.services import alerts, analysis, assignments, dispositifs, viewport
+from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, viewport
 from diagnostics.services.observations import (
     ObservationFilter,
     count_observations,
@@ -73,7 +73,7 @@ def page() -> None:
     count = _count(db, actor, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
     st.metric("En retard (échéance passée, toutes observations)", len(late))
-    if heat or highlight:  # both need every point of the selection: the whole set goes to the map
+    if heat or highlight or config.map_all_points():  # every point of the selection goes to the map
         _all_points_map(db, actor, criteria, heat, highlight)
     else:
         _viewport_map(db, actor, criteria)
@@ -103,14 +103,14 @@ def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
         st.session_state[OPENING_BOUNDS] = _extent(db, actor)
     build = functools.partial(
         maps.build_review_map,
-        _base(db),
+        _base(db, actor),
         None,
         bounds=st.session_state[OPENING_BOUNDS],
         dispositifs=_dispositifs(db, actor),
         tiles=config.tile_sources(),
         view=map_view.frozen_view(),
         alerts=alerts.sent_alerts_frame(db, actor),
-        viewport=view_options(map_api.PATH, filter_params.CRITERIA_PARAMS, map_view.PARAM),
+        viewport=view_options(map_api.PATH, filter_params.CRITERIA_PARAMS, map_view.PARAM, map_api.REFERENCE_PATH),
     )
     shapes = _shapes(db, actor, criteria)
     overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])
@@ -125,7 +125,7 @@ def _all_points_map(db, actor: Actor, criteria: ObservationFilter, heat: bool, h
     # Built afresh at every run of the map's fragment: a folium map rendered twice is not the same.
     build = functools.partial(
         maps.build_review_map,
-        _base(db),
+        _base(db, actor),
         layer["payload"],
         bounds=layer["bounds"],
         heat=_heat(db, actor, criteria) if heat else None,
@@ -165,10 +165,11 @@ def _follow_clicked_point(result) -> bool:
 
 
 @common.reference_resource()
-def _base(db) -> maps.Base:
-    """Reference layers as GeoJSON text, once per process and reference data version."""
+def _base(db, _actor: Actor) -> maps.Base:
+    """Reference layers as GeoJSON text, once per process and reference data version (the same
+    for every reader of this page, the forces: the service checks the first reader's role)."""
     sectors, zones, sites = common.context_layers(db)
-    return maps.prepare_base(common.communes(db), sectors, zones, sites)
+    return maps.prepare_base(common.communes(db), sectors, zones, sites, cameras.cameras_frame(db, _actor))
 
 
 @common.data_resource(max_entries=16)

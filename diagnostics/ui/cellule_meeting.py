@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from diagnostics import localtime
-from diagnostics.decisions_pdf import render_releve_pdf
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services import decisions, meeting_agenda, meeting_packs
 from diagnostics.ui import common
@@ -48,6 +47,17 @@ def pack_buttons(db, actor, agenda, today: dt.date) -> None:
             on_click="ignore",
             key=f"cel_pack_{meeting_id}_{recipient.partner_id or 0}",
         )
+
+    if st.button("Envoyer les dossiers par courriel", key=f"cel_send_{meeting_id}"):
+        _act(lambda: _send(db, actor, meeting_id, today))
+
+
+def _send(db, actor, meeting_id: int, today: dt.date) -> str:
+    sent = meeting_packs.send_packs(db, actor, meeting_id, issued_on=today)
+    queued = sum(len(pack.queued_to) for pack in sent)
+    if not queued:
+        return "Aucun nouvel envoi : les dossiers sont déjà partis, ou aucun destinataire n'a d'adresse."
+    return f"{queued} courriel(s) mis dans la file d'envoi, dossier en pièce jointe."
 
 
 def _pack(db, actor, meeting_id: int, partner_id: int | None, today: dt.date) -> bytes:
@@ -146,10 +156,9 @@ def releve_tab(db, actor, agenda) -> None:
         st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.info("Aucune décision enregistrée pour cette réunion.")
-    today = localtime.now_paris().date()
     st.download_button(
         "Relevé de décisions (PDF)",
-        data=lambda: render_releve_pdf(name, day, lines, issued_on=today),
+        data=lambda: decisions.releve_pdf(db, actor, name, day),
         file_name=f"releve-decisions-{day.isoformat()}-forces.pdf",
         mime="application/pdf",
         on_click="ignore",
@@ -157,11 +166,12 @@ def releve_tab(db, actor, agenda) -> None:
     )
 
 
-def _act(action, message: str) -> None:
+def _act(action, message: str = "") -> None:
+    """Run a use case; its message (or the one it returns) is shown above the refreshed page."""
     try:
-        action()
+        said = action()
     except DiagnosticsError as error:
         common.show_refusal(error, LABELS)
         return
-    st.session_state[FLASH] = message
+    st.session_state[FLASH] = message or said
     st.rerun()

@@ -12,7 +12,7 @@ import streamlit as st
 from diagnostics import config, localtime
 from diagnostics.errors import DiagnosticsError
 from diagnostics.maps.cellules import build_cellule_map
-from diagnostics.meeting_pdf import SECTION_LINES, render_agenda_pdf
+from diagnostics.meeting_pdf import SECTION_LINES
 from diagnostics.services import agenda as agendas
 from diagnostics.services import cellules, meeting_agenda
 from diagnostics.services.meeting_agenda import Point
@@ -130,20 +130,11 @@ def _map(db, actor, agenda) -> None:
 
 def _documents(db, actor, agenda) -> None:
     today = localtime.now_paris().date()
-    stamp = agenda.meeting_on.isoformat()
     st.caption(
         "Chaque page porte le destinataire, la date et la mention « Document confidentiel — diffusion "
         "restreinte aux membres de la cellule ». Chaque téléchargement est inscrit au journal d'audit."
     )
     cellule_meeting.pack_buttons(db, actor, agenda, today)
-    st.download_button(
-        "Ordre du jour seul — forces (PDF)",
-        data=lambda: render_agenda_pdf(agenda, issued_on=today),
-        file_name=f"ordre-du-jour-{stamp}-forces.pdf",
-        mime="application/pdf",
-        on_click="ignore",
-        key="cel_agenda_pdf",
-    )
 
 
 def _escaped(text: str) -> str:

@@ -12,7 +12,7 @@ from shapely.geometry import shape
 from diagnostics import config, maps
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import dispositifs, imports, reference_edits
-from diagnostics.ui import common, import_tab, tables
+from diagnostics.ui import common, couches_cameras, import_tab, tables
 
 HISTORY_LABELS = {
     "at": "Date (UTC)",
@@ -50,8 +50,11 @@ def page() -> None:
 
 def _draw(db, actor) -> None:
     layer = st.radio(
-        "Couche", list(reference_edits.EDITABLE), format_func=_layer_label, horizontal=True, key="draw_layer"
+        "Couche", [*reference_edits.EDITABLE, "cameras"], format_func=_layer_label, horizontal=True, key="draw_layer"
     )
+    if layer == "cameras":  # issue 17: a site with a direction and a field of view
+        couches_cameras.show(db, actor, _drawn_geometry)
+        return
     sectors, zones, sites = common.context_layers(db)
     frame = {"zones": zones, "sectors": sectors, "sites": sites}[layer]
     names = [NEW_OBJECT, *frame["name"].tolist()]
@@ -105,7 +108,7 @@ def _layer_table(frame, layer: str) -> None:
 
 
 def _layer_label(layer: str) -> str:
-    return {"zones": "Zones de patrouille", "sectors": "Secteurs", "sites": "Sites"}[layer]
+    return {"zones": "Zones de patrouille", "sectors": "Secteurs", "sites": "Sites", "cameras": "Caméras"}[layer]
 
 
 def _drawn_geometry(state):

@@ -5,7 +5,9 @@ the fields the file provides; the rest stay as they are.
 Imported observations need a diagnostic: each import creates one « import » diagnostic per
 commune, for the team the importer chooses, dated by its first observation, with the file's
 name as place and a reference made of the file's digest (the same file cannot be imported twice,
-not even by two imports at the same moment: the reference is unique in the database).
+not even by two imports at the same moment: the reference is unique in the database). From
+`BULK_ROWS` observations on, the rows go through diagnostics.bulk rather than the ORM: the same
+rows, checks and transaction, several times faster.
 """
 
 from __future__ import annotations
@@ -14,22 +16,29 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import shapely
 from geoalchemy2.shape import from_shape
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from diagnostics import bulk
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import DatabaseUnavailable
 from diagnostics.io import files
-from diagnostics.models import SRID, CommuneDispositif, Diagnostic, Observation, Team
+from diagnostics.models import SRID, CommuneDispositif, Diagnostic, Observation, Team, utcnow
+from diagnostics.redaction import SHAREABLE_FIELDS, encode_shared_fields
 from diagnostics.services import audit, reference_edits
 from diagnostics.services.imports import submissions
 from diagnostics.services.imports.preview import ImportPreview, ImportRefused
 from diagnostics.services.imports.rows import REJECTED
 from diagnostics.services.imports.specs import LAYERS, SPECS, LayerSpec
 from diagnostics.texts import imports_text as text
+
+# From this many observations, an import writes them through diagnostics.bulk (COPY on PostGIS),
+# in the same transaction as its diagnostics and audit events.
+BULK_ROWS = 5_000
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,7 @@ def _observations(session: Session, actor: Actor, preview: ImportPreview, record
     for record in records:
         by_commune.setdefault(record["commune_insee"], []).append(record)
     label = files.FORMAT_LABELS[preview.fmt]
+    bulk_groups: list[tuple[int, list[dict]]] = []
     for insee, group in sorted(by_commune.items()):
         diagnostic = Diagnostic(
             reference=_prefix(preview) + insee,
@@ -131,6 +141,9 @@ def _observations(session: Session, actor: Actor, preview: ImportPreview, record
         session.add(diagnostic)
         session.flush()
         audit.record(session, actor, "create", entity="diagnostic", entity_id=diagnostic.id, detail="import")
+        if len(records) >= BULK_ROWS:
+            bulk_groups.append((diagnostic.id, group))
+            continue
         for record in group:
             session.add(
                 Observation(
@@ -149,8 +162,41 @@ def _observations(session: Session, actor: Actor, preview: ImportPreview, record
                     form_token=submissions.token(record.get("import_key")),
                 )
             )
+    if bulk_groups:
+        _write_in_bulk(session, actor, bulk_groups)
     session.flush()
     return len(records), 0, known
+
+
+def _write_in_bulk(session: Session, actor: Actor, groups: list[tuple[int, list[dict]]]) -> None:
+    """The rows of a large import through diagnostics.bulk (COPY on PostGIS), in the same order
+    and with the same values as the ORM path above (its listeners' work done here: the drawing
+    point on the shape, every text field shared when the row is shareable)."""
+    ids = [diagnostic_id for diagnostic_id, group in groups for _ in group]
+    rows = [record for _, group in groups for record in group]
+    geometries = np.array([r["geometry"] for r in rows], dtype=object)
+    points = shapely.point_on_surface(geometries)
+    shareable = np.array([bool(r.get("shareable")) for r in rows])
+    now = utcnow()
+    columns = {
+        "diagnostic_id": np.array(ids, dtype=np.int64),
+        "commune_insee": [r["commune_insee"] for r in rows],
+        "observed_on": [r["observed_on"] for r in rows],
+        "category": [r["category"] for r in rows],
+        "severity": [int(r["severity"]) for r in rows],
+        "status": [r.get("status") or "nouvelle" for r in rows],
+        "description": [r.get("description") or "" for r in rows],
+        "recommendation": [r.get("recommendation") or "" for r in rows],
+        "partner": [r.get("partner") or "" for r in rows],
+        "shareable": shareable,
+        "shared_fields": np.where(shareable, encode_shared_fields(SHAREABLE_FIELDS), "").astype(object),
+        "author": actor.login,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "form_token": [submissions.token(r.get("import_key")) for r in rows],
+    }
+    bulk.write_observations(session, columns, shapely.get_x(points), shapely.get_y(points), geometries=geometries)
 
 
 def _dispositifs(session: Session, actor: Actor, preview: ImportPreview, records: list[dict], _team_id):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from diagnostics import values
@@ -62,16 +63,21 @@ class RowChecker:
         geometries = raw.geometry.values
         projected = self.shapes.reprojected(raw) if self.spec.geometry_kinds else [None] * len(raw)
         table = raw[list(dict.fromkeys(mapping.values()))] if mapping else pd.DataFrame(index=raw.index)
-        rows, issues, seen = [], [], {}
+        checked = []
         for position, cells in enumerate(table.itertuples(index=False, name=None)):
-            number = position + first_row
             problems: list[tuple[str, str]] = []
             by_column = dict(zip(table.columns, cells, strict=True))
             record = self._fields({name: cell(by_column[column]) for name, column in mapping.items()}, problems)
             geometry = None
             if self.spec.geometry_kinds:
                 geometry = self.shapes.check(geometries[position], projected[position], problems)
-            self._place(record, geometry, problems)
+            checked.append((record, geometry, problems))
+        # The commune of every shape at once (one spatial index query, not one scan per row).
+        covering = self._covering([geometry for _, geometry, _ in checked]) if self.spec.place else []
+        rows, issues, seen = [], [], {}
+        for position, (record, geometry, problems) in enumerate(checked):
+            number = position + first_row
+            self._place(record, geometry, problems, covering[position] if covering else None)
             self._unique(record, number, seen, problems)
             issues.extend(RowIssue(number, level, message, self.where) for level, message in problems)
             levels = {level for level, _ in problems}
@@ -125,26 +131,43 @@ class RowChecker:
 
     # place and keys
 
-    def _place(self, record: dict, geometry: BaseGeometry | None, problems: list) -> None:
+    def _covering(self, geometries: list) -> list[str | None]:
+        """For each shape, the first covered commune (by INSEE code) covering its point on
+        surface; None for no shape or outside every commune."""
+        found: list[str | None] = [None] * len(geometries)
+        wanted = [i for i, geometry in enumerate(geometries) if geometry is not None]
+        covered = self.territory.covered
+        if not wanted or covered.empty:
+            return found
+        points = shapely.point_on_surface(np.array([geometries[i] for i in wanted], dtype=object))
+        inputs, hits = shapely.STRtree(covered.geometry.values).query(points, predicate="covered_by")
+        codes = covered["insee"].to_numpy()
+        first: dict[int, int] = {}
+        for point, hit in zip(inputs.tolist(), hits.tolist(), strict=True):
+            if hit < first.get(point, len(codes)):
+                first[point] = hit
+        for point, hit in first.items():
+            found[wanted[point]] = codes[hit]
+        return found
+
+    def _place(self, record: dict, geometry: BaseGeometry | None, problems: list, inside: str | None) -> None:
         if self.spec.place == "named":
             self._commune_by_code_or_name(record, problems)
             return
         if geometry is None or not self.spec.place:
             return
-        point = geometry.representative_point()
-        covered = self.territory.covered
-        inside = covered[covered.covers(point)]
         if self.spec.place == "covered":
-            if inside.empty:
+            if inside is None:
+                point = geometry.representative_point()
                 problems.append((ERROR, text("outside_communes", lat=point.y, lon=point.x)))
             else:
-                record["commune_insee"] = inside["insee"].iloc[0]
+                record["commune_insee"] = inside
             return
         code = record.get("commune_insee")
         if code and code not in self.insee_codes:
             problems.append((ERROR, text("commune_unknown", value=code)))
-        elif not code and not inside.empty:
-            record["commune_insee"] = inside["insee"].iloc[0]
+        elif not code and inside is not None:
+            record["commune_insee"] = inside
 
     def _commune_by_code_or_name(self, record: dict, problems: list) -> None:
         code = record.get("commune_insee")

@@ -1,0 +1,172 @@
+"""Cellules de veille in Chromium, at human pace (about a second between actions), on one demo
+server: the commandant of the Jura prepares the Lons-le-Saunier cellule (its agenda, a point
+added), records the partner present, downloads the forces' pack and the partner's pack through
+the page's buttons, records two decisions for the Mairie de Lons-le-Saunier, reads the relevé;
+then the partner (« partenaire.lons ») logs in and finds both decisions as assigned work, with
+their due dates. At 1366x768 and at 390x844; screenshots in /tmp/psq-screenshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from diagnostics import localtime
+from diagnostics.services.meeting_agenda import SECTIONS
+from tests.browser.axe import check_page
+from tests.browser.ui import TIMEOUT_MS, choose, go_to, log_in, scroll_to, wait_until_idle
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/psq-screenshots")
+PAUSE_MS = 1000
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+LONS = "Cellule de veille de Lons-le-Saunier"
+MAIRIE = "Mairie de Lons-le-Saunier"
+DECISIONS = ("Éclairer le passage des Cordeliers avant les fêtes", "Réunir les commerçants de la rue Lecourbe")
+
+
+def _pause(page: Page) -> None:
+    page.wait_for_timeout(PAUSE_MS)
+
+
+def _tab(page: Page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    wait_until_idle(page)
+    _pause(page)
+
+
+def _pdf_text(path: str) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(Path(path).read_bytes())).pages)
+
+
+def _decide(page: Page, text: str, days: int) -> None:
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Enregistrer la décision"))
+    scroll_to(page, form)
+    form.get_by_label("Décision (ce qui est décidé)").fill(text)
+    _pause(page)
+    choose(page, "Qui agit", MAIRIE)
+    _pause(page)
+    # The date field's segments: typing the day moves on to the month, then the year
+    day = localtime.now_paris().date() + dt.timedelta(days=days)
+    form.get_by_role("spinbutton", name="day, Échéance").click()
+    page.keyboard.type(f"{day:%d%m%Y}", delay=120)
+    _pause(page)
+    form.get_by_role("button", name="Enregistrer la décision").click()
+    wait_until_idle(page)
+    expect(page.get_by_text("Décision enregistrée", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    _pause(page)
+
+
+def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_demo_app, browser_page, network_log):
+    page = browser_page
+    SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size(DESKTOP)
+    log_in(page, module_demo_app.url, "commandant.39")
+    _pause(page)
+    go_to(page, "Cellules de veille")
+    expect(page.get_by_role("heading", name="Cellules de veille", level=1)).to_be_visible(timeout=TIMEOUT_MS)
+    choose(page, "Cellule", "Lons-le-Saunier")
+    _pause(page)
+    expect(page.get_by_text("Prochaine réunion :", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("1. Suivi des décisions de la réunion précédente")).to_be_visible(timeout=TIMEOUT_MS)
+    page.screenshot(path=str(SHOTS / "cellules-ordre-du-jour-desktop.png"))
+    blocking = [v.line() for v in check_page(page, "Cellules de veille") if v.blocking]
+    assert not blocking, blocking  # RGAA: no serious or critical axe-core violation
+
+    # The agenda: a point added, then moved up once
+    title = page.get_by_label("Intitulé du point à ajouter")
+    scroll_to(page, title)
+    title.fill("Fête de quartier de la Marjorie")
+    _pause(page)
+    page.get_by_role("button", name="Ajouter le point").click()
+    wait_until_idle(page)
+    expect(page.get_by_text("Point « Fête de quartier de la Marjorie » ajouté.")).to_be_visible(timeout=TIMEOUT_MS)
+    last = len(SECTIONS) + 1  # after every generated section
+    expect(page.get_by_text(f"{last}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
+    _pause(page)
+    page.get_by_role("button", name="Monter").last.click()
+    wait_until_idle(page)
+    expect(page.get_by_text(f"{last - 1}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
+    page.reload()  # stored with the meeting, not in the browser
+    wait_until_idle(page)
+    choose(page, "Cellule", "Lons-le-Saunier")
+    expect(page.get_by_text(f"{last - 1}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
+    _pause(page)
+
+    # The map of the territory, drawn with the app's own files
+    _tab(page, "Carte")
+    expect(page.locator('iframe[title="streamlit_folium.st_folium"]').first).to_be_visible(timeout=TIMEOUT_MS)
+    frame = page.locator('iframe[title="streamlit_folium.st_folium"]').first.content_frame
+    expect(frame.locator(".leaflet-container")).to_be_visible(timeout=TIMEOUT_MS)
+    _pause(page)
+    page.screenshot(path=str(SHOTS / "cellules-carte-desktop.png"))
+
+    # Who is present, then the packs: the forces' and the Mairie's, downloaded from the page
+    _tab(page, "Réunion et décisions")
+    page.get_by_label("Partenaires présents").click()
+    _pause(page)
+    page.get_by_role("option", name=MAIRIE).click()
+    page.keyboard.press("Escape")
+    _pause(page)
+    page.get_by_role("button", name="Enregistrer les présents").click()
+    wait_until_idle(page)
+    expect(page.get_by_text("1 partenaire(s) présent(s) enregistré(s).")).to_be_visible(timeout=TIMEOUT_MS)
+    _tab(page, "Documents")
+    packs = {}
+    for label in ("Dossier des forces (PDF)", f"Dossier — {MAIRIE} (PDF)"):
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
+            page.get_by_role("button", name=label).click()
+        packs[label] = _pdf_text(download.value.path())
+        assert download.value.suggested_filename.endswith(".pdf")
+        _pause(page)
+    assert "Document confidentiel" in packs[f"Dossier — {MAIRIE} (PDF)"]
+    assert f"Destinataire : {MAIRIE}" in packs[f"Dossier — {MAIRIE} (PDF)"]
+    assert "Fête de quartier de la Marjorie" in packs["Dossier des forces (PDF)"]
+    page.screenshot(path=str(SHOTS / "cellules-documents-desktop.png"))
+
+    # Two decisions for the Mairie, then the relevé
+    _tab(page, "Réunion et décisions")
+    _decide(page, DECISIONS[0], 14)
+    _decide(page, DECISIONS[1], 30)
+    for text in DECISIONS:
+        expect(page.get_by_text(text, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+    page.screenshot(path=str(SHOTS / "cellules-decisions-desktop.png"), full_page=True)
+    _tab(page, "Relevé")
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=TIMEOUT_MS)
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        page.get_by_role("button", name="Relevé de décisions (PDF)").click()
+    releve = _pdf_text(download.value.path())
+    assert all(" ".join(text.split()[:3]) in releve for text in DECISIONS)
+    page.screenshot(path=str(SHOTS / "cellules-releve-desktop.png"))
+
+    # On a phone, the same page
+    page.set_viewport_size(PHONE)
+    page.reload()
+    wait_until_idle(page)
+    choose(page, "Cellule", "Lons-le-Saunier")
+    expect(page.get_by_text("1. Suivi des décisions de la réunion précédente")).to_be_visible(timeout=TIMEOUT_MS)
+    _pause(page)
+    page.screenshot(path=str(SHOTS / "cellules-ordre-du-jour-phone.png"))
+    _tab(page, "Réunion et décisions")
+    page.screenshot(path=str(SHOTS / "cellules-decisions-phone.png"), full_page=True)
+    assert not [v.line() for v in check_page(page, "Cellules de veille (téléphone)") if v.blocking]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # The partner concerned: both decisions are its work, with their due dates
+    for size, name in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        log_in(page, module_demo_app.url, "partenaire.lons")
+        expect(page.get_by_role("heading", name="Décisions des cellules de veille")).to_be_visible(timeout=TIMEOUT_MS)
+        _pause(page)
+        for text, days in zip(DECISIONS, (14, 30), strict=True):
+            expect(page.get_by_text(text, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+            due = localtime.format_date(localtime.now_paris().date() + dt.timedelta(days=days))
+            expect(page.get_by_text(f"échéance {due}", exact=False).first).to_be_visible(timeout=TIMEOUT_MS)
+        page.screenshot(path=str(SHOTS / f"cellules-partenaire-{name}.png"), full_page=True)
+    assert network_log.problems() == []
