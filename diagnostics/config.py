@@ -67,6 +67,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Most observations the commanders' map draws one by one in a view; beyond, it draws cells with counts.",
     ),
     Setting(
+        "PSQ_MAP_VIEW",
+        "viewport",
+        "How the commanders' map gets its observations: `viewport` (each view fetched from the app's route) "
+        "or `all` (every observation of the selection sent with the page, as before issue 20; for comparison).",
+    ),
+    Setting(
         "PSQ_SNAPSHOT_TILES_MB",
         "3",
         "Size budget, in megabytes of base64 text, of the tiles embedded in the mayor's one-file HTML map "
@@ -250,6 +256,13 @@ def offline_tiles_bytes() -> int:
 
 def offline_max_zoom() -> int:
     return min(_positive_int("PSQ_OFFLINE_MAX_ZOOM"), 22)
+
+
+def map_all_points() -> bool:
+    value = get("PSQ_MAP_VIEW").strip().lower()
+    if value not in ("viewport", "all"):
+        raise ValueError(f"PSQ_MAP_VIEW doit valoir viewport ou all, pas {value!r}")
+    return value == "all"
 
 
 def map_points() -> int:

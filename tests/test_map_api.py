@@ -264,3 +264,19 @@ def _view_bytes(data) -> bytes:
     from diagnostics.maps.viewport import view_json
 
     return view_json(data)
+
+
+def test_reference_layers_are_served_once_per_version_and_only_to_the_forces(loaded):
+    sent = {"host": "127.0.0.1:8501", "cookie": f"psq_session={cookie(loaded, 'cdt.70')}"}
+    communes = request(APP, f"{map_api.REFERENCE_PATH}/communes", headers=sent)
+    assert communes.status == 200 and communes.json()["type"] == "FeatureCollection"
+    assert len(communes.json()["features"]) > 1000 and communes.json()["features"][0]["properties"]["tooltip"]
+    zones = request(APP, f"{map_api.REFERENCE_PATH}/zones", headers=sent).json()
+    assert all(feature["properties"]["popup"] for feature in zones["features"])
+    again = request(
+        APP, f"{map_api.REFERENCE_PATH}/communes", headers={**sent, "if-none-match": communes.headers["etag"]}
+    )
+    assert again.status == 304
+    assert request(APP, f"{map_api.REFERENCE_PATH}/comptes", headers=sent).status == 404
+    maire = {"host": "127.0.0.1:8501", "cookie": f"psq_session={cookie(loaded, 'maire.gray')}"}
+    assert request(APP, f"{map_api.REFERENCE_PATH}/zones", headers=maire).status == 403

@@ -30,7 +30,7 @@ class PreparedGeoJson(Layer, ScriptAsText):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.data }}, {
+        var {{ this.get_name() }} = L.geoJSON({{ 'null' if this.url else this.data }}, {
             {% if this.pane %}pane: {{ this.pane|tojson }},{% endif %}
             interactive: {{ 'true' if this.interactive else 'false' }},
             style: function (feature) {
@@ -48,6 +48,16 @@ class PreparedGeoJson(Layer, ScriptAsText):
                 {% if this.popup %}layer.bindPopup(feature.properties.popup, {maxWidth: 360});{% endif %}
             }
         });
+        {% if this.url %}
+        fetch({{ this.url|tojson }}, {credentials: 'same-origin'})
+            .then(function (answer) { return answer.ok ? answer.json() : null; })
+            .then(function (data) {
+                if (!data) { return; }
+                {{ this.get_name() }}.addData(data);
+                // Whatever arrives first, the base (communes) stays under the zones and sectors.
+                {% if this.back %}{{ this.get_name() }}.bringToBack();{% endif %}
+            });
+        {% endif %}
         {% endmacro %}
         """
     )
@@ -64,10 +74,13 @@ class PreparedGeoJson(Layer, ScriptAsText):
         pane: str = "",
         interactive: bool = True,
         control: bool = True,
+        url: str = "",
     ):
         super().__init__(name=name, overlay=True, control=control, show=True)
         self._name = "PreparedGeoJson"
         self.data = data
+        self.url = url  # fetched by the page instead of `data` (the browser keeps it: sent once)
+        self.back = name == styles.LAYER_NAMES["communes"]
         self.style = style
         self.popup = popup and interactive
         self.fill_property = fill_property
@@ -89,9 +102,12 @@ def area_geojson(areas: gpd.GeoDataFrame, fields: list[tuple[str, str]] | None) 
     return safe_frame(areas, **columns).to_json()
 
 
-def add_area_geojson(m: folium.Map, data: str, kind: str, *, interactive: bool = True, lower: bool = True) -> None:
+def add_area_geojson(
+    m: folium.Map, data: str, kind: str, *, interactive: bool = True, lower: bool = True, url: str = ""
+) -> None:
     """Prepared area GeoJSON (`kind`: communes, communes_highlight, zones or sectors) in its style,
-    in the areas' pane (below the observations) unless `lower` is False."""
+    in the areas' pane (below the observations) unless `lower` is False. With `url`, the map
+    fetches the same GeoJSON from the app (`data` only says whether there is any)."""
     if not data:
         return
     style, name, popup = {
@@ -101,7 +117,9 @@ def add_area_geojson(m: folium.Map, data: str, kind: str, *, interactive: bool =
         "sectors": (styles.SECTOR_STYLE, styles.LAYER_NAMES["sectors"], True),
     }[kind]
     pane = add_pane(m, styles.AREAS_PANE) if lower else ""
-    PreparedGeoJson(data, name, style, popup=popup, pane=pane, interactive=interactive).add_to(m)
+    PreparedGeoJson("" if url else data, name, style, popup=popup, pane=pane, interactive=interactive, url=url).add_to(
+        m
+    )
 
 
 def add_communes(m: folium.Map, communes: gpd.GeoDataFrame, *, highlight: bool = False) -> None:

@@ -37,10 +37,12 @@ def view_json(data: ViewData) -> bytes:
     return json.dumps(head, separators=(",", ":")).encode("utf-8")
 
 
-def view_options(url: str, filter_params: tuple[str, ...], view_param: str) -> dict:
-    """What assets/viewport.js needs once: the route, the page's filter parameters, labels."""
+def view_options(url: str, filter_params: tuple[str, ...], view_param: str, reference_url: str = "") -> dict:
+    """What assets/viewport.js needs once: the route, the page's filter parameters, labels; and
+    where the reference layers are fetched from (maps.review)."""
     return {
         "url": url,
+        "referenceUrl": reference_url,
         "filterParams": list(filter_params),
         "viewParam": view_param,
         # Plain text: the script sets it with textContent only.

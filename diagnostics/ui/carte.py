@@ -73,7 +73,7 @@ def page() -> None:
     count = _count(db, actor, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
     st.metric("En retard (échéance passée, toutes observations)", len(late))
-    if heat or highlight:  # both need every point of the selection: the whole set goes to the map
+    if heat or highlight or config.map_all_points():  # every point of the selection goes to the map
         _all_points_map(db, actor, criteria, heat, highlight)
     else:
         _viewport_map(db, actor, criteria)
@@ -110,7 +110,7 @@ def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
         tiles=config.tile_sources(),
         view=map_view.frozen_view(),
         alerts=alerts.sent_alerts_frame(db, actor),
-        viewport=view_options(map_api.PATH, filter_params.CRITERIA_PARAMS, map_view.PARAM),
+        viewport=view_options(map_api.PATH, filter_params.CRITERIA_PARAMS, map_view.PARAM, map_api.REFERENCE_PATH),
     )
     shapes = _shapes(db, actor, criteria)
     overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])

@@ -1,4 +1,5 @@
-"""The commanders' map fetches each view here (issue 20): GET /api/map/observations.
+"""The commanders' map fetches each view here (issue 20): GET /api/map/observations, and its
+reference layers once: GET /api/map/reference/{communes,zones,sectors}.
 
 Parameters: `bbox=west,south,east,north` (WGS84), `zoom` (Leaflet's level), and the page's own
 filter parameters (`grav=3,4&statut=nouvelle&periode=3m`…, read by
@@ -27,13 +28,21 @@ from starlette.routing import BaseRoute, Route
 from diagnostics import dataversion, filter_params, localtime
 from diagnostics.auth import DENIED, can, observation_scope
 from diagnostics.errors import PermissionDenied
+from diagnostics.maps import layers, styles
 from diagnostics.maps.viewport import view_json
-from diagnostics.services import viewport
+from diagnostics.services import reference, viewport
 from diagnostics.web import auth
 from diagnostics.web.deps import ApiError, database
 from diagnostics.web.ogc import parse_bbox
 
 PATH = "/api/map/observations"
+REFERENCE_PATH = "/api/map/reference"  # /communes, /zones, /sectors
+REFERENCE_LAYERS = {
+    "communes": (reference.communes_frame, None),
+    "zones": (reference.patrol_zones_frame, styles.ZONE_FIELDS),
+    "sectors": (reference.sectors_frame, styles.SECTOR_FIELDS),
+}
+UNKNOWN_LAYER = "Couche inconnue : communes, zones ou sectors sont attendues."
 MAX_CELLS = 20_000  # cells a view may span at its zoom (a 4K screen spans about 4,000)
 BAD_ZOOM = f"Paramètre zoom invalide : un entier de {viewport.MIN_ZOOM} à {viewport.MAX_ZOOM} est attendu."
 MISSING_BBOX = "Paramètre bbox obligatoire : ouest,sud,est,nord en degrés WGS84."
@@ -46,22 +55,46 @@ _memory_lock = threading.Lock()
 
 
 def observations_view(request: Request) -> Response:
-    actor = auth.require_actor(request)
-    if not can(actor, "command_map"):
-        raise ApiError(403, DENIED["command_map"])
+    actor = _reader(request)
     view = parse_view(request.query_params)
     criteria = filter_params.criteria_from_params(request.query_params, localtime.now_paris().date())
     db = database()
     versions = db.data_version(dataversion.OBSERVATIONS), db.data_version(dataversion.REFERENCE)
-    key = repr((db.cache_key, versions, observation_scope(actor), criteria, view))
-    etag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    key = (db.cache_key, versions, observation_scope(actor), criteria, view)
+    return _answer(request, key, lambda: view_json(viewport.view_data(db, actor, criteria, view)))
+
+
+def reference_layer(request: Request) -> Response:
+    """Communes, patrol zones or sectors as the map draws them (escaped tooltips and cards):
+    the same for every reader of the map, kept by the browser until the reference data change."""
+    _reader(request)
+    kind = request.path_params["kind"]
+    if kind not in REFERENCE_LAYERS:
+        raise ApiError(404, UNKNOWN_LAYER)
+    db = database()
+    key = (db.cache_key, db.data_version(dataversion.REFERENCE), kind)
+    frame, fields = REFERENCE_LAYERS[kind]
+    return _answer(request, key, lambda: layers.area_geojson(frame(db), fields).encode("utf-8") or b"null")
+
+
+def _reader(request: Request):
+    actor = auth.require_actor(request)
+    if not can(actor, "command_map"):
+        raise ApiError(403, DENIED["command_map"])
+    return actor
+
+
+def _answer(request: Request, key: tuple, make) -> Response:
+    """The JSON `make()` gives, under an ETag of `key`: 304 when the browser has it, from this
+    process's memory when another reader of the same key asked, gzip when accepted."""
+    etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding, Cookie"}
     if etag in _etags(request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
     body = _remembered(etag)
     if body is None:
         try:
-            body = view_json(viewport.view_data(db, actor, criteria, view))
+            body = make()
         except PermissionDenied as refusal:
             raise ApiError(403, str(refusal)) from refusal
         _remember(etag, body)
@@ -112,4 +145,7 @@ def _remember(etag: str, body: bytes) -> None:
             _memory.popitem(last=False)
 
 
-ROUTES: list[BaseRoute] = [Route(PATH, observations_view, methods=["GET"])]
+ROUTES: list[BaseRoute] = [
+    Route(PATH, observations_view, methods=["GET"]),
+    Route(f"{REFERENCE_PATH}/{{kind}}", reference_layer, methods=["GET"]),
+]
