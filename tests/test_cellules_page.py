@@ -90,6 +90,10 @@ def test_other_departments_and_partners_cannot_open_it(db):
     load_demo_cellules(db, ADMIN_ACTOR)
     at = open_page(COMMANDANT_70)
     assert not at.exception and "Aucune cellule de veille" in at.info[0].value
+    at = app_as(ADMIN_ACTOR).switch_page(PAGE).run()  # an administrator: every cellule, Dole first
+    assert not at.exception and not errors(at)
+    assert at.selectbox(key="cel_name").options == ["Cellule de veille de Dole", LONS]
     partner = Actor(login="partenaire.x", role=PARTENAIRE, partner_id=None)
     at = open_page(partner)
-    assert not at.exception and not at.title or at.title[0].value != "Cellules de veille"
+    assert not at.exception and not [t for t in at.title if t.value == "Cellules de veille"]
+    assert errors(at) == ["La page « Cellules de veille » n'est pas ouverte au rôle Partenaire."]

@@ -75,11 +75,13 @@ def _form(db, actor, existing, drawn, map_key: str) -> None:
     with st.form("camera_form"):
         name = st.text_input("Nom", value=str(value("name", "")))
         bearing = st.number_input(
-            "Orientation (degrés depuis le nord)", 0.0, 359.9, float(value("bearing", 0.0)), step=5.0
+            "Orientation (degrés depuis le nord)", 0.0, 359.9, float(value("bearing", 0.0)), step=5.0, format="%.0f"
         )
-        angle = st.number_input("Angle de vue (degrés)", 1.0, 360.0, float(value("angle", 60.0)), step=5.0)
+        angle = st.number_input(
+            "Angle de vue (degrés)", 1.0, 360.0, float(value("angle", 60.0)), step=5.0, format="%.0f"
+        )
         range_m = st.number_input(
-            "Portée (mètres)", 1.0, float(cameras.MAX_RANGE_M), float(value("range_m", 80.0)), step=10.0
+            "Portée (mètres)", 1.0, float(cameras.MAX_RANGE_M), float(value("range_m", 80.0)), step=10.0, format="%.0f"
         )
         owner = st.selectbox(
             "Propriétaire (partenaire)",

@@ -33,6 +33,13 @@ EDITED_VIEW_JS = """() => {
 }"""
 
 
+def map_js(page):
+    """The map's own document (to read Leaflet's layers: the map draws on a canvas)."""
+    iframe, frame = map_frame(page)
+    expect(frame.locator(".leaflet-container")).to_be_visible(timeout=TIMEOUT_MS)
+    return iframe.element_handle().content_frame()
+
+
 @pytest.mark.parametrize("size", [(1366, 768), (390, 844)], ids=["desktop", "phone"])
 def test_an_administrator_turns_a_camera_and_sees_its_new_field_of_view(demo_app, browser_page, network_log, size):
     page = browser_page
@@ -47,10 +54,10 @@ def test_an_administrator_turns_a_camera_and_sees_its_new_field_of_view(demo_app
     wait_until_idle(page)
     choose(page, "Caméra", "Place Grévy")
     expect(page.get_by_text("orientation 135°, angle 90°, portée 80 m (calculé)")).to_be_visible(timeout=TIMEOUT_MS)
-    _, frame = map_frame(page)
     page.wait_for_timeout(1000)  # the person looks at the map
-    before = frame.evaluate(EDITED_VIEW_JS)
-    assert before is not None and frame.evaluate(COUNT_VIEWS_JS, VIOLET) >= 12  # every camera's view
+    js = map_js(page)
+    before = js.evaluate(EDITED_VIEW_JS)
+    assert before is not None and js.evaluate(COUNT_VIEWS_JS, VIOLET) >= 12  # every camera's view
     # Facing south-east, the view's centre lies south-east of the camera; turned north-west, north-west.
     assert before[0] < 47.0921 and before[1] > 5.4905
     page.screenshot(path=str(SHOTS / f"couches-before-{width}.png"), full_page=True)
@@ -69,7 +76,7 @@ def test_an_administrator_turns_a_camera_and_sees_its_new_field_of_view(demo_app
     _, frame = map_frame(page)
     expect(frame.locator(".leaflet-draw-draw-marker")).to_be_visible(timeout=TIMEOUT_MS)
     page.wait_for_timeout(1000)
-    after = frame.evaluate(EDITED_VIEW_JS)
+    after = map_js(page).evaluate(EDITED_VIEW_JS)
     assert after[0] > 47.0921 and after[1] < 5.4905
     page.screenshot(path=str(SHOTS / f"couches-after-{width}.png"), full_page=True)
 
@@ -89,7 +96,8 @@ def test_a_commander_ticks_the_camera_coverage_on_the_map(demo_app, browser_page
     wait_until_idle(page)
     _, frame = map_frame(page)
     page.wait_for_timeout(1500)
-    assert frame.evaluate(COUNT_VIEWS_JS, VIOLET) == 0  # off by default
+    js = map_js(page)
+    assert js.evaluate(COUNT_VIEWS_JS, VIOLET) == 0  # off by default
     control = frame.locator(".leaflet-control-layers")
     control.hover()
     toggle = frame.get_by_label("Champs de vision des caméras")
@@ -97,12 +105,12 @@ def test_a_commander_ticks_the_camera_coverage_on_the_map(demo_app, browser_page
     page.wait_for_timeout(500)
     toggle.check()
     page.wait_for_timeout(800)
-    assert frame.evaluate(COUNT_VIEWS_JS, VIOLET) == 12
+    assert js.evaluate(COUNT_VIEWS_JS, VIOLET) == 12
     frame.locator(".leaflet-container").hover(position={"x": 10, "y": height - 300 if height < 800 else 500})
     page.wait_for_timeout(800)
     page.screenshot(path=str(SHOTS / f"carte-coverage-{width}.png"), full_page=True)
     control.hover()
     toggle.uncheck()
     page.wait_for_timeout(500)
-    assert frame.evaluate(COUNT_VIEWS_JS, VIOLET) == 0
+    assert js.evaluate(COUNT_VIEWS_JS, VIOLET) == 0
     assert network_log.problems() == []

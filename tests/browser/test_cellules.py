@@ -16,6 +16,8 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from diagnostics import localtime
+from diagnostics.services.meeting_agenda import SECTIONS
+from tests.browser.axe import check_page
 from tests.browser.ui import TIMEOUT_MS, choose, go_to, log_in, scroll_to, wait_until_idle
 
 pytestmark = pytest.mark.browser
@@ -74,6 +76,8 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
     expect(page.get_by_text("Prochaine réunion :", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("1. Suivi des décisions de la réunion précédente")).to_be_visible(timeout=TIMEOUT_MS)
     page.screenshot(path=str(SHOTS / "cellules-ordre-du-jour-desktop.png"))
+    blocking = [v.line() for v in check_page(page, "Cellules de veille") if v.blocking]
+    assert not blocking, blocking  # RGAA: no serious or critical axe-core violation
 
     # The agenda: a point added, then moved up once
     title = page.get_by_label("Intitulé du point à ajouter")
@@ -83,15 +87,16 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
     page.get_by_role("button", name="Ajouter le point").click()
     wait_until_idle(page)
     expect(page.get_by_text("Point « Fête de quartier de la Marjorie » ajouté.")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.get_by_text("7. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
+    last = len(SECTIONS) + 1  # after every generated section
+    expect(page.get_by_text(f"{last}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
     _pause(page)
     page.get_by_role("button", name="Monter").last.click()
     wait_until_idle(page)
-    expect(page.get_by_text("6. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text(f"{last - 1}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
     page.reload()  # stored with the meeting, not in the browser
     wait_until_idle(page)
     choose(page, "Cellule", "Lons-le-Saunier")
-    expect(page.get_by_text("6. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text(f"{last - 1}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
     _pause(page)
 
     # The map of the territory, drawn with the app's own files
@@ -150,6 +155,7 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
     page.screenshot(path=str(SHOTS / "cellules-ordre-du-jour-phone.png"))
     _tab(page, "Réunion et décisions")
     page.screenshot(path=str(SHOTS / "cellules-decisions-phone.png"), full_page=True)
+    assert not [v.line() for v in check_page(page, "Cellules de veille (téléphone)") if v.blocking]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     # The partner concerned: both decisions are its work, with their due dates
