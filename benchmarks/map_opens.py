@@ -10,17 +10,22 @@ For each setting of Streamlit's `runner.postScriptGC` a fresh app server (server
 Each round opens the map in N Chromium pages at once, each signed in as a commandant of
 Haute-Saône through a server-side session made beforehand (so no password hashing is
 measured). Reported per round: the server's CPU seconds and resident memory growth per open,
-bytes the server sent per open (WebSocket frames and HTTP bodies), and the time from the start
+bytes the server sent per open (WebSocket frames and HTTP bodies, without the static files that
+a browser caches: Streamlit's and the map's scripts, fonts, shown apart; the browsers have them
+in their cache, fetched from the server once per run, unless `--cold`), and the time from the start
 of the round to the last WebSocket message the server sent (the browsers' own drawing, on the
 same cores, is not waited for). The first open of each server warms its caches and is
 reported apart. With `--processes N` (PostGIS) N servers run behind nginx as the README sets it
 up (tests/nginx.py); CPU and memory are summed over the N servers, and each page gets its
 process from nginx's route cookie, as a browser does.
 
-By default the browsers do not draw: the map component's files (Leaflet and the canvas layer,
-served under /component/) are not loaded, so the map's data still comes over the WebSocket
-but the browsers on the same cores burn no CPU drawing it. `--draw` loads them. (Once the map
-fetches its data from a route of its own, only `--draw` measures that route.)
+The map fetches its view from the app's route (/api/map/observations, cells at the opening
+zoom): its answers count in the bytes and the time to the last message, and are also shown
+apart. `--all-points` opens the map with the heat map on (`?heat=1`), which still sends every
+point of the selection over the WebSocket, for comparison; with `--no-draw` the map
+component's files (Leaflet, the canvas layer, under /component/) are not loaded, so that the
+browsers on the same cores burn no CPU drawing (the route is then never asked: use it only
+with `--all-points`).
 """
 
 from __future__ import annotations
@@ -28,8 +33,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
+import itertools
 import os
+import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -55,7 +64,11 @@ COMMANDANT_70 = Actor("commandant.70", COMMANDANT, departments=("70",))
 QUIET_SECONDS = 3.0  # no server message for this long: the open is served
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+STATIC = re.compile(r"/static/|/component/|\.(js|css|woff2?|svg|png|ico)(\?|$)")
+MAP_ROUTE = "/api/map/"  # the map's own data route (diagnostics/web/map_api.py)
 POSTMASTER: list[int] = []  # the PostGIS server's pid, when the benchmark started one
+BROWSER_CACHE: dict[str, dict] = {}  # per server: static files as a browser caches them
+PROFILE: list[Path] = []  # where py-spy writes, for the round under way (--profile)
 
 
 def main() -> int:
@@ -63,9 +76,13 @@ def main() -> int:
     parser.add_argument("--observations", type=int, default=100_000)
     parser.add_argument("--users", default="1,5,10,20", help="commanders opening at once, per round")
     parser.add_argument("--gc", default="off", help="runner.postScriptGC settings to compare (on,off)")
+    parser.add_argument("--watcher", default="none", help="server.fileWatcherType settings to compare (auto,none)")
     parser.add_argument("--backend", choices=("spatialite", "postgis"), default="spatialite")
     parser.add_argument("--processes", type=int, default=1, help="app processes (more than 1: behind nginx)")
-    parser.add_argument("--draw", action="store_true", help="let the browsers draw the map")
+    parser.add_argument("--all-points", action="store_true", help="open with the heat map: every point sent")
+    parser.add_argument("--no-draw", action="store_true", help="do not load the map component (browsers draw nothing)")
+    parser.add_argument("--cold", action="store_true", help="browsers without the static files in their cache")
+    parser.add_argument("--profile", type=Path, help="py-spy each round's servers into this folder (raw stacks)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "psq-bench")
     args = parser.parse_args()
     backend = "postgis" if args.processes > 1 else args.backend
@@ -74,26 +91,37 @@ def main() -> int:
         database = _database(args.work, args.observations, backend, stack)
         print(
             f"{args.observations:,} observations ({backend}, {args.processes} process(es)"
-            f"{' behind nginx' if args.processes > 1 else ''}, browsers {'drawing' if args.draw else 'not drawing'});"
+            f"{' behind nginx' if args.processes > 1 else ''}{', all points' if args.all_points else ''}"
+            f"{', browsers not drawing' if args.no_draw else ''});"
             f" commandant (70) opening the Carte de commandement; load average {_load()}\n"
         )
-        print(
-            f"{'postScriptGC':12} | {'at once':>7} | {'CPU/open':>8} | {'RSS/open':>8} | {'RSS':>7} | "
-            f"{'sent/open':>9} | {'last message':>12} | median | {'DB CPU/open':>11} | load"
-        )
-        print("-" * 122)
-        for gc in args.gc.split(","):
-            with _Cluster(database, gc == "on", args.work, args.processes) as (base_url, pids):
-                _round(base_url, pids, database, 1, args.draw)  # warms the caches: not reported
+        print(" | ".join(f"{title:>{width}}" for title, width, _ in COLUMNS) + " | load")
+        print("-" * 150)
+        for gc, watcher in itertools.product(args.gc.split(","), args.watcher.split(",")):
+            options = ["--runner.postScriptGC", str(gc == "on").lower(), "--server.fileWatcherType", watcher]
+            with _Cluster(database, options, args.work, args.processes) as (base_url, pids):
+                # Warms every process's caches (nginx spreads 4 pages per process): not reported.
+                _round(base_url, pids, database, 1 if args.processes == 1 else 4 * args.processes, args)
                 for count in users:
-                    row = _round(base_url, pids, database, count, args.draw)
-                    print(
-                        f"{gc:12} | {count:7} | {row['cpu']:7.2f}s | {row['rss']:6.1f}MB | {row['total_rss']:5.0f}MB | "
-                        f"{row['bytes'] / 1e6:7.2f}MB | {row['last']:11.2f}s | {row['median']:5.2f}s | "
-                        f"{row['db_cpu']:10.2f}s | {_load()}",
-                        flush=True,
-                    )
+                    row = _round(base_url, pids, database, count, args) | {"gc": f"{gc}/{watcher}", "count": count}
+                    cells = [f"{show(row):>{width}}" for _title, width, show in COLUMNS]
+                    print(" | ".join(cells) + f" | {_load()}", flush=True)
     return 0
+
+
+COLUMNS = (  # title, width, cell
+    ("GC/watcher", 10, lambda row: row["gc"]),
+    ("at once", 7, lambda row: row["count"]),
+    ("CPU/open", 8, lambda row: f"{row['cpu']:.2f}s"),
+    ("RSS/open", 8, lambda row: f"{row['rss']:.1f}MB"),
+    ("RSS", 7, lambda row: f"{row['total_rss']:.0f}MB"),
+    ("sent/open", 9, lambda row: f"{row['bytes'] / 1e6:.2f}MB"),
+    ("route", 7, lambda row: f"{row['route'] / 1e3:.0f}KB"),
+    ("static", 7, lambda row: f"{row['static'] / 1e6:.2f}MB"),
+    ("last message", 12, lambda row: f"{row['last']:.2f}s"),
+    ("median", 6, lambda row: f"{row['median']:.2f}s"),
+    ("DB CPU/open", 11, lambda row: f"{row['db_cpu']:.2f}s"),
+)
 
 
 def _load() -> str:
@@ -105,12 +133,14 @@ def _database(work: Path, count: int, backend: str, stack: contextlib.ExitStack)
         return _postgis_database(count, stack)
     path = work / f"opens-{count}.sqlite"
     url = f"sqlite:///{path}"
-    if not path.exists():
+    if not path.exists():  # built beside, then renamed: an interrupted build is not reused
         import map_scale  # noqa: PLC0415 (beside this file)
 
+        building = path.with_suffix(".building")
         template = map_scale._reference_database(work / "reference.sqlite")
-        shutil.copyfile(template, path)
-        _fill(url, count)
+        shutil.copyfile(template, building)
+        _fill(f"sqlite:///{building}", count)
+        building.rename(path)
     return url
 
 
@@ -149,8 +179,8 @@ def _fill(url: str, count: int) -> None:
 class _Cluster:
     """`processes` app servers; more than one behind nginx. Enters as (base URL, server pids)."""
 
-    def __init__(self, database: str, gc: bool, work: Path, processes: int):
-        self.servers = [_Server(database, gc, work) for _ in range(processes)]
+    def __init__(self, database: str, options: list[str], work: Path, processes: int):
+        self.servers = [_Server(database, options, work) for _ in range(processes)]
         self.stack = contextlib.ExitStack()
 
     def __enter__(self):
@@ -166,7 +196,7 @@ class _Cluster:
 
 
 class _Server:
-    def __init__(self, database: str, gc: bool, work: Path):
+    def __init__(self, database: str, options: list[str], work: Path):
         self.port, self.work = free_port(), work / f"nginx-{os.getpid()}"
         env = dict(os.environ, DATABASE_URL=database, PYTHONPATH=str(REPO))
         self.log = (work / f"server-{self.port}.log").open("wb")
@@ -179,8 +209,7 @@ class _Server:
                 str(self.port),
                 "--server.address",
                 "127.0.0.1",
-                "--runner.postScriptGC",
-                "true" if gc else "false",
+                *options,
             ],
             cwd=REPO,
             env=env,
@@ -237,15 +266,18 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _round(base_url: str, pids: list[int], database: str, count: int, draw: bool) -> dict:
+def _round(base_url: str, pids: list[int], database: str, count: int, args) -> dict:
     """`count` pages open the map at the same moment; measured until the server goes quiet."""
     db = open_database(database)
     tokens = [sessions.open_session(db, COMMANDANT_70, via="password").token for _ in range(count)]
     db.dispose()
-    return asyncio.run(_opens(base_url, pids, tokens, draw))
+    PROFILE[:] = [args.profile] if args.profile and count > 1 else []
+    path = "/carte?heat=1" if args.all_points else "/carte"
+    cache = None if args.cold else BROWSER_CACHE.setdefault(base_url, {})
+    return asyncio.run(_opens(base_url + path, pids, tokens, not args.no_draw, cache))
 
 
-async def _opens(base_url: str, pids: list[int], tokens: list[str], draw: bool) -> dict:
+async def _opens(url: str, pids: list[int], tokens: list[str], draw: bool, cache: dict | None) -> dict:
     from playwright.async_api import async_playwright
 
     def cpu() -> float:
@@ -256,10 +288,16 @@ async def _opens(base_url: str, pids: list[int], tokens: list[str], draw: bool) 
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        pages = [await _signed_in_page(browser, base_url, token, draw) for token in tokens]
+        base_url = url.split("/carte", 1)[0]
+        pages = [await _signed_in_page(browser, base_url, token, draw, cache) for token in tokens]
+        spies = _spies(pids, len(tokens))
         cpu_before, rss_before, started = cpu(), rss(), time.perf_counter()
         db_before = _database_cpu()
-        results = await asyncio.gather(*(_open(page, base_url) for page in pages))
+        wait_route = draw and "heat=1" not in url
+        results = await asyncio.gather(*(_open(page, url, wait_route) for page in pages))
+        for spy in spies:  # py-spy writes its stacks on SIGINT
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         measured = {
             "cpu": (cpu() - cpu_before) / len(tokens),
             "db_cpu": (_database_cpu() - db_before) / len(tokens),
@@ -270,22 +308,53 @@ async def _opens(base_url: str, pids: list[int], tokens: list[str], draw: bool) 
     ends = [result["last"] - started for result in results]
     return measured | {
         "bytes": statistics.mean(result["bytes"] for result in results),
+        "route": statistics.mean(result["route"] for result in results),
+        "static": statistics.mean(result["static"] for result in results),
         "last": max(ends),
         "median": statistics.median(ends),
     }
 
 
-async def _signed_in_page(browser, base_url: str, token: str, draw: bool):
+def _spies(pids: list[int], count: int) -> list[subprocess.Popen]:
+    """py-spy (requirements-dev) sampling each server through the round, when --profile is set."""
+    if not PROFILE:
+        return []
+    PROFILE[0].mkdir(parents=True, exist_ok=True)
+    binary = shutil.which("py-spy") or str(REPO / ".venv" / "bin" / "py-spy")
+    return [
+        subprocess.Popen(
+            [binary, "record", "--pid", str(pid), "--rate", "50", "--format", "raw"]
+            + ["--output", str(PROFILE[0] / f"opens-{count}-{pid}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid in pids
+    ]
+
+
+async def _signed_in_page(browser, base_url: str, token: str, draw: bool, cache: dict | None):
     context = await browser.new_context(viewport={"width": 1366, "height": 768})
     await context.add_cookies([{"name": COOKIE, "value": token, "url": base_url}])
     if not draw:  # the map's iframe stays empty: its data still comes, nothing is drawn
         await context.route("**/component/**", lambda route: route.abort())
+    if cache is not None:
+        await context.route(STATIC, functools.partial(_from_cache, cache))
     return await context.new_page()
 
 
-async def _open(page, base_url: str) -> dict:
+async def _from_cache(cache: dict, route) -> None:
+    """A commander's browser has Streamlit's and the map's static files from earlier visits:
+    each is fetched from the server once per run (the warm-up), then served from here."""
+    url = route.request.url
+    if url not in cache:
+        response = await route.fetch()
+        cache[url] = {"status": response.status, "headers": response.headers, "body": await response.body()}
+    await route.fulfill(**cache[url])
+
+
+async def _open(page, url: str, wait_route: bool) -> dict:
     """One commander opens the map; the server's messages and bytes are counted until it is quiet."""
-    received = {"bytes": 0, "last": None}
+    received = {"bytes": 0, "route": 0, "static": 0, "last": None}
 
     def on_frame(payload):
         received["bytes"] += len(payload)
@@ -293,19 +362,29 @@ async def _open(page, base_url: str) -> dict:
 
     async def on_response(response):
         with contextlib.suppress(Exception):  # redirects and aborted requests have no body
-            received["bytes"] += len(await response.body())
+            size = len(await response.body())
+            if STATIC.search(response.url):  # the same files for every open: a browser caches them
+                received["static"] += size
+                return
+            received["bytes"] += size
+            if MAP_ROUTE in response.url:
+                received["route"] += size
+                received["last"] = time.perf_counter()
 
     page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
     page.on("response", on_response)
-    await page.goto(f"{base_url}/carte", wait_until="commit")
+    await page.goto(url, wait_until="commit")
     # The server is quiet while the browser loads Streamlit's scripts: wait for the map first.
     await page.wait_for_selector(MAP_IFRAME, state="attached", timeout=180_000)
+    waited = time.perf_counter()
+    while wait_route and not received["route"] and time.perf_counter() - waited < 120:
+        await asyncio.sleep(0.25)  # the map's component loads, then asks the route for its view
     seen, quiet_since = None, time.perf_counter()
     while time.perf_counter() - quiet_since < QUIET_SECONDS:
         await asyncio.sleep(0.25)
         if received["last"] != seen:
             seen, quiet_since = received["last"], time.perf_counter()
-    return {"bytes": received["bytes"], "last": received["last"] or time.perf_counter()}
+    return received | {"last": received["last"] or time.perf_counter()}
 
 
 if __name__ == "__main__":

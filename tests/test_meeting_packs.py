@@ -246,3 +246,12 @@ def test_two_sends_at_once_queue_each_pack_once(db, meeting):
     packs = [m for m in messages(db) if m.kind == "meeting_pack"]
     assert [m.recipient for m in packs] == ["gestion.locative@ophjura.example"]
     assert sum(len(s.queued_to) for result in results for s in result) == 1
+
+
+def test_a_long_period_is_counted_past_the_limit(db, meeting, monkeypatch):
+    meeting_id, ids, secret, shared = meeting
+    monkeypatch.setattr(meeting_packs, "MAX_OBSERVATIONS", 1)
+    for partner_id in (None, ids["Mairie de Lons-le-Saunier"]):
+        text = " ".join(pages_of(meeting_packs.build_pack(db, COMMANDANT_39, meeting_id, partner_id)[1]))
+        assert f"N° {secret} " in text and f"N° {shared} " not in text  # the gravest first
+        assert "… et 1 autre(s), à consulter dans l'application." in text

@@ -218,8 +218,11 @@ def read_pack(session: Session, actor: Actor, cellule: Cellule, held_on: dt.date
     frame = _observations_frame(session, agenda.communes, agenda.since, held_on)
     sites = _sites_frame(session, agenda.communes)
     if partner_id is None:
-        observations = [_forces_item(row, _comments(session, row.id)) for row in frame.itertuples()]
-        return _pack(agenda, FORCES, None, observations, [_site(row) for row in sites.itertuples()])
+        shown = frame.head(MAX_OBSERVATIONS)
+        comments = _comments(session, [int(i) for i in shown["id"]])
+        observations = [_forces_item(row, comments.get(row.id, ())) for row in shown.itertuples()]
+        sites_shown = [_site(row) for row in sites.itertuples()]
+        return _pack(agenda, FORCES, None, observations, sites_shown, total=len(frame))
     partner = session.get(Partner, partner_id)
     communes = tuple(
         session.scalars(select(PartnerCommune.commune_insee).where(PartnerCommune.partner_id == partner_id))
@@ -239,9 +242,10 @@ def read_pack(session: Session, actor: Actor, cellule: Cellule, held_on: dt.date
     )
 
 
-def _pack(agenda, recipient, partner, observations: list[PackObservation], sites: list[PackSite]) -> Pack:
+def _pack(agenda, recipient, partner, observations: list[PackObservation], sites: list[PackSite], total=None) -> Pack:
+    """At most MAX_OBSERVATIONS detailed; the others (of `total`, default all given) are counted."""
     shown = tuple(observations[:MAX_OBSERVATIONS])
-    more = max(0, len(observations) - MAX_OBSERVATIONS)
+    more = max(0, (len(observations) if total is None else total) - len(shown))
     return Pack(agenda, recipient, partner, shown, more, tuple(sites))
 
 
@@ -308,19 +312,24 @@ def _observations_frame(session: Session, communes, since: dt.date, until: dt.da
     return pd.DataFrame(session.execute(statement).all(), columns=columns).astype({"partner_id": "object"})
 
 
-def _comments(session: Session, observation_id: int) -> tuple[str, ...]:
-    """The forces' internal comments: the follow-up's comments and the re-visits' remarks."""
+def _comments(session: Session, observation_ids: list[int]) -> dict[int, tuple[str, ...]]:
+    """The forces' internal comments by observation: the follow-up's comments, then the re-visits'
+    remarks (two queries for the whole pack)."""
     events = session.execute(
-        select(ObservationEvent.actor, ObservationEvent.comment)
-        .where(ObservationEvent.observation_id == observation_id, ObservationEvent.kind == "comment")
+        select(ObservationEvent.observation_id, ObservationEvent.actor, ObservationEvent.comment)
+        .where(ObservationEvent.observation_id.in_(observation_ids), ObservationEvent.kind == "comment")
         .order_by(ObservationEvent.at, ObservationEvent.id)
     ).all()
     visits = session.execute(
-        select(ObservationVisit.author, ObservationVisit.comment)
-        .where(ObservationVisit.observation_id == observation_id, ObservationVisit.comment != "")
+        select(ObservationVisit.observation_id, ObservationVisit.author, ObservationVisit.comment)
+        .where(ObservationVisit.observation_id.in_(observation_ids), ObservationVisit.comment != "")
         .order_by(ObservationVisit.visited_on, ObservationVisit.id)
     ).all()
-    return tuple(f"{comment} ({who})" if who else comment for who, comment in [*events, *visits] if comment)
+    found: dict[int, list[str]] = {}
+    for observation_id, who, comment in [*events, *visits]:
+        if comment:
+            found.setdefault(observation_id, []).append(f"{comment} ({who})" if who else comment)
+    return {observation_id: tuple(comments) for observation_id, comments in found.items()}
 
 
 def _sites_frame(session: Session, communes) -> gpd.GeoDataFrame:

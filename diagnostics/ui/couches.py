@@ -10,6 +10,7 @@ import streamlit as st
 from shapely.geometry import shape
 
 from diagnostics import config, maps
+from diagnostics.camera_models import CAMERA_KIND
 from diagnostics.errors import DiagnosticsError, ValidationError
 from diagnostics.services import dispositifs, imports, reference_edits
 from diagnostics.ui import common, couches_cameras, import_tab, tables
@@ -56,7 +57,8 @@ def _draw(db, actor) -> None:
         couches_cameras.show(db, actor, _drawn_geometry)
         return
     sectors, zones, sites = common.context_layers(db)
-    frame = {"zones": zones, "sectors": sectors, "sites": sites}[layer]
+    # Cameras are edited in their own layer (their field of view follows their position).
+    frame = {"zones": zones, "sectors": sectors, "sites": sites[sites["kind"] != CAMERA_KIND]}[layer]
     names = [NEW_OBJECT, *frame["name"].tolist()]
     chosen = st.selectbox("Objet", names, key=f"draw_object_{layer}")
     existing = None if chosen == NEW_OBJECT else frame[frame["name"] == chosen].iloc[0]
