@@ -235,15 +235,19 @@ def _filter_change(page, frame, mode: str, traffic: _Traffic) -> tuple[float, in
             polling=20,
         )
     else:
+        caption = "() => (Array.from(document.querySelectorAll('p')).map(p => p.textContent)"
+        caption += ".find(t => t.includes('retenue(s)')) || '').split(' ')[0]"
+        shown = page.evaluate(caption)
         started = time.perf_counter()
         option.click()
-        page.get_by_text("observation(s) retenue(s)").first.wait_for()
+        # The caption gives the new count first; then the map's frame is rebuilt with those points.
         page.wait_for_function(
-            "() => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
+            "(shown) => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
             " const c = f && f.contentDocument && f.contentDocument.querySelector('canvas.psq-points');"
-            " const caption = Array.from(document.querySelectorAll('p'))"
-            "   .map(p => p.textContent).find(t => t.includes('retenue(s)')) || '';"
-            " return c && c.dataset.drawn && caption.startsWith(c.dataset.drawn + ' '); }",
+            " const now = (Array.from(document.querySelectorAll('p')).map(p => p.textContent)"
+            "   .find(t => t.includes('retenue(s)')) || '').split(' ')[0];"
+            " return now !== shown && c && c.dataset.drawn === now; }",
+            arg=shown,
             timeout=LIMIT_MS,
             polling=50,
         )
