@@ -84,9 +84,10 @@ def for_partner(territory: Territory, partner_id: int, partner_communes=()) -> T
     )
 
 
-def map_layers(territory: Territory, observations: pd.DataFrame, *, cellule: str, recipient: str) -> SnapshotLayers:
+def map_layers(territory: Territory, observations: pd.DataFrame, *, cellule: str) -> SnapshotLayers:
     """The snapshot layers of one recipient's map: `observations` are the rows its pack prints,
-    with their geometry (already redacted for a partner)."""
+    with their geometry (already redacted for a partner). The recipient is printed by the pack's
+    own footer (`meeting_pdf`), not again in the snapshot's."""
     empty = gpd.GeoDataFrame({"name": []}, geometry=[], crs=WGS84)
     return SnapshotLayers(
         commune=territory.communes,
@@ -95,7 +96,6 @@ def map_layers(territory: Territory, observations: pd.DataFrame, *, cellule: str
         sectors=territory.sectors,
         patrol_zones=empty,
         sites=territory.sites,
-        recipient=recipient,
         title=TITLE.format(cellule=cellule),
         camera_views=territory.camera_views if len(territory.camera_views) else None,
     )

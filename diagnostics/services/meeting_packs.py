@@ -224,7 +224,7 @@ def read_pack(session: Session, actor: Actor, cellule: Cellule, held_on: dt.date
         comments = _comments(session, [int(i) for i in shown["id"]])
         observations = [_forces_item(row, comments.get(row.id, ())) for row in shown.itertuples()]
         sites_shown = [_site(row) for row in territory.sites.itertuples()]
-        layers = pack_map.map_layers(territory, frame, cellule=cellule.name, recipient=FORCES)
+        layers = pack_map.map_layers(territory, frame, cellule=cellule.name)
         return _pack(agenda, FORCES, None, observations, sites_shown, layers, total=len(frame))
     partner = session.get(Partner, partner_id)
     communes = tuple(
@@ -242,7 +242,7 @@ def read_pack(session: Session, actor: Actor, cellule: Cellule, held_on: dt.date
         partner.name,
         [_partner_item(row) for row in redacted.itertuples()],
         [_site(row) for row in shared.sites.itertuples()],
-        pack_map.map_layers(shared, redacted, cellule=cellule.name, recipient=partner.name),
+        pack_map.map_layers(shared, redacted, cellule=cellule.name),
     )
 
 
