@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from diagnostics.auth import COMMANDANT, Actor  # noqa: E402
-from diagnostics.db import open_database  # noqa: E402
+from diagnostics.db import open_database, upgrade_schema  # noqa: E402
 from diagnostics.services import sessions  # noqa: E402
 from diagnostics.web.auth import COOKIE  # noqa: E402
 from tests.browser.conftest import CHROMIUM_ARGS  # noqa: E402
@@ -74,6 +74,9 @@ def _database(work: Path, count: int) -> str:
         env = dict(os.environ, DATABASE_URL=url)
         command = [sys.executable, "-m", "diagnostics", "init", "--demo", "--observations", str(count)]
         subprocess.run(command, cwd=REPO, env=env, check=True)
+    db = open_database(url)  # a database kept from an earlier run: brought to the current schema
+    upgrade_schema(db)
+    db.dispose()
     return url
 
 

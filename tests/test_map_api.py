@@ -297,3 +297,20 @@ def test_the_scope_s_grid_gives_what_the_box_query_gives(loaded, monkeypatch):
         assert from_grid.total == from_sql.total > 10
         a, b = from_grid.cells, from_sql.cells
         assert a[["x", "y", "n", "g1", "g4"]].values.tolist() == b[["x", "y", "n", "g1", "g4"]].values.tolist()
+
+
+def test_a_view_past_the_grid_zoom_is_driven_by_the_spatial_index(loaded, monkeypatch):
+    """Beyond GRID_ZOOM the box's cells are counted in SQL: the plan, per role, is the box's
+    (tests/test_box_plans.py checks the other map queries the same way)."""
+    from tests.test_box_plans import ROLES, assert_box_drives_postgis, assert_box_drives_sqlite, plan_of
+
+    if not loaded.is_sqlite:
+        with loaded.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+    monkeypatch.setattr(viewport, "POINT_CAP", 1)  # cells: the cell query is the last one sent
+    view = viewport.View(VESOUL_TOWN, viewport.GRID_ZOOM + 2)
+    criteria = ObservationFilter(severities=(3, 4))
+    for role in ("admin", "commandant", "agent"):
+        plan = plan_of(loaded, lambda a=ROLES[role]: viewport.view_data(loaded, a, criteria, view))
+        (assert_box_drives_sqlite if loaded.is_sqlite else assert_box_drives_postgis)(plan, f"{role}:\n{plan}")
