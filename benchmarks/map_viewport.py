@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from diagnostics.auth import COMMANDANT, Actor  # noqa: E402
-from diagnostics.db import open_database  # noqa: E402
+from diagnostics.db import open_database, upgrade_schema  # noqa: E402
 from diagnostics.services import sessions  # noqa: E402
 from diagnostics.web.auth import COOKIE  # noqa: E402
 from tests.browser.conftest import CHROMIUM_ARGS  # noqa: E402
@@ -74,6 +74,9 @@ def _database(work: Path, count: int) -> str:
         env = dict(os.environ, DATABASE_URL=url)
         command = [sys.executable, "-m", "diagnostics", "init", "--demo", "--observations", str(count)]
         subprocess.run(command, cwd=REPO, env=env, check=True)
+    db = open_database(url)  # a database kept from an earlier run: brought to the current schema
+    upgrade_schema(db)
+    db.dispose()
     return url
 
 
@@ -235,15 +238,19 @@ def _filter_change(page, frame, mode: str, traffic: _Traffic) -> tuple[float, in
             polling=20,
         )
     else:
+        caption = "() => (Array.from(document.querySelectorAll('p')).map(p => p.textContent)"
+        caption += ".find(t => t.includes('retenue(s)')) || '').split(' ')[0]"
+        shown = page.evaluate(caption)
         started = time.perf_counter()
         option.click()
-        page.get_by_text("observation(s) retenue(s)").first.wait_for()
+        # The caption gives the new count first; then the map's frame is rebuilt with those points.
         page.wait_for_function(
-            "() => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
+            "(shown) => { const f = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]');"
             " const c = f && f.contentDocument && f.contentDocument.querySelector('canvas.psq-points');"
-            " const caption = Array.from(document.querySelectorAll('p'))"
-            "   .map(p => p.textContent).find(t => t.includes('retenue(s)')) || '';"
-            " return c && c.dataset.drawn && caption.startsWith(c.dataset.drawn + ' '); }",
+            " const now = (Array.from(document.querySelectorAll('p')).map(p => p.textContent)"
+            "   .find(t => t.includes('retenue(s)')) || '').split(' ')[0];"
+            " return now !== shown && c && c.dataset.drawn === now; }",
+            arg=shown,
             timeout=LIMIT_MS,
             polling=50,
         )

@@ -145,3 +145,16 @@ def test_agenda_edits_persist_and_drive_the_pdf(db):
     # the previous meeting's partners present can be corrected
     meeting_agenda.set_partners_present(db, COMMANDANT_39, NAME, PREVIOUS, ())
     assert meeting_agenda.partners_present(db, COMMANDANT_39, NAME, PREVIOUS) == ()
+
+
+def test_a_late_decision_is_recalled_once(db):
+    partner_id = _setup(db)
+    values = DecisionInput("Rencontrer le bailleur", MEETING + dt.timedelta(days=1), partner_id=partner_id)
+    decisions.record_decision(db, COMMANDANT_39, NAME, MEETING, values, today=MEETING)
+    assert decisions.scan_late_decisions(db, dt.datetime(2026, 12, 3, 12)) == 0  # due that day: not late yet
+    later = dt.datetime(2026, 12, 8, 12)
+    assert decisions.scan_late_decisions(db, later) == 1  # the partner's contact address
+    assert decisions.scan_late_decisions(db, later) == 0  # once per decision and due date
+    with db.session() as session:
+        [body] = session.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "decision_due"))
+    assert "Rencontrer le bailleur" in body and "03/12/2026" in body

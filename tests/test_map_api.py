@@ -39,6 +39,7 @@ CAP = 500  # points per view in these tests (3,000 observations: cells at a dép
 def loaded(db, monkeypatch):
     monkeypatch.setattr(viewport, "POINT_CAP", CAP)
     map_api.forget()
+    viewport.forget_grids()
     load_synthetic(db, ADMIN_ACTOR, COUNT)
     make_partner(db, "Habitat 70", kind="bailleur")
     accounts = (
@@ -90,9 +91,11 @@ def cells_of(data: dict) -> list[dict]:
     return [dict(zip(data["columns"], row, strict=True)) for row in data["cells"]]
 
 
-def expected(db, login: str, bbox, criteria: ObservationFilter | None = None) -> int:
+def expected(db, login: str, bbox, criteria: ObservationFilter | None = None, zoom: int = 8) -> int:
+    """The observations in the box the route answers for: widened to whole cells of the zoom."""
     criteria = criteria or ObservationFilter()
-    return count_observations(db, actor_of(db, login), dataclasses.replace(criteria, point_box=bbox))
+    box = viewport.snapped(viewport.View(bbox, zoom)).bbox
+    return count_observations(db, actor_of(db, login), dataclasses.replace(criteria, point_box=box))
 
 
 def test_cells_add_up_to_the_box_and_each_cell_to_its_counts(loaded):
@@ -112,7 +115,7 @@ def test_cells_add_up_to_the_box_and_each_cell_to_its_counts(loaded):
 
 def test_a_commandant_of_70_never_gets_39_an_agent_only_his_team(loaded):
     assert answer(get(loaded, "cdt.70", JURA, 9))["total"] == 0
-    assert answer(get(loaded, "cdt.39", JURA, 9))["total"] == expected(loaded, "cdt.39", JURA) > 0
+    assert answer(get(loaded, "cdt.39", JURA, 9))["total"] == expected(loaded, "cdt.39", JURA, zoom=9) > 0
     in_70 = answer(get(loaded, "cdt.70", BOTH, 8))
     assert 0 < in_70["total"] == expected(loaded, "cdt.70", BOTH) < COUNT
     agent = answer(get(loaded, "agent.gray", BOTH, 8))
@@ -147,11 +150,11 @@ def test_the_page_s_filters_are_respected(loaded):
 
 def test_points_come_when_the_view_holds_at_most_the_cap(loaded, monkeypatch):
     town = answer(get(loaded, "cdt.70", VESOUL_TOWN, 13))
-    count = expected(loaded, "cdt.70", VESOUL_TOWN)
+    count = expected(loaded, "cdt.70", VESOUL_TOWN, zoom=13)
     assert 20 < count <= CAP and town["mode"] == "points" and town["total"] == count
     points = unpack_payload(json.dumps(town["points"]))
     assert len(points["id"]) == count
-    west, south, east, north = VESOUL_TOWN
+    west, south, east, north = viewport.snapped(viewport.View(VESOUL_TOWN, 13)).bbox
     assert ((points["lon"] >= west * 1e5 - 1) & (points["lon"] <= east * 1e5 + 1)).all()
     map_api.forget()
     monkeypatch.setattr(viewport, "POINT_CAP", count - 1)  # one more than the cap: cells
@@ -280,3 +283,34 @@ def test_reference_layers_are_served_once_per_version_and_only_to_the_forces(loa
     assert request(APP, f"{map_api.REFERENCE_PATH}/comptes", headers=sent).status == 404
     maire = {"host": "127.0.0.1:8501", "cookie": f"psq_session={cookie(loaded, 'maire.gray')}"}
     assert request(APP, f"{map_api.REFERENCE_PATH}/zones", headers=maire).status == 403
+
+
+def test_the_scope_s_grid_gives_what_the_box_query_gives(loaded, monkeypatch):
+    """Up to GRID_ZOOM views add up one grid of the scope; beyond, the box is counted in SQL:
+    the same cells either way."""
+    actor = actor_of(loaded, "cdt.70")
+    for view in (viewport.View(BOTH, 9), viewport.View(VESOUL_TOWN, 12), viewport.View((6.0, 47.5, 6.3, 47.7), 11)):
+        from_grid = viewport.view_data(loaded, actor, ObservationFilter(statuses=("nouvelle",)), view, cap=10)
+        monkeypatch.setattr(viewport, "GRID_ZOOM", view.zoom - 1)
+        from_sql = viewport.view_data(loaded, actor, ObservationFilter(statuses=("nouvelle",)), view, cap=10)
+        monkeypatch.setattr(viewport, "GRID_ZOOM", 12)
+        assert from_grid.total == from_sql.total > 10
+        a, b = from_grid.cells, from_sql.cells
+        assert a[["x", "y", "n", "g1", "g4"]].values.tolist() == b[["x", "y", "n", "g1", "g4"]].values.tolist()
+
+
+def test_a_view_past_the_grid_zoom_is_driven_by_the_spatial_index(loaded, monkeypatch):
+    """Beyond GRID_ZOOM the box's cells are counted in SQL: the plan, per role, is the box's
+    (tests/test_box_plans.py checks the other map queries the same way)."""
+    from tests.test_box_plans import ROLES, assert_box_drives_postgis, assert_box_drives_sqlite, plan_of
+
+    if not loaded.is_sqlite:
+        with loaded.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+    monkeypatch.setattr(viewport, "POINT_CAP", 1)  # cells: the cell query is the last one sent
+    view = viewport.View(VESOUL_TOWN, viewport.GRID_ZOOM + 2)
+    criteria = ObservationFilter(severities=(3, 4))
+    for role in ("admin", "commandant", "agent"):
+        plan = plan_of(loaded, lambda a=ROLES[role]: viewport.view_data(loaded, a, criteria, view))
+        (assert_box_drives_sqlite if loaded.is_sqlite else assert_box_drives_postgis)(plan, f"{role}:\n{plan}")

@@ -29,6 +29,7 @@ KINDS: dict[str, str] = {
     "digest": "Résumé quotidien",
     "decision": "Décision de la cellule de veille",
     "decision_answer": "Réponse d'un partenaire à une décision",
+    "decision_due": "Échéance d'une décision dépassée",
 }
 SUBJECT_PREFIX = "[PSQ]"
 # `data` keys a reader outside the forces may read (codes, dates and the partner's own name).
@@ -137,6 +138,8 @@ def _opening(kind: str, about_observation: bool, forces: bool) -> str:
         "revisit_due": "Une contre-visite est à faire pour vérifier cette observation.",
         "revisit_result": "Une contre-visite a été enregistrée.",
         "decision_answer": "Un partenaire a répondu sur une décision de la cellule de veille.",
+        "decision_due": "L'échéance de cette décision de la cellule de veille est dépassée : indiquez sur la page "
+        "« Mes préconisations » où en est sa mise en œuvre.",
         "delivery": "Veuillez trouver ci-joint la carte des observations de votre commune pour la période.",
         "meeting_pack": "Veuillez trouver ci-joint le dossier de la réunion de la cellule de veille. "
         "Document confidentiel — diffusion restreinte aux membres de la cellule.",

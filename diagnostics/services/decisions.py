@@ -179,6 +179,30 @@ def _notify_new(session: Session, decision: MeetingDecision, cellule_name: str) 
         outbox.notify(session, "decision", recipients=outbox.team_agents(session, decision.team_id), data=data)
 
 
+def scan_late_decisions(db: Database, now: dt.datetime) -> int:
+    """Every open decision whose due date passed: the partner (or the team) is told once per
+    decision and due date (`dedup_key`), however often the worker runs; the messages written."""
+    today = localtime.to_paris(now).date()
+    written = 0
+    with db.session() as session:
+        late = session.execute(
+            select(MeetingDecision, Cellule.name)
+            .join(Meeting, Meeting.id == MeetingDecision.meeting_id)
+            .join(Cellule, Cellule.id == Meeting.cellule_id)
+            .where(MeetingDecision.status == "open", MeetingDecision.due_on < today)
+            .order_by(MeetingDecision.id)
+        ).all()
+        for decision, cellule_name in late:
+            if decision.partner_id is not None:
+                recipients = notifications.partner_contacts(session, session.get(Partner, decision.partner_id))
+            else:
+                recipients = outbox.team_agents(session, decision.team_id)
+            data = {"decision": decision.text, "due_on": decision.due_on, "cellule": cellule_name}
+            key = f"decision_due:{decision.id}:{decision.due_on.isoformat()}"
+            written += len(outbox.notify(session, "decision_due", recipients=recipients, data=data, dedup_key=key))
+    return written
+
+
 def set_done(db: Database, actor: Actor, decision_id: int, done: bool = True) -> None:
     """A commander marks a decision done (or open again)."""
     with db.session() as session:

@@ -7,7 +7,9 @@ with a `dedup_key`, so that it notifies once per observation and due date howeve
 from __future__ import annotations
 
 from diagnostics.notify.worker import SCANNERS
+from diagnostics.services.decisions import scan_late_decisions
 from diagnostics.services.notifications import scan_due_dates
 
-if scan_due_dates not in SCANNERS:
-    SCANNERS.append(scan_due_dates)
+for scanner in (scan_due_dates, scan_late_decisions):
+    if scanner not in SCANNERS:
+        SCANNERS.append(scanner)

@@ -15,6 +15,7 @@ from diagnostics.services import decisions, meeting_agenda, meeting_packs
 from diagnostics.ui import common
 
 FLASH = "cel_flash"
+SAVED = "cel_decision_saved"  # the confirmation shown right under the decision form's button
 LABELS = {"text": "Décision", "who": "Qui agit", "due_on": "Échéance", "observation": "Observation"}
 NO_OBSERVATION = 0
 
@@ -26,7 +27,7 @@ def pack_buttons(db, actor, agenda, today: dt.date) -> None:
         st.download_button(
             "Dossier des forces (PDF)",
             data=lambda: meeting_packs.build_day_pack(db, actor, agenda.cellule, agenda.meeting_on, issued_on=today)[1],
-            file_name=f"dossier-{agenda.meeting_on.isoformat()}-forces.pdf",
+            file_name=meeting_packs.pack_file_name(agenda.meeting_on),
             mime="application/pdf",
             type="primary",
             on_click="ignore",
@@ -102,6 +103,10 @@ def _decision_form(db, actor, name: str, day: dt.date, members: dict[int, str]) 
         observation = st.number_input("N° d'observation concernée (facultatif)", min_value=0, value=NO_OBSERVATION,
                                       step=1, key=f"cel_dec_obs_{nonce}")  # fmt: skip
         submitted = st.form_submit_button("Enregistrer la décision", type="primary")
+    near_button = st.empty()
+    saved = st.session_state.pop(SAVED, None)
+    if saved:
+        near_button.success(saved)
     if not submitted:
         return
     values = decisions.DecisionInput(
@@ -114,10 +119,11 @@ def _decision_form(db, actor, name: str, day: dt.date, members: dict[int, str]) 
     try:
         decisions.record_decision(db, actor, name, day, values)
     except DiagnosticsError as error:
-        common.show_refusal(error, LABELS)
+        with near_button.container():
+            common.show_refusal(error, LABELS)
         return
     st.session_state["cel_decision_nonce"] = nonce + 1  # an empty form for the next decision
-    st.session_state[FLASH] = f"Décision enregistrée : {who[chosen]}, échéance {localtime.format_date(due)}."
+    st.session_state[SAVED] = f"Décision enregistrée : {who[chosen]}, échéance {localtime.format_date(due)}."
     st.rerun()
 
 

@@ -23,7 +23,7 @@
     return box;
   };
   status.addTo(map);
-  var tip = L.tooltip({direction: 'top', offset: [0, -8], className: 'psq-cell-tip'});
+  var tip = L.tooltip({direction: 'auto', offset: [0, -8], className: 'psq-cell-tip'});
 
   function page() {
     try { return window.parent.location; } catch (e) { return null; }  // not the app's page
