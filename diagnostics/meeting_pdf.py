@@ -1,10 +1,11 @@
 """The agenda of a cellule de veille and the pack of each recipient as PDF (issue 17): pure builders
-(data in, bytes out), A4 portrait, text only; every page is footed with « Document confidentiel —
+(data in, bytes out), A4 text pages; every page is footed with « Document confidentiel —
 diffusion restreinte aux membres de la cellule », the recipient and the date of issue.
 
-A pack is the agenda followed by two annexes: the detail of the period's observations and the sites
-of the territory. What it holds is decided before it gets here: `services.meeting_packs` scopes and
-redacts a partner's pack through `diagnostics.redaction`; this module prints what it is given.
+A pack is the agenda, the map of the territory (the snapshots' map page, `Pack.map`), then two
+annexes: the detail of the period's observations and the sites of the territory. What it holds
+is decided before it gets here: `services.meeting_packs` scopes and redacts a partner's pack through
+`diagnostics.redaction`; this module prints what it is given.
 """
 
 from __future__ import annotations
