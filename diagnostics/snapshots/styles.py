@@ -38,6 +38,7 @@ SITE_MARKERS = {  # kind -> (marker, size in points, legend label key)
     "kiosque": ("*", 17.0, "site_kiosque"),
     "brigade": ("s", 9.0, "site_brigade"),
     "commissariat": ("D", 8.5, "site_commissariat"),
+    "camera": ("v", 8.5, "site_camera"),  # only on the snapshot of the camera's owner
 }
 OTHER_SITE_MARKER = ("^", 9.0, "site_other")
 

@@ -40,6 +40,7 @@ TEXT = {
     "site_kiosque": "Kiosque",
     "site_brigade": "Brigade de gendarmerie",
     "site_commissariat": "Commissariat",
+    "site_camera": "Caméra de vidéoprotection",
     "site_other": "Autre site",
     "north": "N",
     # The PDF's list of observations.
