@@ -15,11 +15,14 @@ from diagnostics.snapshots.styles import PLAIN, RULE_GREY, TEXT_DARK, TEXT_GREY
 from diagnostics.snapshots.text import TEXT, Period, count_text, format_int, issued_line, plain
 
 
-def draw_header(fig: Figure, layout: Layout, commune_row, *, period: Period | None, issued_on: datetime.date) -> None:
+def draw_header(
+    fig: Figure, layout: Layout, commune_row, *, period: Period | None, issued_on: datetime.date, title: str = ""
+) -> None:
+    """`title` (a territory's) replaces the commune's name and INSEE code."""
     width, height = layout.size
     top = 1 - MARGIN * 0.85 / height
     left, right = MARGIN / width, 1 - MARGIN / width
-    title = TEXT["title"].format(name=plain(commune_row.get("name")), insee=plain(commune_row.get("insee")))
+    title = title or TEXT["title"].format(name=plain(commune_row.get("name")), insee=plain(commune_row.get("insee")))
     size = 16 if layout.landscape else 14
     fig.text(left, top, title, ha="left", va="top", fontsize=size, fontweight="bold", color=TEXT_DARK, **PLAIN)
     subtitle = issued_line(period, issued_on)

@@ -27,7 +27,7 @@ def pack_buttons(db, actor, agenda, today: dt.date) -> None:
         st.download_button(
             "Dossier des forces (PDF)",
             data=lambda: meeting_packs.build_day_pack(db, actor, agenda.cellule, agenda.meeting_on, issued_on=today)[1],
-            file_name=f"dossier-{agenda.meeting_on.isoformat()}-forces.pdf",
+            file_name=meeting_packs.pack_file_name(agenda.meeting_on),
             mime="application/pdf",
             type="primary",
             on_click="ignore",
