@@ -6,6 +6,7 @@ Both backends."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -13,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from geoalchemy2.shape import from_shape
 from matplotlib.text import Text
@@ -143,3 +145,28 @@ def test_the_day_pack_has_the_one_file_name(db, dole):
     day = dt.date(2026, 12, 10)
     name, _ = meeting_packs.build_day_pack(db, COMMANDANT_39, DOLE, day, issued_on=day)
     assert name == meeting_packs.pack_file_name(day) == "ordre-du-jour-2026-12-10-forces.pdf"
+
+
+def test_a_territory_of_several_communes_outlines_and_names_each():
+    """The snapshot page given a territory: one commune row each, a title instead of one name."""
+    from shapely.geometry import box
+
+    from diagnostics.snapshots import SnapshotLayers
+
+    communes = gpd.GeoDataFrame(
+        {"insee": ["39300", "39301"], "name": ["Amont", "Aval"], "department": ["39", "39"], "population": [10, 20]},
+        geometry=[box(5.50, 46.60, 5.55, 46.65), box(5.55, 46.60, 5.60, 46.65)],
+        crs="EPSG:4326",
+    )
+    empty = gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:4326")
+    layers = SnapshotLayers(communes, empty, empty, empty, empty, empty)
+    with pytest.raises(ValueError):
+        layers.check()  # several communes need a title: a commune's snapshot shows one
+    layers = dataclasses.replace(layers, title=TITLE.format(cellule="Cellule test"))
+    figure = commune_map_figure(layers, issued_on=dt.date(2026, 12, 2), dpi=60)
+    try:
+        texts = {text.get_text() for text in figure.findobj(Text)}
+    finally:
+        figure.clear()
+    assert {"Amont", "Aval", "Carte du territoire — Cellule test", "Commune du territoire"} <= texts
+    assert any("30 habitants" in text for text in texts)  # the territory's, not its first commune's

@@ -31,7 +31,7 @@ from diagnostics.snapshots.legend import fit_legends, legend_content, legend_sec
 from diagnostics.snapshots.numbers import draw_point_numbers
 from diagnostics.snapshots.styles import BACKGROUND
 from diagnostics.snapshots.text import Period, period_text
-from diagnostics.snapshots.titles import draw_footer, draw_header
+from diagnostics.snapshots.titles import draw_footer, draw_header, territory_row
 
 
 def render_commune_png(
@@ -87,7 +87,8 @@ def commune_map_figure(
         draw_area_labels(areas, l93.sectors, l93.patrol_zones, l93.neighbours, view_box, labels)
         if layers.territory:
             draw_commune_labels(areas, l93.commune, view_box, labels)
-        draw_header(fig, layout, l93.commune.iloc[0], period=period, issued_on=issued_on, title=layers.title)
+        header = territory_row(l93.commune) if layers.territory else l93.commune.iloc[0]
+        draw_header(fig, layout, header, period=period, issued_on=issued_on, title=layers.title)
         approximate = present["zones"] or present["sectors"]
         draw_footer(
             fig, layout, layers.observations, approximate=approximate, issued_on=issued_on, recipient=layers.recipient

@@ -34,6 +34,16 @@ def draw_header(
     fig.add_artist(Line2D([left, right], [rule_y, rule_y], color=RULE_GREY, linewidth=0.8))
 
 
+def territory_row(communes: pd.DataFrame) -> dict:
+    """What the header says of a territory of several communes: its département when it has one,
+    its population when every commune's is known."""
+    departments = set(communes["department"].map(plain)) if "department" in communes else set()
+    population = pd.to_numeric(communes.get("population", pd.Series(dtype=float)), errors="coerce")
+    known = len(population) > 0 and bool(population.notna().all())
+    return {"department": departments.pop() if len(departments) == 1 else "",
+            "population": int(population.sum()) if known else None}  # fmt: skip
+
+
 def _place_line(row) -> str:
     """« Haute-Saône (70) · 5 512 habitants », what is known of it."""
     place = []
