@@ -86,14 +86,16 @@ def draw_sites(ax, sites: geopandas.GeoDataFrame, view_box, labels: Labels) -> l
         )
         labels.block_points(xy, np.full(len(xy), size**2))
         offset = (size / 2 + 2.5) * labels.metres_per_point
-        to_label += [(x + offset, y, name) for (x, y), name in zip(xy, names[mask], strict=True) if name]
+        # A commune's cameras stand close together: their names only where there is room.
+        optional = kind == "camera"
+        to_label += [(x + offset, y, name, optional) for (x, y), name in zip(xy, names[mask], strict=True) if name]
         drawn.append(kind if kind in SITE_MARKERS else "other")
-    for x, y, name in to_label:  # after every marker is known, so no label hides a site
+    for x, y, name, optional in to_label:  # after every marker is known, so no label hides a site
         labels.add(
             x,
             y,
             textwrap.fill(name, 28),
-            optional=False,
+            optional=optional,
             va="center",
             fontsize=7.5,
             fontweight="bold",
