@@ -51,7 +51,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from diagnostics.auth import COMMANDANT, Actor, system_actor  # noqa: E402
-from diagnostics.db import open_database  # noqa: E402
+from diagnostics.db import open_database, upgrade_schema  # noqa: E402
 from diagnostics.demo import load_demo_accounts  # noqa: E402
 from diagnostics.services import sessions  # noqa: E402
 from diagnostics.synthetic import load_synthetic  # noqa: E402
@@ -141,6 +141,9 @@ def _database(work: Path, count: int, backend: str, stack: contextlib.ExitStack)
         shutil.copyfile(template, building)
         _fill(f"sqlite:///{building}", count)
         building.rename(path)
+    db = open_database(url)
+    upgrade_schema(db)  # a database kept from an earlier run gets the migrations landed since
+    db.dispose()
     return url
 
 
@@ -149,7 +152,6 @@ def _postgis_database(count: int, stack: contextlib.ExitStack) -> str:
     from sqlalchemy import create_engine, text  # noqa: PLC0415
 
     from diagnostics import config  # noqa: PLC0415
-    from diagnostics.db import upgrade_schema  # noqa: PLC0415
     from diagnostics.services.reference import load_reference_layers  # noqa: PLC0415
     from tests.postgres_cluster import remove_cluster, start_cluster  # noqa: PLC0415
 

@@ -89,7 +89,9 @@ class Actor:
 
     @property
     def label(self) -> str:
-        return f"{self.display_name or self.login} ({ROLES.get(self.role, self.role)})"
+        """« Mairie de Gray (Maire) »; the role once when the name already begins with it: « Commandant (39) »."""
+        name, role = self.display_name or self.login, ROLES.get(self.role, self.role)
+        return name if name.casefold().startswith(role.casefold()) else f"{name} ({role})"
 
 
 def system_actor() -> Actor:

@@ -1,10 +1,11 @@
 """The agenda of a cellule de veille and the pack of each recipient as PDF (issue 17): pure builders
-(data in, bytes out), A4 portrait, text only; every page is footed with « Document confidentiel —
+(data in, bytes out), A4 text pages; every page is footed with « Document confidentiel —
 diffusion restreinte aux membres de la cellule », the recipient and the date of issue.
 
-A pack is the agenda followed by two annexes: the detail of the period's observations and the sites
-of the territory. What it holds is decided before it gets here: `services.meeting_packs` scopes and
-redacts a partner's pack through `diagnostics.redaction`; this module prints what it is given.
+A pack is the agenda, the map of the territory (the snapshots' map page, `Pack.map`), then two
+annexes: the detail of the period's observations and the sites of the territory. What it holds
+is decided before it gets here: `services.meeting_packs` scopes and redacts a partner's pack through
+`diagnostics.redaction`; this module prints what it is given.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from matplotlib.figure import Figure
 
 from diagnostics import localtime, taxonomy
 from diagnostics.services.agenda import Agenda
+from diagnostics.snapshots import SnapshotLayers, commune_map_figure
 
 CONFIDENTIAL = "Document confidentiel — diffusion restreinte aux membres de la cellule"
 FORCES = "Forces de sécurité intérieure (gendarmerie, police nationale)"
@@ -29,6 +31,12 @@ MARGIN = 0.7
 LINE_H = 0.2  # inches
 WRAP = 100  # characters per line at 9 points
 SIZES = {"title": 15, "section": 11.5, "text": 9}
+# The text is written in the PDF's standard Helvetica (pdf.use14corefonts: every string at once, no
+# font embedded; embedding DejaVu made a 10-page pack 18 times slower). Matplotlib ships Helvetica's
+# metrics as weights "medium" and "bold" only: asking for "normal" (the default) printed a findfont
+# warning per string on stderr. Every text, the default weight included, asks for one that exists.
+CORE_FONTS = {"pdf.use14corefonts": True, "font.weight": "medium"}
+REGULAR, BOLD = "medium", "bold"
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ class Pack:
     observations: tuple[PackObservation, ...] = ()
     more_observations: int = 0  # left out past the pack's limit
     sites: tuple[PackSite, ...] = ()
+    map: SnapshotLayers | None = None  # the territory's map, drawn from the same (redacted) data
 
 
 def agenda_lines(agenda: Agenda) -> list[tuple[str, str]]:
@@ -194,13 +203,24 @@ def render_agenda_pdf(agenda: Agenda, *, recipient: str = FORCES, issued_on: dt.
 
 
 def render_pack_pdf(pack: Pack, *, issued_on: dt.date) -> bytes:
-    """One recipient's pack; every page names the recipient and the date and says it is confidential."""
+    """One recipient's pack: the agenda, the map of the territory (when given), the annexes; every
+    page names the recipient and the date and says it is confidential."""
     title = f"Dossier de réunion — {pack.agenda.cellule}"
-    return lines_pdf(pack_lines(pack), title=title, recipient=pack.recipient, issued_on=issued_on)
+    agenda, annexes = _pack_parts(pack)
+    if pack.map is None:
+        return lines_pdf(agenda + annexes, title=title, recipient=pack.recipient, issued_on=issued_on)
+    period = (pack.agenda.since, max(pack.agenda.since, pack.agenda.meeting_on - dt.timedelta(days=1)))
+    figure = commune_map_figure(pack.map, issued_on=issued_on, period=period, dpi=100)
+    return lines_pdf(agenda, title=title, recipient=pack.recipient, issued_on=issued_on, figures=[figure], then=annexes)
 
 
 def pack_lines(pack: Pack) -> list[tuple[str, str]]:
     """The pack as (style, text) lines: the agenda, then the observations of the period, the sites."""
+    agenda, annexes = _pack_parts(pack)
+    return agenda + annexes
+
+
+def _pack_parts(pack: Pack) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     lines = [("section", "Annexe 1. Détail des nouvelles observations")]
     if pack.partner:
         lines.append(("text", "Les observations qui vous sont attribuées ou situées sur vos communes."))
@@ -216,7 +236,7 @@ def pack_lines(pack: Pack) -> list[tuple[str, str]]:
     lines += [("text", f"• {(site.kind or 'site').capitalize()} : {site.name}") for site in pack.sites]
     title, *agenda = agenda_lines(pack.agenda)
     whose = ("text", f"Dossier {'de : ' + pack.partner if pack.partner else 'des forces (complet)'}.")
-    return [title, whose, *agenda, *wrapped_lines(lines)]
+    return [title, whose, *agenda], wrapped_lines(lines)
 
 
 def _observation_lines(item: PackObservation) -> list[tuple[str, str]]:
@@ -238,22 +258,54 @@ def _observation_lines(item: PackObservation) -> list[tuple[str, str]]:
     return lines + [("text", f"   Commentaire interne : {comment}") for comment in item.comments]
 
 
-def lines_pdf(lines: list[tuple[str, str]], *, title: str, recipient: str, issued_on: dt.date) -> bytes:
-    """(style, text) lines as an A4 PDF; every page footed with the confidential notice, the
-    recipient and the date of issue, and numbered."""
+def lines_pdf(
+    lines: list[tuple[str, str]],
+    *,
+    title: str,
+    recipient: str,
+    issued_on: dt.date,
+    figures: list[Figure] = (),
+    then: list[tuple[str, str]] = (),
+) -> bytes:
+    """(style, text) lines as an A4 PDF, then `figures` (whole pages: the map), then the lines
+    `then` on pages of their own; every page footed with the confidential notice, the recipient
+    and the date of issue, and numbered. The figures are cleared."""
     per_page = int((A4_HEIGHT - 2 * MARGIN - 0.6) / LINE_H)
     pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    later = [then[i : i + per_page] for i in range(0, len(then), per_page)]
+    total = len(pages) + len(figures) + len(later)
+    footer = f"Destinataire : {recipient} — édité le {localtime.format_date(issued_on)}"
     buffer = io.BytesIO()
     metadata = {"Title": title, "Creator": "PSQ diagnostics", "CreationDate": None}
-    with matplotlib.rc_context({"pdf.use14corefonts": True}), PdfPages(buffer, metadata=metadata) as pdf:
-        for number, page in enumerate(pages, start=1):
-            figure = _page(page, f"Destinataire : {recipient} — édité le {localtime.format_date(issued_on)}")
-            figure.text(
-                1 - MARGIN / A4_WIDTH, 0.5 * MARGIN / A4_HEIGHT, f"Page {number}/{len(pages)}", ha="right", fontsize=7
-            )
-            pdf.savefig(figure, facecolor="white")
+    try:
+        with PdfPages(buffer, metadata=metadata) as pdf:
+            for number, figure in enumerate(figures, start=len(pages) + 1):
+                _foot_figure(figure, footer, f"Page {number}/{total}")
+            numbered = [*enumerate(pages, start=1), *enumerate(figures, start=len(pages) + 1),
+                        *enumerate(later, start=len(pages) + len(figures) + 1)]  # fmt: skip
+            for number, page in numbered:
+                if isinstance(page, Figure):  # the map keeps its embedded DejaVu, as in the snapshots
+                    pdf.savefig(page, facecolor="white")
+                    continue
+                with matplotlib.rc_context(CORE_FONTS):
+                    figure = _page(page, footer)
+                    figure.text(1 - MARGIN / A4_WIDTH, 0.5 * MARGIN / A4_HEIGHT, f"Page {number}/{total}", ha="right",
+                                fontsize=7)  # fmt: skip
+                    pdf.savefig(figure, facecolor="white")
+                figure.clear()
+    finally:
+        for figure in figures:
             figure.clear()
     return buffer.getvalue()
+
+
+def _foot_figure(figure: Figure, footer: str, page: str) -> None:
+    """The pack's notice, recipient, date and page number under a snapshot page's own footer."""
+    width, _ = figure.get_size_inches()
+    for y, text in ((0.13, CONFIDENTIAL), (0.03, footer)):
+        figure.text(0.5, y / figure.get_size_inches()[1], text, ha="center", va="bottom", fontsize=6.5,
+                    fontweight="bold", parse_math=False)  # fmt: skip
+    figure.text(1 - 0.42 / width, 0.03 / figure.get_size_inches()[1], page, ha="right", va="bottom", fontsize=6.5)
 
 
 def wrapped_lines(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -269,11 +321,11 @@ def _page(lines: list[tuple[str, str]], recipient_line: str) -> Figure:
     figure = Figure(figsize=(A4_WIDTH, A4_HEIGHT))
     y = A4_HEIGHT - MARGIN
     for style, text in lines:
-        weight = "normal" if style == "text" else "bold"
+        weight = REGULAR if style == "text" else BOLD
         figure.text(
             MARGIN / A4_WIDTH, y / A4_HEIGHT, text, fontsize=SIZES[style], weight=weight, va="top", parse_math=False
         )
         y -= LINE_H * (1.6 if style == "title" else 1.25 if style == "section" else 1)
     for offset, text in ((0.9, CONFIDENTIAL), (0.72, recipient_line)):
-        figure.text(0.5, offset * MARGIN / A4_HEIGHT, text, ha="center", fontsize=8, weight="bold", parse_math=False)
+        figure.text(0.5, offset * MARGIN / A4_HEIGHT, text, ha="center", fontsize=8, weight=BOLD, parse_math=False)
     return figure

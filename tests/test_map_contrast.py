@@ -78,8 +78,8 @@ def test_point_outline_and_legend_text():
 
 
 # White letter on each site symbol: kiosque 4.72 (was 2.85 with #e67e22), brigade 10.82,
-# commissariat 7.41, autre 7.46. Area edges on the map: zones 3.06, sectors 5.47, « hors zone » ring 6.42.
-SITE_FIGURES = {"kiosque": 4.72, "brigade": 10.82, "commissariat": 7.41, "autre": 7.46}
+# commissariat 7.41, caméra 9.39, autre 7.46. Area edges on the map: zones 3.06, sectors 5.47, « hors zone » ring 6.42.
+SITE_FIGURES = {"kiosque": 4.72, "brigade": 10.82, "commissariat": 7.41, "camera": 9.39, "autre": 7.46}
 EDGE_FIGURES = {"zones": 3.06, "sectors": 5.47, "outside": 6.42}
 
 

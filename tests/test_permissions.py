@@ -123,3 +123,9 @@ def test_an_admin_reads_everything_and_the_audit_log(db, recorded):
     assert len(visible(db, ADMIN_ACTOR)) == 4
     events = audit.audit_events(db, ADMIN_ACTOR)
     assert (events["action"] == "create").sum() == 7  # 3 diagnostics + 4 observations
+
+
+def test_the_label_names_the_role_once():
+    assert Actor("commandant.39", "commandant", display_name="Commandant (39)").label == "Commandant (39)"
+    assert Actor("maire.gray", "maire", display_name="Mairie de Gray").label == "Mairie de Gray (Maire)"
+    assert Actor("admin.psq", "admin").label == "admin.psq (Administrateur)"

@@ -29,7 +29,6 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-import geopandas as gpd
 import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -41,12 +40,14 @@ from diagnostics.cellule_models import Cellule, CelluleAccount, Meeting, Meeting
 from diagnostics.db import Database
 from diagnostics.errors import NotFound
 from diagnostics.meeting_pdf import FORCES, Pack, PackObservation, PackSite, render_pack_pdf
-from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Site, Team, User
+from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Team, User
 from diagnostics.outbox_models import OutboxMessage
 from diagnostics.partner_models import Partner, PartnerCommune
-from diagnostics.redaction import redact_decisions_for_partners, redact_for_partner, redact_reference_for_partner
+from diagnostics.redaction import redact_decisions_for_partners, redact_for_partner
 from diagnostics.services import agenda as agendas
-from diagnostics.services import audit, cameras, cellules, outbox
+from diagnostics.services import audit, cellules, outbox
+from diagnostics.services import meeting_pack_map as pack_map
+from diagnostics.services._frames import geometry_as_wkb, read_frame
 from diagnostics.services.exports import file_slug
 from diagnostics.services.partners import partner_emails
 from diagnostics.visit_models import ObservationVisit
@@ -111,7 +112,7 @@ def build_day_pack(
     audited as downloaded by `actor` (the command line writes it to a file)."""
     with db.session() as session:
         cellule = cellules.cellule_by_name(session, cellule_name)
-        recipient = PackRecipient(None, FORCES, (), _file_name(held_on, FORCES_PACK))
+        recipient = PackRecipient(None, FORCES, (), pack_file_name(held_on, FORCES_PACK))
         pdf = _pdf(session, actor, cellule, held_on, recipient, issued_on)
         after = {"meeting_id": None, "cellule": cellule.name, "held_on": held_on.isoformat(), "pack": FORCES_PACK,
                  "partner_id": None, "partner": FORCES, "recipients": [actor.login]}  # fmt: skip
@@ -185,10 +186,10 @@ def _recipients(session: Session, meeting: Meeting, cellule: Cellule) -> list[Pa
         .where(MeetingPartner.meeting_id == meeting.id)
         .order_by(Partner.name)
     )
-    forces = PackRecipient(None, FORCES, (), _file_name(meeting.held_on, FORCES_PACK))
+    forces = PackRecipient(None, FORCES, (), pack_file_name(meeting.held_on, FORCES_PACK))
     return [forces] + [
         PackRecipient(
-            p.id, p.name, tuple(partner_emails(p)), _file_name(meeting.held_on, file_slug(p.name) or str(p.id))
+            p.id, p.name, tuple(partner_emails(p)), pack_file_name(meeting.held_on, file_slug(p.name) or str(p.id))
         )
         for p in present
     ]
@@ -201,7 +202,8 @@ def _recipient(session: Session, meeting: Meeting, cellule: Cellule, partner_id:
     return found[0]
 
 
-def _file_name(held_on: dt.date, who: str) -> str:
+def pack_file_name(held_on: dt.date, who: str = FORCES_PACK) -> str:
+    """The one name of a pack file (downloads, CLI, e-mails); `who`: « forces » or a partner's slug."""
     return f"ordre-du-jour-{held_on.isoformat()}-{who}.pdf"
 
 
@@ -216,13 +218,14 @@ def read_pack(session: Session, actor: Actor, cellule: Cellule, held_on: dt.date
     """What one recipient's pack holds, read in the caller's session (None: the forces, everything)."""
     agenda = agendas.read_agenda(session, actor, cellule, held_on)
     frame = _observations_frame(session, agenda.communes, agenda.since, held_on)
-    sites = _sites_frame(session, agenda.communes)
+    territory = pack_map.read_territory(session, agenda.communes)
     if partner_id is None:
         shown = frame.head(MAX_OBSERVATIONS)
         comments = _comments(session, [int(i) for i in shown["id"]])
         observations = [_forces_item(row, comments.get(row.id, ())) for row in shown.itertuples()]
-        sites_shown = [_site(row) for row in sites.itertuples()]
-        return _pack(agenda, FORCES, None, observations, sites_shown, total=len(frame))
+        sites_shown = [_site(row) for row in territory.sites.itertuples()]
+        layers = pack_map.map_layers(territory, frame, cellule=cellule.name)
+        return _pack(agenda, FORCES, None, observations, sites_shown, layers, total=len(frame))
     partner = session.get(Partner, partner_id)
     communes = tuple(
         session.scalars(select(PartnerCommune.commune_insee).where(PartnerCommune.partner_id == partner_id))
@@ -232,21 +235,23 @@ def read_pack(session: Session, actor: Actor, cellule: Cellule, held_on: dt.date
     agenda = _agenda_for(agenda, partner.name, scope)
     mine = frame[frame["partner_id"].eq(partner_id) | frame["commune_insee"].isin(own_communes)]
     redacted = redact_for_partner(mine, partner_id)
-    shared_sites = redact_reference_for_partner("sites", sites, partner_id=partner_id, partner_communes=communes)
+    shared = pack_map.for_partner(territory, partner_id, communes)  # what its map draws is what it lists
     return _pack(
         agenda,
         partner.name,
         partner.name,
         [_partner_item(row) for row in redacted.itertuples()],
-        [_site(row) for row in shared_sites.itertuples() if row.name],
+        [_site(row) for row in shared.sites.itertuples()],
+        pack_map.map_layers(shared, redacted, cellule=cellule.name),
     )
 
 
-def _pack(agenda, recipient, partner, observations: list[PackObservation], sites: list[PackSite], total=None) -> Pack:
+def _pack(agenda, recipient, partner, observations: list[PackObservation], sites: list[PackSite], layers,
+          total=None) -> Pack:  # fmt: skip
     """At most MAX_OBSERVATIONS detailed; the others (of `total`, default all given) are counted."""
     shown = tuple(observations[:MAX_OBSERVATIONS])
     more = max(0, (len(observations) if total is None else total) - len(shown))
-    return Pack(agenda, recipient, partner, shown, more, tuple(sites))
+    return Pack(agenda, recipient, partner, shown, more, tuple(sites), layers)
 
 
 def _agenda_for(agenda: agendas.Agenda, partner_name: str, scope: set[int]) -> agendas.Agenda:
@@ -308,8 +313,8 @@ def _observations_frame(session: Session, communes, since: dt.date, until: dt.da
         )
         .order_by(Observation.severity.desc(), Observation.observed_on, Observation.id)
     )
-    columns = [c.key for c in OBSERVATION_COLUMNS]
-    return pd.DataFrame(session.execute(statement).all(), columns=columns).astype({"partner_id": "object"})
+    frame = read_frame(session, statement.add_columns(geometry_as_wkb(Observation.geom)))
+    return frame.astype({"partner_id": "object"})
 
 
 def _comments(session: Session, observation_ids: list[int]) -> dict[int, tuple[str, ...]]:
@@ -330,15 +335,6 @@ def _comments(session: Session, observation_ids: list[int]) -> dict[int, tuple[s
         if comment:
             found.setdefault(observation_id, []).append(f"{comment} ({who})" if who else comment)
     return {observation_id: tuple(comments) for observation_id, comments in found.items()}
-
-
-def _sites_frame(session: Session, communes) -> gpd.GeoDataFrame:
-    """The sites of the territory (a pack lists them, it draws no map: no geometry is read)."""
-    columns = (Site.id, Site.kind, Site.name, Site.address, Site.source, Site.approximate, Site.shareable)
-    owner = cameras.camera_owner_column()  # a camera leaves only for its owner (diagnostics.redaction)
-    statement = select(*columns, owner).where(Site.commune_insee.in_(tuple(communes))).order_by(Site.kind, Site.name)
-    frame = pd.DataFrame(session.execute(statement).all(), columns=[*(c.key for c in columns), owner.key])
-    return gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
 
 
 def _forces_item(row, comments: tuple[str, ...]) -> PackObservation:

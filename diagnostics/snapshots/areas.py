@@ -16,6 +16,7 @@ from diagnostics.snapshots.drawing import draw_lines, draw_polygons
 from diagnostics.snapshots.geometry import Box, padded, prepare, site_points
 from diagnostics.snapshots.labels import Labels, label_point
 from diagnostics.snapshots.styles import (
+    CAMERA_VIEW_COLOR,
     COMMUNE_EDGE,
     HALO,
     NEIGHBOUR_EDGE,
@@ -85,14 +86,16 @@ def draw_sites(ax, sites: geopandas.GeoDataFrame, view_box, labels: Labels) -> l
         )
         labels.block_points(xy, np.full(len(xy), size**2))
         offset = (size / 2 + 2.5) * labels.metres_per_point
-        to_label += [(x + offset, y, name) for (x, y), name in zip(xy, names[mask], strict=True) if name]
+        # A commune's cameras stand close together: their names only where there is room.
+        optional = kind == "camera"
+        to_label += [(x + offset, y, name, optional) for (x, y), name in zip(xy, names[mask], strict=True) if name]
         drawn.append(kind if kind in SITE_MARKERS else "other")
-    for x, y, name in to_label:  # after every marker is known, so no label hides a site
+    for x, y, name, optional in to_label:  # after every marker is known, so no label hides a site
         labels.add(
             x,
             y,
             textwrap.fill(name, 28),
-            optional=False,
+            optional=optional,
             va="center",
             fontsize=7.5,
             fontweight="bold",
@@ -144,3 +147,22 @@ def draw_area_labels(areas: PreparedAreas, sectors, zones, neighbours, view_box,
                 zorder=5.5,
                 path_effects=[patheffects.withStroke(linewidth=2, foreground=NEIGHBOUR_FILL)],
             )
+
+
+def draw_camera_views(ax, views: geopandas.GeoDataFrame, limits: Box, tolerance: float) -> None:
+    """The cameras' fields of view, translucent, under the observations (the forces' maps only)."""
+    if len(views) == 0:
+        return
+    geoms = prepare(views.geometry.to_numpy(), padded(limits), tolerance)
+    draw_polygons(ax, geoms, zorder=3.5, facecolor=with_alpha(CAMERA_VIEW_COLOR, 0.18), edgecolor=CAMERA_VIEW_COLOR,
+                  linewidth=0.6)  # fmt: skip
+
+
+def draw_commune_labels(areas: PreparedAreas, communes: geopandas.GeoDataFrame, view_box, labels: Labels) -> None:
+    """The names of a territory's communes, where there is room."""
+    names = communes["name"].map(plain) if "name" in communes else pd.Series("", index=communes.index)
+    for geom, name in zip(areas.commune, names, strict=True):
+        point = label_point(geom, view_box) if name and geom is not None else None
+        if point:
+            labels.add(*point, textwrap.fill(name, 18), optional=True, ha="center", va="center", fontsize=8,
+                       style="italic", color=COMMUNE_EDGE, path_effects=HALO, zorder=5.5)  # fmt: skip

@@ -24,11 +24,19 @@ class SnapshotLayers:
     patrol_zones: geopandas.GeoDataFrame  # name, unit, schedule, geometry (blank when not shareable)
     sites: geopandas.GeoDataFrame  # name, kind ("kiosque" | "brigade" | "commissariat"), Points
     recipient: str = ""  # to whom the file is given: printed in the PNG/PDF footer with the date
+    # A territory of several communes (a cellule de veille's): `commune` holds one row per commune,
+    # each outlined and named, and `title` heads the page instead of the commune's name.
+    title: str = ""
+    camera_views: geopandas.GeoDataFrame | None = None  # name, geometry: fields of view (forces only)
 
     def check(self) -> None:
-        """Raise ValueError unless the layers hold exactly one commune."""
-        if len(self.commune) != 1:
+        """Raise ValueError unless the layers hold exactly one commune (at least one with a title)."""
+        if len(self.commune) != 1 and not (self.title and len(self.commune)):
             raise ValueError(f"a snapshot shows exactly one commune, got {len(self.commune)} rows")
+
+    @property
+    def territory(self) -> bool:
+        return len(self.commune) > 1
 
     @property
     def insee(self) -> str:
@@ -57,4 +65,6 @@ class SnapshotLayers:
             sectors=to_lambert93(self.sectors),
             patrol_zones=to_lambert93(self.patrol_zones),
             sites=to_lambert93(self.sites),
+            title=self.title,
+            camera_views=to_lambert93(self.camera_views),
         )

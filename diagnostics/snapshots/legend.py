@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 from diagnostics import taxonomy
 from diagnostics.snapshots.geometry import by_type, padded, prepare, site_points
 from diagnostics.snapshots.styles import (
+    CAMERA_VIEW_COLOR,
     COMMUNE_EDGE,
     FALLBACK_CATEGORY_COLOR,
     NEIGHBOUR_EDGE,
@@ -53,13 +54,22 @@ def legend_content(limits, obs, neighbours, zones, sectors, sites) -> tuple:
     return present, tuple(site_kinds), obs_kinds
 
 
-def legend_sections(obs, layers_present, site_kinds, drawn_obs, wrap: int) -> list[Section]:
-    """Sections for the catégories present, the gravité scale and the layers drawn."""
+def legend_sections(
+    obs, layers_present, site_kinds, drawn_obs, wrap: int, territory: bool = False, views=None
+) -> list[Section]:
+    """Sections for the catégories present, the gravité scale and the layers drawn (a territory's
+    communes and the cameras' fields of view, when given)."""
     sections = []
     if len(obs):
         sections.append((TEXT["legend_categories"], _category_entries(obs, wrap)))
         sections.append((TEXT["legend_severity"], _severity_entries()))
-    sections.append((TEXT["legend_layers"], _layer_entries(layers_present, site_kinds, drawn_obs)))
+    entries = _layer_entries(layers_present, site_kinds, drawn_obs)
+    if territory:
+        entries[0] = (entries[0][0], TEXT["layer_territory_commune"])
+    if views is not None and len(views):
+        handle = area_handle(with_alpha(CAMERA_VIEW_COLOR, 0.25), CAMERA_VIEW_COLOR)
+        entries.insert(1, (handle, TEXT["layer_camera_view"]))
+    sections.append((TEXT["legend_layers"], entries))
     return sections
 
 

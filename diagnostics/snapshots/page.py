@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import datetime
 import io
+from functools import partial
 
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from diagnostics.snapshots.areas import draw_area_labels, draw_areas, draw_sites, prepare_areas
+from diagnostics.snapshots.areas import (
+    draw_area_labels,
+    draw_areas,
+    draw_camera_views,
+    draw_commune_labels,
+    draw_sites,
+    prepare_areas,
+)
 from diagnostics.snapshots.drawing import draw_north_arrow, draw_observations, draw_scale_bar
 from diagnostics.snapshots.geometry import true_north_angle
 from diagnostics.snapshots.labels import Labels
@@ -23,7 +31,7 @@ from diagnostics.snapshots.legend import fit_legends, legend_content, legend_sec
 from diagnostics.snapshots.numbers import draw_point_numbers
 from diagnostics.snapshots.styles import BACKGROUND
 from diagnostics.snapshots.text import Period, period_text
-from diagnostics.snapshots.titles import draw_footer, draw_header
+from diagnostics.snapshots.titles import draw_footer, draw_header, territory_row
 
 
 def render_commune_png(
@@ -65,6 +73,7 @@ def commune_map_figure(
         tolerance = 0.5 * (limits[2] - limits[0]) / (layout.map_rect[2] * dpi)  # half a pixel, in metres
         areas = prepare_areas(l93.commune, l93.neighbours, l93.patrol_zones, l93.sectors, limits, tolerance)
         draw_areas(ax, areas)
+        draw_camera_views(ax, l93.camera_views, limits, tolerance)
         point_xy, point_sizes, point_rows = draw_observations(ax, l93.observations)
         labels = Labels(fig, ax)
         labels.block_points(point_xy, point_sizes)
@@ -76,7 +85,10 @@ def commune_map_figure(
         view_box = shapely.box(*limits)
         draw_sites(ax, l93.sites, view_box, labels)
         draw_area_labels(areas, l93.sectors, l93.patrol_zones, l93.neighbours, view_box, labels)
-        draw_header(fig, layout, l93.commune.iloc[0], period=period, issued_on=issued_on)
+        if layers.territory:
+            draw_commune_labels(areas, l93.commune, view_box, labels)
+        header = territory_row(l93.commune) if layers.territory else l93.commune.iloc[0]
+        draw_header(fig, layout, header, period=period, issued_on=issued_on, title=layers.title)
         approximate = present["zones"] or present["sectors"]
         draw_footer(
             fig, layout, layers.observations, approximate=approximate, issued_on=issued_on, recipient=layers.recipient
@@ -98,7 +110,8 @@ def _legend_panel(fig: Figure, layout: Layout, bounds, l93: SnapshotLayers):
     wrap = 30 if layout.landscape else 44
     legend_ax = fig.add_axes(inches(fig, layout.legend_rect))
     legend_ax.set_axis_off()
-    legends, bottom = fit_legends(fig, legend_ax, legend_sections(l93.observations, *content, wrap), layout.landscape)
+    sections = partial(legend_sections, l93.observations, wrap=wrap, territory=l93.territory, views=l93.camera_views)
+    legends, bottom = fit_legends(fig, legend_ax, sections(*content), layout.landscape)
     if not layout.landscape:
         layout = portrait_for_legend((1 - bottom) * layout.legend_rect[3] + 0.05)
         legend_ax.set_position(inches(fig, layout.legend_rect))  # legends hang from its top edge
@@ -108,7 +121,7 @@ def _legend_panel(fig: Figure, layout: Layout, bounds, l93: SnapshotLayers):
             for legend in legends:
                 legend.remove()
             content = new_content
-            fit_legends(fig, legend_ax, legend_sections(l93.observations, *content, wrap), layout.landscape)
+            fit_legends(fig, legend_ax, sections(*content), layout.landscape)
     return layout, limits, content[0]
 
 

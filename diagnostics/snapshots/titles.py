@@ -15,11 +15,14 @@ from diagnostics.snapshots.styles import PLAIN, RULE_GREY, TEXT_DARK, TEXT_GREY
 from diagnostics.snapshots.text import TEXT, Period, count_text, format_int, issued_line, plain
 
 
-def draw_header(fig: Figure, layout: Layout, commune_row, *, period: Period | None, issued_on: datetime.date) -> None:
+def draw_header(
+    fig: Figure, layout: Layout, commune_row, *, period: Period | None, issued_on: datetime.date, title: str = ""
+) -> None:
+    """`title` (a territory's) replaces the commune's name and INSEE code."""
     width, height = layout.size
     top = 1 - MARGIN * 0.85 / height
     left, right = MARGIN / width, 1 - MARGIN / width
-    title = TEXT["title"].format(name=plain(commune_row.get("name")), insee=plain(commune_row.get("insee")))
+    title = title or TEXT["title"].format(name=plain(commune_row.get("name")), insee=plain(commune_row.get("insee")))
     size = 16 if layout.landscape else 14
     fig.text(left, top, title, ha="left", va="top", fontsize=size, fontweight="bold", color=TEXT_DARK, **PLAIN)
     subtitle = issued_line(period, issued_on)
@@ -29,6 +32,16 @@ def draw_header(fig: Figure, layout: Layout, commune_row, *, period: Period | No
         fig.text(left, top - 0.58 / height, place, ha="left", va="top", fontsize=9.5, color=TEXT_GREY, **PLAIN)
     rule_y = 1 - (HEADER_H - 0.1) / height
     fig.add_artist(Line2D([left, right], [rule_y, rule_y], color=RULE_GREY, linewidth=0.8))
+
+
+def territory_row(communes: pd.DataFrame) -> dict:
+    """What the header says of a territory of several communes: its département when it has one,
+    its population when every commune's is known."""
+    departments = set(communes["department"].map(plain)) if "department" in communes else set()
+    population = pd.to_numeric(communes.get("population", pd.Series(dtype=float)), errors="coerce")
+    known = len(population) > 0 and bool(population.notna().all())
+    return {"department": departments.pop() if len(departments) == 1 else "",
+            "population": int(population.sum()) if known else None}  # fmt: skip
 
 
 def _place_line(row) -> str:

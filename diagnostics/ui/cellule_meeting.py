@@ -12,10 +12,10 @@ import streamlit as st
 from diagnostics import localtime
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services import decisions, meeting_agenda, meeting_packs
-from diagnostics.ui import common
+from diagnostics.ui import common, forms
 
 FLASH = "cel_flash"
-SAVED = "cel_decision_saved"  # the confirmation shown right under the decision form's button
+DECISION = "cel_decision"
 LABELS = {"text": "Décision", "who": "Qui agit", "due_on": "Échéance", "observation": "Observation"}
 NO_OBSERVATION = 0
 
@@ -27,7 +27,7 @@ def pack_buttons(db, actor, agenda, today: dt.date) -> None:
         st.download_button(
             "Dossier des forces (PDF)",
             data=lambda: meeting_packs.build_day_pack(db, actor, agenda.cellule, agenda.meeting_on, issued_on=today)[1],
-            file_name=f"dossier-{agenda.meeting_on.isoformat()}-forces.pdf",
+            file_name=meeting_packs.pack_file_name(agenda.meeting_on),
             mime="application/pdf",
             type="primary",
             on_click="ignore",
@@ -93,21 +93,18 @@ def _decision_form(db, actor, name: str, day: dt.date, members: dict[int, str]) 
     teams = meeting_agenda.cellule_teams(db, actor, name)
     who = {f"p{pid}": f"Partenaire — {label}" for pid, label in members.items()}
     who |= {f"t{tid}": f"Équipe — {label}" for tid, label in teams.items()}
-    nonce = st.session_state.setdefault("cel_decision_nonce", 0)
-    with st.form(f"cel_decision_{nonce}"):
-        text = st.text_area("Décision (ce qui est décidé)", key=f"cel_dec_text_{nonce}")
+    form = forms.key(DECISION)  # a refused decision keeps what was typed; a saved one, a fresh form
+    with st.form(form):
+        text = st.text_area("Décision (ce qui est décidé)", key=f"{form}_text")
         chosen = st.selectbox("Qui agit", list(who), format_func=who.get, index=None, placeholder="Choisir…",
-                              key=f"cel_dec_who_{nonce}")  # fmt: skip
-        due = st.date_input("Échéance", value=day + dt.timedelta(days=14), format="DD/MM/YYYY",
-                            key=f"cel_dec_due_{nonce}")  # fmt: skip
+                              key=f"{form}_who")  # fmt: skip
+        due = st.date_input("Échéance", value=day + dt.timedelta(days=14), format="DD/MM/YYYY", key=f"{form}_due")
         observation = st.number_input("N° d'observation concernée (facultatif)", min_value=0, value=NO_OBSERVATION,
-                                      step=1, key=f"cel_dec_obs_{nonce}")  # fmt: skip
+                                      step=1, key=f"{form}_obs")  # fmt: skip
         submitted = st.form_submit_button("Enregistrer la décision", type="primary")
-    near_button = st.empty()
-    saved = st.session_state.pop(SAVED, None)
-    if saved:
-        near_button.success(saved)
-    if not submitted:
+        near_button = st.empty()
+    forms.show_confirmation(DECISION, near_button)
+    if not submitted or forms.stray(DECISION, not text.strip() and chosen is None):
         return
     values = decisions.DecisionInput(
         text=text,
@@ -119,11 +116,11 @@ def _decision_form(db, actor, name: str, day: dt.date, members: dict[int, str]) 
     try:
         decisions.record_decision(db, actor, name, day, values)
     except DiagnosticsError as error:
+        forms.refused(DECISION)
         with near_button.container():
             common.show_refusal(error, LABELS)
         return
-    st.session_state["cel_decision_nonce"] = nonce + 1  # an empty form for the next decision
-    st.session_state[SAVED] = f"Décision enregistrée : {who[chosen]}, échéance {localtime.format_date(due)}."
+    forms.succeeded(DECISION, f"Décision enregistrée : {who[chosen]}, échéance {localtime.format_date(due)}.")
     st.rerun()
 
 

@@ -17,9 +17,10 @@ from diagnostics.services import agenda as agendas
 from diagnostics.services import cellules, meeting_agenda
 from diagnostics.services.meeting_agenda import Point
 from diagnostics.services.observations import ObservationFilter, observations_frame
-from diagnostics.ui import cellule_meeting, common
+from diagnostics.ui import cellule_meeting, common, forms
 
 FLASH = "cel_flash"
+ADD_POINT = "cel_point"
 TABS = ["Ordre du jour", "Carte", "Documents", "Réunion et décisions", "Relevé"]
 
 
@@ -70,12 +71,26 @@ def _agenda(db, actor, agenda) -> None:
                 lines = SECTION_LINES[point.section](agenda) if point.section else [("text", point.body)]
                 st.text("\n".join(text for _style, text in lines if text))
             _point_buttons(db, actor, agenda, points, index)
-    with st.form("cel_add_point", clear_on_submit=True):
-        title = st.text_input("Intitulé du point à ajouter", key="cel_point_title")
-        body = st.text_area("Texte (facultatif)", key="cel_point_body")
+    _add_point_form(db, actor, agenda, points)
+
+
+def _add_point_form(db, actor, agenda, points: list[Point]) -> None:
+    form = forms.key(ADD_POINT)  # a refused point keeps its title and text; a saved one, a fresh form
+    with st.form(form):
+        title = st.text_input("Intitulé du point à ajouter", key=f"{form}_title")
+        body = st.text_area("Texte (facultatif)", key=f"{form}_body")
         added = st.form_submit_button("Ajouter le point")
-    if added:
-        _save(db, actor, agenda, [*points, Point(title=title, body=body)], f"Point « {title.strip()} » ajouté.")
+        near_button = st.empty()
+    forms.show_confirmation(ADD_POINT, near_button)
+    if not added or forms.stray(ADD_POINT, not title.strip() and not body.strip()):
+        return
+    with near_button.container():
+        saved = _save(db, actor, agenda, [*points, Point(title=title, body=body)])
+    if not saved:
+        forms.refused(ADD_POINT)
+        return
+    forms.succeeded(ADD_POINT, f"Point « {title.strip()} » ajouté.")
+    st.rerun()
 
 
 def _point_buttons(db, actor, agenda, points: list[Point], index: int) -> None:
@@ -99,14 +114,17 @@ def _point_buttons(db, actor, agenda, points: list[Point], index: int) -> None:
         _save(db, actor, agenda, changed, f"« {point.heading} » {said} l'ordre du jour.")
 
 
-def _save(db, actor, agenda, points: list[Point], message: str) -> None:
+def _save(db, actor, agenda, points: list[Point], message: str | None = None) -> bool:
+    """Save the agenda; with a message, show it atop the refreshed page. False (and why) if refused."""
     try:
         meeting_agenda.save_agenda_points(db, actor, agenda.cellule, agenda.meeting_on, points)
     except DiagnosticsError as error:
         common.show_refusal(error, {"title": "Intitulé", "body": "Texte", "section": "Rubrique"})
-        return
-    st.session_state[FLASH] = message
-    st.rerun()
+        return False
+    if message:
+        st.session_state[FLASH] = message
+        st.rerun()
+    return True
 
 
 def _map(db, actor, agenda) -> None:
