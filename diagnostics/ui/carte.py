@@ -19,7 +19,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from diagnostics import config, filter_params, localtime, maps, taxonomy
+from diagnostics import config, dataversion, filter_params, localtime, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.maps.viewport import view_options
 from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, viewport
@@ -111,7 +111,13 @@ def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
         tiles=config.tile_sources(),
         view=map_view.frozen_view(),
         alerts=alerts.sent_alerts_frame(db, actor),
-        viewport=view_options(map_api.PATH, filter_params.CRITERIA_PARAMS, map_view.PARAM, map_api.REFERENCE_PATH),
+        viewport=view_options(
+            map_api.PATH,
+            filter_params.CRITERIA_PARAMS,
+            map_view.PARAM,
+            map_api.REFERENCE_PATH,
+            db.data_version(dataversion.REFERENCE),
+        ),
     )
     shapes = _shapes(db, actor, criteria)
     overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])
