@@ -52,7 +52,8 @@ def page() -> None:
     flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash)
-    tabs = st.tabs(TABS, key="cel_tab", on_change="rerun")
+    with st.container(key="cel_tabs"):  # accessibility.css: the tabs wrap on a phone, none cut off
+        tabs = st.tabs(TABS, key="cel_tab", on_change="rerun")
     _to_url(name, day, st.session_state.get("cel_tab") or TABS[0])
     sections = [_agenda, _map, _documents, cellule_meeting.meeting_tab, cellule_meeting.releve_tab]
     for tab, section in zip(tabs, sections, strict=True):
@@ -124,20 +125,23 @@ def _add_point_form(db, actor, agenda, points: list[Point]) -> None:
 
 
 def _point_buttons(db, actor, agenda, points: list[Point], index: int) -> None:
+    """One compact row, also on a phone: icon and word on each button."""
     point = points[index]
-    up, down, drop = st.columns(3)
-    if up.button("Monter", key=f"cel_up_{index}", disabled=index == 0, width="stretch"):
+    row = st.container(horizontal=True, gap="small")
+    if row.button("Monter", icon=":material/arrow_upward:", key=f"cel_up_{index}", disabled=index == 0):
         moved = points[:]
         moved[index - 1], moved[index] = moved[index], moved[index - 1]
         _save(db, actor, agenda, moved, f"« {point.heading} » monté d'un rang.")
-    if down.button("Descendre", key=f"cel_down_{index}", disabled=index == len(points) - 1, width="stretch"):
+    last = index == len(points) - 1
+    if row.button("Descendre", icon=":material/arrow_downward:", key=f"cel_down_{index}", disabled=last):
         moved = points[:]
         moved[index + 1], moved[index] = moved[index], moved[index + 1]
         _save(db, actor, agenda, moved, f"« {point.heading} » descendu d'un rang.")
     if point.section is None:
-        if drop.button("Supprimer", key=f"cel_del_{index}", width="stretch"):
+        if row.button("Supprimer", icon=":material/delete:", key=f"cel_del_{index}"):
             _save(db, actor, agenda, points[:index] + points[index + 1 :], f"Point « {point.heading} » supprimé.")
-    elif drop.button("Remettre" if point.dropped else "Retirer", key=f"cel_drop_{index}", width="stretch"):
+    elif row.button("Remettre" if point.dropped else "Retirer", key=f"cel_drop_{index}",
+                    icon=":material/undo:" if point.dropped else ":material/remove_circle_outline:"):  # fmt: skip
         changed = points[:]
         changed[index] = Point(section=point.section, dropped=not point.dropped)
         said = "remis à" if point.dropped else "retiré de"
