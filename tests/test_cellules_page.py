@@ -43,7 +43,7 @@ def test_prepare_edit_decide_and_the_partner_sees_it(db):
     assert headings[0] == "**1. Suivi des décisions de la réunion précédente**"
     at.button(key="cel_down_0").click().run()  # the decisions go second
     assert "monté" in at.success[0].value or "descendu" in at.success[0].value
-    at.text_input(key="cel_point_title").input("Fête de quartier")
+    at.text_input(key="cel_point_0_title").input("Fête de quartier")
     next(b for b in at.button if b.label == "Ajouter le point").click().run()
     points = meeting_agenda.agenda_points(db, COMMANDANT_39, LONS, DAY)
     assert [p.section for p in points[:2]] == ["new_observations", "decisions"]
@@ -56,9 +56,9 @@ def test_prepare_edit_decide_and_the_partner_sees_it(db):
     assert meeting_agenda.partners_present(db, COMMANDANT_39, LONS, DAY) == (mairie,)
     next(b for b in at.button if b.label == "Enregistrer la décision").click().run()  # empty: refused
     assert errors(at) and "Écrivez ce qui a été décidé" in errors(at)[0]
-    at.text_area(key="cel_dec_text_0").input("Éclairer le passage des Cordeliers")
-    at.selectbox(key="cel_dec_who_0").set_value(f"p{mairie}")
-    at.date_input(key="cel_dec_due_0").set_value(DAY + dt.timedelta(days=10))
+    at.text_area(key="cel_decision_0_text").input("Éclairer le passage des Cordeliers")
+    at.selectbox(key="cel_decision_0_who").set_value(f"p{mairie}")
+    at.date_input(key="cel_decision_0_due").set_value(DAY + dt.timedelta(days=10))
     next(b for b in at.button if b.label == "Enregistrer la décision").click().run()
     assert not errors(at) and "Décision enregistrée" in at.success[0].value
     [line] = decisions.meeting_decisions(db, COMMANDANT_39, LONS, DAY)
@@ -72,7 +72,8 @@ def test_prepare_edit_decide_and_the_partner_sees_it(db):
     next(b for b in at.button if b.label == "Envoyer les dossiers par courriel").click().run()
     assert not errors(at) and "mis dans la file d'envoi" in at.success[0].value
     next(b for b in at.button if b.label == "Envoyer les dossiers par courriel").click().run()
-    assert "Aucun nouvel envoi" in at.success[0].value  # a second click sends nothing twice
+    assert not at.success and "Aucun nouvel envoi" in at.info[-1].value  # a second click sends nothing twice
+    assert "OPH du Jura : déjà envoyé à" in at.info[-1].value.replace("\\", "")  # and says to whom it went
     for tab in ("Carte", "Documents"):
         at = open_page(COMMANDANT_39, tab)
         assert not at.exception and not errors(at)
@@ -97,3 +98,81 @@ def test_other_departments_and_partners_cannot_open_it(db):
     at = open_page(partner)
     assert not at.exception and not [t for t in at.title if t.value == "Cellules de veille"]
     assert errors(at) == ["La page « Cellules de veille » n'est pas ouverte au rôle Partenaire."]
+
+
+def _click(at, label: str):
+    return next(b for b in at.button if b.label == label).click().run()
+
+
+def _oph(db) -> int:
+    with db.session() as session:
+        return session.scalar(select(Partner.id).where(Partner.name == "OPH du Jura"))
+
+
+def test_a_refused_point_keeps_its_text_and_a_double_click_adds_it_once(db):
+    load_demo_cellules(db, ADMIN_ACTOR)
+    at = open_page(COMMANDANT_39)
+    at.text_area(key="cel_point_0_body").input("Rassemblements le soir devant la salle des fêtes.")
+    _click(at, "Ajouter le point")  # no title: refused, the text stays
+    assert errors(at) and "intitulé" in errors(at)[0].lower()
+    assert at.text_area(key="cel_point_0_body").value == "Rassemblements le soir devant la salle des fêtes."
+    at.text_input(key="cel_point_0_title").input("Salle des fêtes")
+    _click(at, "Ajouter le point")
+    assert not errors(at) and "Point « Salle des fêtes » ajouté." in [s.value for s in at.success]
+    _click(at, "Ajouter le point")  # the second click of a double click lands on the fresh form
+    assert not errors(at) and "Point « Salle des fêtes » ajouté." in [s.value for s in at.success]
+    titles = [p.title for p in meeting_agenda.agenda_points(db, COMMANDANT_39, LONS, DAY)]
+    assert titles.count("Salle des fêtes") == 1
+    assert at.text_input(key="cel_point_1_title").value == ""  # a fresh form for the next point
+
+
+def test_a_double_click_on_a_decision_saves_it_once_without_a_false_error(db):
+    load_demo_cellules(db, ADMIN_ACTOR)
+    oph = _oph(db)
+    meeting_agenda.set_partners_present(db, COMMANDANT_39, LONS, DAY, (oph,))
+    at = open_page(COMMANDANT_39, "Réunion et décisions")
+    at.text_area(key="cel_decision_0_text").input("Réparer la porte du hall C")
+    at.selectbox(key="cel_decision_0_who").set_value(f"p{oph}")
+    _click(at, "Enregistrer la décision")
+    _click(at, "Enregistrer la décision")
+    assert not errors(at) and any("Décision enregistrée" in s.value for s in at.success)
+    assert [d.text for d in decisions.meeting_decisions(db, COMMANDANT_39, LONS, DAY)] == ["Réparer la porte du hall C"]
+
+
+def test_a_partner_refused_answer_keeps_its_choice(db):
+    load_demo_cellules(db, ADMIN_ACTOR)
+    oph = _oph(db)
+    meeting_agenda.set_partners_present(db, COMMANDANT_39, LONS, DAY, (oph,))
+    values = decisions.DecisionInput(text="Réparer la porte du hall C", due_on=DAY, partner_id=oph)
+    decisions.record_decision(db, COMMANDANT_39, LONS, DAY, values)
+    [line] = decisions.meeting_decisions(db, COMMANDANT_39, LONS, DAY)
+    at = app_as(Actor(login="partenaire.lons", role=PARTENAIRE, partner_id=oph)).run()
+    form = f"preco_decision_{line.id}_0"
+    at.radio(key=f"{form}_kind").set_value("hors_competence")
+    _click(at, "Envoyer la réponse")
+    assert errors(at) and "compétence" in errors(at)[0]
+    assert at.radio(key=f"{form}_kind").value == "hors_competence"  # not back to « Pris en compte »
+    at.text_area(key=f"{form}_comment").input("La porte relève du syndic.")
+    _click(at, "Envoyer la réponse")
+    assert not errors(at)
+    [line] = decisions.meeting_decisions(db, COMMANDANT_39, LONS, DAY)
+    assert (line.answer, line.answer_comment) == ("hors_competence", "La porte relève du syndic.")
+
+
+def test_the_url_keeps_the_cellule_the_date_and_the_tab_and_a_past_date_is_said(db):
+    load_demo_cellules(db, ADMIN_ACTOR)
+    at = app_as(ADMIN_ACTOR).switch_page(PAGE)  # Dole comes first for an administrator
+    at.query_params.update({"cellule": LONS, "date": "2026-11-04", "onglet": "Réunion et décisions"})
+    at.run()  # a reload, or a bookmark
+    assert not at.exception and not errors(at)
+    assert at.selectbox(key="cel_name").value == LONS
+    assert at.date_input(key=f"cel_day_{LONS}").value == dt.date(2026, 11, 4)
+    assert at.multiselect[0].label == "Partenaires présents"  # the meeting's tab is the one open
+    assert at.multiselect[0].proto.select_all == 0  # no English « Select all »
+    assert any(w.value.startswith("Cette date est passée : 04/11/2026.") for w in at.warning)
+    at.selectbox(key="cel_name").set_value("Cellule de veille de Dole").run()
+    assert "Cellule de veille de Dole" in str(at.query_params["cellule"])
+    at = app_as(ADMIN_ACTOR).switch_page(PAGE)
+    at.query_params.update({"cellule": "Cellule inconnue", "date": "demain"})
+    at.run()  # a mangled link: the first cellule, its next meeting
+    assert not at.exception and at.selectbox(key="cel_name").value == "Cellule de veille de Dole"

@@ -88,12 +88,16 @@ def build_review_map(
         m.location, m.options["zoom"] = [view[0], view[1]], view[2]
     # With the viewport, reference layers come from the app's route: the browser keeps them, and
     # the map's HTML (sent again at every run of the page) stays small.
-    url = (viewport or {}).get("referenceUrl", "")
-    layers.add_area_geojson(m, base.communes, "communes", url=url and f"{url}/communes")
+    url, version = (viewport or {}).get("referenceUrl", ""), (viewport or {}).get("referenceVersion", 0)
+
+    def reference(kind: str) -> str:  # the version in the address: a change rebuilds the map
+        return f"{url}/{kind}?v={version}" if url else ""
+
+    layers.add_area_geojson(m, base.communes, "communes", url=reference("communes"))
     if dispositifs is not None and not dispositifs.empty:
         layers.add_dispositifs(m, dispositifs)
-    layers.add_area_geojson(m, base.zones, "zones", url=url and f"{url}/zones")
-    layers.add_area_geojson(m, base.sectors, "sectors", url=url and f"{url}/sectors")
+    layers.add_area_geojson(m, base.zones, "zones", url=reference("zones"))
+    layers.add_area_geojson(m, base.sectors, "sectors", url=reference("sectors"))
     add_camera_coverage(m, base.cameras)  # issue 17: off until ticked in the layer control
     add_sent_alerts(m, alerts)  # issue 16: area, date and text of the alerts sent
     layers.add_commune_labels(m, base.labels)

@@ -37,12 +37,15 @@ def view_json(data: ViewData) -> bytes:
     return json.dumps(head, separators=(",", ":")).encode("utf-8")
 
 
-def view_options(url: str, filter_params: tuple[str, ...], view_param: str, reference_url: str = "") -> dict:
+def view_options(
+    url: str, filter_params: tuple[str, ...], view_param: str, reference_url: str = "", reference_version: int = 0
+) -> dict:
     """What assets/viewport.js needs once: the route, the page's filter parameters, labels; and
     where the reference layers are fetched from (maps.review)."""
     return {
         "url": url,
         "referenceUrl": reference_url,
+        "referenceVersion": reference_version,
         "filterParams": list(filter_params),
         "viewParam": view_param,
         # Plain text: the script sets it with textContent only.

@@ -38,7 +38,7 @@ SITE_MARKERS = {  # kind -> (marker, size in points, legend label key)
     "kiosque": ("*", 17.0, "site_kiosque"),
     "brigade": ("s", 9.0, "site_brigade"),
     "commissariat": ("D", 8.5, "site_commissariat"),
-    "camera": ("v", 8.0, "site_camera"),
+    "camera": ("v", 8.5, "site_camera"),  # only on the maps of the forces and of the camera's owner
 }
 CAMERA_VIEW_COLOR = "#7b1fa2"
 OTHER_SITE_MARKER = ("^", 9.0, "site_other")

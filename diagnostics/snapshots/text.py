@@ -40,7 +40,7 @@ TEXT = {
     "site_kiosque": "Kiosque",
     "site_brigade": "Brigade de gendarmerie",
     "site_commissariat": "Commissariat",
-    "site_camera": "Caméra",
+    "site_camera": "Caméra de vidéoprotection",  # as on the commanders' map (maps.styles)
     "site_other": "Autre site",
     "layer_camera_view": "Champ de vision des caméras",
     "layer_territory_commune": "Commune du territoire",

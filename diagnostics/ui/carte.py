@@ -19,7 +19,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from diagnostics import config, filter_params, localtime, maps, taxonomy
+from diagnostics import config, dataversion, filter_params, localtime, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.maps.viewport import view_options
 from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, viewport
@@ -29,7 +29,7 @@ from diagnostics.services.observations import (
     observation_points,
     observations_frame,
 )
-from diagnostics.ui import common, filters, follow_up, map_view
+from diagnostics.ui import common, filters, follow_up, map_view, tables
 from diagnostics.web import map_api
 
 TABLE_LIMIT = 1000
@@ -81,15 +81,16 @@ def page() -> None:
     if count > len(table):
         st.caption(f"Tableau : les {len(table)} observations les plus récentes sur {count}.")
     st.session_state["table_ids"] = [int(value) for value in table["id"]]
-    st.dataframe(
-        table_view(table, late),
-        hide_index=True,
-        width="stretch",
-        column_config=TABLE_CONFIG,
-        key="obs_table",
-        on_select=_pick_from_table,
-        selection_mode="single-row",
-    )
+    with tables.audited("carte"):
+        st.dataframe(
+            table_view(table, late),
+            hide_index=True,
+            width="stretch",
+            column_config=TABLE_CONFIG,
+            key="obs_table",
+            on_select=_pick_from_table,
+            selection_mode="single-row",
+        )
     if highlight:
         _outside_list(db, actor, criteria)
     follow_up.panel(db, actor)
@@ -110,7 +111,13 @@ def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
         tiles=config.tile_sources(),
         view=map_view.frozen_view(),
         alerts=alerts.sent_alerts_frame(db, actor),
-        viewport=view_options(map_api.PATH, filter_params.CRITERIA_PARAMS, map_view.PARAM, map_api.REFERENCE_PATH),
+        viewport=view_options(
+            map_api.PATH,
+            filter_params.CRITERIA_PARAMS,
+            map_view.PARAM,
+            map_api.REFERENCE_PATH,
+            db.data_version(dataversion.REFERENCE),
+        ),
     )
     shapes = _shapes(db, actor, criteria)
     overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])
@@ -268,7 +275,8 @@ def _outside_list(db, actor: Actor, criteria: ObservationFilter) -> None:
         "(cerclées de bleu sur la carte), les plus graves d'abord."
     )
     listed = table_view(result.outside.head(OUTSIDE_LIST_LIMIT).rename(columns={"commune": "commune_name"}))
-    st.dataframe(listed, hide_index=True, width="stretch", column_config=TABLE_CONFIG)
+    with tables.audited("carte_outside"):
+        st.dataframe(listed, hide_index=True, width="stretch", column_config=TABLE_CONFIG)
 
 
 page()

@@ -12,10 +12,10 @@ import streamlit as st
 from diagnostics import localtime
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services import decisions, meeting_agenda, meeting_packs
-from diagnostics.ui import common
+from diagnostics.ui import common, forms, tables
 
 FLASH = "cel_flash"
-SAVED = "cel_decision_saved"  # the confirmation shown right under the decision form's button
+DECISION = "cel_decision"
 LABELS = {"text": "Décision", "who": "Qui agit", "due_on": "Échéance", "observation": "Observation"}
 NO_OBSERVATION = 0
 
@@ -50,15 +50,29 @@ def pack_buttons(db, actor, agenda, today: dt.date) -> None:
         )
 
     if st.button("Envoyer les dossiers par courriel", key=f"cel_send_{meeting_id}"):
-        _act(lambda: _send(db, actor, meeting_id, today))
+        try:  # what was sent to whom, right under the button
+            sent = meeting_packs.send_packs(db, actor, meeting_id, issued_on=today)
+        except DiagnosticsError as error:
+            common.show_refusal(error, LABELS)
+            return
+        queued = sum(len(pack.queued_to) for pack in sent)
+        said = (f"{queued} courriel(s) mis dans la file d'envoi, dossier en pièce jointe." if queued
+                else "Aucun nouvel envoi.")  # fmt: skip
+        (st.success if queued else st.info)("\n".join([said, *_sent_lines(sent)]))
 
 
-def _send(db, actor, meeting_id: int, today: dt.date) -> str:
-    sent = meeting_packs.send_packs(db, actor, meeting_id, issued_on=today)
-    queued = sum(len(pack.queued_to) for pack in sent)
-    if not queued:
-        return "Aucun nouvel envoi : les dossiers sont déjà partis, ou aucun destinataire n'a d'adresse."
-    return f"{queued} courriel(s) mis dans la file d'envoi, dossier en pièce jointe."
+def _sent_lines(sent) -> list[str]:
+    """One line per pack: to whom it was just sent, to whom earlier, or that nobody has an address."""
+    lines = []
+    for pack in sent:
+        name, parts = common.markdown_text(pack.recipient.name), []
+        if pack.queued_to:
+            parts.append("envoyé à " + ", ".join(pack.queued_to))
+        if pack.earlier_to:
+            parts.append("déjà envoyé à " + ", ".join(pack.earlier_to))
+        said = " ; ".join(parts) or "aucune adresse de courriel connue, dossier à remettre en main propre"
+        lines.append(f"- {name} : {common.markdown_text(said)}")
+    return lines
 
 
 def _pack(db, actor, meeting_id: int, partner_id: int | None, today: dt.date) -> bytes:
@@ -78,6 +92,7 @@ def meeting_tab(db, actor, agenda) -> None:
             list(ids),
             default=[members[p] for p in present if p in members],
             placeholder="Choisir…",
+            select_all=False,
         )
         saved = st.form_submit_button("Enregistrer les présents")
     if saved:
@@ -93,21 +108,18 @@ def _decision_form(db, actor, name: str, day: dt.date, members: dict[int, str]) 
     teams = meeting_agenda.cellule_teams(db, actor, name)
     who = {f"p{pid}": f"Partenaire — {label}" for pid, label in members.items()}
     who |= {f"t{tid}": f"Équipe — {label}" for tid, label in teams.items()}
-    nonce = st.session_state.setdefault("cel_decision_nonce", 0)
-    with st.form(f"cel_decision_{nonce}"):
-        text = st.text_area("Décision (ce qui est décidé)", key=f"cel_dec_text_{nonce}")
+    form = forms.key(DECISION)  # a refused decision keeps what was typed; a saved one, a fresh form
+    with st.form(form):
+        text = st.text_area("Décision (ce qui est décidé)", key=f"{form}_text")
         chosen = st.selectbox("Qui agit", list(who), format_func=who.get, index=None, placeholder="Choisir…",
-                              key=f"cel_dec_who_{nonce}")  # fmt: skip
-        due = st.date_input("Échéance", value=day + dt.timedelta(days=14), format="DD/MM/YYYY",
-                            key=f"cel_dec_due_{nonce}")  # fmt: skip
+                              key=f"{form}_who")  # fmt: skip
+        due = st.date_input("Échéance", value=day + dt.timedelta(days=14), format="DD/MM/YYYY", key=f"{form}_due")
         observation = st.number_input("N° d'observation concernée (facultatif)", min_value=0, value=NO_OBSERVATION,
-                                      step=1, key=f"cel_dec_obs_{nonce}")  # fmt: skip
+                                      step=1, key=f"{form}_obs")  # fmt: skip
         submitted = st.form_submit_button("Enregistrer la décision", type="primary")
-    near_button = st.empty()
-    saved = st.session_state.pop(SAVED, None)
-    if saved:
-        near_button.success(saved)
-    if not submitted:
+        near_button = st.empty()
+    forms.show_confirmation(DECISION, near_button)
+    if not submitted or forms.stray(DECISION, not text.strip() and chosen is None):
         return
     values = decisions.DecisionInput(
         text=text,
@@ -119,11 +131,11 @@ def _decision_form(db, actor, name: str, day: dt.date, members: dict[int, str]) 
     try:
         decisions.record_decision(db, actor, name, day, values)
     except DiagnosticsError as error:
+        forms.refused(DECISION)
         with near_button.container():
             common.show_refusal(error, LABELS)
         return
-    st.session_state["cel_decision_nonce"] = nonce + 1  # an empty form for the next decision
-    st.session_state[SAVED] = f"Décision enregistrée : {who[chosen]}, échéance {localtime.format_date(due)}."
+    forms.succeeded(DECISION, f"Décision enregistrée : {who[chosen]}, échéance {localtime.format_date(due)}.")
     st.rerun()
 
 
@@ -159,7 +171,8 @@ def releve_tab(db, actor, agenda) -> None:
                 "Réponse": [line.answer_label or "—" for line in lines],
             }
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        with tables.audited("releve"):
+            st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.info("Aucune décision enregistrée pour cette réunion.")
     st.download_button(

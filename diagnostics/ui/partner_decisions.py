@@ -9,7 +9,7 @@ import streamlit as st
 from diagnostics import localtime
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services import decisions
-from diagnostics.ui import common
+from diagnostics.ui import common, forms
 
 FLASH = "preco_decision_flash"
 CONFIRMED = {
@@ -31,8 +31,8 @@ def section(db, actor) -> int:
     late = sum(1 for d in mine if d.state == "late")
     st.caption(f"{len(mine)} décision(s) vous sont attribuées, dont {late} en retard.")
     flash = st.session_state.pop(FLASH, None)
-    if flash:
-        st.success(flash)
+    if flash and flash[0] not in {d.id for d in mine}:  # answered and gone: no form to show it under
+        st.success(flash[1])
     for decision in mine:
         with st.container(border=True):
             st.text(decision.text)
@@ -52,16 +52,25 @@ def section(db, actor) -> int:
 
 
 def _answer_form(db, actor, decision_id: int) -> None:
-    with st.expander("Répondre à cette décision"), st.form(f"preco_decision_{decision_id}", clear_on_submit=True):
-        kind = st.radio("Votre réponse", list(decisions.ANSWERS), format_func=decisions.ANSWERS.get, horizontal=True)
-        comment = st.text_area("Commentaire (ce qui a été fait, ou pourquoi ce n'est pas de votre compétence)")
+    base = f"preco_decision_{decision_id}"
+    form = forms.key(base)  # a refused answer keeps what was chosen and typed
+    with st.expander("Répondre à cette décision"), st.form(form):
+        kind = st.radio("Votre réponse", list(decisions.ANSWERS), format_func=decisions.ANSWERS.get, horizontal=True,
+                        key=f"{form}_kind")  # fmt: skip
+        comment = st.text_area("Commentaire (ce qui a été fait, ou pourquoi ce n'est pas de votre compétence)",
+                               key=f"{form}_comment")  # fmt: skip
         submitted = st.form_submit_button("Envoyer la réponse", type="primary")
-    if not submitted:
+        near_button = st.empty()
+    forms.show_confirmation(base, near_button)
+    if not submitted or forms.stray(base, kind == next(iter(decisions.ANSWERS)) and not comment.strip()):
         return
     try:
         decisions.answer_decision(db, actor, decision_id, kind, comment)
     except DiagnosticsError as error:
-        common.show_refusal(error, {"comment": "Commentaire", "answer": "Réponse"})
+        forms.refused(base)
+        with near_button.container():
+            common.show_refusal(error, {"comment": "Commentaire", "answer": "Réponse"})
         return
-    st.session_state[FLASH] = CONFIRMED[kind]
+    forms.succeeded(base, CONFIRMED[kind])
+    st.session_state[FLASH] = (decision_id, CONFIRMED[kind])
     st.rerun()

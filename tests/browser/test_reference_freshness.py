@@ -72,13 +72,19 @@ def test_a_zone_drawn_elsewhere_shows_on_the_commanders_map_at_the_next_rerun(tw
 
 
 def _map_html(page) -> str:
-    """The map document as the browser holds it (the zones' GeoJSON is in its script)."""
+    """The map document as the browser holds it, and the names of the areas it drew."""
     iframe, _frame = map_frame(page)
     frame = iframe.element_handle().content_frame()
     if frame is None:  # the component is swapping its iframe in this very moment: look again
         return ""
     try:
-        return frame.content()
+        # The commanders' map fetches its areas from the app (/api/map/reference/…): their names too.
+        names = frame.evaluate(
+            "() => { const map = Object.values(window).find(v => v instanceof L.Map); const names = [];"
+            " if (map) { map.eachLayer(l => { if (l.feature) { names.push(l.feature.properties.tooltip || ''); } }); }"
+            " return names.join('|'); }"
+        )
+        return frame.content() + names
     except PlaywrightError:  # the frame was replaced while being read
         return ""
 
