@@ -16,6 +16,7 @@ from diagnostics.db import Database
 from diagnostics.demo_cameras import load_demo_cameras
 from diagnostics.demo_cellules import load_demo_cellules
 from diagnostics.demo_partners import load_demo_assignments, load_demo_partners
+from diagnostics.demo_recent import load_demo_recent
 from diagnostics.models import Commune, Diagnostic, Team
 from diagnostics.services.fieldwork import DiagnosticDraft, ObservationDraft, record_observation, start_diagnostic
 
@@ -240,7 +241,7 @@ def load_demo(db: Database, actor: Actor | None = None) -> int:
     load_demo_assignments(db, actor)
     load_demo_cellules(db, actor)
     load_demo_cameras(db, actor)
-    return added
+    return added + load_demo_recent(db, actor)
 
 
 def _already_loaded(db: Database, reference: str) -> bool:

@@ -32,7 +32,7 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 def test_init_twice_changes_nothing_the_second_time(empty_url, capsys):
     code, first, _ = run(capsys, "init", "--demo")
     assert code == 0
-    assert "communes : 1028 ajouté(s)" in first and "démo : 5 diagnostic(s) ajouté(s)" in first
+    assert "communes : 1028 ajouté(s)" in first and "démo : 7 diagnostic(s) ajouté(s)" in first
     assert f"démo : {len(DEMO_ACCOUNTS)} compte(s) ajouté(s)" in first
     code, second, _ = run(capsys, "init", "--demo")
     assert code == 0
@@ -44,7 +44,7 @@ def test_init_twice_changes_nothing_the_second_time(empty_url, capsys):
 @pytest.mark.parametrize(
     # sites: 3 desks and the 12 demo cameras of Dole's CSU (the layer export is the forces' own)
     ("layer", "count"),
-    [("communes", 1028), ("sectors", 6), ("zones", 3), ("sites", 15), ("observations", 12)],
+    [("communes", 1028), ("sectors", 6), ("zones", 3), ("sites", 15), ("observations", 16)],
 )
 def test_export_writes_valid_geojson(empty_url, capsys, tmp_path, layer, count):
     assert run(capsys, "init", "--demo")[0] == 0
@@ -162,9 +162,9 @@ def test_purge_dry_run_then_for_real(empty_url, capsys, monkeypatch):
     assert run(capsys, "init", "--demo")[0] == 0
     monkeypatch.setenv("PSQ_RETENTION_DAYS", "1")
     code, out, _ = run(capsys, "purge", "--dry-run")
-    assert code == 0 and out.startswith("à anonymiser : 5 diagnostic(s) et 12 observation(s)")
+    assert code == 0 and out.startswith("à anonymiser : 7 diagnostic(s) et 16 observation(s)")
     code, out, _ = run(capsys, "purge")
-    assert code == 0 and out.startswith("anonymisés : 5 diagnostic(s) et 12 observation(s)")
+    assert code == 0 and out.startswith("anonymisés : 7 diagnostic(s) et 16 observation(s)")
     assert run(capsys, "purge", "--dry-run")[1].startswith("à anonymiser : 0 diagnostic(s) et 0 observation(s)")
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from diagnostics.cellule_models import Cellule, CellulePartner, Meeting, MeetingPartner
 from diagnostics.demo import load_demo
 from diagnostics.demo_cellules import load_demo_cellules
+from diagnostics.models import ObservationEvent
 from diagnostics.partner_models import Partner
 from diagnostics.services import agenda, cellules
 from tests.conftest import ADMIN_ACTOR, COMMANDANT_39
@@ -40,3 +41,24 @@ def test_the_demo_cellules_of_the_jura(db):
     assert cellules.next_meeting_of(db, "Cellule de veille de Dole", dt.date(2026, 11, 12)) == dt.date(2026, 12, 3)
     prepared = agenda.prepare_agenda(db, COMMANDANT_39, "Cellule de veille de Lons-le-Saunier", dt.date(2026, 12, 2))
     assert prepared.previous_meeting == dt.date(2026, 11, 25)
+
+
+def test_the_demo_has_recent_jura_observations_for_the_next_agendas(db):
+    from diagnostics import localtime
+    from diagnostics.demo_recent import load_demo_recent
+
+    load_demo(db, ADMIN_ACTOR)
+    assert load_demo_recent(db, ADMIN_ACTOR) == 0  # already there: loading twice adds nothing
+    today = localtime.now_paris().date()
+    lons = cellules.next_meeting_of(db, "Cellule de veille de Lons-le-Saunier", today)
+    prepared = agenda.prepare_agenda(db, COMMANDANT_39, "Cellule de veille de Lons-le-Saunier", lons)
+    assert sum(prepared.new_by_severity.values()) == 2
+    [overdue] = prepared.overdue["OPH du Jura"]
+    assert overdue.due_on < today
+    dole = cellules.next_meeting_of(db, "Cellule de veille de Dole", today)
+    prepared = agenda.prepare_agenda(db, COMMANDANT_39, "Cellule de veille de Dole", dole)
+    assert sum(prepared.new_by_severity.values()) == 2
+    assert any(line.category == "videoprotection" for line in prepared.outside_cameras)
+    with db.session() as session:
+        comments = session.scalars(select(ObservationEvent.comment).where(ObservationEvent.kind == "comment")).all()
+    assert any("Témoin à recontacter" in comment for comment in comments)  # an internal comment
