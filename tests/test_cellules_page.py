@@ -72,7 +72,8 @@ def test_prepare_edit_decide_and_the_partner_sees_it(db):
     next(b for b in at.button if b.label == "Envoyer les dossiers par courriel").click().run()
     assert not errors(at) and "mis dans la file d'envoi" in at.success[0].value
     next(b for b in at.button if b.label == "Envoyer les dossiers par courriel").click().run()
-    assert "Aucun nouvel envoi" in at.success[0].value  # a second click sends nothing twice
+    assert not at.success and "Aucun nouvel envoi" in at.info[-1].value  # a second click sends nothing twice
+    assert "OPH du Jura : déjà envoyé à" in at.info[-1].value.replace("\\", "")  # and says to whom it went
     for tab in ("Carte", "Documents"):
         at = open_page(COMMANDANT_39, tab)
         assert not at.exception and not errors(at)
@@ -156,3 +157,22 @@ def test_a_partner_refused_answer_keeps_its_choice(db):
     assert not errors(at)
     [line] = decisions.meeting_decisions(db, COMMANDANT_39, LONS, DAY)
     assert (line.answer, line.answer_comment) == ("hors_competence", "La porte relève du syndic.")
+
+
+def test_the_url_keeps_the_cellule_the_date_and_the_tab_and_a_past_date_is_said(db):
+    load_demo_cellules(db, ADMIN_ACTOR)
+    at = app_as(ADMIN_ACTOR).switch_page(PAGE)  # Dole comes first for an administrator
+    at.query_params.update({"cellule": LONS, "date": "2026-11-04", "onglet": "Réunion et décisions"})
+    at.run()  # a reload, or a bookmark
+    assert not at.exception and not errors(at)
+    assert at.selectbox(key="cel_name").value == LONS
+    assert at.date_input(key=f"cel_day_{LONS}").value == dt.date(2026, 11, 4)
+    assert at.multiselect[0].label == "Partenaires présents"  # the meeting's tab is the one open
+    assert at.multiselect[0].proto.select_all == 0  # no English « Select all »
+    assert any(w.value.startswith("Cette date est passée : 04/11/2026.") for w in at.warning)
+    at.selectbox(key="cel_name").set_value("Cellule de veille de Dole").run()
+    assert "Cellule de veille de Dole" in str(at.query_params["cellule"])
+    at = app_as(ADMIN_ACTOR).switch_page(PAGE)
+    at.query_params.update({"cellule": "Cellule inconnue", "date": "demain"})
+    at.run()  # a mangled link: the first cellule, its next meeting
+    assert not at.exception and at.selectbox(key="cel_name").value == "Cellule de veille de Dole"

@@ -194,6 +194,7 @@ def test_packs_sent_through_the_outbox_once(db, meeting, smtp_server, capsys):  
 
     again = meeting_packs.send_packs(db, COMMANDANT_39, meeting_id, issued_on=ISSUED)  # a retry, a double click
     assert all(s.queued_to == () for s in again)
+    assert {s.recipient.name: s.earlier_to for s in again}["OPH du Jura"] == ("gestion.locative@ophjura.example",)
     assert main(["meetings", "send", "--cellule", CELLULE, "--date", "2026-12-02"]) == 0  # and from the shell
     out = capsys.readouterr().out
     assert "Mairie de Lons-le-Saunier : aucune adresse de contact" in out and "0 courriel(s)" in out

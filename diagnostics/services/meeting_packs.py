@@ -75,6 +75,7 @@ class PackRecipient:
 class SentPack:
     recipient: PackRecipient
     queued_to: tuple[str, ...]  # the addresses newly queued by this call (empty: already sent or none)
+    earlier_to: tuple[str, ...] = ()  # the addresses it was queued for by an earlier send
 
 
 def meeting_id_of(db: Database, cellule_name: str, held_on: dt.date) -> int | None:
@@ -149,11 +150,12 @@ def _send_packs(db: Database, actor: Actor, meeting_id: int, issued_on: dt.date 
         for recipient in _recipients(session, meeting, cellule):
             to = _forces_recipients(session, cellule) if recipient.partner_id is None else _partner_to(recipient)
             key = f"meeting_pack:{meeting.id}:{recipient.partner_id or FORCES_PACK}"
-            to = [r for r in to if not _queued(session, key, r.email)]
+            earlier = tuple(r.email for r in to if _queued(session, key, r.email))
+            to = [r for r in to if r.email not in earlier]
             pdf = _pdf(session, actor, cellule, meeting.held_on, recipient, issued_on) if to else b""
-            to_send.append((recipient, to, key, pdf))
+            to_send.append((recipient, to, key, pdf, earlier))
         results = []
-        for recipient, to, key, pdf in to_send:
+        for recipient, to, key, pdf, earlier in to_send:
             ids = outbox.notify(
                 session, "meeting_pack", recipients=to, immediate=True, dedup_key=key,
                 attachments=[outbox.Attachment(recipient.file_name, PDF, pdf)],
@@ -163,7 +165,7 @@ def _send_packs(db: Database, actor: Actor, meeting_id: int, issued_on: dt.date 
             if addresses:
                 detail = f"dossier envoyé à {', '.join(addresses)}"
                 _audit(session, actor, "send", meeting, cellule, recipient, addresses, detail)
-            results.append(SentPack(recipient, addresses))
+            results.append(SentPack(recipient, addresses, earlier))
         return results
 
 

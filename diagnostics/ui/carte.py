@@ -29,7 +29,7 @@ from diagnostics.services.observations import (
     observation_points,
     observations_frame,
 )
-from diagnostics.ui import common, filters, follow_up, map_view
+from diagnostics.ui import common, filters, follow_up, map_view, tables
 from diagnostics.web import map_api
 
 TABLE_LIMIT = 1000
@@ -83,15 +83,16 @@ def page() -> None:
     if count > len(table):
         st.caption(f"Tableau : les {len(table)} observations les plus récentes sur {count}.")
     st.session_state["table_ids"] = [int(value) for value in table["id"]]
-    st.dataframe(
-        table_view(table, late),
-        hide_index=True,
-        width="stretch",
-        column_config=TABLE_CONFIG,
-        key="obs_table",
-        on_select=_pick_from_table,
-        selection_mode="single-row",
-    )
+    with tables.audited("carte"):
+        st.dataframe(
+            table_view(table, late),
+            hide_index=True,
+            width="stretch",
+            column_config=TABLE_CONFIG,
+            key="obs_table",
+            on_select=_pick_from_table,
+            selection_mode="single-row",
+        )
     if highlight:
         _outside_list(db, actor, criteria)
     follow_up.panel(db, actor)
@@ -286,7 +287,8 @@ def _outside_list(db, actor: Actor, criteria: ObservationFilter) -> None:
         "(cerclées de bleu sur la carte), les plus graves d'abord."
     )
     listed = table_view(result.outside.head(OUTSIDE_LIST_LIMIT).rename(columns={"commune": "commune_name"}))
-    st.dataframe(listed, hide_index=True, width="stretch", column_config=TABLE_CONFIG)
+    with tables.audited("carte_outside"):
+        st.dataframe(listed, hide_index=True, width="stretch", column_config=TABLE_CONFIG)
 
 
 page()

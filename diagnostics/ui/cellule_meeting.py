@@ -12,7 +12,7 @@ import streamlit as st
 from diagnostics import localtime
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services import decisions, meeting_agenda, meeting_packs
-from diagnostics.ui import common, forms
+from diagnostics.ui import common, forms, tables
 
 FLASH = "cel_flash"
 DECISION = "cel_decision"
@@ -50,15 +50,29 @@ def pack_buttons(db, actor, agenda, today: dt.date) -> None:
         )
 
     if st.button("Envoyer les dossiers par courriel", key=f"cel_send_{meeting_id}"):
-        _act(lambda: _send(db, actor, meeting_id, today))
+        try:  # what was sent to whom, right under the button
+            sent = meeting_packs.send_packs(db, actor, meeting_id, issued_on=today)
+        except DiagnosticsError as error:
+            common.show_refusal(error, LABELS)
+            return
+        queued = sum(len(pack.queued_to) for pack in sent)
+        said = (f"{queued} courriel(s) mis dans la file d'envoi, dossier en pièce jointe." if queued
+                else "Aucun nouvel envoi.")  # fmt: skip
+        (st.success if queued else st.info)("\n".join([said, *_sent_lines(sent)]))
 
 
-def _send(db, actor, meeting_id: int, today: dt.date) -> str:
-    sent = meeting_packs.send_packs(db, actor, meeting_id, issued_on=today)
-    queued = sum(len(pack.queued_to) for pack in sent)
-    if not queued:
-        return "Aucun nouvel envoi : les dossiers sont déjà partis, ou aucun destinataire n'a d'adresse."
-    return f"{queued} courriel(s) mis dans la file d'envoi, dossier en pièce jointe."
+def _sent_lines(sent) -> list[str]:
+    """One line per pack: to whom it was just sent, to whom earlier, or that nobody has an address."""
+    lines = []
+    for pack in sent:
+        name, parts = common.markdown_text(pack.recipient.name), []
+        if pack.queued_to:
+            parts.append("envoyé à " + ", ".join(pack.queued_to))
+        if pack.earlier_to:
+            parts.append("déjà envoyé à " + ", ".join(pack.earlier_to))
+        said = " ; ".join(parts) or "aucune adresse de courriel connue, dossier à remettre en main propre"
+        lines.append(f"- {name} : {common.markdown_text(said)}")
+    return lines
 
 
 def _pack(db, actor, meeting_id: int, partner_id: int | None, today: dt.date) -> bytes:
@@ -78,6 +92,7 @@ def meeting_tab(db, actor, agenda) -> None:
             list(ids),
             default=[members[p] for p in present if p in members],
             placeholder="Choisir…",
+            select_all=False,
         )
         saved = st.form_submit_button("Enregistrer les présents")
     if saved:
@@ -156,7 +171,8 @@ def releve_tab(db, actor, agenda) -> None:
                 "Réponse": [line.answer_label or "—" for line in lines],
             }
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        with tables.audited("releve"):
+            st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.info("Aucune décision enregistrée pour cette réunion.")
     st.download_button(

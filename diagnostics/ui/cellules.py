@@ -5,6 +5,7 @@ services.meeting_packs decide; cellule_meeting holds the meeting's and the relev
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import streamlit as st
@@ -21,6 +22,7 @@ from diagnostics.ui import cellule_meeting, common, forms
 
 FLASH = "cel_flash"
 ADD_POINT = "cel_point"
+URL = {"cellule": "cellule", "date": "date", "tab": "onglet"}
 TABS = ["Ordre du jour", "Carte", "Documents", "Réunion et décisions", "Relevé"]
 
 
@@ -32,11 +34,16 @@ def page() -> None:
     if not names:
         st.info("Aucune cellule de veille sur votre territoire.")
         return
+    _from_url(names)
     name = st.selectbox("Cellule", names, key="cel_name")
     today = localtime.now_paris().date()
     upcoming = cellules.next_meeting_of(db, name, today - dt.timedelta(days=1))
     st.info(f"Prochaine réunion : {localtime.format_date(upcoming)}")
+    _day_from_url(name)
     day = st.date_input("Date de la réunion", value=upcoming, format="DD/MM/YYYY", key=f"cel_day_{name}")
+    if day < today:  # allowed: a relevé can be written after the meeting
+        st.warning(f"Cette date est passée : {localtime.format_date(day)}. Vous préparez ou complétez une "
+                   "réunion qui a déjà eu lieu (son relevé peut être écrit après coup).")  # fmt: skip
     try:
         agenda = agendas.prepare_agenda(db, actor, name, day)
     except DiagnosticsError as error:
@@ -45,12 +52,36 @@ def page() -> None:
     flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash)
-    tabs = st.tabs(TABS, key="cel_tab", on_change="rerun")
+    with st.container(key="cel_tabs"):  # accessibility.css: the tabs wrap on a phone, none cut off
+        tabs = st.tabs(TABS, key="cel_tab", on_change="rerun")
+    _to_url(name, day, st.session_state.get("cel_tab") or TABS[0])
     sections = [_agenda, _map, _documents, cellule_meeting.meeting_tab, cellule_meeting.releve_tab]
     for tab, section in zip(tabs, sections, strict=True):
         if tab.open:
             with tab:
                 section(db, actor, agenda)
+
+
+def _from_url(names: list[str]) -> None:
+    """A reloaded page or a bookmark opens on its cellule and tab (kept in the URL, like the Carte's filters)."""
+    name, tab = st.query_params.get(URL["cellule"]), st.query_params.get(URL["tab"])
+    if "cel_name" not in st.session_state and name in names:
+        st.session_state["cel_name"] = name
+    if "cel_tab" not in st.session_state and tab in TABS:
+        st.session_state["cel_tab"] = tab
+
+
+def _day_from_url(name: str) -> None:
+    if f"cel_day_{name}" in st.session_state or st.query_params.get(URL["cellule"]) != name:
+        return
+    with contextlib.suppress(ValueError):  # no date, or a mangled one: the next meeting
+        st.session_state[f"cel_day_{name}"] = dt.date.fromisoformat(st.query_params.get(URL["date"], ""))
+
+
+def _to_url(name: str, day: dt.date, tab: str) -> None:
+    for param, value in ((URL["cellule"], name), (URL["date"], day.isoformat()), (URL["tab"], tab)):
+        if st.query_params.get(param) != value:
+            st.query_params[param] = value
 
 
 def _agenda(db, actor, agenda) -> None:
@@ -64,10 +95,10 @@ def _agenda(db, actor, agenda) -> None:
     for index, point in enumerate(points):
         with st.container(border=True):
             if point.dropped:
-                st.markdown(f"~~{_escaped(point.heading)}~~ — *retiré de l'ordre du jour*")
+                st.markdown(f"~~{common.markdown_text(point.heading)}~~ — *retiré de l'ordre du jour*")
             else:
                 number += 1
-                st.markdown(f"**{number}. {_escaped(point.heading)}**")
+                st.markdown(f"**{number}. {common.markdown_text(point.heading)}**")
                 lines = SECTION_LINES[point.section](agenda) if point.section else [("text", point.body)]
                 st.text("\n".join(text for _style, text in lines if text))
             _point_buttons(db, actor, agenda, points, index)
@@ -94,20 +125,23 @@ def _add_point_form(db, actor, agenda, points: list[Point]) -> None:
 
 
 def _point_buttons(db, actor, agenda, points: list[Point], index: int) -> None:
+    """One compact row, also on a phone: icon and word on each button."""
     point = points[index]
-    up, down, drop = st.columns(3)
-    if up.button("Monter", key=f"cel_up_{index}", disabled=index == 0, width="stretch"):
+    row = st.container(horizontal=True, gap="small")
+    if row.button("Monter", icon=":material/arrow_upward:", key=f"cel_up_{index}", disabled=index == 0):
         moved = points[:]
         moved[index - 1], moved[index] = moved[index], moved[index - 1]
         _save(db, actor, agenda, moved, f"« {point.heading} » monté d'un rang.")
-    if down.button("Descendre", key=f"cel_down_{index}", disabled=index == len(points) - 1, width="stretch"):
+    last = index == len(points) - 1
+    if row.button("Descendre", icon=":material/arrow_downward:", key=f"cel_down_{index}", disabled=last):
         moved = points[:]
         moved[index + 1], moved[index] = moved[index], moved[index + 1]
         _save(db, actor, agenda, moved, f"« {point.heading} » descendu d'un rang.")
     if point.section is None:
-        if drop.button("Supprimer", key=f"cel_del_{index}", width="stretch"):
+        if row.button("Supprimer", icon=":material/delete:", key=f"cel_del_{index}"):
             _save(db, actor, agenda, points[:index] + points[index + 1 :], f"Point « {point.heading} » supprimé.")
-    elif drop.button("Remettre" if point.dropped else "Retirer", key=f"cel_drop_{index}", width="stretch"):
+    elif row.button("Remettre" if point.dropped else "Retirer", key=f"cel_drop_{index}",
+                    icon=":material/undo:" if point.dropped else ":material/remove_circle_outline:"):  # fmt: skip
         changed = points[:]
         changed[index] = Point(section=point.section, dropped=not point.dropped)
         said = "remis à" if point.dropped else "retiré de"
@@ -153,11 +187,6 @@ def _documents(db, actor, agenda) -> None:
         "restreinte aux membres de la cellule ». Chaque téléchargement est inscrit au journal d'audit."
     )
     cellule_meeting.pack_buttons(db, actor, agenda, today)
-
-
-def _escaped(text: str) -> str:
-    """Text put in Markdown as it is (no emphasis, link or HTML read from it)."""
-    return "".join(f"\\{c}" if c in "\\`*_{}[]()#+-.!|~<>$" else c for c in text)
 
 
 page()

@@ -175,3 +175,8 @@ def show_refusal(error: DiagnosticsError, labels: Mapping[str, str] | None = Non
         st.error("Le formulaire contient des erreurs :\n" + "\n".join(f"- {m}" for m in messages))
     else:
         st.error(messages[0] if messages else str(error))
+
+
+def markdown_text(text: str) -> str:
+    """Text put in Markdown as it is (no emphasis, link or HTML read from it)."""
+    return "".join(f"\\{c}" if c in "\\`*_{}[]()#+-.!|~<>$@:" else c for c in text)

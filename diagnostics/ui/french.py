@@ -11,6 +11,9 @@ from importlib import resources
 import streamlit as st
 
 CSS_FILE = "french_widgets.css"
+# The key suffix of a field with max_chars outside a form: its lone length counter is not taken
+# for the English « Press Enter to apply » that the CSS replaces (see french_widgets.css).
+COUNTED = "_counted"
 
 
 def inject_css() -> None:

@@ -14,6 +14,7 @@ from diagnostics.assets import assets_installed
 from diagnostics.auth import MAIRE
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services import exports
+from diagnostics.ui import french
 
 DOWNLOADS = {  # format: (button label, help)
     "png": ("Carte (PNG)", "Image A4 de la carte, à imprimer ou à joindre à un courriel."),
@@ -44,7 +45,7 @@ def snapshot_downloads(db, actor, insee: str, name: str, period, *, key: str = "
         max_chars=exports.RECIPIENT_LIMIT,
         placeholder="Par exemple : Mairie de Gray, M. le maire",
         help="Inscrit dans le journal d'audit et en pied de page des PNG et PDF, avec la date.",
-        key=f"{key}_recipient",
+        key=f"{key}_recipient{french.COUNTED}",
     )
     for index, (fmt, (label, help_text)) in enumerate(DOWNLOADS.items()):
         if index % 2 == 0:  # two by two: four in a row cut the labels on a laptop screen

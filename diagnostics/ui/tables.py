@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
 YES_NO = {True: "oui", False: "non"}
 
@@ -22,3 +23,12 @@ def readable(table: pd.DataFrame) -> pd.DataFrame:
                 cells.notna(), ""
             )
     return shown
+
+
+AUDITED_KEY = "audited_table"  # french_widgets.css hides the toolbar's CSV download inside these
+
+
+def audited(name: str):
+    """A container whose tables offer no browser-side « Download as CSV »: on pages where every
+    download goes through an audited button, that one would leave unrecorded."""
+    return st.container(key=f"{AUDITED_KEY}_{name}")

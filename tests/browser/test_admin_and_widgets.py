@@ -104,3 +104,83 @@ def test_the_administration_page_on_a_phone(demo_app, browser_page, network_log)
     wait_until_idle(page)
     page.wait_for_timeout(PAUSE_MS)
     page.screenshot(path=str(SHOTS / "admin-journal-phone.png"))
+
+
+ENGLISH_INSTRUCTIONS = ("Press Enter", "Ctrl+Enter", "⌘+Enter", "to submit form", "to apply")
+COUNTERS: list[str] = []
+FIELDS = '[data-testid="stTextInput"] input, [data-testid="stNumberInput"] input, [data-testid="stTextArea"] textarea'
+
+
+def english_instructions(page: Page) -> list[str]:
+    """The English input instructions a person sees in the page's text (focus shows them)."""
+    text = page.locator("body").inner_text()
+    return [words for words in ENGLISH_INSTRUCTIONS if words in text]
+
+
+def focus_each_field(page: Page, where: str) -> list[str]:
+    """Focus every field of the page in turn, as a person tabbing through it; what English showed."""
+    seen = []
+    fields = page.locator(FIELDS)
+    for i in range(min(fields.count(), 12)):
+        field = fields.nth(i)
+        if not field.is_visible() or not field.is_editable():
+            continue
+        field.focus()
+        page.wait_for_timeout(150)
+        seen += [f"{where}: {words}" for words in english_instructions(page)]
+        counter = page.get_by_test_id("stElementContainer").filter(has=field).get_by_test_id("InputInstructions")
+        if counter.count() and "/" in counter.inner_text():  # a length counter (« 22/120 ») stays
+            COUNTERS.append(f"{where}: {counter.inner_text()}")
+    return seen
+
+
+def test_no_english_input_instructions_on_any_page_and_enter_still_logs_in(demo_app, browser_page):
+    """« Press Enter to submit form » under a focused field becomes « Entrée pour valider »."""
+    from diagnostics.demo import DEMO_PASSWORD
+
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    SHOTS.mkdir(exist_ok=True)
+    page.goto(demo_app)
+    login = page.get_by_label("Identifiant")
+    login.click()
+    login.press_sequentially("admin.psq", delay=60)
+    instructions = page.get_by_test_id("stForm").get_by_test_id("InputInstructions").first
+    expect(instructions).to_be_visible(timeout=TIMEOUT_MS)
+    assert english_instructions(page) == []
+    assert after_content(page, '[data-testid="InputInstructions"] > span') == '"Entrée pour valider"'
+    page.get_by_label("Identifiant").locator("xpath=ancestor::*[@data-testid='stTextInput']").screenshot(
+        path=str(SHOTS / "connexion-entree-pour-valider.png")
+    )
+    password = page.get_by_label("Mot de passe")
+    password.click()
+    password.press_sequentially(DEMO_PASSWORD, delay=30)
+    page.wait_for_timeout(PAUSE_MS)
+    password.press("Enter")  # Enter still submits the login form
+    wait_until_idle(page)
+    expect(page.get_by_role("heading", name="Administration", level=1)).to_be_visible(timeout=TIMEOUT_MS)
+
+    seen = focus_each_field(page, "Administration")
+    nav = page.get_by_test_id("stSidebarNav").get_by_role("link")
+    titles = [nav.nth(i).inner_text().strip().splitlines()[-1] for i in range(nav.count())]
+    for title in titles:
+        go_to(page, title)
+        page.wait_for_timeout(PAUSE_MS)
+        seen += focus_each_field(page, title)
+    assert len(titles) >= 5, titles
+    log_in(page, demo_app, "maire.gray")  # the recipient of a snapshot: a field with a length limit
+    page.wait_for_timeout(PAUSE_MS)
+    seen += focus_each_field(page, "Maire")
+    panel = page.locator('[class*="st-key-maire_download_recipient"]')
+    recipient = panel.get_by_role("textbox", name="Destinataire du fichier (personne ou organisme)")
+    recipient.press("End")
+    recipient.press_sequentially(" M. le maire", delay=60)  # typed, not applied: Enter would apply it
+    counter = panel.get_by_test_id("InputInstructions")
+    expect(counter).to_contain_text("34/120", timeout=TIMEOUT_MS)
+    assert english_instructions(page) == []
+    assert after_content(page, '[class*="_counted"] [data-testid="InputInstructions"] > span') == (
+        '"Entrée pour appliquer"'
+    )
+    counter.screenshot(path=str(SHOTS / "destinataire-entree-pour-appliquer.png"))
+    assert seen == [], seen
+    assert COUNTERS, "no length counter was seen"

@@ -45,7 +45,7 @@ def _pdf_text(path: str) -> str:
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(Path(path).read_bytes())).pages)
 
 
-def _decide(page: Page, text: str, days: int) -> None:
+def _decide(page: Page, text: str, days: int, double: bool = False) -> None:
     form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Enregistrer la décision"))
     scroll_to(page, form)
     form.get_by_label("Décision (ce qui est décidé)").fill(text)
@@ -57,10 +57,21 @@ def _decide(page: Page, text: str, days: int) -> None:
     form.get_by_role("spinbutton", name="day, Échéance").click()
     page.keyboard.type(f"{day:%d%m%Y}", delay=120)
     _pause(page)
-    form.get_by_role("button", name="Enregistrer la décision").click()
-    wait_until_idle(page)
+    _click(page, form.get_by_role("button", name="Enregistrer la décision"), double)
     expect(page.get_by_text("Décision enregistrée", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Le formulaire contient des erreurs")).to_have_count(0)
+    expect(page.get_by_text("Écrivez ce qui a été décidé")).to_have_count(0)
     _pause(page)
+
+
+def _click(page: Page, button, double: bool = False) -> None:
+    """One click, or two 350 ms apart as an impatient person does (the second lands on the form
+    that replaced the saved one)."""
+    button.click()
+    if double:
+        page.wait_for_timeout(350)
+        button.click()
+    wait_until_idle(page)
 
 
 def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_demo_app, browser_page, network_log):
@@ -93,9 +104,16 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
     page.get_by_role("button", name="Monter").last.click()
     wait_until_idle(page)
     expect(page.get_by_text(f"{last - 1}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
-    page.reload()  # stored with the meeting, not in the browser
+    # Two clicks 350 ms apart on « Ajouter le point »: added once, the confirmation stays, no error
+    title.fill("Marché de Noël")
+    _pause(page)
+    _click(page, page.get_by_role("button", name="Ajouter le point"), double=True)
+    _pause(page)
+    expect(page.get_by_text("Point « Marché de Noël » ajouté.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Donnez un intitulé", exact=False)).to_have_count(0)
+    expect(page.get_by_text("Marché de Noël", exact=False)).to_have_count(2)  # the point and the confirmation
+    page.reload()  # stored with the meeting, not in the browser; the URL keeps the cellule
     wait_until_idle(page)
-    choose(page, "Cellule", "Lons-le-Saunier")
     expect(page.get_by_text(f"{last - 1}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
     _pause(page)
 
@@ -128,17 +146,29 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
     assert "Document confidentiel" in packs[f"Dossier — {MAIRIE} (PDF)"]
     assert f"Destinataire : {MAIRIE}" in packs[f"Dossier — {MAIRIE} (PDF)"]
     assert "Fête de quartier de la Marjorie" in packs["Dossier des forces (PDF)"]
+    send = page.get_by_role("button", name="Envoyer les dossiers par courriel")
+    for said in ("mis dans la file d'envoi", "Aucun nouvel envoi"):  # the second says to whom it went
+        send.click()
+        wait_until_idle(page)
+        message = page.get_by_text(said, exact=False)
+        expect(message).to_be_visible(timeout=TIMEOUT_MS)
+        assert message.bounding_box()["y"] - send.bounding_box()["y"] < 120  # right under the button
+        _pause(page)
+    expect(page.get_by_text("aucune adresse de courriel connue", exact=False)).to_be_visible()
     page.screenshot(path=str(SHOTS / "cellules-documents-desktop.png"))
 
     # Two decisions for the Mairie, then the relevé
     _tab(page, "Réunion et décisions")
     _decide(page, DECISIONS[0], 14)
-    _decide(page, DECISIONS[1], 30)
+    _decide(page, DECISIONS[1], 30, double=True)
     for text in DECISIONS:
         expect(page.get_by_text(text, exact=True)).to_be_visible(timeout=TIMEOUT_MS)
     page.screenshot(path=str(SHOTS / "cellules-decisions-desktop.png"), full_page=True)
     _tab(page, "Relevé")
     expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=TIMEOUT_MS)
+    page.get_by_test_id("stDataFrame").hover()  # the table's toolbar: no unaudited CSV download
+    expect(page.get_by_role("button", name="Search").first).to_be_visible(timeout=TIMEOUT_MS)
+    assert not page.get_by_role("button", name="Download as CSV").first.is_visible()
     with page.expect_download(timeout=TIMEOUT_MS) as download:
         page.get_by_role("button", name="Relevé de décisions (PDF)").click()
     releve = _pdf_text(download.value.path())
@@ -149,10 +179,15 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
     page.set_viewport_size(PHONE)
     page.reload()
     wait_until_idle(page)
-    choose(page, "Cellule", "Lons-le-Saunier")
+    _tab(page, "Ordre du jour")
     expect(page.get_by_text("1. Suivi des décisions de la réunion précédente")).to_be_visible(timeout=TIMEOUT_MS)
     _pause(page)
     page.screenshot(path=str(SHOTS / "cellules-ordre-du-jour-phone.png"))
+    for name in ("Ordre du jour", "Relevé"):  # every tab in sight, none cut off
+        box = page.get_by_role("tab", name=name).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], name
+    up, down = (page.get_by_role("button", name=n).first.bounding_box() for n in ("Monter", "Descendre"))
+    assert abs(up["y"] - down["y"]) < 5  # a point's buttons on one row
     _tab(page, "Réunion et décisions")
     page.screenshot(path=str(SHOTS / "cellules-decisions-phone.png"), full_page=True)
     assert not [v.line() for v in check_page(page, "Cellules de veille (téléphone)") if v.blocking]
