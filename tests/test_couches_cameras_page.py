@@ -40,7 +40,7 @@ def test_a_marker_becomes_a_camera_and_a_new_bearing_a_new_field_of_view(app, db
     at.run()
     assert any("nouvelle position" in info.value for info in at.info)
     form_input(at, "Nom").input("Caméra Place Grévy")
-    form_input(at, "Orientation (degrés depuis le nord)").set_value(90.0)
+    form_input(at, "Orientation (degrés depuis le nord)").set_value(90)
     next(box for box in at.selectbox if box.label == "Propriétaire (partenaire)").set_value(owner)
     at.button(key="FormSubmitter:camera_form-Enregistrer").click()
     at.run()
@@ -51,7 +51,7 @@ def test_a_marker_becomes_a_camera_and_a_new_bearing_a_new_field_of_view(app, db
     before = row["field_of_view"]
     assert any("orientation 90°" in m.value for m in at.markdown)
 
-    form_input(at, "Orientation (degrés depuis le nord)").set_value(270.0)
+    form_input(at, "Orientation (degrés depuis le nord)").set_value(270)
     at.button(key="FormSubmitter:camera_form-Enregistrer").click()
     at.run()
     assert any("le champ de vision est à jour" in s.value for s in at.success)
@@ -68,3 +68,28 @@ def test_a_camera_without_a_position_is_refused_in_french(app, db):
     assert not at.exception
     assert any("Placez un point" in e.value for e in at.error)
     assert cameras.cameras_frame(db, ADMIN_ACTOR).empty
+
+
+def test_a_bearing_out_of_range_or_nothing_changed_is_said_not_a_false_success(app, db):
+    at = cameras_layer(open_page(app, "couches"))
+    at.session_state[f"camera_map_{NEW}_new"] = {"last_active_drawing": MARKER}
+    at.run()
+    form_input(at, "Nom").input("Caméra Place Grévy")
+    form_input(at, "Orientation (degrés depuis le nord)").set_value(260)
+    at.button(key="FormSubmitter:camera_form-Enregistrer").click()
+    at.run()
+    assert any("ajoutée" in s.value for s in at.success)
+    bearing = form_input(at, "Orientation (degrés depuis le nord)")
+    assert bearing.value == 260 and bearing.format == "%d"  # « 260 », not « 260.00 »
+
+    bearing.set_value(400)
+    at.button(key="FormSubmitter:camera_form-Enregistrer").click()
+    at.run()
+    assert any("Orientation 400" in e.value and "0 à 359" in e.value for e in at.error)
+    assert not at.success
+    assert cameras.cameras_frame(db, ADMIN_ACTOR)["bearing"].tolist() == [260.0]
+
+    form_input(at, "Orientation (degrés depuis le nord)").set_value(260)
+    at.button(key="FormSubmitter:camera_form-Enregistrer").click()
+    at.run()
+    assert any("Aucun changement" in i.value for i in at.info) and not at.success and not errors(at)

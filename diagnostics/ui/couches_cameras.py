@@ -74,14 +74,24 @@ def _form(db, actor, existing, drawn, map_key: str) -> None:
 
     with st.form("camera_form"):
         name = st.text_input("Nom", value=str(value("name", "")))
+        # Whole degrees and metres, without bounds in the browser: its refusal (« Number is above the
+        # allowed range », the old value kept) is English and silent at submit; the ranges are checked here.
         bearing = st.number_input(
-            "Orientation (degrés depuis le nord)", 0.0, 359.9, float(value("bearing", 0.0)), step=5.0, format="%.0f"
+            "Orientation (degrés depuis le nord)",
+            value=round(value("bearing", 0)),
+            step=5,
+            format="%d",
+            help="De 0 (nord) à 359, dans le sens des aiguilles d'une montre : 90 à l'est.",
         )
         angle = st.number_input(
-            "Angle de vue (degrés)", 1.0, 360.0, float(value("angle", 60.0)), step=5.0, format="%.0f"
+            "Angle de vue (degrés)", value=round(value("angle", 60)), step=5, format="%d", help="De 1 à 360."
         )
         range_m = st.number_input(
-            "Portée (mètres)", 1.0, float(cameras.MAX_RANGE_M), float(value("range_m", 80.0)), step=10.0, format="%.0f"
+            "Portée (mètres)",
+            value=round(value("range_m", 80)),
+            step=10,
+            format="%d",
+            help=f"De 1 à {cameras.MAX_RANGE_M} m.",
         )
         owner = st.selectbox(
             "Propriétaire (partenaire)",
@@ -94,19 +104,29 @@ def _form(db, actor, existing, drawn, map_key: str) -> None:
         save = st.form_submit_button("Enregistrer", type="primary")
         delete = existing is not None and st.form_submit_button("Supprimer cette caméra")
     if save:
+        if not 0 <= bearing < 360:
+            st.error(f"Orientation {bearing} : {cameras.ERRORS['bearing']}")
+            return
         position = drawn if drawn is not None and drawn.geom_type == "Point" else None
         view = drawn if drawn is not None and drawn.geom_type == "Polygon" else None
+        typed = {"bearing": bearing, "angle": angle, "range_m": range_m}
+        if existing is not None:  # a stored 170.4 shown as 170 and left alone stays 170.4
+            typed = {k: existing[k] if round(existing[k]) == v else v for k, v in typed.items()}
+        form = {"name": values.clean_text(name), **typed, "owner": owner, "address": address.strip()}
+        stored = {"name": value("name", ""), "owner": current, "address": str(value("address", "") or "").strip()}
+        same = approximate == bool(value("approximate", True)) and drawn is None
+        if existing is not None and same and all(form[k] == stored.get(k, existing.get(k)) for k in form):
+            st.info(f"Aucun changement : « {existing['name']} » a déjà ces valeurs.")
+            return
         draft = cameras.CameraDraft(
             name=name,
             position=position if position is not None else (None if existing is None else existing.geometry),
-            bearing=bearing,
-            angle=angle,
-            range_m=range_m,
             owner_partner_id=owner,
             address=address,
             source="dessin sur la carte" if existing is None else str(value("source", "")),
             approximate=approximate,
             field_of_view=view,
+            **typed,
         )
         try:
             created = cameras.save_camera(

@@ -62,8 +62,19 @@ def test_an_administrator_turns_a_camera_and_sees_its_new_field_of_view(demo_app
     assert before[0] < 47.0921 and before[1] > 5.4905
     page.screenshot(path=str(SHOTS / f"couches-before-{width}.png"), full_page=True)
 
-    bearing = page.get_by_label("Orientation (degrés depuis le nord)")
+    bearing = page.get_by_role("spinbutton", name="Orientation (degrés depuis le nord)")
     bearing.scroll_into_view_if_needed()
+    expect(bearing).to_have_value("135")  # whole degrees, not « 135.00 »
+    bearing.click()
+    bearing.press("Control+a")
+    bearing.press_sequentially("400", delay=80)  # out of 0–359: said in French, nothing saved
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(
+        page.get_by_text("Orientation 400 : Indiquez l'orientation en degrés depuis le nord (0 à 359).")
+    ).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("enregistrée")).to_have_count(0)
+    page.screenshot(path=str(SHOTS / f"couches-orientation-400-{width}.png"), full_page=True)
     bearing.click()
     bearing.press("Control+a")
     bearing.press_sequentially("315", delay=80)
