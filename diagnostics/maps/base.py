@@ -158,8 +158,11 @@ def bounds_of(frame: gpd.GeoDataFrame | None) -> tuple[float, float, float, floa
     return west, south, east, north
 
 
-def fit_to(m: folium.Map, where: gpd.GeoDataFrame | tuple[float, float, float, float] | None) -> None:
-    """Frame the map on a frame or (west, south, east, north), keeping clear of the legend.
+def fit_to(
+    m: folium.Map, where: gpd.GeoDataFrame | tuple[float, float, float, float] | None, max_zoom: int | None = None
+) -> None:
+    """Frame the map on a frame or (west, south, east, north), keeping clear of the legend, at
+    most at `max_zoom` when given.
 
     Run it after the legend is added: it measures the legend in the browser."""
     bounds = where if isinstance(where, tuple) or where is None else bounds_of(where)
@@ -169,7 +172,8 @@ def fit_to(m: folium.Map, where: gpd.GeoDataFrame | tuple[float, float, float, f
     open_size, folded_size = styles.LEGEND_EXPECTED_PX
     expected = [open_size, folded_size, *styles.LEGEND_FOLD_BELOW_PX] if "psq_legend" in m._children else None
     m._children.pop("psq_fit_view", None)  # framed once, after everything else
-    m.add_child(ResourceCall("fit_view.js", [[south, west], [north, east]], 10, expected), name="psq_fit_view")
+    fit = ResourceCall("fit_view.js", [[south, west], [north, east]], 10, expected, max_zoom)
+    m.add_child(fit, name="psq_fit_view")
 
 
 def extent_of(*frames: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:

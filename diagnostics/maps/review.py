@@ -26,6 +26,11 @@ from diagnostics.maps.canvas import CanvasPoints
 from diagnostics.tiles.sources import TileSource
 
 FOLLOW_UP_HINT = "Suivi affiché sous la carte."
+OPENING_MAX_ZOOM = 15  # a fitted opening view never closer: a few close points keep their streets around
+GESTURE_TEXTS = {  # assets/scroll_guard.js
+    "touch": "Utilisez deux doigts pour déplacer la carte.",
+    "wheel": "Cliquez sur la carte pour zoomer avec la molette.",
+}
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,10 @@ def build_review_map(
     (assets/viewport.js) and `payload` may be None; the points layer starts empty."""
     m = base_map(tiles)
     m.options["max_zoom"] = MAX_ZOOM
+    # Never traps the page's scrolling: two fingers move it on a phone, the wheel zooms once clicked.
+    m.add_child(ResourceCall("phone_gestures.js"), name="psq_phone_gestures")
+    m.add_child(ResourceCall("scroll_guard.js", GESTURE_TEXTS), name="psq_scroll_guard")
+    add_stylesheet(m, "viewport.css")
     if view is not None:
         m.location, m.options["zoom"] = [view[0], view[1]], view[2]
     # With the viewport, reference layers come from the app's route: the browser keeps them, and
@@ -109,14 +118,13 @@ def build_review_map(
     points = CanvasPoints(payload or "null", highlight_outside=highlight_outside, follow_up_hint=FOLLOW_UP_HINT)
     points.add_to(m)
     if viewport is not None:
-        add_stylesheet(m, "viewport.css")
         m.add_child(ResourceCall("viewport.js", viewport, raw_args=(points.get_name(),)), name="psq_viewport")
     legend.add_observation_legend(
         m, zones=bool(base.zones), sectors=bool(base.sectors), sites=not base.sites.empty, outside=highlight_outside
     )
     folium.LayerControl(collapsed=True).add_to(m)
     if view is None:
-        fit_to(m, bounds or base.bounds)
+        fit_to(m, bounds or base.bounds, max_zoom=OPENING_MAX_ZOOM)
     return m
 
 

@@ -57,6 +57,8 @@ def view_options(
             "gravity": "Gravité",
             "status": "Statut",
             "zoomHint": "Zoomez pour voir les observations une à une.",
+            "cellColour": "Couleur : part grave ou critique",
+            "cellShares": ["moins de 25 %", "25 à 50 %", "50 à 75 %", "75 % et plus"],
             "loading": "Chargement des observations…",
             "failed": "Les observations n'ont pas pu être chargées : ",
         },

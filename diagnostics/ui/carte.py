@@ -73,7 +73,9 @@ def page() -> None:
     count = _count(db, actor, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
     st.metric("En retard (échéance passée, toutes observations)", len(late))
-    if heat or highlight or config.map_all_points():  # every point of the selection goes to the map
+    all_points = heat or highlight or config.map_all_points()
+    map_view.follow_mode((heat, highlight, all_points))  # a toggle keeps the view
+    if all_points:  # every point of the selection goes to the map
         _all_points_map(db, actor, criteria, heat, highlight)
     else:
         _viewport_map(db, actor, criteria)
@@ -101,7 +103,8 @@ def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
     HTML does not depend on the filters (the script reads them from the page's address), so a
     change of filter or a pan rebuilds nothing; lines and polygons come as an overlay."""
     if OPENING_BOUNDS not in st.session_state:  # framed once per session, on the scope's observations
-        st.session_state[OPENING_BOUNDS] = _extent(db, actor)
+        territory = _territory(db, tuple(actor.departments))
+        st.session_state[OPENING_BOUNDS] = map_view.opening_bounds(_extent(db, actor), territory)
     build = functools.partial(
         maps.build_review_map,
         _base(db, actor),
@@ -204,6 +207,15 @@ def _count(db, actor: Actor, criteria: ObservationFilter) -> int:
 @common.data_cache(max_entries=16)
 def _extent(db, actor: Actor):
     return viewport.extent(db, actor, ObservationFilter())
+
+
+@common.reference_cache()
+def _territory(db, departments: tuple[str, ...]):
+    """West, south, east, north of the communes of these départements (all of them for none)."""
+    communes = common.communes(db)
+    if departments:
+        communes = communes[communes["department"].isin(departments)]
+    return maps.bounds_of(communes)
 
 
 @common.data_resource(max_entries=16)

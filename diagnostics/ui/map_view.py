@@ -15,6 +15,8 @@ from diagnostics.maps.base import MAX_ZOOM
 
 PARAM = "carte"
 OPENING = "map_opening_view"  # session: (filters key, view) read from the URL at the first run
+CLOSE_DEGREES = 0.05  # observations closer than this (about 4 km) open on the scope's territory
+MODE = "map_mode"  # session: the map's layers/mode at the last run (heatmap, outside zones…)
 
 
 def decode(raw: str | None) -> tuple[float, float, int] | None:
@@ -68,3 +70,24 @@ def frozen_view() -> tuple[float, float, int] | None:
     if FROZEN not in st.session_state:
         st.session_state[FROZEN] = decode(st.query_params.get(PARAM))
     return st.session_state[FROZEN]
+
+
+def follow_mode(mode) -> None:
+    """A toggle of the map's layers or mode (heatmap on or off…) builds another map: it opens
+    where the person left the previous one, read again from the URL (both maps write it there),
+    never at the view the session first opened on."""
+    if st.session_state.get(MODE, mode) != mode:
+        st.session_state.pop(FROZEN, None)
+        st.session_state.pop(OPENING, None)
+    st.session_state[MODE] = mode
+
+
+def opening_bounds(extent, territory):
+    """The scope's observations, or its territory when they are none or a few close together
+    (two points in Lons-le-Saunier would open on an almost empty map)."""
+    if extent is None:
+        return territory
+    west, south, east, north = extent
+    if territory is not None and max(east - west, north - south) < CLOSE_DEGREES:
+        return territory
+    return extent

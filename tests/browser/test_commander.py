@@ -342,3 +342,63 @@ def test_the_map_speaks_french_and_a_reload_keeps_its_view(module_demo_app, brow
     assert after["zoom"] == 14 and abs(after["lat"] - 47.445) < 0.02 and abs(after["lng"] - 5.59) < 0.03, after
     assert after["legendOpen"] is True, after  # remembered in the tab
     shoot(page, "carte-gray-rechargee-desktop")
+
+
+def map_zoom(iframe) -> int:
+    return script(iframe).evaluate("() => {" + FIND + "return map.getZoom(); }")
+
+
+def toggle_heat(page: Page) -> None:
+    open_sidebar(page)
+    heat = page.get_by_label("Carte de chaleur")
+    heat.scroll_into_view_if_needed()
+    page.wait_for_timeout(PAUSE_MS)
+    heat.click(force=True)
+    wait_until_idle(page)
+
+
+def test_a_layer_toggle_keeps_the_view(module_demo_app, browser_page):
+    """At zoom 16 with the heatmap, out to 13, heatmap off: the map stays at 13 (issue: it jumped
+    back to 16 and rewrote the URL's view)."""
+    page = browser_page
+    iframe, frame = open_map(page, module_demo_app.url)
+    toggle_heat(page)
+    iframe, frame = map_frame(page)
+    page.wait_for_timeout(PAUSE_MS)
+    while map_zoom(iframe) < 16:  # in, as a person, button after button
+        frame.get_by_role("button", name="Zoom avant").click()
+        page.wait_for_timeout(PAUSE_MS)
+    wait_until_idle(page)
+    expect(page).to_have_url(re.compile(r"carte=16(/|%2F)"), timeout=TIMEOUT_MS)
+    for _ in range(3):
+        frame.get_by_role("button", name="Zoom arrière").click()
+        page.wait_for_timeout(PAUSE_MS)
+    wait_until_idle(page)
+    expect(page).to_have_url(re.compile(r"carte=13(/|%2F)"), timeout=TIMEOUT_MS)
+    toggle_heat(page)  # off: the map fetches its views again
+    iframe, frame = map_frame(page)
+    expect(frame.locator('.leaflet-container[data-psq-state="drawn"]')).to_have_count(1, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(PAUSE_MS)
+    assert map_zoom(iframe) == 13
+    expect(page).to_have_url(re.compile(r"carte=13(/|%2F)"))
+    shoot(page, "carte-chaleur-retiree-desktop")
+    toggle_heat(page)  # on again: still there
+    iframe, frame = map_frame(page)
+    page.wait_for_timeout(PAUSE_MS)
+    assert map_zoom(iframe) == 13
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_few_close_observations_open_on_the_scope_territory(module_demo_app, browser_page, size):
+    """commandant.39 sees two overlapping points in Lons-le-Saunier: the map opens on the Jura's
+    communes (at most zoom 15), not on an empty grey map at zoom 18."""
+    page = browser_page
+    page.set_viewport_size(size)
+    log_in(page, module_demo_app.url, "commandant.39")
+    go_to(page, "Carte de commandement")
+    iframe, frame = map_frame(page)
+    expect(frame.locator('.leaflet-container[data-psq-state="drawn"]')).to_have_count(1, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(PAUSE_MS)
+    assert map_zoom(iframe) <= 12
+    iframe.scroll_into_view_if_needed()
+    shoot(page, f"carte-jura-{'desktop' if size == DESKTOP else 'phone'}")

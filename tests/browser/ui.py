@@ -92,9 +92,20 @@ def choose(page: Page, label: str, option_text: str) -> None:
     wait_until_idle(page)
 
 
+# The app's root says whether a script run is under way (`data-test-script-state`). Its status
+# widget is no signal: this app's runs, seconds long, never showed it, so a test clicked a
+# sidebar list while the run that redraws it was still going and the list closed again.
+IDLE_JS = """() => { const app = document.querySelector('[data-testid="stApp"]');
+    return !!app && !['initial', 'running', 'rerunRequested', 'stopRequested']
+        .includes(app.getAttribute('data-test-script-state')); }"""
+
+
 def wait_until_idle(page: Page) -> None:
-    """Streamlit shows its status widget while a script run is under way."""
-    page.wait_for_timeout(300)
+    """Wait as a person waits for the page to settle: no script run under way, twice 300 ms
+    apart (a component's answer, such as the map's first report, starts another run)."""
+    for _ in range(2):
+        page.wait_for_timeout(300)
+        page.wait_for_function(IDLE_JS, timeout=TIMEOUT_MS)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT_MS)
 
 

@@ -4,8 +4,9 @@
 // its expected size (`expected`: [width, height] open, [width, height] folded, fold-below width
 // and height, as legend.js decides; a choice the person made in this tab is read from storage)
 // stands in then, and the frame is set again whenever the map's size changes, until the person
-// moves the map.
-(function (map, bounds, margin, expected) {
+// moves the map. `maxZoom` (optional) caps the fitted zoom: a few close points do not open on an
+// almost empty map at zoom 18.
+(function (map, bounds, margin, expected, maxZoom) {
   var touched = false, container = map.getContainer();
   function legendSize(size) {
     var legend = container.querySelector(".psq-legend");
@@ -24,7 +25,8 @@
       if (size.x > 2.5 * legend[0]) { left = legend[0] + margin; } else { bottom = legend[1] + margin; }
     }
     container.setAttribute("data-fit", [size.x, size.y, legend[0], legend[1], left, bottom].join(","));
-    map.fitBounds(bounds, {paddingTopLeft: [left, margin], paddingBottomRight: [margin, bottom], animate: false});
+    map.fitBounds(bounds, {paddingTopLeft: [left, margin], paddingBottomRight: [margin, bottom], animate: false,
+                          maxZoom: maxZoom || map.getMaxZoom()});
   }
   fit();
   L.DomEvent.on(container, "mousedown touchstart wheel keydown", function () { touched = true; });

@@ -1,6 +1,7 @@
 // The commanders' map at every zoom (issue 20): after each move the map asks the app's route
 // for what the view needs, without a Streamlit rerun: cells with counts (drawn as proportional
-// discs, coloured by their mean gravité, the counts by gravité and statut in a tooltip), or the
+// discs, each inside its own cell of the grid, coloured by the share of grave or critique
+// observations, the counts by gravité and statut in a tooltip), or the
 // points of the view, handed to the canvas layer (L.PsqPoints: a click on one still returns
 // « N° <id> » to the page).
 //
@@ -87,7 +88,7 @@
     } else {
       points.setData(null);
       drawCells(data);
-      say(data.total ? options.texts.zoomHint : '');
+      if (data.total) { cellLegend(); } else { say(''); }
     }
     container.setAttribute('data-psq-mode', data.mode);
     container.setAttribute('data-psq-total', String(data.total));
@@ -100,23 +101,28 @@
     drawn = [];
   }
   function drawCells(data) {
-    var col = {}, most = 1;
+    var col = {}, most = 1, cell = data.cell, inner = cell - 4;
     data.columns.forEach(function (name, i) { col[name] = i; });
     data.cells.forEach(function (row) { most = Math.max(most, row[col.n]); });
     data.cells.forEach(function (row) {
-      var n = row[col.n], mean = 0;
-      for (var g = 1; g <= 4; g++) { mean += g * row[col['g' + g]]; }
-      var level = Math.max(1, Math.min(4, Math.round(mean / n)));
-      var size = Math.round(Math.max(18, Math.sqrt(n / most) * data.cell * 0.9));
+      var n = row[col.n], grave = (row[col.g3] + row[col.g4]) / n, label = n.toLocaleString('fr-FR');
+      // Colour: the share of grave or critique observations, by quarter (the status box says so).
+      var level = Math.min(4, 1 + Math.floor(grave * 4));
+      // Within its own cell of the grid: neighbours never overlap nor hide each other's counts.
+      var size = Math.round(Math.min(inner, Math.max(18, 8 + 7 * label.length, Math.sqrt(n / most) * inner)));
       var disc = L.DomUtil.create('div', 'psq-cell psq-cell-' + level, layer);
       disc.style.width = disc.style.height = size + 'px';
       disc.style.marginLeft = disc.style.marginTop = (-size / 2) + 'px';
       disc.style.background = options.colors[level];
-      disc.textContent = n.toLocaleString('fr-FR');
+      disc.textContent = label;
       disc.setAttribute('data-count', String(n));
+      disc.setAttribute('data-grave', String(Math.round(grave * 100)));
       var latlng = L.latLng(row[col.lat] * 1e-5, row[col.lon] * 1e-5);
-      drawn.push({element: disc, latlng: latlng});
-      L.DomEvent.on(disc, 'mouseenter', function () { tip.setContent(card(row, col)).setLatLng(latlng).openOn(map); });
+      var at = map.project(latlng, data.zoom), half = size / 2 + 1;
+      var clamp = function (v, start) { return Math.max(start + half, Math.min(start + cell - half, v)); };
+      var centre = map.unproject(L.point(clamp(at.x, row[col.x] * cell), clamp(at.y, row[col.y] * cell)), data.zoom);
+      drawn.push({element: disc, latlng: centre});
+      L.DomEvent.on(disc, 'mouseenter', function () { tip.setContent(card(row, col)).setLatLng(centre).openOn(map); });
       L.DomEvent.on(disc, 'mouseleave', function () { map.closeTooltip(tip); });
       L.DomEvent.on(disc, 'click', function (event) {
         L.DomEvent.stop(event);  // nor the areas below nor the page hear it: a zoom, no rerun
@@ -124,6 +130,25 @@
       });
     });
     place();
+  }
+  function cellLegend() {
+    var box = status.getContainer();
+    box.textContent = '';
+    var hint = document.createElement('div');
+    hint.textContent = options.texts.zoomHint;
+    box.appendChild(hint);
+    var title = document.createElement('strong');
+    title.textContent = options.texts.cellColour;
+    box.appendChild(title);
+    options.texts.cellShares.forEach(function (text, i) {
+      var line = document.createElement('div'), swatch = document.createElement('span');
+      swatch.className = 'psq-cell-swatch';
+      swatch.style.background = options.colors[i + 1];
+      line.appendChild(swatch);
+      line.appendChild(document.createTextNode(text));
+      box.appendChild(line);
+    });
+    box.style.display = '';
   }
   function card(row, col) {
     var box = document.createElement('div');
