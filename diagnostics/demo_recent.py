@@ -57,7 +57,7 @@ OBSERVATIONS = {
         (
             46.6738,
             5.5672,
-            "regroupements",
+            "nuisances",
             3,
             "Regroupements le soir dans le hall 12 ; un locataire (M. D.) dit avoir été menacé.",
             "Présence renforcée en soirée ; ne pas diffuser le témoignage.",

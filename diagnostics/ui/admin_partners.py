@@ -140,7 +140,11 @@ def _delays(db, actor) -> None:
         columns = st.columns(4)
         days = {
             severity: columns[index].number_input(
-                f"{taxonomy.severity_label(severity)} (jours)", min_value=1, max_value=3650, value=current[severity]
+                f"{taxonomy.severity_label(severity)} (jours)",
+                min_value=1,
+                max_value=3650,
+                value=current[severity],
+                help="De 1 à 3650 jours.",
             )
             for index, severity in enumerate(sorted(current, reverse=True))
         }

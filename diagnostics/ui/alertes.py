@@ -112,8 +112,17 @@ def _target_fields(db, kind: str) -> dict:
     center = (clicked["lat"], clicked["lng"]) if clicked else None
     if center:
         st.caption(f"Point : {localtime.format_decimal(center[0], 5)}, {localtime.format_decimal(center[1], 5)}")
-    radius = st.number_input("Rayon (mètres)", min_value=100, max_value=alerts.MAX_RADIUS_M, value=1000, step=100)
-    observation = st.number_input("N° d'observation liée (facultatif)", min_value=0, value=0, step=1)
+    radius = st.number_input(
+        "Rayon (mètres)",
+        min_value=100,
+        max_value=alerts.MAX_RADIUS_M,
+        value=1000,
+        step=100,
+        help=f"De 100 à {alerts.MAX_RADIUS_M} m.",
+    )
+    observation = st.number_input(
+        "N° d'observation liée (facultatif)", min_value=0, value=0, step=1, help="0 : aucune. Un nombre entier positif."
+    )
     return {"center": center, "radius_m": int(radius), "observation_id": int(observation) or None}
 
 

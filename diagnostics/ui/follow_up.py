@@ -72,6 +72,7 @@ def panel(db, actor: Actor) -> None:
         value=None,
         key=ID_KEY,
         placeholder="Cliquez sur un point de la carte ou une ligne du tableau",
+        help="Un nombre entier à partir de 1 ; un nombre négatif n'est pas accepté (le champ reprend sa valeur).",
     )
     if observation_id is None:
         return

@@ -265,7 +265,7 @@ def test_a_refused_comment_is_kept_to_resend(module_demo_app, browser_page):
     first.set_viewport_size(DESKTOP)
     log_in(first, module_demo_app.url, "commandant.70")
     go_to(first, "Carte de commandement")
-    number = first.get_by_label("N° de l'observation")
+    number = first.get_by_label("N° de l'observation", exact=True)
     number.fill(str(OPEN))
     number.press("Enter")
     wait_until_idle(first)

@@ -210,7 +210,7 @@ def test_correcting_on_a_phone_then_reopening_on_a_desktop(demo_app, browser_pag
 
     # The commandant finds the photo on the observation's follow-up, beside the map.
     go_to(page, "Carte de commandement")
-    number = page.get_by_label("N° de l'observation")
+    number = page.get_by_label("N° de l'observation", exact=True)
     number.scroll_into_view_if_needed()
     number.fill(str(_regroupements_id(database_url)))
     number.press("Enter")

@@ -107,7 +107,7 @@ def test_assign_answer_revisit_with_the_emails_at_each_step(journey, browser_pag
     # 1. The commander of Haute-Saône assigns it to Habitat 70.
     log_in(page, server.url, "commandant.70")
     go_to(page, "Carte de commandement")
-    number = page.get_by_label("N° de l'observation")
+    number = page.get_by_label("N° de l'observation", exact=True)
     number.fill(str(observation_id))
     number.press("Enter")
     wait_until_idle(page)
@@ -185,7 +185,7 @@ def test_assign_answer_revisit_with_the_emails_at_each_step(journey, browser_pag
         db.dispose()
     log_in(page, server.url, "commandant.70")
     go_to(page, "Carte de commandement")
-    number = page.get_by_label("N° de l'observation")
+    number = page.get_by_label("N° de l'observation", exact=True)
     number.fill(str(observation_id))
     number.press("Enter")
     wait_until_idle(page)

@@ -92,7 +92,7 @@ def record_levee(page: Page, observation_id: int, photo: Path, shot: str) -> Non
 
 def shows_treated_with_before_and_after(page: Page, observation_id: int, shot: str) -> None:
     go_to(page, "Carte de commandement")
-    number = page.get_by_label("N° de l'observation")
+    number = page.get_by_label("N° de l'observation", exact=True)
     number.scroll_into_view_if_needed()
     page.wait_for_timeout(PAUSE_MS)
     number.fill(str(observation_id))
