@@ -33,7 +33,7 @@ def test_the_command_map_draws_every_layer_offline(demo_app, browser_page, netwo
     expect(frame.locator(".leaflet-psqPoints-pane canvas")).to_have_count(1)
     expect(frame.locator(".leaflet-psqAreas-pane")).to_have_count(1)
     assert iframe.bounding_box()["height"] > 300
-    expect(browser_page.get_by_text("12 observation(s) retenue(s)")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(browser_page.get_by_text("16 observation(s) retenue(s)")).to_be_visible(timeout=TIMEOUT_MS)
     browser_page.screenshot(path=str(Path("/tmp/e2e_carte.png")))
     assert network_log.problems() == []
 
