@@ -44,18 +44,28 @@ START, END = dt.date(2000, 1, 1), dt.date(2100, 1, 1)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=100_000, help="synthetic observations (70 and 39)")
-    parser.add_argument("--dole", type=int, default=200, help="observations in Dole's centre, some in view")
+    args = arguments(__doc__, count=100_000, dole_help="observations in Dole's centre, some in view")
+    return run_on_backends(args, _measure)
+
+
+def arguments(doc: str, *, count: int, dole_help: str) -> argparse.Namespace:
+    """The options this benchmark shares with meeting_pack_map.py."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--count", type=int, default=count, help="synthetic observations (70 and 39)")
+    parser.add_argument("--dole", type=int, default=200, help=dole_help)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--backend", choices=["spatialite", "postgis", "both"], default="both")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def run_on_backends(args: argparse.Namespace, measure) -> int:
+    """Fill a throwaway database per backend asked for, then `measure(db, backend, repeat)` on it."""
     for backend in ["spatialite", "postgis"] if args.backend == "both" else [args.backend]:
         with _database(backend) as url:
             db = open_database(url)
             try:
                 _fill(db, args.count, args.dole)
-                _measure(db, backend, args.repeat)
+                measure(db, backend, args.repeat)
             finally:
                 db.dispose()
     return 0

@@ -13,7 +13,6 @@ forces' pack and for the pack of Grand Dole Habitat (a partner), with the map an
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
 import sys
@@ -23,11 +22,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from camera_coverage import _best, _database, _fill  # noqa: E402
+from camera_coverage import _best, arguments, run_on_backends  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from diagnostics.auth import system_actor  # noqa: E402
-from diagnostics.db import open_database  # noqa: E402
 from diagnostics.partner_models import Partner  # noqa: E402
 from diagnostics.services import cellules, meeting_pack_map, meeting_packs  # noqa: E402
 
@@ -35,21 +33,8 @@ MEETING = dt.date(2026, 12, 3)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=5_000, help="synthetic observations (70 and 39)")
-    parser.add_argument("--dole", type=int, default=200, help="new observations in Dole's centre")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--backend", choices=["spatialite", "postgis", "both"], default="both")
-    args = parser.parse_args()
-    for backend in ["spatialite", "postgis"] if args.backend == "both" else [args.backend]:
-        with _database(backend) as url:
-            db = open_database(url)
-            try:
-                _fill(db, args.count, args.dole)
-                _measure(db, backend, args.repeat)
-            finally:
-                db.dispose()
-    return 0
+    args = arguments(__doc__, count=5_000, dole_help="new observations in Dole's centre")
+    return run_on_backends(args, _measure)
 
 
 def _measure(db, backend: str, repeat: int) -> None:

@@ -25,8 +25,7 @@ def add_commands(commands) -> None:
         "(chaque page : destinataire, date, mention confidentielle). Sans réunion enregistrée ce jour-là, "
         "seul le dossier des forces est écrit.",
     )
-    prepare.add_argument("--cellule", required=True, metavar="NOM", help="le nom de la cellule")
-    prepare.add_argument("--date", required=True, type=_day, metavar="AAAA-MM-JJ", help="la date de la réunion")
+    _meeting_arguments(prepare)
     prepare.add_argument("--out", required=True, type=Path, metavar="DOSSIER", help="le dossier où écrire")
     prepare.set_defaults(handler=_prepare)
     send = actions.add_parser(
@@ -37,9 +36,14 @@ def add_commands(commands) -> None:
         "cellule. Un dossier déjà envoyé à une adresse ne l'est pas une seconde fois. "
         "`python -m diagnostics notify run` les envoie.",
     )
-    send.add_argument("--cellule", required=True, metavar="NOM", help="le nom de la cellule")
-    send.add_argument("--date", required=True, type=_day, metavar="AAAA-MM-JJ", help="la date de la réunion")
+    _meeting_arguments(send)
     send.set_defaults(handler=_send)
+
+
+def _meeting_arguments(parser) -> None:
+    """The meeting an action is about: its cellule and its date."""
+    parser.add_argument("--cellule", required=True, metavar="NOM", help="le nom de la cellule")
+    parser.add_argument("--date", required=True, type=_day, metavar="AAAA-MM-JJ", help="la date de la réunion")
 
 
 def _day(text: str) -> dt.date:
