@@ -102,8 +102,13 @@ def read_agenda(
     before = _observations(session, communes, since - (meeting_on - since), since)
     now_counts = Counter(sector_of(o) for o in current)
     before_counts = Counter(sector_of(o) for o in before)
+    # « Hors secteur » is counted with the new observations but is no sector a patrol can be sent to.
     rising = sorted(
-        ((name, before_counts[name], count) for name, count in now_counts.items() if count > before_counts[name]),
+        (
+            (name, before_counts[name], count)
+            for name, count in now_counts.items()
+            if count > before_counts[name] and name != NO_SECTOR
+        ),
         key=lambda row: (row[1] - row[2], row[0]),
     )[:TOP_RISES]
     return Agenda(
