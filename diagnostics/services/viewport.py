@@ -126,7 +126,7 @@ def _scope_grid(db: Database, session, scope, criteria: ObservationFilter) -> pd
     keep, whatever the box: one query per scope, filters and data version, kept in this process
     and shared by every reader of that scope (coarser zooms add its cells up, exactly)."""
     versions = (
-        dataversion.current(session, dataversion.OBSERVATIONS),
+        dataversion.observation_versions(session, scope.departments),
         dataversion.current(session, dataversion.REFERENCE),
     )
     key = (db.cache_key, versions, scope, dataclasses.replace(criteria, bbox=None, point_box=None))
