@@ -63,16 +63,7 @@ def pack_buttons(db, actor, agenda, today: dt.date) -> None:
 
 def _sent_lines(sent) -> list[str]:
     """One line per pack: to whom it was just sent, to whom earlier, or that nobody has an address."""
-    lines = []
-    for pack in sent:
-        name, parts = common.markdown_text(pack.recipient.name), []
-        if pack.queued_to:
-            parts.append("envoyé à " + ", ".join(pack.queued_to))
-        if pack.earlier_to:
-            parts.append("déjà envoyé à " + ", ".join(pack.earlier_to))
-        said = " ; ".join(parts) or "aucune adresse de courriel connue, dossier à remettre en main propre"
-        lines.append(f"- {name} : {common.markdown_text(said)}")
-    return lines
+    return [f"- {common.markdown_text(pack.recipient.name)} : {common.markdown_text(pack.summary)}" for pack in sent]
 
 
 def _pack(db, actor, meeting_id: int, partner_id: int | None, today: dt.date) -> bytes:
