@@ -29,7 +29,7 @@ from diagnostics.services.observations import (
     observation_points,
     observations_frame,
 )
-from diagnostics.ui import common, filters, follow_up, map_view, tables
+from diagnostics.ui import common, filters, follow_up, map_document, map_view, tables
 from diagnostics.web import map_api
 
 TABLE_LIMIT = 1000
@@ -100,20 +100,33 @@ def page() -> None:
 
 def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
     """The map fetches each view from the app's route (cells or points, assets/viewport.js): its
-    HTML does not depend on the filters (the script reads them from the page's address), so a
-    change of filter or a pan rebuilds nothing; lines and polygons come as an overlay."""
+    document does not depend on the filters (the script reads them from the page's address), so
+    it is rendered once per scope, opening frame and alerts shown, for every commander of that
+    scope; lines and polygons come as an overlay."""
     if OPENING_BOUNDS not in st.session_state:  # framed once per session, on the scope's observations
         territory = _territory(db, tuple(actor.departments))
         st.session_state[OPENING_BOUNDS] = map_view.opening_bounds(_extent(db, actor), territory)
-    build = functools.partial(
-        maps.build_review_map,
-        _base(db, actor),
+    document = _viewport_document(
+        db, actor, st.session_state[OPENING_BOUNDS], map_view.frozen_view(), alerts.sent_alerts_frame(db, actor)
+    )
+    shapes = _shapes(db, actor, criteria)
+    overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])
+    if not shapes.empty:
+        maps.add_observations(overlay, shapes, name=maps.LAYER_NAMES["shapes"])
+    _map(functools.partial(common.show_map_document, document), overlay=overlay, returned=[CLICK])
+
+
+@common.map_document_resource(max_entries=64)
+def _viewport_document(db, _actor: Actor, bounds, view, sent_alerts) -> map_document.Document:
+    """The viewport map's document (ui.map_document): reference layers come from the route."""
+    m = maps.build_review_map(
+        _base(db, _actor),
         None,
-        bounds=st.session_state[OPENING_BOUNDS],
-        dispositifs=_dispositifs(db, actor),
+        bounds=bounds,
+        dispositifs=_dispositifs(db, _actor),
         tiles=config.tile_sources(),
-        view=map_view.frozen_view(),
-        alerts=alerts.sent_alerts_frame(db, actor),
+        view=view,
+        alerts=sent_alerts,
         viewport=view_options(
             map_api.PATH,
             filter_params.CRITERIA_PARAMS,
@@ -122,11 +135,7 @@ def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
             db.data_version(dataversion.REFERENCE),
         ),
     )
-    shapes = _shapes(db, actor, criteria)
-    overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])
-    if not shapes.empty:
-        maps.add_observations(overlay, shapes, name=maps.LAYER_NAMES["shapes"])
-    _map(build, overlay=overlay, returned=[CLICK])
+    return map_document.render(m, MAP_KEY)
 
 
 def _all_points_map(db, actor: Actor, criteria: ObservationFilter, heat: bool, highlight: bool) -> None:
@@ -146,14 +155,14 @@ def _all_points_map(db, actor: Actor, criteria: ObservationFilter, heat: bool, h
         view=map_view.opening_view((criteria, heat, highlight)),
         alerts=alerts.sent_alerts_frame(db, actor),
     )
-    _map(build, returned=[CLICK, "center", "zoom"])
+    _map(lambda **shown: common.show_map(build(), **shown), returned=[CLICK, "center", "zoom"])
 
 
 @st.fragment
-def _map(build: Callable[[], folium.Map], *, overlay=None, returned: list[str]) -> None:
+def _map(show: Callable[..., object], *, overlay=None, returned: list[str]) -> None:
     """The map; a click on a point reruns the whole page (its follow-up opens below). With the
     whole set on the map, a pan or a zoom reruns only this fragment (its view goes to the URL)."""
-    common.show_map(build(), key=MAP_KEY, height=600, returned_objects=returned, feature_group_to_add=overlay)
+    show(key=MAP_KEY, height=600, returned_objects=returned, feature_group_to_add=overlay)
     result = st.session_state.get(MAP_KEY)  # streamlit-folium keeps its value under the key
     map_view.remember(result)
     if _follow_clicked_point(result):

@@ -14,7 +14,7 @@ from diagnostics.auth import Actor, can, observation_scope
 from diagnostics.db import Database, open_database, schema_revision
 from diagnostics.errors import DatabaseUnavailable, DiagnosticsError, PermissionDenied, ValidationError
 from diagnostics.services import reference
-from diagnostics.ui import session
+from diagnostics.ui import map_document, session
 
 NOT_INITIALISED = (
     "La base de données n'est pas encore initialisée. Lancez `make run` ou "
@@ -98,6 +98,19 @@ data_resource = functools.partial(
 )
 
 
+def _frame_ids(frame: gpd.GeoDataFrame) -> tuple:
+    return tuple(frame["id"]) if "id" in frame else ()
+
+
+# Map documents (ui.map_document), rendered once per reference data version and scope; the frame
+# of alerts sent they show is keyed by its ids (a sent alert never changes).
+map_document_resource = functools.partial(
+    st.cache_resource,
+    show_spinner=False,
+    hash_funcs={Database: _reference_key, Actor: scope_key, gpd.GeoDataFrame: _frame_ids},
+)
+
+
 @reference_cache()
 def communes(db: Database) -> gpd.GeoDataFrame:
     return reference.communes_frame(db)
@@ -137,6 +150,14 @@ def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | No
         returned_objects=returned_objects if returned_objects is not None else [],
         feature_group_to_add=feature_group_to_add,
     )
+
+
+def show_map_document(document: map_document.Document, **shown):
+    """A map rendered once (ui.map_document), as `show_map` shows a folium map."""
+    if not assets.assets_installed():
+        st.error(ASSETS_MISSING)
+        return None
+    return map_document.show(document, **shown)
 
 
 # E-mails link to a page with `?observation=N` or `?decision=N` (diagnostics.notify.compose).
