@@ -183,18 +183,24 @@ def show_map_document(document: map_document.Document, **shown):
     return map_document.show(document, **shown)
 
 
-# E-mails link to a page with `?observation=N` (diagnostics.notify.compose).
+# E-mails link to a page with `?observation=N` or `?decision=N` (diagnostics.notify.compose).
 LINK_PARAM = "observation"
+DECISION_PARAM = "decision"
 
 
-def linked_observation() -> int | None:
-    """The observation an e-mail's link names, read once: the parameter is then dropped from the
-    address, so that the person's next choices are not overridden at each rerun."""
-    raw = st.query_params.get(LINK_PARAM)
+def linked_observation(param: str = LINK_PARAM) -> int | None:
+    """The observation (or, with DECISION_PARAM, the decision) an e-mail's link names, read once:
+    the parameter is then dropped from the address, so that the person's next choices are not
+    overridden at each rerun."""
+    raw = st.query_params.get(param)
     if raw is None:
         return None
-    del st.query_params[LINK_PARAM]
+    del st.query_params[param]
     return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+
+def linked_decision() -> int | None:
+    return linked_observation(DECISION_PARAM)
 
 
 def show_validation_errors(error: ValidationError) -> None:
