@@ -61,9 +61,10 @@ def observations_view(request: Request) -> Response:
     actor = _reader(request)
     view = parse_view(request.query_params)
     criteria = filter_params.criteria_from_params(request.query_params, localtime.now_paris().date())
-    db = database()
-    versions = db.data_version(dataversion.OBSERVATIONS), db.data_version(dataversion.REFERENCE)
-    key = (db.cache_key, versions, observation_scope(actor), criteria, view)
+    db, scope = database(), observation_scope(actor)
+    # The observations' counters of the scope's départements only: a save elsewhere keeps these views.
+    versions = db.observation_versions(scope.departments), db.data_version(dataversion.REFERENCE)
+    key = (db.cache_key, versions, scope, criteria, view)
     return _answer(request, key, lambda: view_json(viewport.view_data(db, actor, criteria, view)))
 
 
