@@ -4,13 +4,21 @@
     .venv/bin/python benchmarks/map_opens.py --users 1,5 --gc on,off  # with and without the post-run GC
     .venv/bin/python benchmarks/map_opens.py --backend postgis        # one process on a throwaway PostGIS
     .venv/bin/python benchmarks/map_opens.py --processes 2            # two processes behind nginx, one PostGIS
+    .venv/bin/python benchmarks/map_opens.py --client chromium        # real browsers (they share the cores)
+
+By default each commander is a Python client speaking Streamlit's own protocol
+(benchmarks/protocol_client.py: the WebSocket, the rerun, the ForwardMsgs until the script
+finished, then the map route's fetches the map's script does), so that nothing but the server
+burns the cores and the times are the server's. `--client chromium` opens real pages instead.
 
 For each setting of Streamlit's `runner.postScriptGC` a fresh app server (server.py, as
 `make run` starts it) serves a SpatiaLite database of `--observations` synthetic observations.
 Each round opens the map in N Chromium pages at once, each signed in as a commandant of
 Haute-Saône through a server-side session made beforehand (so no password hashing is
 measured). Reported per round: the server's CPU seconds and resident memory growth per open,
-bytes the server sent per open (WebSocket frames and HTTP bodies, without the static files that
+bytes the server sent per open (WebSocket frames and HTTP bodies; the protocol client counts them
+as they came over the socket, compressed where the server compresses, and shows the decoded size
+apart; Chromium's mode counts them decoded; without the static files that
 a browser caches: Streamlit's and the map's scripts, fonts, shown apart; the browsers have them
 in their cache, fetched from the server once per run, unless `--cold`), and the time from the start
 of the round to the last WebSocket message the server sent (the browsers' own drawing, on the
@@ -50,6 +58,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+import protocol_client  # noqa: E402 (beside this file)
+
 from diagnostics.auth import COMMANDANT, Actor, system_actor  # noqa: E402
 from diagnostics.db import open_database, upgrade_schema  # noqa: E402
 from diagnostics.demo import load_demo_accounts  # noqa: E402
@@ -77,8 +87,12 @@ def main() -> int:
     parser.add_argument("--users", default="1,5,10,20", help="commanders opening at once, per round")
     parser.add_argument("--gc", default="off", help="runner.postScriptGC settings to compare (on,off)")
     parser.add_argument("--watcher", default="none", help="server.fileWatcherType settings to compare (auto,none)")
+    parser.add_argument(
+        "--deflate", default="on", help="server.enableWebsocketCompression settings to compare (on,off)"
+    )
     parser.add_argument("--backend", choices=("spatialite", "postgis"), default="spatialite")
     parser.add_argument("--processes", type=int, default=1, help="app processes (more than 1: behind nginx)")
+    parser.add_argument("--client", choices=("protocol", "chromium"), default="protocol", help="who opens the map")
     parser.add_argument("--all-points", action="store_true", help="open with the heat map: every point sent")
     parser.add_argument("--no-draw", action="store_true", help="do not load the map component (browsers draw nothing)")
     parser.add_argument("--cold", action="store_true", help="browsers without the static files in their cache")
@@ -92,30 +106,36 @@ def main() -> int:
         print(
             f"{args.observations:,} observations ({backend}, {args.processes} process(es)"
             f"{' behind nginx' if args.processes > 1 else ''}{', all points' if args.all_points else ''}"
-            f"{', browsers not drawing' if args.no_draw else ''});"
+            f"{', browsers not drawing' if args.no_draw else ''}, {args.client} clients);"
             f" commandant (70) opening the Carte de commandement; load average {_load()}\n"
         )
         print(" | ".join(f"{title:>{width}}" for title, width, _ in COLUMNS) + " | load")
         print("-" * 150)
-        for gc, watcher in itertools.product(args.gc.split(","), args.watcher.split(",")):
+        settings = itertools.product(args.gc.split(","), args.watcher.split(","), args.deflate.split(","))
+        for gc, watcher, deflate in settings:
             options = ["--runner.postScriptGC", str(gc == "on").lower(), "--server.fileWatcherType", watcher]
+            options += ["--server.enableWebsocketCompression", str(deflate == "on").lower()]
             with _Cluster(database, options, args.work, args.processes) as (base_url, pids):
                 # Warms every process's caches (nginx spreads 4 pages per process): not reported.
                 _round(base_url, pids, database, 1 if args.processes == 1 else 4 * args.processes, args)
                 for count in users:
-                    row = _round(base_url, pids, database, count, args) | {"gc": f"{gc}/{watcher}", "count": count}
+                    row = _round(base_url, pids, database, count, args) | {
+                        "gc": f"{gc}/{watcher}/{deflate}",
+                        "count": count,
+                    }
                     cells = [f"{show(row):>{width}}" for _title, width, show in COLUMNS]
                     print(" | ".join(cells) + f" | {_load()}", flush=True)
     return 0
 
 
 COLUMNS = (  # title, width, cell
-    ("GC/watcher", 10, lambda row: row["gc"]),
+    ("GC/watcher/deflate", 18, lambda row: row["gc"]),
     ("at once", 7, lambda row: row["count"]),
     ("CPU/open", 8, lambda row: f"{row['cpu']:.2f}s"),
     ("RSS/open", 8, lambda row: f"{row['rss']:.1f}MB"),
     ("RSS", 7, lambda row: f"{row['total_rss']:.0f}MB"),
-    ("sent/open", 9, lambda row: f"{row['bytes'] / 1e6:.2f}MB"),
+    ("sent/open", 9, lambda row: f"{row['bytes'] / 1e6:.3f}MB"),
+    ("decoded", 7, lambda row: f"{row['decoded'] / 1e6:.3f}MB"),
     ("route", 7, lambda row: f"{row['route'] / 1e3:.0f}KB"),
     ("static", 7, lambda row: f"{row['static'] / 1e6:.2f}MB"),
     ("last message", 12, lambda row: f"{row['last']:.2f}s"),
@@ -276,11 +296,39 @@ def _round(base_url: str, pids: list[int], database: str, count: int, args) -> d
     PROFILE[:] = [args.profile] if args.profile and count > 1 else []
     path = "/carte?heat=1" if args.all_points else "/carte"
     cache = None if args.cold else BROWSER_CACHE.setdefault(base_url, {})
+    if args.client == "protocol":
+        return asyncio.run(_protocol_opens(base_url, path, pids, tokens, cache))
     return asyncio.run(_opens(base_url + path, pids, tokens, not args.no_draw, cache))
+
+
+async def _protocol_opens(base_url: str, path: str, pids: list[int], tokens: list[str], cache: dict | None) -> dict:
+    """The commanders as Python clients of Streamlit's protocol: only the server works. They
+    share one cache of the route's reference layers, a browser's; each starts empty with --cold."""
+    async with contextlib.AsyncExitStack() as sockets:  # the tabs stay open until measured
+        opens = [
+            functools.partial(
+                protocol_client.open_map, base_url, path, token, COOKIE, {} if cache is None else cache, sockets
+            )
+            for token in tokens
+        ]
+        return await _measured(pids, opens)
 
 
 async def _opens(url: str, pids: list[int], tokens: list[str], draw: bool, cache: dict | None) -> dict:
     from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        base_url = url.split("/carte", 1)[0]
+        pages = [await _signed_in_page(browser, base_url, token, draw, cache) for token in tokens]
+        wait_route = draw and "heat=1" not in url
+        measured = await _measured(pids, [functools.partial(_open, page, url, wait_route) for page in pages])
+        await browser.close()
+    return measured
+
+
+async def _measured(pids: list[int], opens: list) -> dict:
+    """Runs the `opens` (coroutine functions) at once; the servers' CPU and memory around them."""
 
     def cpu() -> float:
         return sum(_cpu_seconds(pid) for pid in pids)
@@ -288,33 +336,28 @@ async def _opens(url: str, pids: list[int], tokens: list[str], draw: bool, cache
     def rss() -> float:
         return sum(_rss_mb(pid) for pid in pids)
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        base_url = url.split("/carte", 1)[0]
-        pages = [await _signed_in_page(browser, base_url, token, draw, cache) for token in tokens]
-        spies = _spies(pids, len(tokens))
-        cpu_before, rss_before, started = cpu(), rss(), time.perf_counter()
-        db_before = _database_cpu()
-        wait_route = draw and "heat=1" not in url
-        results = await asyncio.gather(*(_open(page, url, wait_route) for page in pages))
-        for spy in spies:  # py-spy writes its stacks on SIGINT
-            spy.send_signal(signal.SIGINT)
-            spy.wait(timeout=60)
-        measured = {
-            "cpu": (cpu() - cpu_before) / len(tokens),
-            "db_cpu": (_database_cpu() - db_before) / len(tokens),
-            "rss": (rss() - rss_before) / len(tokens),
-            "total_rss": rss(),
-        }
-        await browser.close()
-    ends = [result["last"] - started for result in results]
-    return measured | {
-        "bytes": statistics.mean(result["bytes"] for result in results),
-        "route": statistics.mean(result["route"] for result in results),
-        "static": statistics.mean(result["static"] for result in results),
-        "last": max(ends),
-        "median": statistics.median(ends),
+    spies = _spies(pids, len(opens))
+    cpu_before, rss_before, started = cpu(), rss(), time.perf_counter()
+    db_before = _database_cpu()
+    results = await asyncio.gather(*(open_one() for open_one in opens))
+    for spy in spies:  # py-spy writes its stacks on SIGINT
+        spy.send_signal(signal.SIGINT)
+        spy.wait(timeout=60)
+    measured = {
+        "cpu": (cpu() - cpu_before) / len(opens),
+        "db_cpu": (_database_cpu() - db_before) / len(opens),
+        "rss": (rss() - rss_before) / len(opens),
+        "total_rss": rss(),
     }
+    ends = [result["last"] - started for result in results]
+    return (
+        measured
+        | {
+            name: statistics.mean(result.get(name, result["bytes"]) for result in results)
+            for name in ("bytes", "decoded", "route", "static")
+        }
+        | {"last": max(ends), "median": statistics.median(ends)}
+    )
 
 
 def _spies(pids: list[int], count: int) -> list[subprocess.Popen]:

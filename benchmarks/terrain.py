@@ -211,7 +211,7 @@ def _saisie_seconds(db, diagnostic_id: int, count: int, photo: bytes) -> float:
     from sqlalchemy import func, select
     from streamlit.testing.v1 import AppTest
 
-    from diagnostics.models import Photo
+    from diagnostics.field_models import Photo
     from diagnostics.services import fieldwork
     from tests.conftest import sign_in
 

@@ -130,19 +130,23 @@ def _new_observations(agenda: Agenda) -> list[tuple[str, str]]:
 
 def _overdue(agenda: Agenda) -> list[tuple[str, str]]:
     if not agenda.overdue:
-        return [("text", "Aucune préconisation en retard.")]
+        return [("text", "Aucune préconisation ni décision en retard.")]
     lines = []
     for partner, items in agenda.overdue.items():
         lines.append(("text", f"{partner} : {len(items)} en retard"))
-        for item in items:
-            lines.append(
-                (
-                    "text",
-                    f"   – N° {item.observation_id}, {taxonomy.category_label(item.category)}, "
-                    f"{taxonomy.severity_label(item.severity)}, échéance {localtime.format_date(item.due_on)}",
-                )
-            )
+        lines += [("text", f"   – {_overdue_item(item)}") for item in items]
     return lines
+
+
+def _overdue_item(item) -> str:
+    due = f"échéance {localtime.format_date(item.due_on)}"
+    if item.decision is None:
+        return (
+            f"N° {item.observation_id}, {taxonomy.category_label(item.category)}, "
+            f"{taxonomy.severity_label(item.severity)}, {due}"
+        )
+    about = f" (observation n° {item.observation_id})" if item.observation_id is not None else ""
+    return f"Décision du {localtime.format_date(item.decided_on)} : {item.decision}{about}, {due}"
 
 
 def _revisits(agenda: Agenda) -> list[tuple[str, str]]:

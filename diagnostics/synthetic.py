@@ -13,7 +13,6 @@ import math
 
 import geopandas as gpd
 import numpy as np
-import shapely
 from sqlalchemy import bindparam, func, insert, select
 
 from diagnostics import bulk, taxonomy
@@ -25,12 +24,12 @@ from diagnostics.redaction import SHAREABLE_FIELDS, encode_shared_fields
 from diagnostics.services import audit
 from diagnostics.services.partners import match_key
 from diagnostics.services.reference import communes_frame
+from diagnostics.synthetic_points import scattered_points
 
 DEFAULT_SEED = 7039
 REFERENCE_PREFIX = "SYN-"
 YEARS = 3
 DIAGNOSTIC_SIZE = (4, 30)  # observations per diagnostic, min and max
-SPREAD_DEGREES = 0.002  # about 150-200 m around the place visited
 SHARED_TEXT = encode_shared_fields(SHAREABLE_FIELDS)
 AUTHOR = "données synthétiques"
 BATCH = 20_000
@@ -291,7 +290,7 @@ def _observation_columns(session, rng, plan, diagnostic_ids, communes):
     sizes = plan["sizes"]
     count = int(sizes.sum())
     per_observation = np.repeat(np.arange(len(sizes)), sizes)
-    lon, lat = _points(rng, communes, plan["commune_index"], sizes)
+    lon, lat = scattered_points(rng, communes, plan["commune_index"], sizes)
     categories = list(CATEGORY_PROFILES)
     weights = np.array([profile[0] for profile in CATEGORY_PROFILES.values()])
     category_index = rng.choice(len(categories), size=count, p=weights / weights.sum())
@@ -378,47 +377,6 @@ def _point_expression(db: Database, x, y):
     if db.is_sqlite:
         return func.MakePoint(x, y, SRID)
     return func.ST_SetSRID(func.ST_MakePoint(x, y), SRID)
-
-
-def _points(rng, communes: gpd.GeoDataFrame, commune_index, sizes) -> tuple[np.ndarray, np.ndarray]:
-    """For each diagnostic, a place inside its commune and observations scattered around it."""
-    count = int(sizes.sum())
-    lon = np.empty(count)
-    lat = np.empty(count)
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
-    geometries = communes.geometry.to_numpy()
-    for commune in np.unique(commune_index):
-        polygon = geometries[commune]
-        shapely.prepare(polygon)
-        diagnostics = np.flatnonzero(commune_index == commune)
-        centres = _inside(rng, polygon, len(diagnostics))
-        # The commune's observations, diagnostic after diagnostic, drawn in one call (the same
-        # numbers as one call per diagnostic: normal draws follow each other in the stream).
-        counts = sizes[diagnostics]
-        first = np.repeat(np.cumsum(counts) - counts, counts)
-        rows = np.repeat(offsets[diagnostics], counts) + np.arange(len(first)) - first
-        lon[rows], lat[rows] = _around(rng, polygon, np.repeat(centres, counts, axis=0))
-    return lon, lat
-
-
-def _inside(rng, polygon, n: int) -> np.ndarray:
-    """`n` points drawn uniformly inside `polygon` (rejection sampling in its bounds)."""
-    west, south, east, north = polygon.bounds
-    found = np.empty((0, 2))
-    while len(found) < n:
-        tries = max(16, 3 * (n - len(found)))
-        candidates = np.column_stack((rng.uniform(west, east, tries), rng.uniform(south, north, tries)))
-        keep = shapely.contains_xy(polygon, candidates[:, 0], candidates[:, 1])
-        found = np.vstack((found, candidates[keep]))
-    return found[:n]
-
-
-def _around(rng, polygon, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One point scattered around each of `centres` (its diagnostic's place)."""
-    points = centres + rng.normal(0.0, SPREAD_DEGREES, size=centres.shape) * (1.0, 0.7)
-    outside = ~shapely.contains_xy(polygon, points[:, 0], points[:, 1])
-    points[outside] = centres[outside]  # near the boundary: fall back to the place itself
-    return points[:, 0], points[:, 1]
 
 
 def _partner_name(kind: str, commune_name: str) -> str:

@@ -31,6 +31,7 @@ from tests.conftest import (
 SECOND_39 = Actor(login="commandant39b.test", role=COMMANDANT, departments=("39",))
 PREVIOUS = dt.date(2026, 11, 25)  # a Wednesday
 MEETING = dt.date(2026, 12, 2)
+MARJORIE = (46.679, 5.569)  # inside Lons-le-Saunier's one sector, La Marjorie (LONS itself is outside it)
 
 
 def lons_cellule(db, partner_id: int) -> None:
@@ -46,9 +47,9 @@ def lons_cellule(db, partner_id: int) -> None:
     cellules.record_meeting(db, COMMANDANT_39, values.name, PREVIOUS, (partner_id,))
 
 
-def observation(db, team_id: int, day: dt.date, severity: int, category: str = "eclairage") -> int:
+def observation(db, team_id: int, day: dt.date, severity: int, category: str = "eclairage", at=LONS[1:]) -> int:
     diagnostic_id = make_diagnostic(db, team_id, commune=LONS[0], visited_on=day, place="Centre")
-    return make_observation(db, diagnostic_id, lat=LONS[1], lon=LONS[2], severity=severity, category=category)
+    return make_observation(db, diagnostic_id, lat=at[0], lon=at[1], severity=severity, category=category)
 
 
 def test_the_agenda_since_the_previous_meeting(db, team_id):
@@ -56,10 +57,10 @@ def test_the_agenda_since_the_previous_meeting(db, team_id):
     lons_cellule(db, partner_id)
     name = "Cellule de veille de Lons-le-Saunier"
     assert cellules.next_meeting_of(db, name, PREVIOUS) == MEETING
-    observation(db, team_id, dt.date(2026, 11, 20), 2)  # the week before: the sector rose from 1
-    late = observation(db, team_id, dt.date(2026, 11, 26), 3)
-    revisit = observation(db, team_id, dt.date(2026, 11, 27), 3, "depots")
-    visited = observation(db, team_id, dt.date(2026, 11, 30), 1)
+    observation(db, team_id, dt.date(2026, 11, 20), 2, at=MARJORIE)  # the week before: the sector rose from 1
+    late = observation(db, team_id, dt.date(2026, 11, 26), 3, at=MARJORIE)
+    revisit = observation(db, team_id, dt.date(2026, 11, 27), 3, "depots", at=MARJORIE)
+    visited = observation(db, team_id, dt.date(2026, 11, 30), 1, at=MARJORIE)
     observation(db, team_id, MEETING, 4)  # the day of the meeting: not yet in its agenda
     assignments.assign(db, ADMIN_ACTOR, late, partner_id, today=dt.date(2026, 10, 1))  # due 31/10
     with db.session() as session:
@@ -83,8 +84,7 @@ def test_the_agenda_since_the_previous_meeting(db, team_id):
     assert [line.observation_id for line in result.revisits_due] == [revisit]
     assert [(v.observation_id, v.finding) for v in result.revisit_results] == [(visited, "levee")]
     assert [a.id for a in result.alerts] == [alert_id]
-    [(sector, before, now)] = result.rising_sectors
-    assert (before, now) == (1, 3) and sector in result.new_by_sector
+    assert result.rising_sectors == [("La Marjorie", 1, 3)]
     # an administrator reads it too; a first meeting looks back four weeks
     assert agenda.prepare_agenda(db, ADMIN_ACTOR, name, PREVIOUS).since == PREVIOUS - dt.timedelta(days=28)
 
@@ -107,3 +107,18 @@ def test_only_the_departments_commanders_and_administrators(db):
         cellules.record_meeting(db, ADMIN_ACTOR, name, MEETING, (other,))
     errors = cellules.cellule_errors(cellules.CelluleInput("", (), "weekly", MEETING))
     assert set(errors) == {"name", "communes", "weekday"}
+
+
+def test_what_no_sector_covers_is_counted_but_never_a_sector_that_rose(db, team_id):
+    """« Hors secteur » is a count of the new observations, not a sector: a commander reading
+    « Secteurs en hausse » expects places he can send a patrol to."""
+    partner_id = make_partner(db, "Mairie de Lons-le-Saunier", communes=(LONS[0],))
+    lons_cellule(db, partner_id)
+    for day in (dt.date(2026, 11, 26), dt.date(2026, 11, 27)):
+        observation(db, team_id, day, 2)  # outside La Marjorie: rose from 0 to 2
+    observation(db, team_id, dt.date(2026, 11, 28), 2, at=MARJORIE)  # La Marjorie: from 0 to 1
+
+    result = agenda.prepare_agenda(db, COMMANDANT_39, "Cellule de veille de Lons-le-Saunier", MEETING)
+
+    assert result.new_by_sector == {agenda.NO_SECTOR: 2, "La Marjorie": 1}
+    assert result.rising_sectors == [("La Marjorie", 0, 1)]

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from diagnostics.auth import AGENT, Actor
 from diagnostics.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from diagnostics.field_models import Photo
 from diagnostics.io.photos import prepare_photo
-from diagnostics.models import AuditEvent, Diagnostic, Observation, ObservationEvent, Photo
+from diagnostics.models import AuditEvent, Diagnostic, Observation, ObservationEvent
 from diagnostics.services import closures, corrections, follow_up, gallery, photos
 from diagnostics.services.corrections import DiagnosticEdit, PhotoChanges
 from diagnostics.services.fieldwork import ObservationDraft

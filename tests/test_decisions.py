@@ -158,3 +158,38 @@ def test_a_late_decision_is_recalled_once(db):
     with db.session() as session:
         [body] = session.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == "decision_due"))
     assert "Rencontrer le bailleur" in body and "03/12/2026" in body
+
+
+def test_late_decisions_are_counted_with_their_partners_late_work(db, team_id):
+    """« En retard, par partenaire » is what a commander reads before asking each partner around
+    the table: its late decisions are there with its late préconisations, each work item once."""
+    partner_id = _setup(db)
+    seen = observation(db, team_id, dt.date(2026, 11, 30), 3)
+    with db.session() as session:
+        lons_team = session.scalar(select(Team.id).where(Team.department == "39"))
+    due = MEETING + dt.timedelta(days=3)
+    free = DecisionInput("Élaguer les haies de la rue des Écoles", due, partner_id=partner_id)
+    about = DecisionInput("Réparer l'éclairage du parking", due, partner_id=partner_id, observation_id=seen)
+    patrol = DecisionInput("Patrouilles renforcées le vendredi soir", due, team_id=lons_team)
+    for values in (free, about, patrol):
+        decisions.record_decision(db, COMMANDANT_39, NAME, MEETING, values, today=MEETING)
+    done = decisions.record_decision(
+        db, COMMANDANT_39, NAME, MEETING, DecisionInput("Réunir les commerçants", due, partner_id=partner_id),
+        today=MEETING,
+    )  # fmt: skip
+    partner = Actor(login="pm.lons", role=PARTENAIRE, partner_id=partner_id)
+    decisions.answer_decision(db, partner, done, "realise", "Réunion tenue le 04/12")
+
+    result = agenda.prepare_agenda(db, COMMANDANT_39, NAME, NEXT)
+
+    [(name, items)] = result.overdue.items()
+    assert name == "Mairie de Lons-le-Saunier"
+    # the observation the decision was about once (as the observation), the free decision, not the one done
+    assert [(i.observation_id, i.decision, i.due_on) for i in items] == [
+        (seen, None, due),
+        (None, free.text, due),
+    ]
+    text = _text(render_agenda_pdf(result, issued_on=NEXT))
+    assert "Mairie de Lons-le-Saunier : 2 en retard" in text
+    assert f"Décision du {MEETING:%d/%m/%Y} : {free.text}, échéance {due:%d/%m/%Y}" in text
+    assert patrol.text not in text.split("Préconisations et décisions en retard")[1].split("Contre-visites")[0]

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from diagnostics.auth import AGENT, MAIRE, Actor
 from diagnostics.errors import PermissionDenied
-from diagnostics.models import AuditEvent, Diagnostic, Observation, Photo
+from diagnostics.field_models import Photo
+from diagnostics.models import AuditEvent, Diagnostic, Observation
 from diagnostics.services import closures, fieldwork
 from diagnostics.services import field_sync as sync
 from tests.conftest import GRAY, VESOUL, make_diagnostic, make_observation

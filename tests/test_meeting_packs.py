@@ -197,7 +197,13 @@ def test_packs_sent_through_the_outbox_once(db, meeting, smtp_server, capsys):  
     assert {s.recipient.name: s.earlier_to for s in again}["OPH du Jura"] == ("gestion.locative@ophjura.example",)
     assert main(["meetings", "send", "--cellule", CELLULE, "--date", "2026-12-02"]) == 0  # and from the shell
     out = capsys.readouterr().out
-    assert "Mairie de Lons-le-Saunier : aucune adresse de contact" in out and "0 courriel(s)" in out
+    assert "Mairie de Lons-le-Saunier : aucune adresse de courriel connue" in out and "0 courriel(s)" in out
+    # the shell says where each pack went earlier, the forces' too
+    assert "OPH du Jura : déjà envoyé à gestion.locative@ophjura.example" in out
+    assert (
+        "Forces de sécurité intérieure (gendarmerie, police nationale) : déjà envoyé à commandant@gendarmerie.test"
+        in out
+    )
     assert main(["notify", "run", "--once"]) == 0
     assert len(smtp_server.received) == 4 and len(sent_events()) == 2
     assert len([m for m in messages(db) if m.kind == "meeting_pack"]) == 2

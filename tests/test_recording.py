@@ -13,8 +13,9 @@ from sqlalchemy import event, func, select
 
 from diagnostics import limits
 from diagnostics.errors import ValidationError
+from diagnostics.field_models import Photo
 from diagnostics.io.photos import prepare_photo
-from diagnostics.models import AuditEvent, Diagnostic, Observation, ObservationEvent, Photo, User
+from diagnostics.models import AuditEvent, Diagnostic, Observation, ObservationEvent, User
 from diagnostics.services import accounts, fieldwork, follow_up, photos
 from tests.conftest import ADMIN_ACTOR, GRAY, make_diagnostic, make_partner
 from tests.test_photos import jpeg_with_exif
@@ -196,8 +197,8 @@ def test_an_account_name_one_past_its_limit_is_refused(db):
 
 def test_a_closed_diagnostic_says_when_in_paris_time(db, team_id, agent):
     from diagnostics.errors import PermissionDenied
+    from diagnostics.field_models import DiagnosticClosure
     from diagnostics.localtime import to_paris
-    from diagnostics.models import DiagnosticClosure
     from diagnostics.services import closures
 
     diagnostic_id = make_diagnostic(db, team_id)

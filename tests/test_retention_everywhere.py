@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 
 from diagnostics.alert_models import Subscriber
 from diagnostics.errors import ValidationError
+from diagnostics.field_models import FieldDraft, Photo
 from diagnostics.io.photos import prepare_photo
-from diagnostics.models import FieldDraft, Photo
 from diagnostics.notify.compose import KINDS
 from diagnostics.outbox_models import OutboxAttachment, OutboxMessage
 from diagnostics.services import (

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from diagnostics.auth import AGENT, Actor
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
+from diagnostics.field_models import Photo
 from diagnostics.io.photos import prepare_photo
-from diagnostics.models import AuditEvent, Observation, Photo
+from diagnostics.models import AuditEvent, Observation
 from diagnostics.services import follow_up, revisit_views, revisits
 from diagnostics.services.follow_up import FollowUp, observation_history, save_follow_up
 from diagnostics.services.reference import list_teams

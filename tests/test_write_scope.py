@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from diagnostics.errors import NotFound, PermissionDenied
+from diagnostics.field_models import Photo
 from diagnostics.io.photos import prepare_photo
-from diagnostics.models import AuditEvent, Diagnostic, Observation, Photo
+from diagnostics.models import AuditEvent, Diagnostic, Observation
 from diagnostics.services import checklists, closures, follow_up, photos, scope
 from diagnostics.services.reference import list_teams
 from tests.conftest import COMMANDANT_39, COMMANDANT_70, LONS, VESOUL, make_diagnostic, make_observation

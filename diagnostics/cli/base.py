@@ -8,11 +8,14 @@ argparse's own words (usage, required arguments, invalid choices) are translated
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import errno
 import re
 import sys
 
 from diagnostics.errors import DiagnosticsError
+
+RECIPIENT_HELP = "à qui le fichier est remis (journal d'audit ; pied de page des PNG et PDF)"
 
 # argparse's messages (Python 3.11–3.13) → French; anything else is printed as argparse words it.
 _ARGPARSE_MESSAGES = (
@@ -92,3 +95,13 @@ class migrated_database:
 
     def __exit__(self, *exc_info):
         self.db.dispose()
+
+
+def iso_date(text: str) -> dt.date:
+    """An argparse type: a date written AAAA-MM-JJ, refused in French otherwise."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"date invalide : {text!r} (attendu AAAA-MM-JJ, par exemple 2025-01-31)"
+        ) from None

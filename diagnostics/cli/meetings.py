@@ -94,13 +94,6 @@ def _send(args: argparse.Namespace) -> int:
             raise NotFound(f"Aucune réunion de « {args.cellule} » enregistrée le {args.date:%d/%m/%Y}.")
         sent = meeting_packs.send_packs(db, system_actor(), meeting_id)
     for item in sent:
-        if item.queued_to:
-            print(f"{item.recipient.name} : en file d'envoi pour {', '.join(item.queued_to)}")
-        elif item.recipient.partner_id is not None and not item.recipient.emails:
-            print(f"{item.recipient.name} : aucune adresse de contact, rien envoyé")
-        elif item.recipient.partner_id is not None:
-            print(f"{item.recipient.name} : déjà envoyé à {', '.join(item.recipient.emails)}")
-        else:
-            print(f"{item.recipient.name} : rien de nouveau (déjà envoyé, ou aucun compte membre avec une adresse)")
+        print(f"{item.recipient.name} : {item.summary}")
     print(f"{sum(len(item.queued_to) for item in sent)} courriel(s) mis en file d'envoi")
     return 0

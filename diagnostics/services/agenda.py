@@ -1,9 +1,9 @@
 """The agenda of a cellule de veille's meeting (issue 17), read in one transaction from the data
 since the previous meeting of that cellule: new observations by gravité and sector, open items past
-due per partner, re-visits due and their results, alerts sent on the territory, the sectors whose
-counts rose most. It starts with the decisions of the previous meeting and where each stands
-(services.decisions), and its points are in the order the commander left them
-(services.meeting_agenda: `points`, each a generated section's code or a point added).
+due per partner (observations and decisions), re-visits due and their results, alerts sent on the
+territory, the sectors whose counts rose most. It starts with the decisions of the previous
+meeting and where each stands (services.decisions), and its points are in the order the commander
+left them (services.meeting_agenda: `points`, each a generated section's code or a point added).
 
 Readers: the commandants of every département of the cellule's territory, and administrators.
 """
@@ -23,6 +23,7 @@ from diagnostics import taxonomy
 from diagnostics.auth import Actor
 from diagnostics.cellule_models import Cellule, Meeting
 from diagnostics.db import Database
+from diagnostics.decision_models import MeetingDecision
 from diagnostics.models import Observation, Sector
 from diagnostics.partner_models import Partner
 from diagnostics.services import cameras, cellules, decisions, meeting_agenda
@@ -38,12 +39,17 @@ DENIED = "Seuls les commandants du département de la cellule et les administrat
 
 @dataclass(frozen=True)
 class OverdueItem:
-    observation_id: int
+    """A partner's work past its due date: an observation assigned to it, or a decision of the
+    cellule given to it (`decision`, its text; `observation_id` then the one it is about, if any)."""
+
+    observation_id: int | None
     partner: str
     category: str
     severity: int
     due_on: dt.date
     status: str
+    decision: str | None = None
+    decided_on: dt.date | None = None  # the meeting that took the decision
 
 
 @dataclass(frozen=True)
@@ -102,8 +108,13 @@ def read_agenda(
     before = _observations(session, communes, since - (meeting_on - since), since)
     now_counts = Counter(sector_of(o) for o in current)
     before_counts = Counter(sector_of(o) for o in before)
+    # « Hors secteur » is counted with the new observations but is no sector a patrol can be sent to.
     rising = sorted(
-        ((name, before_counts[name], count) for name, count in now_counts.items() if count > before_counts[name]),
+        (
+            (name, before_counts[name], count)
+            for name, count in now_counts.items()
+            if count > before_counts[name] and name != NO_SECTOR
+        ),
         key=lambda row: (row[1] - row[2], row[0]),
     )[:TOP_RISES]
     return Agenda(
@@ -114,7 +125,7 @@ def read_agenda(
         communes=communes,
         new_by_severity=dict(sorted(Counter(o.severity for o in current).items(), reverse=True)),
         new_by_sector=dict(sorted(now_counts.items(), key=lambda item: (-item[1], item[0]))),
-        overdue=_overdue(session, communes, meeting_on),
+        overdue=_overdue(session, cellule.id, communes, meeting_on),
         revisits_due=_revisits_due(session, communes),
         revisit_results=_revisit_results(session, communes, since, meeting_on),
         alerts=territory_alerts(session, actor, communes, _midnight(since)),
@@ -156,19 +167,13 @@ def _sector_finder(session: Session, communes: tuple[str, ...]):
     return sector_of
 
 
-def _overdue(session: Session, communes: tuple[str, ...], today: dt.date) -> dict[str, list[OverdueItem]]:
-    statement = (
-        select(Observation, Partner.name)
-        .join(Partner, Partner.id == Observation.partner_id)
-        .where(
-            Observation.commune_insee.in_(communes),
-            Observation.status.in_(tuple(taxonomy.OPEN_STATUSES)),
-            Observation.due_on < today,
-        )
-        .order_by(Partner.name, Observation.due_on, Observation.id)
-    )
+def _overdue(
+    session: Session, cellule_id: int, communes: tuple[str, ...], today: dt.date
+) -> dict[str, list[OverdueItem]]:
+    """Per partner, its late observations then its late decisions of this cellule. A decision about
+    an observation already listed for that partner is that same work: it is not counted twice."""
     grouped: dict[str, list[OverdueItem]] = {}
-    for observation, partner in session.execute(statement):
+    for observation, partner in session.execute(_late_observations(communes, today)):
         grouped.setdefault(partner, []).append(
             OverdueItem(
                 observation.id,
@@ -179,7 +184,46 @@ def _overdue(session: Session, communes: tuple[str, ...], today: dt.date) -> dic
                 observation.status,
             )
         )
-    return grouped
+    for decision, held_on, partner in session.execute(_late_decisions(cellule_id, today)):
+        listed = {item.observation_id for item in grouped.get(partner, ())}
+        if decision.observation_id is not None and decision.observation_id in listed:
+            continue
+        grouped.setdefault(partner, []).append(
+            OverdueItem(
+                decision.observation_id, partner, "", 0, decision.due_on, decision.status, decision.text, held_on
+            )
+        )
+    return dict(sorted(grouped.items()))
+
+
+def _late_observations(communes: tuple[str, ...], today: dt.date):
+    return (
+        select(Observation, Partner.name)
+        .join(Partner, Partner.id == Observation.partner_id)
+        .where(
+            Observation.commune_insee.in_(communes),
+            Observation.status.in_(tuple(taxonomy.OPEN_STATUSES)),
+            Observation.due_on < today,
+        )
+        .order_by(Partner.name, Observation.due_on, Observation.id)
+    )
+
+
+def _late_decisions(cellule_id: int, today: dt.date):
+    """The cellule's decisions given to a partner, still open, due before `today` (a team's stay in
+    the decisions section: this one is per partner, and goes into the partners' packs)."""
+    return (
+        select(MeetingDecision, Meeting.held_on, Partner.name)
+        .join(Meeting, Meeting.id == MeetingDecision.meeting_id)
+        .join(Partner, Partner.id == MeetingDecision.partner_id)
+        .where(
+            Meeting.cellule_id == cellule_id,
+            Meeting.held_on < today,
+            MeetingDecision.status == "open",
+            MeetingDecision.due_on < today,
+        )
+        .order_by(MeetingDecision.due_on, MeetingDecision.id)
+    )
 
 
 def _revisits_due(session: Session, communes: tuple[str, ...]) -> list[VisitLine]:

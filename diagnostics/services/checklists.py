@@ -13,7 +13,8 @@ from diagnostics import grids
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
-from diagnostics.models import DiagnosticGrid, GridTemplate, utcnow
+from diagnostics.field_models import DiagnosticGrid, GridTemplate
+from diagnostics.models import utcnow
 from diagnostics.services import audit
 from diagnostics.services.closures import team_diagnostic, writable_diagnostic
 

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 from diagnostics.auth import Actor, require_diagnostic_access
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
+from diagnostics.field_models import DiagnosticClosure
 from diagnostics.localtime import format_datetime
-from diagnostics.models import Diagnostic, DiagnosticClosure, Observation
+from diagnostics.models import Diagnostic, Observation
 from diagnostics.services import audit
 from diagnostics.texts import t
 

@@ -24,17 +24,9 @@ from diagnostics import config, localtime
 from diagnostics.auth import Actor, require, require_departments
 from diagnostics.db import Database
 from diagnostics.errors import Conflict, NotFound, ValidationError
+from diagnostics.field_models import DiagnosticClosure, Photo
 from diagnostics.io.photos import PreparedPhoto
-from diagnostics.models import (
-    SRID,
-    AuditEvent,
-    Diagnostic,
-    DiagnosticClosure,
-    Observation,
-    ObservationEvent,
-    Photo,
-    utcnow,
-)
+from diagnostics.models import SRID, AuditEvent, Diagnostic, Observation, ObservationEvent, utcnow
 from diagnostics.redaction import encode_shared_fields
 from diagnostics.services import audit, field_checks
 from diagnostics.services.closures import team_diagnostic, writable_diagnostic

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
-from diagnostics.models import FieldDraft, utcnow
+from diagnostics.field_models import FieldDraft
+from diagnostics.models import utcnow
 
 MAX_PAYLOAD_CHARS = 200_000
 DEVICE_LIMIT = 64

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from diagnostics import fiche, localtime, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.db import Database
-from diagnostics.models import Diagnostic, DiagnosticClosure, Photo
+from diagnostics.field_models import DiagnosticClosure, Photo
+from diagnostics.models import Diagnostic
 from diagnostics.redaction import redact_for_partners
 from diagnostics.services import audit, checklists, fieldwork, photos, reference
 from diagnostics.services.observations import ObservationFilter, observations_frame

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from diagnostics.auth import AGENT, COMMANDANT, Actor, require, require_departments, require_team
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
+from diagnostics.field_models import DiagnosticClosure
 from diagnostics.io.photos import PreparedPhoto
-from diagnostics.models import SRID, Commune, Diagnostic, DiagnosticClosure, Observation, Team
+from diagnostics.models import SRID, Commune, Diagnostic, Observation, Team
 from diagnostics.redaction import encode_shared_fields
 from diagnostics.services import audit, field_checks
 from diagnostics.services import photos as photo_store

@@ -18,7 +18,8 @@ from diagnostics import config
 from diagnostics.auth import Actor, observation_scope
 from diagnostics.db import Database
 from diagnostics.errors import NotFound
-from diagnostics.models import Commune, Diagnostic, Observation, Photo
+from diagnostics.field_models import Photo
+from diagnostics.models import Commune, Diagnostic, Observation
 from diagnostics.services.observations import scope_conditions
 from diagnostics.texts import t
 

@@ -30,7 +30,7 @@ from diagnostics.services import audit, cellules
 SECTIONS: dict[str, str] = {
     "decisions": "Suivi des décisions de la réunion précédente",
     "new_observations": "Nouvelles observations",
-    "overdue": "Préconisations en retard, par partenaire",
+    "overdue": "Préconisations et décisions en retard, par partenaire",
     "revisits": "Contre-visites",
     "alerts": "Alertes diffusées sur le territoire",
     "rising": "Secteurs en hausse",

@@ -77,6 +77,13 @@ class SentPack:
     queued_to: tuple[str, ...]  # the addresses newly queued by this call (empty: already sent or none)
     earlier_to: tuple[str, ...] = ()  # the addresses it was queued for by an earlier send
 
+    @property
+    def summary(self) -> str:
+        """To whom it went now and earlier, or that nobody has an address (the page and the CLI)."""
+        parts = [f"{said} {', '.join(to)}" for said, to in (("envoyé à", self.queued_to),
+                                                            ("déjà envoyé à", self.earlier_to)) if to]  # fmt: skip
+        return " ; ".join(parts) or "aucune adresse de courriel connue, dossier à remettre en main propre"
+
 
 def meeting_id_of(db: Database, cellule_name: str, held_on: dt.date) -> int | None:
     with db.session() as session:

@@ -21,8 +21,9 @@ from diagnostics import config, limits, localtime, taxonomy
 from diagnostics.auth import Actor, require
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, PermissionDenied, ValidationError
+from diagnostics.field_models import Photo
 from diagnostics.io.photos import PreparedPhoto
-from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, Photo, utcnow
+from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent, utcnow
 from diagnostics.partner_models import Partner
 from diagnostics.redaction import redact_record
 from diagnostics.services import audit, notifications, revisits

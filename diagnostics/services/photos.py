@@ -20,8 +20,9 @@ from diagnostics import config, limits
 from diagnostics.auth import Actor
 from diagnostics.db import Database
 from diagnostics.errors import NotFound, ValidationError
+from diagnostics.field_models import Photo
 from diagnostics.io.photos import PreparedPhoto
-from diagnostics.models import Observation, Photo
+from diagnostics.models import Observation
 from diagnostics.services import audit
 from diagnostics.services.closures import team_diagnostic, writable_diagnostic
 from diagnostics.texts import t

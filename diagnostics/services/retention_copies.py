@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from diagnostics import audit_chain, config
 from diagnostics.alert_models import Alert
-from diagnostics.models import AuditEvent, DiagnosticGrid, FieldDraft, ObservationEvent, Photo
+from diagnostics.field_models import DiagnosticGrid, FieldDraft, Photo
+from diagnostics.models import AuditEvent, ObservationEvent
 from diagnostics.outbox_models import OutboxAttachment, OutboxMessage
 from diagnostics.services import outbox
 from diagnostics.services.audit_log import unlocked

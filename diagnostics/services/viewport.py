@@ -13,13 +13,16 @@ The cell of a point, in the same SQL on SpatiaLite and PostGIS (`ln`, `tan`, `co
     y = floor((1/2 − ln(tan φ + sec φ) / 2π) · 2^zoom · 256 / CELL_PX)
 
 which are Leaflet's pixel coordinates of that zoom divided by the cell's size. Up to
-`GRID_ZOOM` a view adds up the cells of one grid of that zoom, counted once per scope, filters
-and data version for the whole scope (a département's: one scan, about 1.3 s of CPU at
-1,000,000 observations) and kept in the process: pans and zooms out cost milliseconds. Up to zoom
-`INDEX_FROM_ZOOM` the box covers a town or more: it is tested on the stored drawing point of
-every row the scope and the filters keep (reading half a million R*Tree candidates for a
-département costs more than that); from it on the box drives the query through the spatial
-index, as every box query (tests/test_box_plans.py).
+`GRID_ZOOM` (15: cells of about 200 m) a view adds up the cells of one grid of that zoom, counted
+once per scope, filters and data version for the whole scope (a département's: one scan, about
+1.3 s of CPU at 1,000,000 observations) and kept in the process with its coarser copy at
+`COARSE_ZOOM` (12) for the wide views: pans and zooms cost milliseconds, however dense the box
+(40,000 observations around Vesoul at zoom 13 took 1.0–1.5 s counted in SQL). Beyond it, the
+grid bounds the box's count: few enough, its points come; else the box's cells are counted in
+SQL, driven by the spatial index as every box query (tests/test_box_plans.py). Up to zoom
+`INDEX_FROM_ZOOM` a box for points covers a town or more: it is tested on the stored drawing
+point of every row the scope and the filters keep (reading half a million R*Tree candidates for
+a département costs more than that).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, cast, func, select
+from sqlalchemy import Integer, case, cast, func, select
 
 from diagnostics import config, dataversion, taxonomy
 from diagnostics.auth import Actor, observation_scope, require
@@ -49,15 +52,19 @@ from diagnostics.services.observations import (
 CELL_PX = 64
 POINT_CAP: int | None = None  # PSQ_MAP_POINTS when None
 INDEX_FROM_ZOOM = 11
-GRID_ZOOM = 12  # up to this zoom, views add up the scope's grid of this zoom (see _scope_grid)
+GRID_ZOOM = 15  # up to this zoom, views add up the scope's grid of this zoom (see _scope_grid)
+COARSE_ZOOM = 12  # views up to this zoom add up the grid's copy at this zoom (fewer rows)
 GRID_ENTRIES = 32
-GROUP_COLUMNS = ["x", "y", "severity", "status", "n", "lon", "lat"]
+GRID_BYTES = 256 * 2**20  # and at most this much memory for them all
 _grids: OrderedDict = OrderedDict()
 _grids_lock = threading.Lock()
 MIN_ZOOM, MAX_ZOOM = 1, 19
 SEVERITY_CODES = tuple(taxonomy.SEVERITIES)  # 1 … 4
 STATUS_CODES = tuple(taxonomy.STATUSES)  # nouvelle … classee
-CELL_COLUMNS = ("x", "y", "lat", "lon", "n", *(f"g{s}" for s in SEVERITY_CODES), *(f"s_{c}" for c in STATUS_CODES))
+COUNT_COLUMNS = ("n", *(f"g{s}" for s in SEVERITY_CODES), *(f"s_{c}" for c in STATUS_CODES))
+CELL_COLUMNS = ("x", "y", "lat", "lon", *COUNT_COLUMNS)
+# A cell's counts as SQL gives them: lon and lat are sums (means once the cells are added up).
+GROUP_COLUMNS = ("x", "y", *COUNT_COLUMNS, "lon", "lat")
 
 
 @dataclass(frozen=True)
@@ -99,14 +106,17 @@ def view_data(
     scope = observation_scope(actor)
     view = snapped(view)
     narrowed = view_criteria(criteria, view)
+    cap = cap or POINT_CAP or config.map_points()
     with db.session() as session:
+        grid = _scope_grid(db, session, scope, criteria)
         if view.zoom <= GRID_ZOOM:
-            groups = _coarsened(_scope_grid(db, session, scope, criteria), view)
+            groups = _coarsened(grid, view)
+        elif _bound(grid, view) <= cap:  # a few points in the grid's cells around the box
+            groups = None
         else:
-            rows = session.execute(_filtered(db, _cell_statement(view.zoom), narrowed, scope)).all()
-            groups = pd.DataFrame(rows, columns=GROUP_COLUMNS)
-        total = int(groups["n"].sum()) if len(groups) else 0
-        if total <= (cap or POINT_CAP or config.map_points()):
+            groups = _cells_frame(session.execute(_filtered(db, _cell_statement(view.zoom), narrowed, scope)).all())
+        total = 0 if groups is None or groups.empty else int(groups["n"].sum())
+        if groups is None or total <= cap:
             points = observation_points(db, actor, narrowed, session=session)
             return ViewData(zoom=view.zoom, total=len(points), points=points)
     return ViewData(zoom=view.zoom, total=total, cells=fold_cells(groups))
@@ -121,43 +131,93 @@ def snapped(view: View) -> View:
     return View((max(left, -180.0), max(bottom, -85.06), min(right, 180.0), min(top, 85.06)), view.zoom)
 
 
-def _scope_grid(db: Database, session, scope, criteria: ObservationFilter) -> pd.DataFrame:
-    """Counts by (cell, gravité, statut) at GRID_ZOOM of everything the scope and the filters
-    keep, whatever the box: one query per scope, filters and data version, kept in this process
-    and shared by every reader of that scope (coarser zooms add its cells up, exactly)."""
+@dataclass(frozen=True)
+class Grid:
+    """One row per cell (GROUP_COLUMNS) of everything a scope and filters keep: `fine` at
+    GRID_ZOOM, `coarse` the same added up at COARSE_ZOOM; both sorted by x (a view's columns of
+    cells are one slice)."""
+
+    fine: pd.DataFrame
+    coarse: pd.DataFrame
+
+    def at(self, zoom: int) -> tuple[pd.DataFrame, int]:
+        coarse_zoom = min(COARSE_ZOOM, GRID_ZOOM)
+        return (self.coarse, coarse_zoom) if zoom <= coarse_zoom else (self.fine, GRID_ZOOM)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.fine.memory_usage().sum() + self.coarse.memory_usage().sum())
+
+
+def _scope_grid(db: Database, session, scope, criteria: ObservationFilter) -> Grid:
+    """The scope's Grid for these filters, whatever the box: one query per scope, filters and
+    data version, kept in this process and shared by every reader of that scope (every view up to
+    GRID_ZOOM adds its cells up, exactly)."""
     versions = (
-        dataversion.current(session, dataversion.OBSERVATIONS),
+        dataversion.observation_versions(session, scope.departments),
         dataversion.current(session, dataversion.REFERENCE),
     )
-    key = (db.cache_key, versions, scope, dataclasses.replace(criteria, bbox=None, point_box=None))
+    criteria = dataclasses.replace(criteria, bbox=None, point_box=None)
+    key = (db.cache_key, versions, scope, criteria, GRID_ZOOM, COARSE_ZOOM)
     with _grids_lock:
         found = _grids.get(key)
         if found is not None:
             _grids.move_to_end(key)
             return found
-    rows = session.execute(_filtered(db, _cell_statement(GRID_ZOOM), key[3], scope)).all()
-    found = pd.DataFrame(rows, columns=GROUP_COLUMNS).astype(
-        {"x": "int64", "y": "int64", "severity": "int64", "n": "int64", "lon": "float64", "lat": "float64"}
-    )
+    fine = _cells_frame(session.execute(_filtered(db, _cell_statement(GRID_ZOOM), criteria, scope)).all())
+    found = Grid(fine, _added_up(fine, GRID_ZOOM - min(COARSE_ZOOM, GRID_ZOOM)))
     with _grids_lock:
         _grids[key] = found
-        while len(_grids) > GRID_ENTRIES:
+        while len(_grids) > 1 and (
+            len(_grids) > GRID_ENTRIES or sum(grid.nbytes for grid in _grids.values()) > GRID_BYTES
+        ):
             _grids.popitem(last=False)
     return found
 
 
-def _coarsened(grid: pd.DataFrame, view: View) -> pd.DataFrame:
-    """The grid's counts inside the view's cells, at the view's zoom (a cell of zoom z holds
-    the 4^(GRID_ZOOM - z) cells of GRID_ZOOM under it)."""
-    shift = GRID_ZOOM - view.zoom
+def _cells_frame(rows) -> pd.DataFrame:
+    """SQL's cells as a frame of GROUP_COLUMNS sorted by x (then y): counts in int32 (a
+    département's fine grid is some 10^5 cells, kept per scope and filters)."""
+    # Plain tuples: numpy reads them about 30 times faster than SQLAlchemy's rows.
+    table = np.array([tuple(row) for row in rows], dtype="float64").reshape(-1, len(GROUP_COLUMNS))
+    frame = pd.DataFrame(table, columns=list(GROUP_COLUMNS))
+    frame = frame.astype({name: "int32" for name in ("x", "y", *COUNT_COLUMNS)})
+    return frame.sort_values(["x", "y"], ignore_index=True)
+
+
+def _added_up(cells: pd.DataFrame, shift: int) -> pd.DataFrame:
+    """The cells of a grid added up into the cells 2^shift times larger (sorted by x, y)."""
+    bigger = cells.assign(x=cells["x"].to_numpy() >> shift, y=cells["y"].to_numpy() >> shift)
+    return bigger.groupby(["x", "y"], as_index=False, sort=True).sum()
+
+
+def _coarsened(grid: Grid, view: View) -> pd.DataFrame:
+    """The grid's cells inside the view's cells, added up at the view's zoom (a cell of zoom z
+    holds the 4^(zoom of the grid - z) cells under it)."""
+    frame, zoom = grid.at(view.zoom)
+    shift = zoom - view.zoom
     west, south, east, north = view.bbox
     inward = 1e-9  # the snapped box's edges are cell edges: the cells just inside them
     (x0, y0) = _cell_of(west + inward, north - inward, view.zoom)
     (x1, y1) = _cell_of(east - inward, south + inward, view.zoom)
-    x, y = grid["x"].to_numpy() >> shift, grid["y"].to_numpy() >> shift
-    inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
-    kept = grid[inside].assign(x=x[inside], y=y[inside])
-    return kept.groupby(["x", "y", "severity", "status"], as_index=False, observed=True)[["n", "lon", "lat"]].sum()
+    kept = _columns(frame, x0 << shift, ((x1 + 1) << shift) - 1)
+    y = kept["y"].to_numpy() >> shift
+    return _added_up(kept[(y >= y0) & (y <= y1)], shift)
+
+
+def _columns(frame: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
+    """The rows of `frame` with first <= x <= last (both grids are sorted by x)."""
+    xs = frame["x"].to_numpy()
+    return frame.iloc[np.searchsorted(xs, first, "left") : np.searchsorted(xs, last, "right")]
+
+
+def _bound(grid: Grid, view: View) -> int:
+    """Observations in the grid's cells that meet the view's box: at least the box's count."""
+    west, south, east, north = view.bbox
+    (x0, y0), (x1, y1) = _cell_of(west, north, GRID_ZOOM), _cell_of(east, south, GRID_ZOOM)
+    kept = _columns(grid.fine, x0, x1)
+    y = kept["y"].to_numpy()
+    return int(kept["n"].to_numpy()[(y >= y0) & (y <= y1)].sum())
 
 
 def forget_grids() -> None:
@@ -210,38 +270,24 @@ def _cell_of(lon: float, lat: float, zoom: int) -> tuple[int, int]:
 
 
 def _cell_statement(zoom: int):
+    """SQL: one row per cell of `zoom` (GROUP_COLUMNS): counts, by gravité and statut, and the
+    sums of the drawing points (CASE: the same SQL on both backends)."""
     x, y = cell_index(zoom)
     x, y = x.label("x"), y.label("y")
+    by_severity = [func.sum(case((Observation.severity == code, 1), else_=0)) for code in SEVERITY_CODES]
+    by_status = [func.sum(case((Observation.status == code, 1), else_=0)) for code in STATUS_CODES]
     return (
-        select(
-            x,
-            y,
-            Observation.severity,
-            Observation.status,
-            func.count().label("n"),
-            func.sum(drawing_lon()),
-            func.sum(drawing_lat()),
-        )
+        select(x, y, func.count(), *by_severity, *by_status, func.sum(drawing_lon()), func.sum(drawing_lat()))
         .select_from(Observation)
-        .group_by(x, y, Observation.severity, Observation.status)
+        .group_by(x, y)
     )
 
 
 def fold_cells(groups: pd.DataFrame) -> pd.DataFrame:
-    """One row per cell from the (cell, gravité, statut) counts: totals, counts by gravité and
-    statut, mean drawing point; sorted by cell (x, then y) so both backends give the same rows."""
-    if groups.empty:
-        return pd.DataFrame({name: pd.Series(dtype="int64") for name in CELL_COLUMNS})
-    groups = groups.astype({"x": "int64", "y": "int64", "n": "int64", "lon": "float64", "lat": "float64"})
-    keys = ["x", "y"]
-    by_cell = groups.groupby(keys, sort=True)
-    cells = by_cell[["n", "lon", "lat"]].sum()
-    cells["lon"] = cells["lon"] / cells["n"]
-    cells["lat"] = cells["lat"] / cells["n"]
-    severity = groups.pivot_table(index=keys, columns="severity", values="n", aggfunc="sum", fill_value=0)
-    status = groups.pivot_table(index=keys, columns="status", values="n", aggfunc="sum", fill_value=0)
-    for code in SEVERITY_CODES:
-        cells[f"g{code}"] = severity.get(code, 0)
-    for code in STATUS_CODES:
-        cells[f"s_{code}"] = status.get(code, 0)
-    return cells.reset_index()[list(CELL_COLUMNS)]
+    """The cells as the map draws them (CELL_COLUMNS): mean drawing point, sorted by cell (x,
+    then y) so both backends give the same rows."""
+    cells = groups.astype({name: "int64" for name in ("x", "y", *COUNT_COLUMNS)}).sort_values(["x", "y"])
+    if len(cells):
+        cells["lon"] = cells["lon"] / cells["n"]
+        cells["lat"] = cells["lat"] / cells["n"]
+    return cells.reset_index(drop=True)[list(CELL_COLUMNS)]

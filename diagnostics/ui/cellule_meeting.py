@@ -16,6 +16,7 @@ from diagnostics.ui import common, forms, tables
 
 FLASH = "cel_flash"
 DECISION = "cel_decision"
+LINKED = "cel_decision_linked"  # the decision an e-mail's link opened (ui.cellules)
 LABELS = {"text": "Décision", "who": "Qui agit", "due_on": "Échéance", "observation": "Observation"}
 NO_OBSERVATION = 0
 
@@ -63,16 +64,7 @@ def pack_buttons(db, actor, agenda, today: dt.date) -> None:
 
 def _sent_lines(sent) -> list[str]:
     """One line per pack: to whom it was just sent, to whom earlier, or that nobody has an address."""
-    lines = []
-    for pack in sent:
-        name, parts = common.markdown_text(pack.recipient.name), []
-        if pack.queued_to:
-            parts.append("envoyé à " + ", ".join(pack.queued_to))
-        if pack.earlier_to:
-            parts.append("déjà envoyé à " + ", ".join(pack.earlier_to))
-        said = " ; ".join(parts) or "aucune adresse de courriel connue, dossier à remettre en main propre"
-        lines.append(f"- {name} : {common.markdown_text(said)}")
-    return lines
+    return [f"- {common.markdown_text(pack.recipient.name)} : {common.markdown_text(pack.summary)}" for pack in sent]
 
 
 def _pack(db, actor, meeting_id: int, partner_id: int | None, today: dt.date) -> bytes:
@@ -144,8 +136,11 @@ def _decision_list(db, actor, name: str, day: dt.date) -> None:
     if not lines:
         st.info("Aucune décision enregistrée pour cette réunion.")
         return
+    opened = st.session_state.get(LINKED)
     for line in lines:
-        with st.container(border=True):
+        with st.container(border=True, key=f"cel_decision_box_{line.id}"):
+            if line.id == opened:
+                st.caption(f":material/mail: Décision n° {line.id}, ouverte depuis le lien du courriel")
             st.text(line.text)
             st.caption(f"{line.who} — échéance {localtime.format_date(line.due_on)} — {line.state_label}")
             if line.answer:

@@ -127,22 +127,14 @@ def test_a_commander_assigns_to_the_offered_partner_and_the_partner_answers(modu
 
 
 def _open_observation(page: Page, observation_id: int) -> None:
-    """Type its number in the follow-up panel. The map's first report (its view) reruns the page
-    once after loading; a number typed during that rerun can be lost: type it again then."""
+    """Type its number in the follow-up panel, as a person does once the page has settled."""
     number = page.get_by_label("N° de l'observation", exact=True)
-    heading = page.get_by_text(f"Observation n° {observation_id}", exact=True)
-    for _attempt in range(3):
-        number.scroll_into_view_if_needed()
-        _pause(page)
-        number.fill(str(observation_id))
-        number.press("Enter")
-        wait_until_idle(page)
-        try:
-            expect(heading).to_be_visible(timeout=TIMEOUT_MS // 3)
-            return
-        except AssertionError:
-            continue
-    expect(heading).to_be_visible(timeout=TIMEOUT_MS)
+    number.scroll_into_view_if_needed()
+    _pause(page)
+    number.fill(str(observation_id))
+    number.press("Enter")
+    wait_until_idle(page)
+    expect(page.get_by_text(f"Observation n° {observation_id}", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
 
 
 def _near_the_button(page: Page, message) -> None:

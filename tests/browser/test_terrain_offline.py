@@ -22,7 +22,8 @@ from sqlalchemy import func, select
 
 from diagnostics.db import open_database
 from diagnostics.demo import DEMO_PASSWORD
-from diagnostics.models import AuditEvent, Observation, Photo
+from diagnostics.field_models import Photo
+from diagnostics.models import AuditEvent, Observation
 from tests.browser.conftest import demo_database_file
 
 pytestmark = [pytest.mark.browser, pytest.mark.phone]
