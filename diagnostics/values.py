@@ -5,6 +5,7 @@ invisible characters before they are matched or stored."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -27,9 +28,30 @@ def clean_text(value: str) -> str:
     return _INVISIBLE.sub("", text).strip()
 
 
+def _remembered(function):
+    """`function` remembered per distinct value, and per type (1, 1.0 and True apart): a large
+    file repeats a few catégories, gravités and dates on every row. A value that cannot be a key
+    (a list in a GeoJSON property) is worked out each time."""
+    remembered = functools.lru_cache(maxsize=4096, typed=True)(function)
+
+    @functools.wraps(function)
+    def matcher(value):
+        try:
+            return remembered(value)
+        except TypeError:
+            return function(value)
+
+    return matcher
+
+
 def normalise_name(name: object) -> str:
     """`Coordonnée X (L93)` → `coordonnee_x_l93`: no accents, lower case, underscores."""
-    text = unicodedata.normalize("NFKD", clean_text(str(name))).encode("ascii", "ignore").decode("ascii")
+    return _normalised(str(name))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(name: str) -> str:
+    text = unicodedata.normalize("NFKD", clean_text(name)).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
@@ -42,6 +64,7 @@ def match_code(value, labels: Mapping) -> str | None:
     return None
 
 
+@_remembered
 def match_category(value) -> str | None:
     """`Éclairage`, `eclairage`, `VIDEOPROTECTION`, `Visibilité et recoins` → their codes."""
     labels = {c.code: c.label for c in taxonomy.CATEGORIES}
@@ -58,6 +81,7 @@ def match_category(value) -> str | None:
     return words[0] if len(words) == 1 else None  # « tags » → dégradations et tags
 
 
+@_remembered
 def match_severity(value) -> int | None:
     text = str(value).strip()
     if re.fullmatch(r"[1-4](\.0+|,0+)?", text):
@@ -66,6 +90,7 @@ def match_severity(value) -> int | None:
     return int(code) if code is not None else None
 
 
+@_remembered
 def match_status(value) -> str | None:
     return match_code(value, taxonomy.STATUSES)
 
@@ -79,6 +104,7 @@ def match_prefix(value, labels: Mapping) -> str | None:
     return code
 
 
+@_remembered
 def parse_date(value) -> dt.date | None:
     if isinstance(value, pd.Timestamp | dt.datetime):
         return value.date()
@@ -93,6 +119,7 @@ def parse_date(value) -> dt.date | None:
     return None
 
 
+@_remembered
 def parse_bool(value) -> bool:
     if isinstance(value, bool | np.bool_):
         return bool(value)
