@@ -92,10 +92,10 @@ def observations_frame(
     # The newest `limit` rows: read backwards along the dates' index until enough rows of the
     # scope's départements are found (about twice the limit for a département of two), rather
     # than sorting all their rows (2.1 s for a commandant's 478,000 of 1,000,000 on SpatiaLite).
-    newest = limit is not None and criteria.bbox is None and not shapes_only
+    newest = limit is not None and criteria.bbox is None
     statement = _filtered(db, _observation_select(), criteria, scope, newest_first=newest)
     if shapes_only:
-        statement = statement.where(func.ST_NPoints(Observation.geom) > 1)
+        statement = statement.where(*shape_conditions(db))
     with db.session() as session:
         statement = statement.order_by(Observation.observed_on.desc(), Observation.id.desc())
         statement = statement.limit(limit).offset(offset or None)
@@ -179,6 +179,14 @@ def _filtered(
         conditions.append(read(drawing_lon()).between(west, east))
         conditions.append(read(drawing_lat()).between(south, north))
     return statement.where(*conditions)
+
+
+def shape_conditions(db: Database) -> list:
+    """SQL: a line or a polygon (not a point), in the terms of the partial index that holds them
+    (ix_observations_shapes), so that they are read through it."""
+    if db.is_sqlite:  # the blob's length selects through the index, the points' count is exact
+        return [func.length(Observation.geom) > 60, func.ST_NPoints(Observation.geom) > 1]
+    return [func.ST_NPoints(Observation.geom) > 1]
 
 
 def drawing_lon():
