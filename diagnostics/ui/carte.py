@@ -5,8 +5,8 @@ What is slow is cached by what it depends on (the database's data versions). The
 each view itself from the app's route (/api/map/observations: cells with counts at low zoom,
 the box's points when few enough), reading the filters from the page's address and writing its
 view there: pan, zoom and a change of filter cause no rebuild of the map, pan and zoom no rerun.
-With the heatmap or the observations outside patrol zones, every point of the selection goes
-to the map as before. A click on a point returns its N° and opens its follow-up below the map.
+The heatmap comes from the same views (weighted cells, then points). With the observations
+outside patrol zones, every point of the selection goes to the map as before. A click on a point returns its N° and opens its follow-up below the map.
 """
 
 from __future__ import annotations
@@ -73,8 +73,10 @@ def page() -> None:
     count = _count(db, actor, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
     st.metric("En retard (échéance passée, toutes observations)", len(late))
-    all_points = heat or highlight or config.map_all_points()
-    map_view.follow_mode((heat, highlight, all_points))  # a toggle keeps the view
+    all_points = highlight or config.map_all_points()
+    # A toggle keeps the view; the route's map draws its heatmap itself (it reads the switch
+    # from the page's address): the same map, not rebuilt.
+    map_view.follow_mode((heat and all_points, highlight, all_points))
     if all_points:  # every point of the selection goes to the map
         _all_points_map(db, actor, criteria, heat, highlight)
     else:
@@ -120,6 +122,7 @@ def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
             map_view.PARAM,
             map_api.REFERENCE_PATH,
             db.data_version(dataversion.REFERENCE),
+            filter_params.PARAMS["heat"],
         ),
     )
     shapes = _shapes(db, actor, criteria)
