@@ -45,17 +45,20 @@ def view_options(
     reference_url: str = "",
     reference_version: int = 0,
     heat_param: str = "",
+    outside_param: str = "",
 ) -> dict:
     """What assets/viewport.js needs once: the route, the page's filter parameters, labels; and
     where the reference layers are fetched from (maps.review); the page's parameter that turns
-    the heatmap on (`=1`)."""
+    the heatmap on (`=1`), and the one that keeps only the observations outside patrol zones
+    (sent to the route with the filters; its points circled)."""
     return {
         "url": url,
         "heatParam": heat_param,
+        "outsideParam": outside_param,
         "heatRadius": [HEAT_RADIUS, HEAT_BLUR],
         "referenceUrl": reference_url,
         "referenceVersion": reference_version,
-        "filterParams": list(filter_params),
+        "filterParams": [*filter_params, *([outside_param] if outside_param else [])],
         "viewParam": view_param,
         # Plain text: the script sets it with textContent only.
         "severities": {str(k): v for k, v in taxonomy.SEVERITIES.items()},

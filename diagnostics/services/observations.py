@@ -14,15 +14,15 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, Select, and_, case, cast, func, literal_column, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, Select, and_, case, cast, column, exists, func, literal_column, select, table, text
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
 from diagnostics import taxonomy
 from diagnostics.auth import Actor, Scope, observation_scope
 from diagnostics.db import Database
-from diagnostics.models import SRID, Commune, Diagnostic, Observation, Team
+from diagnostics.models import SRID, Commune, Diagnostic, Observation, PatrolZone, Team
 from diagnostics.redaction import SHARED_IF_MARKED, redact_for_partners
 from diagnostics.services._frames import geometry_as_wkb, read_frame
 
@@ -45,6 +45,7 @@ class ObservationFilter:
     point_box: BBox | None = None  # drawing point (lon, lat) inside the box, tested on every row kept
     ids: tuple[int, ...] = ()
     overdue_on: dt.date | None = None  # only those « en retard » on that day (assigned, open, due before)
+    outside_zones: bool = False  # only those whose drawing point lies in no patrol zone
 
 
 OBSERVATION_COLUMNS = (
@@ -162,6 +163,8 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
         conditions.append(Observation.id.in_(criteria.ids))
     if criteria.overdue_on is not None:
         conditions.append(overdue_condition(criteria.overdue_on))
+    if criteria.outside_zones:
+        conditions.append(outside_zones_condition(db))
     if criteria.bbox is not None:
         conditions.append(_in_bbox(db, criteria.bbox))
     if criteria.point_box is not None:
@@ -169,6 +172,43 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
         conditions.append(read(drawing_lon()).between(west, east))
         conditions.append(read(drawing_lat()).between(south, north))
     return statement.where(*conditions)
+
+
+def outside_zones_condition(db: Database):
+    """The drawing point lies in no patrol zone (an edge counts as inside, as
+    analysis.mark_outside_zones). The few zones look up the observations their envelopes
+    meet in the observations' spatial index, once per query; each row is then tested against
+    that set (a lookup of the zones' index per row cost 2.6 s for 48,000 rows on SpatiaLite)."""
+    inner = aliased(Observation)
+    lon = func.coalesce(inner.lon, func.ST_X(func.ST_PointOnSurface(inner.geom)))
+    lat = func.coalesce(inner.lat, func.ST_Y(func.ST_PointOnSurface(inner.geom)))
+    if db.is_sqlite:
+        index = _SPATIAL_INDEX.c
+        candidates = select(index.rowid).where(
+            index.f_table_name == Observation.__tablename__,
+            index.f_geometry_column == "geom",
+            index.search_frame == PatrolZone.geom,
+        )
+        inside = (
+            select(inner.id)
+            .select_from(PatrolZone.__table__)
+            .join(inner, inner.id.in_(candidates))
+            .where(func.ST_Intersects(PatrolZone.geom, func.MakePoint(lon, lat, SRID)) == 1)
+        )
+        return Observation.id.not_in(inside)
+    inside = (
+        select(literal_column("1"))
+        .select_from(PatrolZone.__table__)
+        .join(inner, inner.geom.op("&&")(PatrolZone.geom))
+        .where(inner.id == Observation.id)
+        .where(func.ST_Intersects(PatrolZone.geom, func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)))
+    )
+    return ~exists(inside)
+
+
+_SPATIAL_INDEX = table(
+    "SpatialIndex", column("f_table_name"), column("f_geometry_column"), column("search_frame"), column("rowid")
+)
 
 
 def drawing_lon():

@@ -5,8 +5,10 @@ What is slow is cached by what it depends on (the database's data versions). The
 each view itself from the app's route (/api/map/observations: cells with counts at low zoom,
 the box's points when few enough), reading the filters from the page's address and writing its
 view there: pan, zoom and a change of filter cause no rebuild of the map, pan and zoom no rerun.
-The heatmap comes from the same views (weighted cells, then points). With the observations
-outside patrol zones, every point of the selection goes to the map as before. A click on a point returns its N° and opens its follow-up below the map.
+The heatmap comes from the same views (weighted cells, then points), and so do the observations
+outside patrol zones (tested in SQL; the list under the map is bounded). With PSQ_MAP_VIEW=all
+every point of the selection goes to the map as before. A click on a point returns its N° and
+opens its follow-up below the map.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import streamlit as st
 from diagnostics import config, dataversion, filter_params, localtime, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.maps.viewport import view_options
-from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, viewport
+from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, outside_zones, viewport
 from diagnostics.services.observations import (
     ObservationFilter,
     count_observations,
@@ -73,10 +75,10 @@ def page() -> None:
     count = _count(db, actor, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
     st.metric("En retard (échéance passée, toutes observations)", len(late))
-    all_points = highlight or config.map_all_points()
-    # A toggle keeps the view; the route's map draws its heatmap itself (it reads the switch
-    # from the page's address): the same map, not rebuilt.
-    map_view.follow_mode((heat and all_points, highlight, all_points))
+    all_points = config.map_all_points()
+    # A toggle keeps the view; the route's map reads both switches from the page's address and
+    # draws its heatmap, or asks for the observations outside the zones, itself: not rebuilt.
+    map_view.follow_mode((heat and all_points, highlight and all_points, all_points))
     if all_points:  # every point of the selection goes to the map
         _all_points_map(db, actor, criteria, heat, highlight)
     else:
@@ -123,6 +125,7 @@ def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
             map_api.REFERENCE_PATH,
             db.data_version(dataversion.REFERENCE),
             filter_params.PARAMS["heat"],
+            filter_params.PARAMS["outside"],
         ),
     )
     shapes = _shapes(db, actor, criteria)
@@ -240,6 +243,11 @@ def _heat(db, actor: Actor, criteria: ObservationFilter) -> list[list[float]]:
 
 
 @common.data_cache(max_entries=16)
+def _outside(db, actor: Actor, criteria: ObservationFilter) -> outside_zones.Outside:
+    return outside_zones.outside_zones(db, actor, criteria, limit=OUTSIDE_LIST_LIMIT)
+
+
+@common.data_cache(max_entries=16)
 def _overdue_ids(db, actor: Actor, today: dt.date) -> frozenset[int]:
     return assignments.overdue_ids(db, actor, today=today)
 
@@ -282,14 +290,14 @@ def _pick_from_table() -> None:
 
 
 def _outside_list(db, actor: Actor, criteria: ObservationFilter) -> None:
-    sectors, zones, _sites = common.context_layers(db)
-    result = analysis.coverage_of(_points(db, actor, criteria), zones, sectors, common.communes(db))
+    result = _outside(db, actor, criteria)
     st.subheader("Observations hors zones de patrouille")
+    shown = f" Liste : les {len(result.listed)} plus graves." if result.outside > len(result.listed) else ""
     st.caption(
-        f"{len(result.outside)} observation(s) sur {result.total} hors de toute zone de patrouille "
-        "(cerclées de bleu sur la carte), les plus graves d'abord."
+        f"{result.outside} observation(s) sur {result.total} hors de toute zone de patrouille "
+        f"(cerclées de bleu sur la carte), les plus graves d'abord.{shown}"
     )
-    listed = table_view(result.outside.head(OUTSIDE_LIST_LIMIT).rename(columns={"commune": "commune_name"}))
+    listed = table_view(result.listed)
     with tables.audited("carte_outside"):
         st.dataframe(listed, hide_index=True, width="stretch", column_config=TABLE_CONFIG)
 

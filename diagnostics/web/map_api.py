@@ -3,7 +3,8 @@ reference layers once: GET /api/map/reference/{communes,zones,sectors}.
 
 Parameters: `bbox=west,south,east,north` (WGS84), `zoom` (Leaflet's level), and the page's own
 filter parameters (`grav=3,4&statut=nouvelle&periode=3m`…, read by
-`filter_params.criteria_from_params` exactly as the page reads its address). Signed in by the
+`filter_params.criteria_from_params` exactly as the page reads its address); `hors=1` keeps the
+observations outside every patrol zone (the page's switch), tested in SQL. Signed in by the
 session cookie; the forces only (a maire or a partner is refused, as on the page).
 
 The answer (maps.viewport.view_json) is cells with counts, or the points of the box. Its ETag
@@ -16,6 +17,7 @@ asks again each time (a change must show at the next move).
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import threading
@@ -58,6 +60,8 @@ def observations_view(request: Request) -> Response:
     actor = _reader(request)
     view = parse_view(request.query_params)
     criteria = filter_params.criteria_from_params(request.query_params, localtime.now_paris().date())
+    if request.query_params.get(filter_params.PARAMS["outside"]) == "1":  # the page's « hors zones » switch
+        criteria = dataclasses.replace(criteria, outside_zones=True)
     db = database()
     versions = db.data_version(dataversion.OBSERVATIONS), db.data_version(dataversion.REFERENCE)
     key = (db.cache_key, versions, observation_scope(actor), criteria, view)

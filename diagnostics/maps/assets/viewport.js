@@ -52,9 +52,12 @@
     var lat = function (v) { return Math.max(-85, Math.min(85, v)).toFixed(5); };
     return [lng(nw.lng), lat(se.lat), lng(se.lng), lat(nw.lat)].join(',');
   }
-  function heatOn() {
+  function pageParam(name) {
     var where = page();
-    return Boolean(where && heat && options.heatParam) && new URLSearchParams(where.search).get(options.heatParam) === '1';
+    return where && name ? new URLSearchParams(where.search).get(name) : null;
+  }
+  function heatOn() {
+    return Boolean(heat) && pageParam(options.heatParam) === '1';
   }
   function later() {
     clearTimeout(timer);
@@ -91,6 +94,7 @@
     clearCells();
     last = data;
     if (data.mode === 'points') {
+      points.options.highlightOutside = pageParam(options.outsideParam) === '1';  // all are, then
       points.setData(data.points);
       say('');
     } else {
