@@ -142,7 +142,8 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
     # whole composite filters index beside the GiST one (100-155 ms), since gravité and statut
     # are not its leading columns.
     read = functools.partial(_unindexed, db) if criteria.bbox is not None else _as_is
-    conditions = scope_conditions(scope, read=read)
+    by_commune = criteria.bbox is not None and _commune_driven(db, scope)
+    conditions = scope_conditions(scope, read=_as_is if by_commune else read)
     if criteria.start is not None:
         conditions.append(read(Observation.observed_on) >= criteria.start)
     if criteria.end is not None:
@@ -166,7 +167,7 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
     if criteria.outside_zones:
         conditions.append(outside_zones_condition(db))
     if criteria.bbox is not None:
-        conditions.append(_in_bbox(db, criteria.bbox))
+        conditions.append(_box_on_each_row(criteria.bbox) if by_commune else _in_bbox(db, criteria.bbox))
     if criteria.point_box is not None:
         west, south, east, north = (float(value) for value in criteria.point_box)
         conditions.append(read(drawing_lon()).between(west, east))
@@ -265,6 +266,19 @@ def _unindexed(db: Database, column):
     if db.is_sqlite:
         return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
     return func.coalesce(column, column, type_=column.type)
+
+
+def _commune_driven(db: Database, scope: Scope) -> bool:
+    """A maire's (or a partner's) box on SpatiaLite reads the commune's index, not the R*Tree:
+    a town box holds about 100,000 R*Tree candidates at 1,000,000 observations where Vesoul has
+    28,647 rows (286 ms against 19 ms). PostgreSQL's GiST does better than its commune index."""
+    return db.is_sqlite and bool(scope.communes) and not scope.departments and not scope.team_ids
+
+
+def _box_on_each_row(bbox: BBox):
+    """The box tested on each row the other conditions keep (no spatial index)."""
+    west, south, east, north = (float(value) for value in bbox)
+    return func.MbrIntersects(Observation.geom, func.BuildMbr(west, south, east, north, SRID)) == 1
 
 
 def _in_bbox(db: Database, bbox: BBox):
