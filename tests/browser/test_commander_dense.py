@@ -18,7 +18,7 @@ from diagnostics.db import open_database
 from diagnostics.synthetic import load_synthetic
 from tests.browser.conftest import REPO, _servers, demo_database_file
 from tests.browser.test_commander_viewport import FIND, PAUSE_MS, _free, drawn, script, shoot, state
-from tests.browser.ui import TIMEOUT_MS, go_to, log_in, map_frame, open_sidebar, wait_until_idle
+from tests.browser.ui import TIMEOUT_MS, close_sidebar, go_to, log_in, map_frame, open_sidebar, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -41,6 +41,14 @@ def cell_sum(frame) -> int:
     return sum(int(cells.nth(i).get_attribute("data-count")) for i in range(cells.count()))
 
 
+def busiest(iframe) -> int:
+    """The index of the cell with the most observations (where a person would click)."""
+    return script(iframe).evaluate(
+        "() => { const counts = Array.from(document.querySelectorAll('.psq-cell')).map(e => Number(e.dataset.count));"
+        " return counts.indexOf(Math.max(...counts)); }"
+    )
+
+
 def centre_on_vesoul(iframe, zoom: int) -> None:
     """Where the person has panned to: Vesoul's centre (as a drag would, in one step)."""
     script(iframe).evaluate(f"(z) => {{ const map = {FIND}; map.setView([47.6231, 6.1558], z); }}", zoom)
@@ -55,11 +63,14 @@ def view_of(iframe) -> tuple[int, float, float]:
 
 def switch(page: Page, label: str) -> None:
     open_sidebar(page)
-    toggle = page.get_by_label(label)
+    toggle = page.get_by_role("switch", name=label)
     toggle.scroll_into_view_if_needed()
     page.wait_for_timeout(PAUSE_MS)
     toggle.click(force=True)
     wait_until_idle(page)
+    close_sidebar(page)  # on a phone it covers the map
+    page.get_by_title("streamlit_folium.st_folium").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(PAUSE_MS)
 
 
 @pytest.mark.parametrize("size", list(SIZES))
@@ -88,7 +99,8 @@ def test_zooming_into_a_dense_town_shows_cells_then_points_and_switches_keep_the
         if state(frame)["mode"] == "points":
             break
         before = int(state(frame)["zoom"])
-        frame.locator(".psq-cell").first.click()
+        iframe.scroll_into_view_if_needed()
+        frame.locator(".psq-cell").nth(busiest(iframe)).click()
         page.wait_for_timeout(PAUSE_MS)
         assert int(drawn(frame, page)["zoom"]) > before
     assert state(frame)["mode"] == "points" and int(state(frame)["total"]) <= CAP, state(frame)
@@ -125,6 +137,13 @@ def test_zooming_into_a_dense_town_shows_cells_then_points_and_switches_keep_the
     expect(frame.locator('.leaflet-container[data-psq-heat="on"]')).to_have_count(1, timeout=TIMEOUT_MS)
     assert view_of(iframe) == view
     shoot(page, f"dense-chaleur-hors-zones-{size}")
+    for _ in range(3):  # out again: the heatmap weighted from the cells, no disc drawn
+        frame.get_by_role("button", name="Zoom arrière").click()
+        page.wait_for_timeout(PAUSE_MS)
+    assert drawn(frame, page)["mode"] == "cells" and frame.locator(".psq-cell").count() == 0
+    expect(frame.locator("canvas.leaflet-heatmap-layer")).to_have_count(1)
+    shoot(page, f"dense-chaleur-cellules-{size}")
+    view = view_of(iframe)
     switch(page, "Observations hors zones de patrouille")  # off: every observation again
     iframe, frame = map_frame(page)
     expect(page).not_to_have_url(re.compile(r"hors=1"), timeout=TIMEOUT_MS)
