@@ -54,7 +54,7 @@ def write_observations(
 ) -> int:
     """Insert the observations given by `columns` (and `lon`, `lat`, `geometries`); return how many."""
     connection = session.connection()
-    dataversion.bump(session, [dataversion.OBSERVATIONS])  # first: it opens the transaction if needed
+    dataversion.bump_all_observations(session)  # first: it opens the transaction if needed
     count = len(lon)
     if not count:
         return 0

@@ -12,7 +12,7 @@ from jinja2 import Template
 
 from diagnostics import taxonomy
 from diagnostics.crs import WGS84
-from diagnostics.maps import styles
+from diagnostics.maps import styles, topology
 from diagnostics.maps.base import ResourceCall, ScriptAsText, add_pane, add_stylesheet
 from diagnostics.maps.escaping import card, escape_text, joined, safe_frame
 
@@ -53,7 +53,7 @@ class PreparedGeoJson(Layer, ScriptAsText):
             .then(function (answer) { return answer.ok ? answer.json() : null; })
             .then(function (data) {
                 if (!data) { return; }
-                {{ this.get_name() }}.addData(data);
+                {{ this.get_name() }}.addData(window.psqAreas(data));
                 // Whatever arrives first, the base (communes) stays under the zones and sectors.
                 {% if this.back %}{{ this.get_name() }}.bringToBack();{% endif %}
             });
@@ -94,12 +94,26 @@ def area_geojson(areas: gpd.GeoDataFrame, fields: list[tuple[str, str]] | None) 
     a card as popup. Empty text for no areas."""
     if areas.empty:
         return ""
-    columns = {"tooltip": areas["name"].map(escape_text)}
+    return safe_frame(areas, **_area_properties(areas, fields)).to_json()
+
+
+def area_topology(areas: gpd.GeoDataFrame, fields: list[tuple[str, str]] | None) -> str:
+    """The same areas and properties as `area_geojson`, as a compact topology (maps.topology:
+    shared borders once, rounded coordinates), which assets/topology.js turns back into GeoJSON."""
+    if areas.empty:
+        return ""
+    columns = _area_properties(areas, fields)
+    properties = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    return topology.encode(areas.to_crs(WGS84), properties)
+
+
+def _area_properties(areas: gpd.GeoDataFrame, fields: list[tuple[str, str]] | None) -> dict[str, list[str]]:
+    columns = {"tooltip": list(areas["name"].map(escape_text))}
     if fields is not None:
         columns["popup"] = [
             card(row["name"], [(label, row.get(col)) for label, col in fields]) for _, row in areas.iterrows()
         ]
-    return safe_frame(areas, **columns).to_json()
+    return columns
 
 
 def add_area_geojson(
@@ -117,6 +131,8 @@ def add_area_geojson(
         "sectors": (styles.SECTOR_STYLE, styles.LAYER_NAMES["sectors"], True),
     }[kind]
     pane = add_pane(m, styles.AREAS_PANE) if lower else ""
+    if url:  # the route sends a topology (area_topology)
+        m.add_child(ResourceCall("topology.js"), name="psq_topology")
     PreparedGeoJson("" if url else data, name, style, popup=popup, pane=pane, interactive=interactive, url=url).add_to(
         m
     )

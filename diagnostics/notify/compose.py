@@ -77,6 +77,10 @@ LINK_PATHS: dict[str, str] = {AGENT: "saisie", COMMANDANT: "carte", ADMIN: "cart
 DEFAULT_LINK_PATH = "preconisations"  # mayors and partners: « Mes préconisations »
 # Without an observation (the monthly map): each role's home page.
 HOME_PATHS: dict[str, str] = {"maire": "commune"}
+# A decision of a cellule (`?decision=N`): where each role reads it. Agents have no page with
+# decisions: theirs link to their home page.
+DECISION_PATHS: dict[str, str] = {COMMANDANT: "cellules", ADMIN: "cellules", "maire": "preconisations",
+                                  "partenaire": "preconisations"}  # fmt: skip
 FOOTER = (
     "Message automatique de l'application PSQ diagnostics : ne répondez pas à ce courriel.\n"
     "Vous pouvez choisir de recevoir ces messages immédiatement, en résumé quotidien ou pas du tout "
@@ -116,7 +120,7 @@ def compose(
     subject = f"{SUBJECT_PREFIX} {title}{number}{where}{when}"
     lines = [_opening(kind, observation is not None, is_forces(role)), ""]
     lines += details + ([""] if details else []) + facts
-    link = app_link(public_url, role, observation["id"] if observation else None)
+    link = app_link(public_url, role, observation["id"] if observation else None, data.get("decision_id"))
     if link:
         lines += ["", f"Ouvrir dans l'application : {link}"]
     lines += ["", "--", FOOTER]
@@ -180,12 +184,17 @@ def data_lines(data: Mapping[str, object], role: str) -> list[str]:
     return lines
 
 
-def app_link(public_url: str, role: str, observation_id: int | None) -> str:
+def app_link(public_url: str, role: str, observation_id: int | None, decision_id: object = None) -> str:
+    """Where the message opens the app: the observation, else the decision, else the home page."""
     if not public_url:
         return ""
-    path = LINK_PATHS.get(role, DEFAULT_LINK_PATH) if observation_id else HOME_PATHS.get(role, "")
-    query = f"?{urlencode({'observation': observation_id})}" if observation_id else ""
-    return f"{public_url.rstrip('/')}/{path}{query}"
+    if observation_id:
+        path, query = LINK_PATHS.get(role, DEFAULT_LINK_PATH), {"observation": observation_id}
+    elif decision_id and role in DECISION_PATHS:
+        path, query = DECISION_PATHS[role], {"decision": decision_id}
+    else:
+        path, query = HOME_PATHS.get(role, ""), {}
+    return f"{public_url.rstrip('/')}/{path}" + (f"?{urlencode(query)}" if query else "")
 
 
 def digest(day: dt.date, parts: list[tuple[str, str]]) -> Composed:

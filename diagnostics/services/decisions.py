@@ -171,7 +171,7 @@ def _assign_observation(session: Session, actor: Actor, decision: MeetingDecisio
 
 
 def _notify_new(session: Session, decision: MeetingDecision, cellule_name: str) -> None:
-    data = {"decision": decision.text, "due_on": decision.due_on, "cellule": cellule_name}
+    data = {"decision": decision.text, "due_on": decision.due_on, "cellule": cellule_name, "decision_id": decision.id}
     if decision.partner_id is not None:
         partner = session.get(Partner, decision.partner_id)
         outbox.notify(session, "decision", recipients=notifications.partner_contacts(session, partner), data=data)
@@ -197,7 +197,8 @@ def scan_late_decisions(db: Database, now: dt.datetime) -> int:
                 recipients = notifications.partner_contacts(session, session.get(Partner, decision.partner_id))
             else:
                 recipients = outbox.team_agents(session, decision.team_id)
-            data = {"decision": decision.text, "due_on": decision.due_on, "cellule": cellule_name}
+            data = {"decision": decision.text, "due_on": decision.due_on, "cellule": cellule_name,
+                    "decision_id": decision.id}  # fmt: skip
             key = f"decision_due:{decision.id}:{decision.due_on.isoformat()}"
             written += len(outbox.notify(session, "decision_due", recipients=recipients, data=data, dedup_key=key))
     return written
@@ -291,6 +292,16 @@ def _line(decision: MeetingDecision, held_on: dt.date, who: str, as_of: dt.date)
     )
 
 
+def decision_meeting(db: Database, actor: Actor, decision_id: int) -> tuple[str, dt.date]:
+    """The cellule and the meeting date of a decision (an e-mail's link opens that meeting)."""
+    with db.session() as session:
+        decision, cellule = _decision_and_cellule(session, decision_id)
+        cellules.require_cellule_writer(
+            session, actor, cellules.cellule_communes(session, cellule.id), meeting_agenda.DENIED
+        )
+        return cellule.name, session.get(Meeting, decision.meeting_id).held_on
+
+
 def _decision_and_cellule(session: Session, decision_id: int) -> tuple[MeetingDecision, Cellule]:
     row = session.execute(
         select(MeetingDecision, Cellule)
@@ -373,7 +384,8 @@ def answer_decision(db: Database, actor: Actor, decision_id: int, kind: str, com
         )
         partner = session.get(Partner, partner_id)
         recipients = [r for department in sorted(departments) for r in outbox.commanders_of(session, department)]
-        data = {"decision": decision.text, "partner_name": partner.name, "answer": kind, "comment": comment}
+        data = {"decision": decision.text, "partner_name": partner.name, "answer": kind, "comment": comment,
+                "decision_id": decision.id}  # fmt: skip
         outbox.notify(session, "decision_answer", recipients=recipients, data=data)
 
 

@@ -90,9 +90,13 @@ def observations_frame(
     unless shareable.
     """
     scope = observation_scope(actor)
-    statement = _filtered(db, _observation_select(), criteria, scope)
+    # The newest `limit` rows: read backwards along the dates' index until enough rows of the
+    # scope's départements are found (about twice the limit for a département of two), rather
+    # than sorting all their rows (2.1 s for a commandant's 478,000 of 1,000,000 on SpatiaLite).
+    newest = limit is not None and criteria.bbox is None
+    statement = _filtered(db, _observation_select(), criteria, scope, newest_first=newest)
     if shapes_only:
-        statement = statement.where(func.ST_NPoints(Observation.geom) > 1)
+        statement = statement.where(*shape_conditions(db))
     with db.session() as session:
         statement = statement.order_by(Observation.observed_on.desc(), Observation.id.desc())
         statement = statement.limit(limit).offset(offset or None)
@@ -135,7 +139,9 @@ def _observation_select() -> Select:
     )
 
 
-def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scope: Scope) -> Select:
+def _filtered(
+    db: Database, statement: Select, criteria: ObservationFilter, scope: Scope, *, newest_first: bool = False
+) -> Select:
     # A box drives its query through the spatial index, and no other index is read: left to
     # themselves, SQLite starts from a commandant's 536 communes (each R*Tree candidate probed
     # once per commune: 0.4-11.5 s for a town over 1,000,000 rows) and PostgreSQL scans the
@@ -143,7 +149,13 @@ def _filtered(db: Database, statement: Select, criteria: ObservationFilter, scop
     # are not its leading columns.
     read = functools.partial(_unindexed, db) if criteria.bbox is not None else _as_is
     by_commune = criteria.bbox is not None and _commune_driven(db, scope)
-    conditions = scope_conditions(scope, read=_as_is if by_commune else read)
+    # `newest_first`: the départements are checked row by row, so that the dates' index serves
+    # the order (the filters keep their indexes: a commune's rows are still found through its own).
+    conditions = scope_conditions(
+        scope,
+        read=_as_is if by_commune else read,
+        departments_read=functools.partial(_unindexed, db) if newest_first else None,
+    )
     if criteria.start is not None:
         conditions.append(read(Observation.observed_on) >= criteria.start)
     if criteria.end is not None:
@@ -212,6 +224,14 @@ _SPATIAL_INDEX = table(
 )
 
 
+def shape_conditions(db: Database) -> list:
+    """SQL: a line or a polygon (not a point), in the terms of the partial index that holds them
+    (ix_observations_shapes), so that they are read through it."""
+    if db.is_sqlite:  # the blob's length selects through the index, the points' count is exact
+        return [func.length(Observation.geom) > 60, func.ST_NPoints(Observation.geom) > 1]
+    return [func.ST_NPoints(Observation.geom) > 1]
+
+
 def drawing_lon():
     """The stored drawing point's longitude; computed when missing (a row written outside the ORM)."""
     return func.coalesce(Observation.lon, func.ST_X(func.ST_PointOnSurface(Observation.geom)))
@@ -230,11 +250,14 @@ def overdue_condition(today: dt.date):
     )
 
 
-def scope_conditions(scope: Scope, *, read: Callable = lambda column: column) -> list:
+def scope_conditions(
+    scope: Scope, *, read: Callable = lambda column: column, departments_read: Callable | None = None
+) -> list:
     """The conditions that keep what `scope` may read, on the observations table alone.
 
     Written as memberships of the observation's own columns: no join needed, whatever the
-    query joins. `read` wraps each column (`_unindexed` in a box query).
+    query joins. `read` wraps each column (`_unindexed` in a box query), `departments_read`
+    the column the départements are checked on (`read` by default).
     """
     conditions = []
     if scope.team_ids:
@@ -243,7 +266,7 @@ def scope_conditions(scope: Scope, *, read: Callable = lambda column: column) ->
         conditions.append(read(Observation.commune_insee).in_(scope.communes))
     if scope.departments:
         communes = select(Commune.insee).where(Commune.department.in_(scope.departments))
-        conditions.append(read(Observation.commune_insee).in_(communes))
+        conditions.append((departments_read or read)(Observation.commune_insee).in_(communes))
     return conditions
 
 

@@ -156,7 +156,7 @@ def _scope_grid(db: Database, session, scope, criteria: ObservationFilter) -> Gr
     data version, kept in this process and shared by every reader of that scope (every view up to
     GRID_ZOOM adds its cells up, exactly)."""
     versions = (
-        dataversion.current(session, dataversion.OBSERVATIONS),
+        dataversion.observation_versions(session, scope.departments),
         dataversion.current(session, dataversion.REFERENCE),
     )
     criteria = dataclasses.replace(criteria, bbox=None, point_box=None)

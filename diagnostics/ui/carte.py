@@ -31,7 +31,7 @@ from diagnostics.services.observations import (
     observation_points,
     observations_frame,
 )
-from diagnostics.ui import common, filters, follow_up, map_view, tables
+from diagnostics.ui import common, filters, follow_up, map_document, map_view, tables
 from diagnostics.web import map_api
 
 TABLE_LIMIT = 1000
@@ -71,19 +71,19 @@ def page() -> None:
     st.sidebar.header("Affichage")
     heat = filters.toggle(st.sidebar, "Carte de chaleur", "heat")
     highlight = filters.toggle(st.sidebar, "Observations hors zones de patrouille", "outside")
-    late = _overdue_ids(db, actor, localtime.now_paris().date())
-    count = _count(db, actor, criteria)
+    reader, today = common.Reader(db, actor), localtime.now_paris().date()
+    count = _count(reader, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
-    st.metric("En retard (échéance passée, toutes observations)", len(late))
+    st.metric("En retard (échéance passée, toutes observations)", _overdue_count(reader, today))
     all_points = config.map_all_points()
     # A toggle keeps the view; the route's map reads both switches from the page's address and
     # draws its heatmap, or asks for the observations outside the zones, itself: not rebuilt.
     map_view.follow_mode((heat and all_points, highlight and all_points, all_points))
     if all_points:  # every point of the selection goes to the map
-        _all_points_map(db, actor, criteria, heat, highlight)
+        _all_points_map(reader, criteria, heat, highlight)
     else:
-        _viewport_map(db, actor, criteria)
-    table = _table_frame(db, actor, criteria)
+        _viewport_map(reader, criteria)
+    table, late = _table_frame(reader, criteria, today)
     if count > len(table):
         st.caption(f"Tableau : les {len(table)} observations les plus récentes sur {count}.")
     st.session_state["table_ids"] = [int(value) for value in table["id"]]
@@ -98,26 +98,40 @@ def page() -> None:
             selection_mode="single-row",
         )
     if highlight:
-        _outside_list(db, actor, criteria)
+        _outside_list(reader, criteria)
     follow_up.panel(db, actor)
 
 
-def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
+def _viewport_map(reader: common.Reader, criteria: ObservationFilter) -> None:
     """The map fetches each view from the app's route (cells or points, assets/viewport.js): its
-    HTML does not depend on the filters (the script reads them from the page's address), so a
-    change of filter or a pan rebuilds nothing; lines and polygons come as an overlay."""
+    document does not depend on the filters (the script reads them from the page's address), so
+    it is rendered once per scope, opening frame and alerts shown, for every commander of that
+    scope; lines and polygons come as an overlay."""
+    db, actor = reader.db, reader.actor
     if OPENING_BOUNDS not in st.session_state:  # framed once per session, on the scope's observations
         territory = _territory(db, tuple(actor.departments))
-        st.session_state[OPENING_BOUNDS] = map_view.opening_bounds(_extent(db, actor), territory)
-    build = functools.partial(
-        maps.build_review_map,
-        _base(db, actor),
+        st.session_state[OPENING_BOUNDS] = map_view.opening_bounds(_extent(reader), territory)
+    document = _viewport_document(
+        db, actor, st.session_state[OPENING_BOUNDS], map_view.frozen_view(), alerts.sent_alerts_frame(db, actor)
+    )
+    shapes = _shapes(reader, criteria)
+    overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])
+    if not shapes.empty:
+        maps.add_observations(overlay, shapes, name=maps.LAYER_NAMES["shapes"])
+    _map(functools.partial(common.show_map_document, document), overlay=overlay, returned=[CLICK])
+
+
+@common.map_document_resource(max_entries=64)
+def _viewport_document(db, _actor: Actor, bounds, view, sent_alerts) -> map_document.Document:
+    """The viewport map's document (ui.map_document): reference layers come from the route."""
+    m = maps.build_review_map(
+        _base(db, _actor),
         None,
-        bounds=st.session_state[OPENING_BOUNDS],
-        dispositifs=_dispositifs(db, actor),
+        bounds=bounds,
+        dispositifs=_dispositifs(db, _actor),
         tiles=config.tile_sources(),
-        view=map_view.frozen_view(),
-        alerts=alerts.sent_alerts_frame(db, actor),
+        view=view,
+        alerts=sent_alerts,
         viewport=view_options(
             map_api.PATH,
             filter_params.CRITERIA_PARAMS,
@@ -128,15 +142,12 @@ def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
             filter_params.PARAMS["outside"],
         ),
     )
-    shapes = _shapes(db, actor, criteria)
-    overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])
-    if not shapes.empty:
-        maps.add_observations(overlay, shapes, name=maps.LAYER_NAMES["shapes"])
-    _map(build, overlay=overlay, returned=[CLICK])
+    return map_document.render(m, MAP_KEY)
 
 
-def _all_points_map(db, actor: Actor, criteria: ObservationFilter, heat: bool, highlight: bool) -> None:
-    layer = _map_layer(db, actor, criteria, highlight)
+def _all_points_map(reader: common.Reader, criteria: ObservationFilter, heat: bool, highlight: bool) -> None:
+    db, actor = reader.db, reader.actor
+    layer = _map_layer(reader, criteria, highlight)
     # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
     # Built afresh at every run of the map's fragment: a folium map rendered twice is not the same.
     build = functools.partial(
@@ -144,22 +155,22 @@ def _all_points_map(db, actor: Actor, criteria: ObservationFilter, heat: bool, h
         _base(db, actor),
         layer["payload"],
         bounds=layer["bounds"],
-        heat=_heat(db, actor, criteria) if heat else None,
+        heat=_heat(reader, criteria) if heat else None,
         highlight_outside=highlight,
-        shapes=_shapes(db, actor, criteria),
+        shapes=_shapes(reader, criteria),
         dispositifs=_dispositifs(db, actor),
         tiles=config.tile_sources(),
         view=map_view.opening_view((criteria, heat, highlight)),
         alerts=alerts.sent_alerts_frame(db, actor),
     )
-    _map(build, returned=[CLICK, "center", "zoom"])
+    _map(lambda **shown: common.show_map(build(), **shown), returned=[CLICK, "center", "zoom"])
 
 
 @st.fragment
-def _map(build: Callable[[], folium.Map], *, overlay=None, returned: list[str]) -> None:
+def _map(show: Callable[..., object], *, overlay=None, returned: list[str]) -> None:
     """The map; a click on a point reruns the whole page (its follow-up opens below). With the
     whole set on the map, a pan or a zoom reruns only this fragment (its view goes to the URL)."""
-    common.show_map(build(), key=MAP_KEY, height=600, returned_objects=returned, feature_group_to_add=overlay)
+    show(key=MAP_KEY, height=600, returned_objects=returned, feature_group_to_add=overlay)
     result = st.session_state.get(MAP_KEY)  # streamlit-folium keeps its value under the key
     map_view.remember(result)
     if _follow_clicked_point(result):
@@ -189,15 +200,15 @@ def _base(db, _actor: Actor) -> maps.Base:
 
 
 @common.data_resource(max_entries=16)
-def _points(db, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
-    return observation_points(db, actor, criteria)
+def _points(reader: common.Reader, criteria: ObservationFilter) -> pd.DataFrame:
+    return observation_points(reader.db, reader.actor, criteria)
 
 
 @common.data_resource(max_entries=16)
-def _map_layer(db, actor: Actor, criteria: ObservationFilter, highlight: bool) -> dict:
-    points = _points(db, actor, criteria)
+def _map_layer(reader: common.Reader, criteria: ObservationFilter, highlight: bool) -> dict:
+    points = _points(reader, criteria)
     if highlight:
-        points = points.assign(outside=analysis.mark_outside_zones(points, common.context_layers(db)[1]))
+        points = points.assign(outside=analysis.mark_outside_zones(points, common.context_layers(reader.db)[1]))
     return {
         "payload": maps.points_payload(points),
         "bounds": maps.points_bounds(points),
@@ -205,14 +216,14 @@ def _map_layer(db, actor: Actor, criteria: ObservationFilter, highlight: bool) -
     }
 
 
-@common.data_cache(max_entries=16)
-def _count(db, actor: Actor, criteria: ObservationFilter) -> int:
-    return count_observations(db, actor, criteria)
+@common.data_cache(max_entries=64)
+def _count(reader: common.Reader, criteria: ObservationFilter) -> int:
+    return count_observations(reader.db, reader.actor, criteria)
 
 
 @common.data_cache(max_entries=16)
-def _extent(db, actor: Actor):
-    return viewport.extent(db, actor, ObservationFilter())
+def _extent(reader: common.Reader):
+    return viewport.extent(reader.db, reader.actor, ObservationFilter())
 
 
 @common.reference_cache()
@@ -225,9 +236,9 @@ def _territory(db, departments: tuple[str, ...]):
 
 
 @common.data_resource(max_entries=16)
-def _shapes(db, actor: Actor, criteria: ObservationFilter):
+def _shapes(reader: common.Reader, criteria: ObservationFilter):
     """Lines and polygons, drawn with their shape (points are on the canvas)."""
-    return observations_frame(db, actor, criteria, shapes_only=True, limit=MAX_SHAPES)
+    return observations_frame(reader.db, reader.actor, criteria, shapes_only=True, limit=MAX_SHAPES)
 
 
 @common.reference_resource()
@@ -238,24 +249,29 @@ def _dispositifs(db, _actor: Actor):
 
 
 @common.data_resource(max_entries=4)
-def _heat(db, actor: Actor, criteria: ObservationFilter) -> list[list[float]]:
-    return maps.heat_data(_points(db, actor, criteria))
+def _heat(reader: common.Reader, criteria: ObservationFilter) -> list[list[float]]:
+    return maps.heat_data(_points(reader, criteria))
 
 
 @common.data_cache(max_entries=16)
-def _outside(db, actor: Actor, criteria: ObservationFilter) -> outside_zones.Outside:
-    return outside_zones.outside_zones(db, actor, criteria, limit=OUTSIDE_LIST_LIMIT)
+def _outside(reader: common.Reader, criteria: ObservationFilter) -> outside_zones.Outside:
+    return outside_zones.outside_zones(reader.db, reader.actor, criteria, limit=OUTSIDE_LIST_LIMIT)
 
 
 @common.data_cache(max_entries=16)
-def _overdue_ids(db, actor: Actor, today: dt.date) -> frozenset[int]:
-    return assignments.overdue_ids(db, actor, today=today)
+def _overdue_count(reader: common.Reader, today: dt.date) -> int:
+    return assignments.count_overdue(reader.db, reader.actor, today=today)
 
 
-@common.data_cache(max_entries=16)
-def _table_frame(db, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
-    frame = observations_frame(db, actor, criteria, limit=TABLE_LIMIT)
-    return pd.DataFrame(frame.drop(columns="geometry"))
+@common.data_cache(max_entries=64)
+def _table_frame(
+    reader: common.Reader, criteria: ObservationFilter, today: dt.date
+) -> tuple[pd.DataFrame, frozenset[int]]:
+    """The table's rows (the newest TABLE_LIMIT) and which of them are « en retard »."""
+    frame = observations_frame(reader.db, reader.actor, criteria, limit=TABLE_LIMIT)
+    ids = tuple(int(i) for i in frame["id"])
+    late = assignments.overdue_ids(reader.db, reader.actor, today=today, among=ids)
+    return pd.DataFrame(frame.drop(columns="geometry")), late
 
 
 # --- table and coverage ----------------------------------------------------------------------
@@ -289,8 +305,8 @@ def _pick_from_table() -> None:
         follow_up.choose(ids[rows[0]])
 
 
-def _outside_list(db, actor: Actor, criteria: ObservationFilter) -> None:
-    result = _outside(db, actor, criteria)
+def _outside_list(reader: common.Reader, criteria: ObservationFilter) -> None:
+    result = _outside(reader, criteria)
     st.subheader("Observations hors zones de patrouille")
     shown = f" Liste : les {len(result.listed)} plus graves." if result.outside > len(result.listed) else ""
     st.caption(

@@ -16,6 +16,7 @@ from diagnostics.ui import common, forms, tables
 
 FLASH = "cel_flash"
 DECISION = "cel_decision"
+LINKED = "cel_decision_linked"  # the decision an e-mail's link opened (ui.cellules)
 LABELS = {"text": "Décision", "who": "Qui agit", "due_on": "Échéance", "observation": "Observation"}
 NO_OBSERVATION = 0
 
@@ -135,8 +136,11 @@ def _decision_list(db, actor, name: str, day: dt.date) -> None:
     if not lines:
         st.info("Aucune décision enregistrée pour cette réunion.")
         return
+    opened = st.session_state.get(LINKED)
     for line in lines:
-        with st.container(border=True):
+        with st.container(border=True, key=f"cel_decision_box_{line.id}"):
+            if line.id == opened:
+                st.caption(f":material/mail: Décision n° {line.id}, ouverte depuis le lien du courriel")
             st.text(line.text)
             st.caption(f"{line.who} — échéance {localtime.format_date(line.due_on)} — {line.state_label}")
             if line.answer:

@@ -15,7 +15,7 @@ from diagnostics.errors import DiagnosticsError
 from diagnostics.maps.cellules import build_cellule_map
 from diagnostics.meeting_pdf import SECTION_LINES
 from diagnostics.services import agenda as agendas
-from diagnostics.services import cellules, meeting_agenda
+from diagnostics.services import cellules, decisions, meeting_agenda
 from diagnostics.services.meeting_agenda import Point
 from diagnostics.services.observations import ObservationFilter, observations_frame
 from diagnostics.ui import cellule_meeting, common, forms
@@ -34,6 +34,7 @@ def page() -> None:
     if not names:
         st.info("Aucune cellule de veille sur votre territoire.")
         return
+    _open_linked_decision(db, actor, names)
     _from_url(names)
     name = st.selectbox("Cellule", names, key="cel_name")
     today = localtime.now_paris().date()
@@ -60,6 +61,21 @@ def page() -> None:
         if tab.open:
             with tab:
                 section(db, actor, agenda)
+
+
+def _open_linked_decision(db, actor, names: list[str]) -> None:
+    """An e-mail's link (`?decision=N`) opens the decision's meeting on « Réunion et décisions »."""
+    linked = common.linked_decision()
+    if linked is None:
+        return
+    try:
+        name, day = decisions.decision_meeting(db, actor, linked)
+    except DiagnosticsError as error:
+        st.warning(str(error))
+        return
+    if name in names:
+        st.session_state.update({"cel_name": name, f"cel_day_{name}": day, "cel_tab": TABS[3]})
+        st.session_state[cellule_meeting.LINKED] = linked
 
 
 def _from_url(names: list[str]) -> None:

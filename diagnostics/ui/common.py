@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import geopandas as gpd
 import streamlit as st
@@ -14,7 +15,7 @@ from diagnostics.auth import Actor, can, observation_scope
 from diagnostics.db import Database, open_database, schema_revision
 from diagnostics.errors import DatabaseUnavailable, DiagnosticsError, PermissionDenied, ValidationError
 from diagnostics.services import reference
-from diagnostics.ui import session
+from diagnostics.ui import map_document, session
 
 NOT_INITIALISED = (
     "La base de données n'est pas encore initialisée. Lancez `make run` ou "
@@ -85,16 +86,51 @@ def scope_key(actor: Actor):
         return actor  # refused by the service anyway: never shared
 
 
+@dataclass(frozen=True)
+class Reader:
+    """The database and who reads it: what a page's cached observation data is computed from.
+
+    As a cache key (`data_cache`), it stands for what the result depends on: the database, its
+    reference data and the observations of the reader's scope, by département (a commandant's
+    cache is kept through a save in another département), not who the reader is.
+    """
+
+    db: Database
+    actor: Actor
+
+
+def _reader_key(reader: Reader) -> tuple:
+    try:
+        scope = observation_scope(reader.actor)
+    except PermissionDenied:
+        return reader.actor, reader.db.observation_versions()  # refused by the service anyway: never shared
+    versions = reader.db.observation_versions(scope.departments)
+    return reader.db.cache_key, reader.db.data_version(dataversion.REFERENCE), scope, versions
+
+
 # Page caches are keyed by the database's data versions (diagnostics.dataversion), not by time:
 # a change made in any process shows at the next rerun, and nothing is recomputed otherwise.
 # `reference_cache` for what depends on reference layers only; `data_cache` for what depends on
 # observations too. `*_resource` variants share one object between sessions (do not mutate it).
 reference_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs={Database: _reference_key})
 # Observation data is shared by scope (`scope_key`): the caches hold one copy per scope and filters.
-data_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs={Database: _data_key, Actor: scope_key})
+# A `Reader` argument keys by the data versions of the reader's départements only.
+_DATA_KEYS = {Database: _data_key, Actor: scope_key, Reader: _reader_key}
+data_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs=_DATA_KEYS)
 reference_resource = functools.partial(st.cache_resource, show_spinner=False, hash_funcs={Database: _reference_key})
-data_resource = functools.partial(
-    st.cache_resource, show_spinner=False, hash_funcs={Database: _data_key, Actor: scope_key}
+data_resource = functools.partial(st.cache_resource, show_spinner=False, hash_funcs=_DATA_KEYS)
+
+
+def _frame_ids(frame: gpd.GeoDataFrame) -> tuple:
+    return tuple(frame["id"]) if "id" in frame else ()
+
+
+# Map documents (ui.map_document), rendered once per reference data version and scope; the frame
+# of alerts sent they show is keyed by its ids (a sent alert never changes).
+map_document_resource = functools.partial(
+    st.cache_resource,
+    show_spinner=False,
+    hash_funcs={Database: _reference_key, Actor: scope_key, gpd.GeoDataFrame: _frame_ids},
 )
 
 
@@ -139,18 +175,32 @@ def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | No
     )
 
 
-# E-mails link to a page with `?observation=N` (diagnostics.notify.compose).
+def show_map_document(document: map_document.Document, **shown):
+    """A map rendered once (ui.map_document), as `show_map` shows a folium map."""
+    if not assets.assets_installed():
+        st.error(ASSETS_MISSING)
+        return None
+    return map_document.show(document, **shown)
+
+
+# E-mails link to a page with `?observation=N` or `?decision=N` (diagnostics.notify.compose).
 LINK_PARAM = "observation"
+DECISION_PARAM = "decision"
 
 
-def linked_observation() -> int | None:
-    """The observation an e-mail's link names, read once: the parameter is then dropped from the
-    address, so that the person's next choices are not overridden at each rerun."""
-    raw = st.query_params.get(LINK_PARAM)
+def linked_observation(param: str = LINK_PARAM) -> int | None:
+    """The observation (or, with DECISION_PARAM, the decision) an e-mail's link names, read once:
+    the parameter is then dropped from the address, so that the person's next choices are not
+    overridden at each rerun."""
+    raw = st.query_params.get(param)
     if raw is None:
         return None
-    del st.query_params[LINK_PARAM]
+    del st.query_params[param]
     return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+
+def linked_decision() -> int | None:
+    return linked_observation(DECISION_PARAM)
 
 
 def show_validation_errors(error: ValidationError) -> None:

@@ -12,6 +12,7 @@ from diagnostics.services import decisions
 from diagnostics.ui import common, forms
 
 FLASH = "preco_decision_flash"
+LINKED = "preco_decision_linked"  # the decision an e-mail's link opened: first for the session
 CONFIRMED = {
     "pris_en_compte": "Merci : la décision est notée « pris en compte ».",
     "realise": "Merci : la décision est notée « réalisé ».",
@@ -19,14 +20,21 @@ CONFIRMED = {
 }
 
 
-def section(db, actor) -> int:
-    """The partner's decisions; how many there are (0: nothing is shown)."""
+def section(db, actor, linked: int | None = None) -> int:
+    """The partner's decisions, the one an e-mail's link names (`linked`) first; how many there
+    are (0: nothing is shown)."""
     try:
         mine = decisions.my_decisions(db, actor)
     except DiagnosticsError:
         return 0
+    if linked is not None and linked not in {d.id for d in mine}:
+        st.warning(f"La décision n° {linked} ne vous est pas (ou plus) attribuée.")
+    elif linked is not None:
+        st.session_state[LINKED] = linked
     if not mine:
         return 0
+    opened = st.session_state.get(LINKED)
+    mine = sorted(mine, key=lambda d: d.id != opened)  # stable: the others keep their order
     st.subheader("Décisions des cellules de veille")
     late = sum(1 for d in mine if d.state == "late")
     st.caption(f"{len(mine)} décision(s) vous sont attribuées, dont {late} en retard.")
@@ -34,7 +42,9 @@ def section(db, actor) -> int:
     if flash and flash[0] not in {d.id for d in mine}:  # answered and gone: no form to show it under
         st.success(flash[1])
     for decision in mine:
-        with st.container(border=True):
+        with st.container(border=True, key=f"preco_decision_box_{decision.id}"):
+            if decision.id == opened:
+                st.caption(f":material/mail: Décision n° {decision.id}, ouverte depuis le lien du courriel")
             st.text(decision.text)
             state = decisions.STATES[decision.state]
             st.caption(

@@ -38,6 +38,7 @@ def page() -> None:
     actor = common.current_actor("partner_answers")
     db = common.database()
     linked = common.linked_observation()  # opened from an e-mail's link
+    linked_decision = common.linked_decision()
     try:
         name = answers.partner_name(db, actor)
         mine = answers.my_observations(db, actor)
@@ -49,7 +50,7 @@ def page() -> None:
         "Les observations que les forces de sécurité vous ont attribuées. Les textes et photos "
         "ne sont visibles que lorsque l'agent les a marqués partageables."
     )
-    given = partner_decisions.section(db, actor)
+    given = partner_decisions.section(db, actor, linked_decision)
     if mine.empty:
         st.info(f"Aucune observation ne vous est attribuée pour le moment{' (hors décisions)' if given else ''}.")
         return
