@@ -120,7 +120,12 @@ def test_the_table_s_newest_rows_are_read_along_the_dates_index(loaded):
     index until enough rows of the scope are found, not all its rows sorted (2.1 s at 1,000,000);
     the rows are those of the plain query."""
     commandant = ROLES["commandant"]
-    for criteria in (ObservationFilter(), ObservationFilter(severities=(4,))):
+    cases = (
+        ObservationFilter(),
+        ObservationFilter(severities=(4,)),
+        ObservationFilter(severities=(3, 4), statuses=OPEN),
+    )
+    for criteria in cases:
         plan = plan_of(loaded, lambda c=criteria: observations_frame(loaded, commandant, c, limit=1000))
         newest = observations_frame(loaded, commandant, criteria, limit=1000)
         every = observations_frame(loaded, commandant, criteria)

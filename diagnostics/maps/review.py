@@ -112,7 +112,7 @@ def build_review_map(
     layers.add_area_geojson(m, base.sectors, "sectors", url=reference("sectors"))
     add_camera_coverage(m, base.cameras)  # issue 17: off until ticked in the layer control
     add_sent_alerts(m, alerts)  # issue 16: area, date and text of the alerts sent
-    layers.add_commune_labels(m, base.labels)
+    layers.add_commune_labels(m, [] if url else base.labels, from_layer=bool(url))  # with the communes
     layers.add_sites(m, base.sites)
     if heat:
         add_heatmap(m, heat)

@@ -148,24 +148,22 @@ def _filtered(
     # whole composite filters index beside the GiST one (100-155 ms), since gravité and statut
     # are not its leading columns.
     read = functools.partial(_unindexed, db) if criteria.bbox is not None else _as_is
+    # `newest_first`: the départements, gravité, statut and catégorie are checked row by row, so
+    # that the dates' index serves the order (else SQLite reads the whole scope through the
+    # communes' indexes and sorts it); a chosen commune or team still reads its own index.
+    by_row = functools.partial(_unindexed, db) if newest_first else read
     by_commune = criteria.bbox is not None and _commune_driven(db, scope)
-    # `newest_first`: the départements are checked row by row, so that the dates' index serves
-    # the order (the filters keep their indexes: a commune's rows are still found through its own).
-    conditions = scope_conditions(
-        scope,
-        read=_as_is if by_commune else read,
-        departments_read=functools.partial(_unindexed, db) if newest_first else None,
-    )
+    conditions = scope_conditions(scope, read=_as_is if by_commune else read, departments_read=by_row)
     if criteria.start is not None:
         conditions.append(read(Observation.observed_on) >= criteria.start)
     if criteria.end is not None:
         conditions.append(read(Observation.observed_on) <= criteria.end)
     if criteria.categories:
-        conditions.append(read(Observation.category).in_(criteria.categories))
+        conditions.append(by_row(Observation.category).in_(criteria.categories))
     if criteria.severities:
-        conditions.append(read(Observation.severity).in_(criteria.severities))
+        conditions.append(by_row(Observation.severity).in_(criteria.severities))
     if criteria.statuses:
-        conditions.append(read(Observation.status).in_(criteria.statuses))
+        conditions.append(by_row(Observation.status).in_(criteria.statuses))
     if criteria.communes:
         conditions.append(read(Observation.commune_insee).in_(criteria.communes))
     if criteria.team_ids:

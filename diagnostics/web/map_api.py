@@ -41,10 +41,10 @@ from diagnostics.web.ogc import parse_bbox
 
 PATH = "/api/map/observations"
 REFERENCE_PATH = "/api/map/reference"  # /communes, /zones, /sectors
-REFERENCE_LAYERS = {
-    "communes": (reference.communes_frame, None),
-    "zones": (reference.patrol_zones_frame, styles.ZONE_FIELDS),
-    "sectors": (reference.sectors_frame, styles.SECTOR_FIELDS),
+REFERENCE_LAYERS = {  # kind: frame, card fields, with the names' places (layers.area_topology)
+    "communes": (reference.communes_frame, None, True),
+    "zones": (reference.patrol_zones_frame, styles.ZONE_FIELDS, False),
+    "sectors": (reference.sectors_frame, styles.SECTOR_FIELDS, False),
 }
 UNKNOWN_LAYER = "Couche inconnue : communes, zones ou sectors sont attendues."
 MAX_CELLS = 20_000  # cells a view may span at its zoom (a 4K screen spans about 4,000)
@@ -84,9 +84,14 @@ def reference_layer(request: Request) -> Response:
     db = database()
     version = db.data_version(dataversion.REFERENCE)
     key = (db.cache_key, version, kind)
-    frame, fields = REFERENCE_LAYERS[kind]
+    frame, fields, labelled = REFERENCE_LAYERS[kind]
     kept = IMMUTABLE if request.query_params.get("v") == str(version) else CACHE_CONTROL
-    return _answer(request, key, lambda: layers.area_topology(frame(db), fields).encode("utf-8") or b"null", kept)
+    return _answer(
+        request,
+        key,
+        lambda: layers.area_topology(frame(db), fields, labelled=labelled).encode("utf-8") or b"null",
+        kept,
+    )
 
 
 def _reader(request: Request):
