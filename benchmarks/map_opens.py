@@ -87,6 +87,9 @@ def main() -> int:
     parser.add_argument("--users", default="1,5,10,20", help="commanders opening at once, per round")
     parser.add_argument("--gc", default="off", help="runner.postScriptGC settings to compare (on,off)")
     parser.add_argument("--watcher", default="none", help="server.fileWatcherType settings to compare (auto,none)")
+    parser.add_argument(
+        "--deflate", default="on", help="server.enableWebsocketCompression settings to compare (on,off)"
+    )
     parser.add_argument("--backend", choices=("spatialite", "postgis"), default="spatialite")
     parser.add_argument("--processes", type=int, default=1, help="app processes (more than 1: behind nginx)")
     parser.add_argument("--client", choices=("protocol", "chromium"), default="protocol", help="who opens the map")
@@ -108,20 +111,25 @@ def main() -> int:
         )
         print(" | ".join(f"{title:>{width}}" for title, width, _ in COLUMNS) + " | load")
         print("-" * 150)
-        for gc, watcher in itertools.product(args.gc.split(","), args.watcher.split(",")):
+        settings = itertools.product(args.gc.split(","), args.watcher.split(","), args.deflate.split(","))
+        for gc, watcher, deflate in settings:
             options = ["--runner.postScriptGC", str(gc == "on").lower(), "--server.fileWatcherType", watcher]
+            options += ["--server.enableWebsocketCompression", str(deflate == "on").lower()]
             with _Cluster(database, options, args.work, args.processes) as (base_url, pids):
                 # Warms every process's caches (nginx spreads 4 pages per process): not reported.
                 _round(base_url, pids, database, 1 if args.processes == 1 else 4 * args.processes, args)
                 for count in users:
-                    row = _round(base_url, pids, database, count, args) | {"gc": f"{gc}/{watcher}", "count": count}
+                    row = _round(base_url, pids, database, count, args) | {
+                        "gc": f"{gc}/{watcher}/{deflate}",
+                        "count": count,
+                    }
                     cells = [f"{show(row):>{width}}" for _title, width, show in COLUMNS]
                     print(" | ".join(cells) + f" | {_load()}", flush=True)
     return 0
 
 
 COLUMNS = (  # title, width, cell
-    ("GC/watcher", 10, lambda row: row["gc"]),
+    ("GC/watcher/deflate", 18, lambda row: row["gc"]),
     ("at once", 7, lambda row: row["count"]),
     ("CPU/open", 8, lambda row: f"{row['cpu']:.2f}s"),
     ("RSS/open", 8, lambda row: f"{row['rss']:.1f}MB"),

@@ -69,6 +69,11 @@ class Database:
         with self.session() as session:
             return dataversion.current(session, scope)
 
+    def observation_versions(self, departments: tuple[str, ...] = ()) -> tuple[tuple[str, int], ...]:
+        """The counters observations read in `departments` depend on (all of them for none)."""
+        with self.session() as session:
+            return dataversion.observation_versions(session, departments)
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -191,7 +191,9 @@ def _plan(rng, communes: gpd.GeoDataFrame, teams, count: int, today: dt.date) ->
     for team_id, department in teams:
         teams_by_department.setdefault(department, []).append(team_id)
     all_teams = [team_id for team_id, _ in teams]
-    team_ids = [int(rng.choice(teams_by_department.get(department) or all_teams)) for department in departments]
+    choices = [teams_by_department.get(department) or all_teams for department in departments.tolist()]
+    # rng.integers draws what rng.choice(options) draws, without making an array of each list
+    team_ids = [options[int(rng.integers(0, len(options)))] for options in choices]
     ages = rng.integers(0, YEARS * 365, size=n)
     return {
         "sizes": np.array(sizes),
@@ -296,18 +298,24 @@ def _observation_columns(session, rng, plan, diagnostic_ids, communes):
     ages = plan["ages"][per_observation]
     age_class = np.where(ages < 90, 0, np.where(ages < 365, 1, 2))
     uniform = rng.random(count)
-    cumulative = np.cumsum(np.array(STATUS_BY_AGE), axis=1)[age_class]
-    status_index = np.minimum((uniform[:, None] > cumulative).sum(axis=1), len(STATUS_CODES) - 1)
+    status_index = np.empty(count, dtype=np.int64)
+    for age, cumulative in enumerate(np.cumsum(np.array(STATUS_BY_AGE), axis=1)):
+        of_age = age_class == age  # the first status whose cumulative share reaches the draw
+        status_index[of_age] = np.searchsorted(cumulative, uniform[of_age], side="left")
+    status_index = np.minimum(status_index, len(STATUS_CODES) - 1)
     variants = rng.integers(0, 2, size=count)
     shareable = rng.random(count) < 0.6
     names = communes["name"].to_numpy()
     commune_of = plan["commune_index"][per_observation]
     now = utcnow()
-    kinds = np.array([CATEGORY_PROFILES[category][3] for category in categories])[category_index]
-    assigned = (status_index != STATUS_CODES.index("nouvelle")) & (kinds != "forces")
+    for_forces = np.array([CATEGORY_PROFILES[category][3] == "forces" for category in categories])
+    assigned = (status_index != STATUS_CODES.index("nouvelle")) & ~for_forces[category_index]
     # One partner per (catégorie, commune): its name, and its id where some row is assigned.
     pair = category_index * len(communes) + commune_of
-    pairs, pair_of = np.unique(pair, return_inverse=True)
+    present = np.zeros(len(categories) * len(communes), dtype=bool)
+    present[pair] = True
+    pairs = np.flatnonzero(present)  # as np.unique(pair, return_inverse=True), without its sort
+    pair_of = (np.cumsum(present) - 1)[pair]
     assigned_pairs = np.zeros(len(pairs), dtype=bool)
     assigned_pairs[pair_of[assigned]] = True
     partner_names, wanted = [], []
@@ -339,7 +347,7 @@ def _observation_columns(session, rng, plan, diagnostic_ids, communes):
         "recommendation": np.array([p[2] for p in profiles], dtype=object)[category_index],
         "partner": np.array(partner_names, dtype=object)[pair_of],
         "shareable": shared,
-        "shared_fields": np.where(shared, SHARED_TEXT, "").astype(object),
+        "shared_fields": np.array(["", SHARED_TEXT], dtype=object)[shared.astype(np.intp)],
         "author": AUTHOR,
         "created_at": now,
         "updated_at": now,

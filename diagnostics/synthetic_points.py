@@ -23,9 +23,12 @@ def scattered_points(rng, communes: gpd.GeoDataFrame, commune_index, sizes) -> t
         shapely.prepare(polygon)
         diagnostics = np.flatnonzero(commune_index == commune)
         centres = _inside(rng, polygon, len(diagnostics))
-        for k, d in enumerate(diagnostics):
-            start, stop = offsets[d], offsets[d + 1]
-            lon[start:stop], lat[start:stop] = _around(rng, polygon, centres[k], stop - start)
+        # The commune's observations, diagnostic after diagnostic, drawn in one call (the same
+        # numbers as one call per diagnostic: normal draws follow each other in the stream).
+        counts = sizes[diagnostics]
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        rows = np.repeat(offsets[diagnostics], counts) + np.arange(len(first)) - first
+        lon[rows], lat[rows] = _around(rng, polygon, np.repeat(centres, counts, axis=0))
     return lon, lat
 
 
@@ -41,9 +44,9 @@ def _inside(rng, polygon, n: int) -> np.ndarray:
     return found[:n]
 
 
-def _around(rng, polygon, centre, n: int) -> tuple[np.ndarray, np.ndarray]:
-    points = centre + rng.normal(0.0, SPREAD_DEGREES, size=(n, 2)) * (1.0, 0.7)
+def _around(rng, polygon, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One point scattered around each of `centres` (its diagnostic's place)."""
+    points = centres + rng.normal(0.0, SPREAD_DEGREES, size=centres.shape) * (1.0, 0.7)
     outside = ~shapely.contains_xy(polygon, points[:, 0], points[:, 1])
-    if outside.any():  # near the boundary: fall back to the place itself
-        points[outside] = centre
+    points[outside] = centres[outside]  # near the boundary: fall back to the place itself
     return points[:, 0], points[:, 1]

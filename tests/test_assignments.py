@@ -83,8 +83,20 @@ def test_overdue_is_a_filter_and_a_count_per_scope(db, team_id):
     filtered = observations_frame(db, COMMANDANT_70, ObservationFilter(overdue_on=day))
     assert list(filtered["id"]) == [late]
     assert assignments.overdue_ids(db, COMMANDANT_39, today=day) == frozenset()
+    # The page's metric and its table's marks, counted and read in SQL: the same answers.
+    assert [assignments.count_overdue(db, a, today=day) for a in (COMMANDANT_70, COMMANDANT_39, ADMIN_ACTOR)] == [
+        1,
+        0,
+        1,
+    ]
+    assert assignments.overdue_ids(db, COMMANDANT_70, today=day, among=(late, on_time, done)) == {late}
+    assert assignments.overdue_ids(db, COMMANDANT_70, today=day, among=(on_time,)) == frozenset()
+    assert assignments.overdue_ids(db, COMMANDANT_39, today=day, among=(late,)) == frozenset()
+    partner = Actor(login="p", role=PARTENAIRE, partner_id=habitat)
     with pytest.raises(PermissionDenied):
-        assignments.overdue_assignments(db, Actor(login="p", role=PARTENAIRE, partner_id=habitat))
+        assignments.overdue_assignments(db, partner)
+    with pytest.raises(PermissionDenied):
+        assignments.count_overdue(db, partner)
 
 
 def test_the_most_specific_rule_is_offered(db, team_id):

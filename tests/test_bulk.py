@@ -80,14 +80,18 @@ def _triggers(session) -> list[str]:
 
 
 def _indexes(session) -> list[str]:
-    """The indexes of observations, and on PostGIS its constraints (dropped and rebuilt by a large load)."""
+    """The indexes of observations and diagnostics, and on PostGIS their constraints (dropped and
+    rebuilt by a large load)."""
     if session.bind.dialect.name == "sqlite":
-        statement = "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'observations' ORDER BY name"
+        statement = (
+            "SELECT sql FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name IN ('observations', 'diagnostics') ORDER BY name"
+        )
     else:
         statement = (
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'observations' UNION ALL "
-            "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'observations'::regclass ORDER BY 1"
+            "SELECT indexdef FROM pg_indexes WHERE tablename IN ('observations', 'diagnostics') UNION ALL "
+            "SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid IN ('observations'::regclass, 'diagnostics'::regclass) ORDER BY 1"
         )
     return list(session.execute(text(statement)).scalars())
 

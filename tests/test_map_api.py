@@ -12,7 +12,7 @@ import json
 import pytest
 from starlette.applications import Starlette
 
-from diagnostics import filter_params
+from diagnostics import dataversion, filter_params
 from diagnostics.auth import ADMIN, AGENT, COMMANDANT, Actor
 from diagnostics.db import open_database
 from diagnostics.maps.canvas import unpack_payload
@@ -272,10 +272,16 @@ def _view_bytes(data) -> bytes:
 def test_reference_layers_are_served_once_per_version_and_only_to_the_forces(loaded):
     sent = {"host": "127.0.0.1:8501", "cookie": f"psq_session={cookie(loaded, 'cdt.70')}"}
     communes = request(APP, f"{map_api.REFERENCE_PATH}/communes", headers=sent)
-    assert communes.status == 200 and communes.json()["type"] == "FeatureCollection"
-    assert len(communes.json()["features"]) > 1000 and communes.json()["features"][0]["properties"]["tooltip"]
+    assert communes.status == 200 and communes.json()["type"] == "PsqTopology"  # maps.topology
+    assert communes.headers["cache-control"] == map_api.CACHE_CONTROL  # no version asked: asked again
+    assert len(communes.json()["areas"]) > 1000 and communes.json()["areas"][0]["properties"]["tooltip"]
     zones = request(APP, f"{map_api.REFERENCE_PATH}/zones", headers=sent).json()
-    assert all(feature["properties"]["popup"] for feature in zones["features"])
+    assert all(area["properties"]["popup"] for area in zones["areas"])
+    version = loaded.data_version(dataversion.REFERENCE)
+    current = request(APP, f"{map_api.REFERENCE_PATH}/communes?v={version}", headers=sent)
+    assert current.headers["cache-control"] == map_api.IMMUTABLE  # kept by the browser: the address changes
+    stale = request(APP, f"{map_api.REFERENCE_PATH}/communes?v={version - 1}", headers=sent)
+    assert stale.headers["cache-control"] == map_api.CACHE_CONTROL
     again = request(
         APP, f"{map_api.REFERENCE_PATH}/communes", headers={**sent, "if-none-match": communes.headers["etag"]}
     )

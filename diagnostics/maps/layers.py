@@ -12,7 +12,7 @@ from jinja2 import Template
 
 from diagnostics import taxonomy
 from diagnostics.crs import WGS84
-from diagnostics.maps import styles
+from diagnostics.maps import styles, topology
 from diagnostics.maps.base import ResourceCall, ScriptAsText, add_pane, add_stylesheet
 from diagnostics.maps.escaping import card, escape_text, joined, safe_frame
 
@@ -53,7 +53,9 @@ class PreparedGeoJson(Layer, ScriptAsText):
             .then(function (answer) { return answer.ok ? answer.json() : null; })
             .then(function (data) {
                 if (!data) { return; }
-                {{ this.get_name() }}.addData(data);
+                var areas = window.psqAreas(data);
+                {{ this.get_name() }}.addData(areas);
+                window.psqAreaLabels({{ this._parent.get_name() }}, areas);
                 // Whatever arrives first, the base (communes) stays under the zones and sectors.
                 {% if this.back %}{{ this.get_name() }}.bringToBack();{% endif %}
             });
@@ -94,12 +96,31 @@ def area_geojson(areas: gpd.GeoDataFrame, fields: list[tuple[str, str]] | None) 
     a card as popup. Empty text for no areas."""
     if areas.empty:
         return ""
-    columns = {"tooltip": areas["name"].map(escape_text)}
+    return safe_frame(areas, **_area_properties(areas, fields)).to_json()
+
+
+def area_topology(areas: gpd.GeoDataFrame, fields: list[tuple[str, str]] | None, *, labelled: bool = False) -> str:
+    """The same areas and properties as `area_geojson`, as a compact topology (maps.topology:
+    shared borders once, rounded coordinates), which assets/topology.js turns back into GeoJSON.
+    `labelled`: each area also carries where and from which zoom its name is drawn (`label`:
+    lat, lon, zoom of `commune_label_points`; the name is its tooltip), so that the map's
+    document need not carry the names a second time."""
+    if areas.empty:
+        return ""
+    columns = _area_properties(areas, fields)
+    if labelled:
+        columns["label"] = [point[1:] for point in commune_label_points(areas)]
+    properties = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    return topology.encode(areas.to_crs(WGS84), properties)
+
+
+def _area_properties(areas: gpd.GeoDataFrame, fields: list[tuple[str, str]] | None) -> dict[str, list[str]]:
+    columns = {"tooltip": list(areas["name"].map(escape_text))}
     if fields is not None:
         columns["popup"] = [
             card(row["name"], [(label, row.get(col)) for label, col in fields]) for _, row in areas.iterrows()
         ]
-    return safe_frame(areas, **columns).to_json()
+    return columns
 
 
 def add_area_geojson(
@@ -117,6 +138,8 @@ def add_area_geojson(
         "sectors": (styles.SECTOR_STYLE, styles.LAYER_NAMES["sectors"], True),
     }[kind]
     pane = add_pane(m, styles.AREAS_PANE) if lower else ""
+    if url:  # the route sends a topology (area_topology)
+        m.add_child(ResourceCall("topology.js"), name="psq_topology")
     PreparedGeoJson("" if url else data, name, style, popup=popup, pane=pane, interactive=interactive, url=url).add_to(
         m
     )
@@ -183,9 +206,10 @@ def _label_zoom(population: float) -> int:
     return next(zoom for least, zoom in LABEL_ZOOMS if population >= least)
 
 
-def add_commune_labels(m: folium.Map, labels: list[list]) -> None:
-    """Commune names, drawn from the zoom their population deserves; never clickable."""
-    if not labels:
+def add_commune_labels(m: folium.Map, labels: list[list], *, from_layer: bool = False) -> None:
+    """Commune names, drawn from the zoom their population deserves; never clickable.
+    `from_layer`: the names come with the communes fetched from the app (area_topology)."""
+    if not labels and not from_layer:
         return
     add_stylesheet(m, "legend.css")
     pane = add_pane(m, styles.LABELS_PANE, clickable=False)

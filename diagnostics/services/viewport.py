@@ -118,6 +118,8 @@ def view_data(
         total = 0 if groups is None or groups.empty else int(groups["n"].sum())
         if groups is None or total <= cap:
             points = observation_points(db, actor, narrowed, session=session)
+            if criteria.outside_zones:  # all of them: circled as outside every zone
+                points = points.assign(outside=True)
             return ViewData(zoom=view.zoom, total=len(points), points=points)
     return ViewData(zoom=view.zoom, total=total, cells=fold_cells(groups))
 
@@ -154,7 +156,7 @@ def _scope_grid(db: Database, session, scope, criteria: ObservationFilter) -> Gr
     data version, kept in this process and shared by every reader of that scope (every view up to
     GRID_ZOOM adds its cells up, exactly)."""
     versions = (
-        dataversion.current(session, dataversion.OBSERVATIONS),
+        dataversion.observation_versions(session, scope.departments),
         dataversion.current(session, dataversion.REFERENCE),
     )
     criteria = dataclasses.replace(criteria, bbox=None, point_box=None)

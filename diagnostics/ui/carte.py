@@ -5,8 +5,10 @@ What is slow is cached by what it depends on (the database's data versions). The
 each view itself from the app's route (/api/map/observations: cells with counts at low zoom,
 the box's points when few enough), reading the filters from the page's address and writing its
 view there: pan, zoom and a change of filter cause no rebuild of the map, pan and zoom no rerun.
-With the heatmap or the observations outside patrol zones, every point of the selection goes
-to the map as before. A click on a point returns its N° and opens its follow-up below the map.
+The heatmap comes from the same views (weighted cells, then points), and so do the observations
+outside patrol zones (tested in SQL; the list under the map is bounded). With PSQ_MAP_VIEW=all
+every point of the selection goes to the map as before. A click on a point returns its N° and
+opens its follow-up below the map.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import streamlit as st
 from diagnostics import config, dataversion, filter_params, localtime, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.maps.viewport import view_options
-from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, viewport
+from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, outside_zones, viewport
 from diagnostics.services.observations import (
     ObservationFilter,
     count_observations,
@@ -69,17 +71,19 @@ def page() -> None:
     st.sidebar.header("Affichage")
     heat = filters.toggle(st.sidebar, "Carte de chaleur", "heat")
     highlight = filters.toggle(st.sidebar, "Observations hors zones de patrouille", "outside")
-    late = _overdue_ids(db, actor, localtime.now_paris().date())
-    count = _count(db, actor, criteria)
+    reader, today = common.Reader(db, actor), localtime.now_paris().date()
+    count = _count(reader, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
-    st.metric("En retard (échéance passée, toutes observations)", len(late))
-    all_points = heat or highlight or config.map_all_points()
-    map_view.follow_mode((heat, highlight, all_points))  # a toggle keeps the view
+    st.metric("En retard (échéance passée, toutes observations)", _overdue_count(reader, today))
+    all_points = config.map_all_points()
+    # A toggle keeps the view; the route's map reads both switches from the page's address and
+    # draws its heatmap, or asks for the observations outside the zones, itself: not rebuilt.
+    map_view.follow_mode((heat and all_points, highlight and all_points, all_points))
     if all_points:  # every point of the selection goes to the map
-        _all_points_map(db, actor, criteria, heat, highlight)
+        _all_points_map(reader, criteria, heat, highlight)
     else:
-        _viewport_map(db, actor, criteria)
-    table = _table_frame(db, actor, criteria)
+        _viewport_map(reader, criteria)
+    table, late = _table_frame(reader, criteria, today)
     if count > len(table):
         st.caption(f"Tableau : les {len(table)} observations les plus récentes sur {count}.")
     st.session_state["table_ids"] = [int(value) for value in table["id"]]
@@ -94,22 +98,23 @@ def page() -> None:
             selection_mode="single-row",
         )
     if highlight:
-        _outside_list(db, actor, criteria)
+        _outside_list(reader, criteria)
     follow_up.panel(db, actor)
 
 
-def _viewport_map(db, actor: Actor, criteria: ObservationFilter) -> None:
+def _viewport_map(reader: common.Reader, criteria: ObservationFilter) -> None:
     """The map fetches each view from the app's route (cells or points, assets/viewport.js): its
     document does not depend on the filters (the script reads them from the page's address), so
     it is rendered once per scope, opening frame and alerts shown, for every commander of that
     scope; lines and polygons come as an overlay."""
+    db, actor = reader.db, reader.actor
     if OPENING_BOUNDS not in st.session_state:  # framed once per session, on the scope's observations
         territory = _territory(db, tuple(actor.departments))
-        st.session_state[OPENING_BOUNDS] = map_view.opening_bounds(_extent(db, actor), territory)
+        st.session_state[OPENING_BOUNDS] = map_view.opening_bounds(_extent(reader), territory)
     document = _viewport_document(
         db, actor, st.session_state[OPENING_BOUNDS], map_view.frozen_view(), alerts.sent_alerts_frame(db, actor)
     )
-    shapes = _shapes(db, actor, criteria)
+    shapes = _shapes(reader, criteria)
     overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])
     if not shapes.empty:
         maps.add_observations(overlay, shapes, name=maps.LAYER_NAMES["shapes"])
@@ -133,13 +138,16 @@ def _viewport_document(db, _actor: Actor, bounds, view, sent_alerts) -> map_docu
             map_view.PARAM,
             map_api.REFERENCE_PATH,
             db.data_version(dataversion.REFERENCE),
+            filter_params.PARAMS["heat"],
+            filter_params.PARAMS["outside"],
         ),
     )
     return map_document.render(m, MAP_KEY)
 
 
-def _all_points_map(db, actor: Actor, criteria: ObservationFilter, heat: bool, highlight: bool) -> None:
-    layer = _map_layer(db, actor, criteria, highlight)
+def _all_points_map(reader: common.Reader, criteria: ObservationFilter, heat: bool, highlight: bool) -> None:
+    db, actor = reader.db, reader.actor
+    layer = _map_layer(reader, criteria, highlight)
     # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
     # Built afresh at every run of the map's fragment: a folium map rendered twice is not the same.
     build = functools.partial(
@@ -147,9 +155,9 @@ def _all_points_map(db, actor: Actor, criteria: ObservationFilter, heat: bool, h
         _base(db, actor),
         layer["payload"],
         bounds=layer["bounds"],
-        heat=_heat(db, actor, criteria) if heat else None,
+        heat=_heat(reader, criteria) if heat else None,
         highlight_outside=highlight,
-        shapes=_shapes(db, actor, criteria),
+        shapes=_shapes(reader, criteria),
         dispositifs=_dispositifs(db, actor),
         tiles=config.tile_sources(),
         view=map_view.opening_view((criteria, heat, highlight)),
@@ -192,15 +200,15 @@ def _base(db, _actor: Actor) -> maps.Base:
 
 
 @common.data_resource(max_entries=16)
-def _points(db, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
-    return observation_points(db, actor, criteria)
+def _points(reader: common.Reader, criteria: ObservationFilter) -> pd.DataFrame:
+    return observation_points(reader.db, reader.actor, criteria)
 
 
 @common.data_resource(max_entries=16)
-def _map_layer(db, actor: Actor, criteria: ObservationFilter, highlight: bool) -> dict:
-    points = _points(db, actor, criteria)
+def _map_layer(reader: common.Reader, criteria: ObservationFilter, highlight: bool) -> dict:
+    points = _points(reader, criteria)
     if highlight:
-        points = points.assign(outside=analysis.mark_outside_zones(points, common.context_layers(db)[1]))
+        points = points.assign(outside=analysis.mark_outside_zones(points, common.context_layers(reader.db)[1]))
     return {
         "payload": maps.points_payload(points),
         "bounds": maps.points_bounds(points),
@@ -208,14 +216,14 @@ def _map_layer(db, actor: Actor, criteria: ObservationFilter, highlight: bool) -
     }
 
 
-@common.data_cache(max_entries=16)
-def _count(db, actor: Actor, criteria: ObservationFilter) -> int:
-    return count_observations(db, actor, criteria)
+@common.data_cache(max_entries=64)
+def _count(reader: common.Reader, criteria: ObservationFilter) -> int:
+    return count_observations(reader.db, reader.actor, criteria)
 
 
 @common.data_cache(max_entries=16)
-def _extent(db, actor: Actor):
-    return viewport.extent(db, actor, ObservationFilter())
+def _extent(reader: common.Reader):
+    return viewport.extent(reader.db, reader.actor, ObservationFilter())
 
 
 @common.reference_cache()
@@ -228,9 +236,9 @@ def _territory(db, departments: tuple[str, ...]):
 
 
 @common.data_resource(max_entries=16)
-def _shapes(db, actor: Actor, criteria: ObservationFilter):
+def _shapes(reader: common.Reader, criteria: ObservationFilter):
     """Lines and polygons, drawn with their shape (points are on the canvas)."""
-    return observations_frame(db, actor, criteria, shapes_only=True, limit=MAX_SHAPES)
+    return observations_frame(reader.db, reader.actor, criteria, shapes_only=True, limit=MAX_SHAPES)
 
 
 @common.reference_resource()
@@ -241,19 +249,29 @@ def _dispositifs(db, _actor: Actor):
 
 
 @common.data_resource(max_entries=4)
-def _heat(db, actor: Actor, criteria: ObservationFilter) -> list[list[float]]:
-    return maps.heat_data(_points(db, actor, criteria))
+def _heat(reader: common.Reader, criteria: ObservationFilter) -> list[list[float]]:
+    return maps.heat_data(_points(reader, criteria))
 
 
 @common.data_cache(max_entries=16)
-def _overdue_ids(db, actor: Actor, today: dt.date) -> frozenset[int]:
-    return assignments.overdue_ids(db, actor, today=today)
+def _outside(reader: common.Reader, criteria: ObservationFilter) -> outside_zones.Outside:
+    return outside_zones.outside_zones(reader.db, reader.actor, criteria, limit=OUTSIDE_LIST_LIMIT)
 
 
 @common.data_cache(max_entries=16)
-def _table_frame(db, actor: Actor, criteria: ObservationFilter) -> pd.DataFrame:
-    frame = observations_frame(db, actor, criteria, limit=TABLE_LIMIT)
-    return pd.DataFrame(frame.drop(columns="geometry"))
+def _overdue_count(reader: common.Reader, today: dt.date) -> int:
+    return assignments.count_overdue(reader.db, reader.actor, today=today)
+
+
+@common.data_cache(max_entries=64)
+def _table_frame(
+    reader: common.Reader, criteria: ObservationFilter, today: dt.date
+) -> tuple[pd.DataFrame, frozenset[int]]:
+    """The table's rows (the newest TABLE_LIMIT) and which of them are « en retard »."""
+    frame = observations_frame(reader.db, reader.actor, criteria, limit=TABLE_LIMIT)
+    ids = tuple(int(i) for i in frame["id"])
+    late = assignments.overdue_ids(reader.db, reader.actor, today=today, among=ids)
+    return pd.DataFrame(frame.drop(columns="geometry")), late
 
 
 # --- table and coverage ----------------------------------------------------------------------
@@ -287,15 +305,15 @@ def _pick_from_table() -> None:
         follow_up.choose(ids[rows[0]])
 
 
-def _outside_list(db, actor: Actor, criteria: ObservationFilter) -> None:
-    sectors, zones, _sites = common.context_layers(db)
-    result = analysis.coverage_of(_points(db, actor, criteria), zones, sectors, common.communes(db))
+def _outside_list(reader: common.Reader, criteria: ObservationFilter) -> None:
+    result = _outside(reader, criteria)
     st.subheader("Observations hors zones de patrouille")
+    shown = f" Liste : les {len(result.listed)} plus graves." if result.outside > len(result.listed) else ""
     st.caption(
-        f"{len(result.outside)} observation(s) sur {result.total} hors de toute zone de patrouille "
-        "(cerclées de bleu sur la carte), les plus graves d'abord."
+        f"{result.outside} observation(s) sur {result.total} hors de toute zone de patrouille "
+        f"(cerclées de bleu sur la carte), les plus graves d'abord.{shown}"
     )
-    listed = table_view(result.outside.head(OUTSIDE_LIST_LIMIT).rename(columns={"commune": "commune_name"}))
+    listed = table_view(result.listed)
     with tables.audited("carte_outside"):
         st.dataframe(listed, hide_index=True, width="stretch", column_config=TABLE_CONFIG)
 

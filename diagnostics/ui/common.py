@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import geopandas as gpd
 import streamlit as st
@@ -85,17 +86,39 @@ def scope_key(actor: Actor):
         return actor  # refused by the service anyway: never shared
 
 
+@dataclass(frozen=True)
+class Reader:
+    """The database and who reads it: what a page's cached observation data is computed from.
+
+    As a cache key (`data_cache`), it stands for what the result depends on: the database, its
+    reference data and the observations of the reader's scope, by département (a commandant's
+    cache is kept through a save in another département), not who the reader is.
+    """
+
+    db: Database
+    actor: Actor
+
+
+def _reader_key(reader: Reader) -> tuple:
+    try:
+        scope = observation_scope(reader.actor)
+    except PermissionDenied:
+        return reader.actor, reader.db.observation_versions()  # refused by the service anyway: never shared
+    versions = reader.db.observation_versions(scope.departments)
+    return reader.db.cache_key, reader.db.data_version(dataversion.REFERENCE), scope, versions
+
+
 # Page caches are keyed by the database's data versions (diagnostics.dataversion), not by time:
 # a change made in any process shows at the next rerun, and nothing is recomputed otherwise.
 # `reference_cache` for what depends on reference layers only; `data_cache` for what depends on
 # observations too. `*_resource` variants share one object between sessions (do not mutate it).
 reference_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs={Database: _reference_key})
 # Observation data is shared by scope (`scope_key`): the caches hold one copy per scope and filters.
-data_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs={Database: _data_key, Actor: scope_key})
+# A `Reader` argument keys by the data versions of the reader's départements only.
+_DATA_KEYS = {Database: _data_key, Actor: scope_key, Reader: _reader_key}
+data_cache = functools.partial(st.cache_data, show_spinner=False, hash_funcs=_DATA_KEYS)
 reference_resource = functools.partial(st.cache_resource, show_spinner=False, hash_funcs={Database: _reference_key})
-data_resource = functools.partial(
-    st.cache_resource, show_spinner=False, hash_funcs={Database: _data_key, Actor: scope_key}
-)
+data_resource = functools.partial(st.cache_resource, show_spinner=False, hash_funcs=_DATA_KEYS)
 
 
 def _frame_ids(frame: gpd.GeoDataFrame) -> tuple:

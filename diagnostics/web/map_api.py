@@ -3,7 +3,8 @@ reference layers once: GET /api/map/reference/{communes,zones,sectors}.
 
 Parameters: `bbox=west,south,east,north` (WGS84), `zoom` (Leaflet's level), and the page's own
 filter parameters (`grav=3,4&statut=nouvelle&periode=3m`…, read by
-`filter_params.criteria_from_params` exactly as the page reads its address). Signed in by the
+`filter_params.criteria_from_params` exactly as the page reads its address); `hors=1` keeps the
+observations outside every patrol zone (the page's switch), tested in SQL. Signed in by the
 session cookie; the forces only (a maire or a partner is refused, as on the page).
 
 The answer (maps.viewport.view_json) is cells with counts, or the points of the box. Its ETag
@@ -11,11 +12,14 @@ is a digest of the database's data versions, the reader's scope (not who they ar
 and the view: a view asked again while nothing changed answers 304 before any query but the
 session's and the counters'; the same view for another commander of the same scope is served
 from this process's memory. `Cache-Control: private, no-cache`: only the browser keeps it, and
-asks again each time (a change must show at the next move).
+asks again each time (a change must show at the next move). Reference layers asked at their
+version's address (`?v=N`, as the map's document names them) are kept by the browser for good:
+a change of reference data names another address.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import threading
@@ -37,10 +41,10 @@ from diagnostics.web.ogc import parse_bbox
 
 PATH = "/api/map/observations"
 REFERENCE_PATH = "/api/map/reference"  # /communes, /zones, /sectors
-REFERENCE_LAYERS = {
-    "communes": (reference.communes_frame, None),
-    "zones": (reference.patrol_zones_frame, styles.ZONE_FIELDS),
-    "sectors": (reference.sectors_frame, styles.SECTOR_FIELDS),
+REFERENCE_LAYERS = {  # kind: frame, card fields, with the names' places (layers.area_topology)
+    "communes": (reference.communes_frame, None, True),
+    "zones": (reference.patrol_zones_frame, styles.ZONE_FIELDS, False),
+    "sectors": (reference.sectors_frame, styles.SECTOR_FIELDS, False),
 }
 UNKNOWN_LAYER = "Couche inconnue : communes, zones ou sectors sont attendues."
 MAX_CELLS = 20_000  # cells a view may span at its zoom (a 4K screen spans about 4,000)
@@ -48,9 +52,10 @@ BAD_ZOOM = f"Paramètre zoom invalide : un entier de {viewport.MIN_ZOOM} à {vie
 MISSING_BBOX = "Paramètre bbox obligatoire : ouest,sud,est,nord en degrés WGS84."
 TOO_WIDE = "Zone trop grande pour ce niveau de zoom : zoomez arrière ou réduisez la zone."
 CACHE_CONTROL = "private, no-cache"
+IMMUTABLE = "private, max-age=31536000, immutable"  # a reference layer at its version's address
 _MEMORY_ENTRIES = 256
 
-_memory: OrderedDict[str, bytes] = OrderedDict()
+_memory: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()  # ETag → (body, gzip'd body)
 _memory_lock = threading.Lock()
 
 
@@ -58,23 +63,35 @@ def observations_view(request: Request) -> Response:
     actor = _reader(request)
     view = parse_view(request.query_params)
     criteria = filter_params.criteria_from_params(request.query_params, localtime.now_paris().date())
-    db = database()
-    versions = db.data_version(dataversion.OBSERVATIONS), db.data_version(dataversion.REFERENCE)
-    key = (db.cache_key, versions, observation_scope(actor), criteria, view)
+    if request.query_params.get(filter_params.PARAMS["outside"]) == "1":  # the page's « hors zones » switch
+        criteria = dataclasses.replace(criteria, outside_zones=True)
+    db, scope = database(), observation_scope(actor)
+    # The observations' counters of the scope's départements only: a save elsewhere keeps these views.
+    versions = db.observation_versions(scope.departments), db.data_version(dataversion.REFERENCE)
+    key = (db.cache_key, versions, scope, criteria, view)
     return _answer(request, key, lambda: view_json(viewport.view_data(db, actor, criteria, view)))
 
 
 def reference_layer(request: Request) -> Response:
-    """Communes, patrol zones or sectors as the map draws them (escaped tooltips and cards):
-    the same for every reader of the map, kept by the browser until the reference data change."""
+    """Communes, patrol zones or sectors as the map draws them (escaped tooltips and cards), as a
+    compact topology (maps.topology): the same for every reader of the map. Asked with the
+    current reference version in its address (`?v=`, as the map asks), the browser keeps it
+    until that version changes (the map's document then names another address)."""
     _reader(request)
     kind = request.path_params["kind"]
     if kind not in REFERENCE_LAYERS:
         raise ApiError(404, UNKNOWN_LAYER)
     db = database()
-    key = (db.cache_key, db.data_version(dataversion.REFERENCE), kind)
-    frame, fields = REFERENCE_LAYERS[kind]
-    return _answer(request, key, lambda: layers.area_geojson(frame(db), fields).encode("utf-8") or b"null")
+    version = db.data_version(dataversion.REFERENCE)
+    key = (db.cache_key, version, kind)
+    frame, fields, labelled = REFERENCE_LAYERS[kind]
+    kept = IMMUTABLE if request.query_params.get("v") == str(version) else CACHE_CONTROL
+    return _answer(
+        request,
+        key,
+        lambda: layers.area_topology(frame(db), fields, labelled=labelled).encode("utf-8") or b"null",
+        kept,
+    )
 
 
 def _reader(request: Request):
@@ -84,23 +101,26 @@ def _reader(request: Request):
     return actor
 
 
-def _answer(request: Request, key: tuple, make) -> Response:
+def _answer(request: Request, key: tuple, make, cache_control: str = CACHE_CONTROL) -> Response:
     """The JSON `make()` gives, under an ETag of `key`: 304 when the browser has it, from this
-    process's memory when another reader of the same key asked, gzip when accepted."""
+    process's memory (plain and gzip'd, compressed once) when another reader of the same key
+    asked, gzip when accepted."""
     etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding, Cookie"}
+    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding, Cookie"}
     if etag in _etags(request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
-    body = _remembered(etag)
-    if body is None:
+    bodies = _remembered(etag)
+    if bodies is None:
         try:
             body = make()
         except PermissionDenied as refusal:
             raise ApiError(403, str(refusal)) from refusal
-        _remember(etag, body)
+        bodies = (body, gzip.compress(body, compresslevel=6))
+        _remember(etag, bodies)
     if "gzip" in request.headers.get("accept-encoding", ""):
-        body, headers["Content-Encoding"] = gzip.compress(body, compresslevel=5), "gzip"
-    return Response(body, media_type="application/json", headers=headers)
+        headers["Content-Encoding"] = "gzip"
+        return Response(bodies[1], media_type="application/json", headers=headers)
+    return Response(bodies[0], media_type="application/json", headers=headers)
 
 
 def parse_view(params) -> viewport.View:
@@ -130,7 +150,7 @@ def _etags(header: str) -> set[str]:
     return {part.strip().removeprefix("W/") for part in header.split(",") if part.strip()}
 
 
-def _remembered(etag: str) -> bytes | None:
+def _remembered(etag: str) -> tuple[bytes, bytes] | None:
     with _memory_lock:
         body = _memory.get(etag)
         if body is not None:
@@ -138,9 +158,9 @@ def _remembered(etag: str) -> bytes | None:
         return body
 
 
-def _remember(etag: str, body: bytes) -> None:
+def _remember(etag: str, bodies: tuple[bytes, bytes]) -> None:
     with _memory_lock:
-        _memory[etag] = body
+        _memory[etag] = bodies
         while len(_memory) > _MEMORY_ENTRIES:
             _memory.popitem(last=False)
 
