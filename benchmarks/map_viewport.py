@@ -45,7 +45,15 @@ COMMANDANT_70 = Actor("commandant.70", COMMANDANT, departments=("70",))
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 QUIET = 1.5  # seconds without a byte from the server: the step is served
 # Views a commander goes through: zooms on Vesoul, then pans at the last zoom (lat, lon, zoom).
-VIEWS = [(47.6231, 6.1558, 10), (47.6231, 6.1558, 12), (47.6231, 6.1558, 14), (47.628, 6.17, 14), (47.62, 6.14, 15)]
+VIEWS = [
+    (47.6231, 6.1558, 10),
+    (47.6231, 6.1558, 12),
+    (47.6231, 6.1558, 13),  # the densest views: ~61,000 then ~40,000 observations around Vesoul at 1M
+    (47.6231, 6.1558, 14),
+    (47.628, 6.17, 14),
+    (47.62, 6.14, 15),
+    (47.635, 6.16, 16),  # past the grid's zoom: the box counted in SQL (~7,000)
+]
 FIND = "const map = Object.values(window).find(v => v instanceof L.Map);"
 LIMIT_MS = 180_000
 
@@ -273,7 +281,16 @@ def _print(mode: str, found: dict) -> None:
     print(f"first open, warm: {found['open_warm']:.2f} s, {found['open_warm_bytes'] / 1e6:.2f} MB")
     for zoom, seconds, sent, shown in found["views"]:
         print(f"view at zoom {zoom:2}: {seconds:.2f} s, {sent / 1e3:8.1f} KB  ({shown})")
+    seconds, sizes = [v[1] for v in found["views"]], [v[2] for v in found["views"]]
+    print(
+        f"views: median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s; "
+        f"median {statistics.median(sizes) / 1e3:.1f} KB, max {max(sizes) / 1e3:.1f} KB; load average {_load()}"
+    )
     print(f"filter change (Critique): {found['filter']:.2f} s, {found['filter_bytes'] / 1e3:.1f} KB", flush=True)
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def _ratios(before: dict, after: dict) -> None:

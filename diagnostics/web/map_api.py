@@ -3,7 +3,8 @@ reference layers once: GET /api/map/reference/{communes,zones,sectors}.
 
 Parameters: `bbox=west,south,east,north` (WGS84), `zoom` (Leaflet's level), and the page's own
 filter parameters (`grav=3,4&statut=nouvelle&periode=3m`…, read by
-`filter_params.criteria_from_params` exactly as the page reads its address). Signed in by the
+`filter_params.criteria_from_params` exactly as the page reads its address); `hors=1` keeps the
+observations outside every patrol zone (the page's switch), tested in SQL. Signed in by the
 session cookie; the forces only (a maire or a partner is refused, as on the page).
 
 The answer (maps.viewport.view_json) is cells with counts, or the points of the box. Its ETag
@@ -18,6 +19,7 @@ a change of reference data names another address.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import threading
@@ -61,6 +63,8 @@ def observations_view(request: Request) -> Response:
     actor = _reader(request)
     view = parse_view(request.query_params)
     criteria = filter_params.criteria_from_params(request.query_params, localtime.now_paris().date())
+    if request.query_params.get(filter_params.PARAMS["outside"]) == "1":  # the page's « hors zones » switch
+        criteria = dataclasses.replace(criteria, outside_zones=True)
     db, scope = database(), observation_scope(actor)
     # The observations' counters of the scope's départements only: a save elsewhere keeps these views.
     versions = db.observation_versions(scope.departments), db.data_version(dataversion.REFERENCE)
