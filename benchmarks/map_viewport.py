@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/map_viewport.py                           # 1,000,000 observations
     .venv/bin/python benchmarks/map_viewport.py --observations 100000     # quicker
+    .venv/bin/python benchmarks/map_viewport.py --database postgresql+psycopg://…/db  # one already filled
 
 One SpatiaLite database (`init --demo --observations N`, kept under --work for reruns) is served
 by the app (server.py) twice in the same run: with PSQ_MAP_VIEW=all (every observation of the
@@ -62,9 +63,10 @@ def main() -> int:
     parser.add_argument("--observations", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "psq-bench" / "viewport")
     parser.add_argument("--modes", default="all,viewport")
+    parser.add_argument("--database", help="an existing database's URL (a PostGIS one, say) instead of building one")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    database = _database(args.work, args.observations)
+    database = _existing(args.database) if args.database else _database(args.work, args.observations)
     results = {}
     for mode in args.modes.split(","):
         with _Server(database, mode, args.work) as base_url:
@@ -83,6 +85,13 @@ def _database(work: Path, count: int) -> str:
         command = [sys.executable, "-m", "diagnostics", "init", "--demo", "--observations", str(count)]
         subprocess.run(command, cwd=REPO, env=env, check=True)
     db = open_database(url)  # a database kept from an earlier run: brought to the current schema
+    upgrade_schema(db)
+    db.dispose()
+    return url
+
+
+def _existing(url: str) -> str:
+    db = open_database(url)  # brought to the current schema, as a kept one
     upgrade_schema(db)
     db.dispose()
     return url

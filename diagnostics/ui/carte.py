@@ -263,7 +263,7 @@ def _overdue_count(reader: common.Reader, today: dt.date) -> int:
     return assignments.count_overdue(reader.db, reader.actor, today=today)
 
 
-@common.data_cache(max_entries=64)
+@common.data_cache(max_entries=32)  # a table of 1,000 rows is about 0.4 MB in memory
 def _table_frame(
     reader: common.Reader, criteria: ObservationFilter, today: dt.date
 ) -> tuple[pd.DataFrame, frozenset[int]]:
