@@ -9,6 +9,10 @@ agent: the groupe de cohésion de Vesoul; maire: Vesoul) with the filters a comm
 the scope (no spatial index). Times are the best of `--repeat` runs. The SpatiaLite file is the
 one `map_scale.py` builds under /tmp/psq-bench (built here when missing); a PostGIS database
 must already hold the observations (`init --demo --observations N`).
+
+For the roles that read the commanders' map, a line more per role: what the map reads for the
+town box (a zoom-13 view summed from the scope's precomputed grid, services.viewport), against
+the same scan. A maire has no such map.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from sqlalchemy import func  # noqa: E402
 
-from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, Actor  # noqa: E402
+from diagnostics.auth import ADMIN, AGENT, COMMANDANT, MAIRE, Actor, can  # noqa: E402
 from diagnostics.db import Database, open_database  # noqa: E402
 from diagnostics.models import SRID, Observation  # noqa: E402
 from diagnostics.services import observations as observation_service  # noqa: E402
+from diagnostics.services import viewport  # noqa: E402
 from diagnostics.services.observations import observation_points  # noqa: E402
 
 ROLES = {
@@ -75,18 +80,39 @@ def main() -> int:
                 f"{scanned / indexed:.0f}×",
                 flush=True,
             )
+            if box_name.startswith("town") and can(actor, "command_map"):
+                _map_view(db, actor, role, criteria, scanned, args.repeat)
     db.dispose()
     return 0
 
 
+def _map_view(db: Database, actor: Actor, role: str, criteria, scanned: float, repeat: int) -> None:
+    """What the commanders' map reads for the town box: a zoom-13 view (the box fills a 1366-px
+    map) added up from the scope's precomputed grid (services.viewport), against the same scan.
+    The grid's own cost, once per scope, filters and data version, is printed beside it."""
+    viewport.forget_grids()
+    view = viewport.View(criteria.bbox, 13)
+    filters = dataclasses.replace(criteria, bbox=None)
+    started = time.perf_counter()
+    data = viewport.view_data(db, actor, filters, view)
+    grid = time.perf_counter() - started
+    best, data = _best(functools.partial(viewport.view_data, db, actor, filters, view), repeat)
+    print(
+        f"{role:22} | {'  the map: town box at zoom 13, from the grid':44} | {data.total:7,} | {_ms(best):>9} | "
+        f"{_ms(scanned):>9} | {scanned / best:.0f}×   (grid counted once: {_ms(grid)}; {data.mode})",
+        flush=True,
+    )
+
+
 @contextlib.contextmanager
 def _without_spatial_index():
-    original = observation_service._in_bbox
+    original, by_commune = observation_service._in_bbox, observation_service._commune_driven
     observation_service._in_bbox = _box_test_on_every_row
+    observation_service._commune_driven = lambda _db, _scope: False  # the whole table, scanned
     try:
         yield
     finally:
-        observation_service._in_bbox = original
+        observation_service._in_bbox, observation_service._commune_driven = original, by_commune
 
 
 def _box_test_on_every_row(db: Database, bbox):

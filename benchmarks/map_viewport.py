@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/map_viewport.py                           # 1,000,000 observations
     .venv/bin/python benchmarks/map_viewport.py --observations 100000     # quicker
+    .venv/bin/python benchmarks/map_viewport.py --database postgresql+psycopg://…/db  # one already filled
 
 One SpatiaLite database (`init --demo --observations N`, kept under --work for reruns) is served
 by the app (server.py) twice in the same run: with PSQ_MAP_VIEW=all (every observation of the
@@ -44,7 +45,15 @@ COMMANDANT_70 = Actor("commandant.70", COMMANDANT, departments=("70",))
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 QUIET = 1.5  # seconds without a byte from the server: the step is served
 # Views a commander goes through: zooms on Vesoul, then pans at the last zoom (lat, lon, zoom).
-VIEWS = [(47.6231, 6.1558, 10), (47.6231, 6.1558, 12), (47.6231, 6.1558, 14), (47.628, 6.17, 14), (47.62, 6.14, 15)]
+VIEWS = [
+    (47.6231, 6.1558, 10),
+    (47.6231, 6.1558, 12),
+    (47.6231, 6.1558, 13),  # the densest views: ~61,000 then ~40,000 observations around Vesoul at 1M
+    (47.6231, 6.1558, 14),
+    (47.628, 6.17, 14),
+    (47.62, 6.14, 15),
+    (47.635, 6.16, 16),  # past the grid's zoom: the box counted in SQL (~7,000)
+]
 FIND = "const map = Object.values(window).find(v => v instanceof L.Map);"
 LIMIT_MS = 180_000
 
@@ -54,9 +63,10 @@ def main() -> int:
     parser.add_argument("--observations", type=int, default=1_000_000)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "psq-bench" / "viewport")
     parser.add_argument("--modes", default="all,viewport")
+    parser.add_argument("--database", help="an existing database's URL (a PostGIS one, say) instead of building one")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    database = _database(args.work, args.observations)
+    database = _existing(args.database) if args.database else _database(args.work, args.observations)
     results = {}
     for mode in args.modes.split(","):
         with _Server(database, mode, args.work) as base_url:
@@ -75,6 +85,13 @@ def _database(work: Path, count: int) -> str:
         command = [sys.executable, "-m", "diagnostics", "init", "--demo", "--observations", str(count)]
         subprocess.run(command, cwd=REPO, env=env, check=True)
     db = open_database(url)  # a database kept from an earlier run: brought to the current schema
+    upgrade_schema(db)
+    db.dispose()
+    return url
+
+
+def _existing(url: str) -> str:
+    db = open_database(url)  # brought to the current schema, as a kept one
     upgrade_schema(db)
     db.dispose()
     return url
@@ -264,7 +281,16 @@ def _print(mode: str, found: dict) -> None:
     print(f"first open, warm: {found['open_warm']:.2f} s, {found['open_warm_bytes'] / 1e6:.2f} MB")
     for zoom, seconds, sent, shown in found["views"]:
         print(f"view at zoom {zoom:2}: {seconds:.2f} s, {sent / 1e3:8.1f} KB  ({shown})")
+    seconds, sizes = [v[1] for v in found["views"]], [v[2] for v in found["views"]]
+    print(
+        f"views: median {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s; "
+        f"median {statistics.median(sizes) / 1e3:.1f} KB, max {max(sizes) / 1e3:.1f} KB; load average {_load()}"
+    )
     print(f"filter change (Critique): {found['filter']:.2f} s, {found['filter_bytes'] / 1e3:.1f} KB", flush=True)
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def _ratios(before: dict, after: dict) -> None:

@@ -24,7 +24,7 @@ from diagnostics.synthetic import load_synthetic
 from diagnostics.web import deps, map_api
 from diagnostics.web.routes import EXCEPTION_HANDLERS, ROUTES
 from tests.asgi import request
-from tests.conftest import ADMIN_ACTOR, make_partner, sqlite_url
+from tests.conftest import ADMIN_ACTOR, LONS, make_diagnostic, make_observation, make_partner, sqlite_url
 
 APP = Starlette(routes=ROUTES, exception_handlers=EXCEPTION_HANDLERS)
 BOTH = (4.9, 46.2, 7.1, 48.1)  # Haute-Saône and Jura
@@ -176,6 +176,15 @@ def test_an_unchanged_view_costs_a_304_and_a_change_shows(loaded):
     load_synthetic(loaded, ADMIN_ACTOR, 10)  # new observations: the counter moved
     changed = get(loaded, "cdt.70", BOTH, 8, "grav=3,4", **{"if-none-match": etag})
     assert changed.status == 200 and changed.headers["etag"] != etag
+
+
+def test_a_save_in_the_jura_keeps_the_haute_saone_views(loaded, team_id):
+    """The ETag holds the data versions of the reader's départements only."""
+    etags = {login: get(loaded, login, BOTH, 8).headers["etag"] for login in ("cdt.70", "cdt.39", "admin.carte")}
+    make_observation(loaded, make_diagnostic(loaded, team_id, commune=LONS[0]), lat=LONS[1], lon=LONS[2])
+    again = {login: get(loaded, login, BOTH, 8, **{"if-none-match": etag}) for login, etag in etags.items()}
+    assert again["cdt.70"].status == 304
+    assert again["cdt.39"].status == 200 and again["admin.carte"].status == 200
 
 
 def test_bad_views_are_refused_in_french(loaded):

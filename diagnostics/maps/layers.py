@@ -53,7 +53,9 @@ class PreparedGeoJson(Layer, ScriptAsText):
             .then(function (answer) { return answer.ok ? answer.json() : null; })
             .then(function (data) {
                 if (!data) { return; }
-                {{ this.get_name() }}.addData(window.psqAreas(data));
+                var areas = window.psqAreas(data);
+                {{ this.get_name() }}.addData(areas);
+                window.psqAreaLabels({{ this._parent.get_name() }}, areas);
                 // Whatever arrives first, the base (communes) stays under the zones and sectors.
                 {% if this.back %}{{ this.get_name() }}.bringToBack();{% endif %}
             });
@@ -97,12 +99,17 @@ def area_geojson(areas: gpd.GeoDataFrame, fields: list[tuple[str, str]] | None) 
     return safe_frame(areas, **_area_properties(areas, fields)).to_json()
 
 
-def area_topology(areas: gpd.GeoDataFrame, fields: list[tuple[str, str]] | None) -> str:
+def area_topology(areas: gpd.GeoDataFrame, fields: list[tuple[str, str]] | None, *, labelled: bool = False) -> str:
     """The same areas and properties as `area_geojson`, as a compact topology (maps.topology:
-    shared borders once, rounded coordinates), which assets/topology.js turns back into GeoJSON."""
+    shared borders once, rounded coordinates), which assets/topology.js turns back into GeoJSON.
+    `labelled`: each area also carries where and from which zoom its name is drawn (`label`:
+    lat, lon, zoom of `commune_label_points`; the name is its tooltip), so that the map's
+    document need not carry the names a second time."""
     if areas.empty:
         return ""
     columns = _area_properties(areas, fields)
+    if labelled:
+        columns["label"] = [point[1:] for point in commune_label_points(areas)]
     properties = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
     return topology.encode(areas.to_crs(WGS84), properties)
 
@@ -199,9 +206,10 @@ def _label_zoom(population: float) -> int:
     return next(zoom for least, zoom in LABEL_ZOOMS if population >= least)
 
 
-def add_commune_labels(m: folium.Map, labels: list[list]) -> None:
-    """Commune names, drawn from the zoom their population deserves; never clickable."""
-    if not labels:
+def add_commune_labels(m: folium.Map, labels: list[list], *, from_layer: bool = False) -> None:
+    """Commune names, drawn from the zoom their population deserves; never clickable.
+    `from_layer`: the names come with the communes fetched from the app (area_topology)."""
+    if not labels and not from_layer:
         return
     add_stylesheet(m, "legend.css")
     pane = add_pane(m, styles.LABELS_PANE, clickable=False)

@@ -66,6 +66,9 @@ def prepare_base(
     )
 
 
+HEAT_RADIUS, HEAT_BLUR = 14, 18  # pixels, for points (viewport.js widens them for cells)
+
+
 def build_review_map(
     base: Base,
     payload: str | None,
@@ -109,7 +112,7 @@ def build_review_map(
     layers.add_area_geojson(m, base.sectors, "sectors", url=reference("sectors"))
     add_camera_coverage(m, base.cameras)  # issue 17: off until ticked in the layer control
     add_sent_alerts(m, alerts)  # issue 16: area, date and text of the alerts sent
-    layers.add_commune_labels(m, base.labels)
+    layers.add_commune_labels(m, [] if url else base.labels, from_layer=bool(url))  # with the communes
     layers.add_sites(m, base.sites)
     if heat:
         add_heatmap(m, heat)
@@ -118,7 +121,11 @@ def build_review_map(
     points = CanvasPoints(payload or "null", highlight_outside=highlight_outside, follow_up_hint=FOLLOW_UP_HINT)
     points.add_to(m)
     if viewport is not None:
-        m.add_child(ResourceCall("viewport.js", viewport, raw_args=(points.get_name(),)), name="psq_viewport")
+        # The heatmap too comes from the route (viewport.js fills it, weighted from the cells or
+        # the points of each view): this layer, empty and off, only brings its script.
+        route_heat = add_heatmap(m, [], show=False, control=False)
+        raw = (points.get_name(), route_heat.get_name())
+        m.add_child(ResourceCall("viewport.js", viewport, raw_args=raw), name="psq_viewport")
     legend.add_observation_legend(
         m, zones=bool(base.zones), sectors=bool(base.sectors), sites=not base.sites.empty, outside=highlight_outside
     )
@@ -175,5 +182,6 @@ class FastHeatMap(HeatMap, ScriptAsText):
         return [[None, None], [None, None]]
 
 
-def add_heatmap(m: folium.Map, heat: list[list[float]]) -> None:
-    FastHeatMap(heat, name=styles.LAYER_NAMES["heat"], radius=14, blur=18, min_opacity=0.35, max_zoom=13).add_to(m)
+def add_heatmap(m: folium.Map, heat: list[list[float]], **layer) -> FastHeatMap:
+    options = {"radius": HEAT_RADIUS, "blur": HEAT_BLUR, "min_opacity": 0.35, "max_zoom": 13, **layer}
+    return FastHeatMap(heat, name=styles.LAYER_NAMES["heat"], **options).add_to(m)

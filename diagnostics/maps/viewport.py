@@ -13,6 +13,7 @@ import numpy as np
 
 from diagnostics import taxonomy
 from diagnostics.maps.canvas import points_payload
+from diagnostics.maps.review import HEAT_BLUR, HEAT_RADIUS
 from diagnostics.services.viewport import CELL_COLUMNS, CELL_PX, STATUS_CODES, ViewData
 
 
@@ -38,15 +39,26 @@ def view_json(data: ViewData) -> bytes:
 
 
 def view_options(
-    url: str, filter_params: tuple[str, ...], view_param: str, reference_url: str = "", reference_version: int = 0
+    url: str,
+    filter_params: tuple[str, ...],
+    view_param: str,
+    reference_url: str = "",
+    reference_version: int = 0,
+    heat_param: str = "",
+    outside_param: str = "",
 ) -> dict:
     """What assets/viewport.js needs once: the route, the page's filter parameters, labels; and
-    where the reference layers are fetched from (maps.review)."""
+    where the reference layers are fetched from (maps.review); the page's parameter that turns
+    the heatmap on (`=1`), and the one that keeps only the observations outside patrol zones
+    (sent to the route with the filters; its points circled)."""
     return {
         "url": url,
+        "heatParam": heat_param,
+        "outsideParam": outside_param,
+        "heatRadius": [HEAT_RADIUS, HEAT_BLUR],
         "referenceUrl": reference_url,
         "referenceVersion": reference_version,
-        "filterParams": list(filter_params),
+        "filterParams": [*filter_params, *([outside_param] if outside_param else [])],
         "viewParam": view_param,
         # Plain text: the script sets it with textContent only.
         "severities": {str(k): v for k, v in taxonomy.SEVERITIES.items()},

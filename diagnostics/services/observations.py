@@ -14,15 +14,15 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import Integer, Select, and_, case, cast, func, literal_column, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, Select, and_, case, cast, column, exists, func, literal_column, select, table, text
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
 
 from diagnostics import taxonomy
 from diagnostics.auth import Actor, Scope, observation_scope
 from diagnostics.db import Database
-from diagnostics.models import SRID, Commune, Diagnostic, Observation, Team
+from diagnostics.models import SRID, Commune, Diagnostic, Observation, PatrolZone, Team
 from diagnostics.redaction import SHARED_IF_MARKED, redact_for_partners
 from diagnostics.services._frames import geometry_as_wkb, read_frame
 
@@ -45,6 +45,7 @@ class ObservationFilter:
     point_box: BBox | None = None  # drawing point (lon, lat) inside the box, tested on every row kept
     ids: tuple[int, ...] = ()
     overdue_on: dt.date | None = None  # only those « en retard » on that day (assigned, open, due before)
+    outside_zones: bool = False  # only those whose drawing point lies in no patrol zone
 
 
 OBSERVATION_COLUMNS = (
@@ -147,21 +148,22 @@ def _filtered(
     # whole composite filters index beside the GiST one (100-155 ms), since gravité and statut
     # are not its leading columns.
     read = functools.partial(_unindexed, db) if criteria.bbox is not None else _as_is
-    # `newest_first`: the départements are checked row by row, so that the dates' index serves
-    # the order (the filters keep their indexes: a commune's rows are still found through its own).
-    conditions = scope_conditions(
-        scope, read=read, departments_read=functools.partial(_unindexed, db) if newest_first else None
-    )
+    # `newest_first`: the départements, gravité, statut and catégorie are checked row by row, so
+    # that the dates' index serves the order (else SQLite reads the whole scope through the
+    # communes' indexes and sorts it); a chosen commune or team still reads its own index.
+    by_row = functools.partial(_unindexed, db) if newest_first else read
+    by_commune = criteria.bbox is not None and _commune_driven(db, scope)
+    conditions = scope_conditions(scope, read=_as_is if by_commune else read, departments_read=by_row)
     if criteria.start is not None:
         conditions.append(read(Observation.observed_on) >= criteria.start)
     if criteria.end is not None:
         conditions.append(read(Observation.observed_on) <= criteria.end)
     if criteria.categories:
-        conditions.append(read(Observation.category).in_(criteria.categories))
+        conditions.append(by_row(Observation.category).in_(criteria.categories))
     if criteria.severities:
-        conditions.append(read(Observation.severity).in_(criteria.severities))
+        conditions.append(by_row(Observation.severity).in_(criteria.severities))
     if criteria.statuses:
-        conditions.append(read(Observation.status).in_(criteria.statuses))
+        conditions.append(by_row(Observation.status).in_(criteria.statuses))
     if criteria.communes:
         conditions.append(read(Observation.commune_insee).in_(criteria.communes))
     if criteria.team_ids:
@@ -172,13 +174,52 @@ def _filtered(
         conditions.append(Observation.id.in_(criteria.ids))
     if criteria.overdue_on is not None:
         conditions.append(overdue_condition(criteria.overdue_on))
+    if criteria.outside_zones:
+        conditions.append(outside_zones_condition(db))
     if criteria.bbox is not None:
-        conditions.append(_in_bbox(db, criteria.bbox))
+        conditions.append(_box_on_each_row(criteria.bbox) if by_commune else _in_bbox(db, criteria.bbox))
     if criteria.point_box is not None:
         west, south, east, north = (float(value) for value in criteria.point_box)
         conditions.append(read(drawing_lon()).between(west, east))
         conditions.append(read(drawing_lat()).between(south, north))
     return statement.where(*conditions)
+
+
+def outside_zones_condition(db: Database):
+    """The drawing point lies in no patrol zone (an edge counts as inside, as
+    analysis.mark_outside_zones). The few zones look up the observations their envelopes
+    meet in the observations' spatial index, once per query; each row is then tested against
+    that set (a lookup of the zones' index per row cost 2.6 s for 48,000 rows on SpatiaLite)."""
+    inner = aliased(Observation)
+    lon = func.coalesce(inner.lon, func.ST_X(func.ST_PointOnSurface(inner.geom)))
+    lat = func.coalesce(inner.lat, func.ST_Y(func.ST_PointOnSurface(inner.geom)))
+    if db.is_sqlite:
+        index = _SPATIAL_INDEX.c
+        candidates = select(index.rowid).where(
+            index.f_table_name == Observation.__tablename__,
+            index.f_geometry_column == "geom",
+            index.search_frame == PatrolZone.geom,
+        )
+        inside = (
+            select(inner.id)
+            .select_from(PatrolZone.__table__)
+            .join(inner, inner.id.in_(candidates))
+            .where(func.ST_Intersects(PatrolZone.geom, func.MakePoint(lon, lat, SRID)) == 1)
+        )
+        return Observation.id.not_in(inside)
+    inside = (
+        select(literal_column("1"))
+        .select_from(PatrolZone.__table__)
+        .join(inner, inner.geom.op("&&")(PatrolZone.geom))
+        .where(inner.id == Observation.id)
+        .where(func.ST_Intersects(PatrolZone.geom, func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)))
+    )
+    return ~exists(inside)
+
+
+_SPATIAL_INDEX = table(
+    "SpatialIndex", column("f_table_name"), column("f_geometry_column"), column("search_frame"), column("rowid")
+)
 
 
 def shape_conditions(db: Database) -> list:
@@ -246,6 +287,19 @@ def _unindexed(db: Database, column):
     if db.is_sqlite:
         return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
     return func.coalesce(column, column, type_=column.type)
+
+
+def _commune_driven(db: Database, scope: Scope) -> bool:
+    """A maire's (or a partner's) box on SpatiaLite reads the commune's index, not the R*Tree:
+    a town box holds about 100,000 R*Tree candidates at 1,000,000 observations where Vesoul has
+    28,647 rows (286 ms against 19 ms). PostgreSQL's GiST does better than its commune index."""
+    return db.is_sqlite and bool(scope.communes) and not scope.departments and not scope.team_ids
+
+
+def _box_on_each_row(bbox: BBox):
+    """The box tested on each row the other conditions keep (no spatial index)."""
+    west, south, east, north = (float(value) for value in bbox)
+    return func.MbrIntersects(Observation.geom, func.BuildMbr(west, south, east, north, SRID)) == 1
 
 
 def _in_bbox(db: Database, bbox: BBox):

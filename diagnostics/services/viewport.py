@@ -118,6 +118,8 @@ def view_data(
         total = 0 if groups is None or groups.empty else int(groups["n"].sum())
         if groups is None or total <= cap:
             points = observation_points(db, actor, narrowed, session=session)
+            if criteria.outside_zones:  # all of them: circled as outside every zone
+                points = points.assign(outside=True)
             return ViewData(zoom=view.zoom, total=len(points), points=points)
     return ViewData(zoom=view.zoom, total=total, cells=fold_cells(groups))
 

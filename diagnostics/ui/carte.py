@@ -5,8 +5,10 @@ What is slow is cached by what it depends on (the database's data versions). The
 each view itself from the app's route (/api/map/observations: cells with counts at low zoom,
 the box's points when few enough), reading the filters from the page's address and writing its
 view there: pan, zoom and a change of filter cause no rebuild of the map, pan and zoom no rerun.
-With the heatmap or the observations outside patrol zones, every point of the selection goes
-to the map as before. A click on a point returns its N° and opens its follow-up below the map.
+The heatmap comes from the same views (weighted cells, then points), and so do the observations
+outside patrol zones (tested in SQL; the list under the map is bounded). With PSQ_MAP_VIEW=all
+every point of the selection goes to the map as before. A click on a point returns its N° and
+opens its follow-up below the map.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import streamlit as st
 from diagnostics import config, dataversion, filter_params, localtime, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.maps.viewport import view_options
-from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, viewport
+from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, outside_zones, viewport
 from diagnostics.services.observations import (
     ObservationFilter,
     count_observations,
@@ -73,8 +75,10 @@ def page() -> None:
     count = _count(reader, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
     st.metric("En retard (échéance passée, toutes observations)", _overdue_count(reader, today))
-    all_points = heat or highlight or config.map_all_points()
-    map_view.follow_mode((heat, highlight, all_points))  # a toggle keeps the view
+    all_points = config.map_all_points()
+    # A toggle keeps the view; the route's map reads both switches from the page's address and
+    # draws its heatmap, or asks for the observations outside the zones, itself: not rebuilt.
+    map_view.follow_mode((heat and all_points, highlight and all_points, all_points))
     if all_points:  # every point of the selection goes to the map
         _all_points_map(reader, criteria, heat, highlight)
     else:
@@ -134,6 +138,8 @@ def _viewport_document(db, _actor: Actor, bounds, view, sent_alerts) -> map_docu
             map_view.PARAM,
             map_api.REFERENCE_PATH,
             db.data_version(dataversion.REFERENCE),
+            filter_params.PARAMS["heat"],
+            filter_params.PARAMS["outside"],
         ),
     )
     return map_document.render(m, MAP_KEY)
@@ -248,11 +254,16 @@ def _heat(reader: common.Reader, criteria: ObservationFilter) -> list[list[float
 
 
 @common.data_cache(max_entries=16)
+def _outside(reader: common.Reader, criteria: ObservationFilter) -> outside_zones.Outside:
+    return outside_zones.outside_zones(reader.db, reader.actor, criteria, limit=OUTSIDE_LIST_LIMIT)
+
+
+@common.data_cache(max_entries=16)
 def _overdue_count(reader: common.Reader, today: dt.date) -> int:
     return assignments.count_overdue(reader.db, reader.actor, today=today)
 
 
-@common.data_cache(max_entries=64)
+@common.data_cache(max_entries=32)  # a table of 1,000 rows is about 0.4 MB in memory
 def _table_frame(
     reader: common.Reader, criteria: ObservationFilter, today: dt.date
 ) -> tuple[pd.DataFrame, frozenset[int]]:
@@ -295,14 +306,14 @@ def _pick_from_table() -> None:
 
 
 def _outside_list(reader: common.Reader, criteria: ObservationFilter) -> None:
-    sectors, zones, _sites = common.context_layers(reader.db)
-    result = analysis.coverage_of(_points(reader, criteria), zones, sectors, common.communes(reader.db))
+    result = _outside(reader, criteria)
     st.subheader("Observations hors zones de patrouille")
+    shown = f" Liste : les {len(result.listed)} plus graves." if result.outside > len(result.listed) else ""
     st.caption(
-        f"{len(result.outside)} observation(s) sur {result.total} hors de toute zone de patrouille "
-        "(cerclées de bleu sur la carte), les plus graves d'abord."
+        f"{result.outside} observation(s) sur {result.total} hors de toute zone de patrouille "
+        f"(cerclées de bleu sur la carte), les plus graves d'abord.{shown}"
     )
-    listed = table_view(result.outside.head(OUTSIDE_LIST_LIMIT).rename(columns={"commune": "commune_name"}))
+    listed = table_view(result.listed)
     with tables.audited("carte_outside"):
         st.dataframe(listed, hide_index=True, width="stretch", column_config=TABLE_CONFIG)
 

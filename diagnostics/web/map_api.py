@@ -3,7 +3,8 @@ reference layers once: GET /api/map/reference/{communes,zones,sectors}.
 
 Parameters: `bbox=west,south,east,north` (WGS84), `zoom` (Leaflet's level), and the page's own
 filter parameters (`grav=3,4&statut=nouvelle&periode=3m`…, read by
-`filter_params.criteria_from_params` exactly as the page reads its address). Signed in by the
+`filter_params.criteria_from_params` exactly as the page reads its address); `hors=1` keeps the
+observations outside every patrol zone (the page's switch), tested in SQL. Signed in by the
 session cookie; the forces only (a maire or a partner is refused, as on the page).
 
 The answer (maps.viewport.view_json) is cells with counts, or the points of the box. Its ETag
@@ -18,6 +19,7 @@ a change of reference data names another address.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import threading
@@ -39,10 +41,10 @@ from diagnostics.web.ogc import parse_bbox
 
 PATH = "/api/map/observations"
 REFERENCE_PATH = "/api/map/reference"  # /communes, /zones, /sectors
-REFERENCE_LAYERS = {
-    "communes": (reference.communes_frame, None),
-    "zones": (reference.patrol_zones_frame, styles.ZONE_FIELDS),
-    "sectors": (reference.sectors_frame, styles.SECTOR_FIELDS),
+REFERENCE_LAYERS = {  # kind: frame, card fields, with the names' places (layers.area_topology)
+    "communes": (reference.communes_frame, None, True),
+    "zones": (reference.patrol_zones_frame, styles.ZONE_FIELDS, False),
+    "sectors": (reference.sectors_frame, styles.SECTOR_FIELDS, False),
 }
 UNKNOWN_LAYER = "Couche inconnue : communes, zones ou sectors sont attendues."
 MAX_CELLS = 20_000  # cells a view may span at its zoom (a 4K screen spans about 4,000)
@@ -61,6 +63,8 @@ def observations_view(request: Request) -> Response:
     actor = _reader(request)
     view = parse_view(request.query_params)
     criteria = filter_params.criteria_from_params(request.query_params, localtime.now_paris().date())
+    if request.query_params.get(filter_params.PARAMS["outside"]) == "1":  # the page's « hors zones » switch
+        criteria = dataclasses.replace(criteria, outside_zones=True)
     db, scope = database(), observation_scope(actor)
     # The observations' counters of the scope's départements only: a save elsewhere keeps these views.
     versions = db.observation_versions(scope.departments), db.data_version(dataversion.REFERENCE)
@@ -80,9 +84,14 @@ def reference_layer(request: Request) -> Response:
     db = database()
     version = db.data_version(dataversion.REFERENCE)
     key = (db.cache_key, version, kind)
-    frame, fields = REFERENCE_LAYERS[kind]
+    frame, fields, labelled = REFERENCE_LAYERS[kind]
     kept = IMMUTABLE if request.query_params.get("v") == str(version) else CACHE_CONTROL
-    return _answer(request, key, lambda: layers.area_topology(frame(db), fields).encode("utf-8") or b"null", kept)
+    return _answer(
+        request,
+        key,
+        lambda: layers.area_topology(frame(db), fields, labelled=labelled).encode("utf-8") or b"null",
+        kept,
+    )
 
 
 def _reader(request: Request):

@@ -357,9 +357,15 @@ def test_a_layer_toggle_keeps_the_view(module_demo_app, browser_page):
     back to 16 and rewrote the URL's view)."""
     page = browser_page
     iframe, frame = open_map(page, module_demo_app.url)
+    before = map_zoom(iframe)
     toggle_heat(page)
     iframe, frame = map_frame(page)
     page.wait_for_timeout(PAUSE_MS)
+    # The heatmap comes from the route's views, on the same map: drawn, at the same zoom.
+    expect(frame.locator('.leaflet-container[data-psq-heat="on"]')).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(frame.locator("canvas.leaflet-heatmap-layer")).to_have_count(1)
+    assert map_zoom(iframe) == before
+    shoot(page, "carte-chaleur-desktop")
     while map_zoom(iframe) < 16:  # in, as a person, button after button
         frame.get_by_role("button", name="Zoom avant").click()
         page.wait_for_timeout(PAUSE_MS)
@@ -370,8 +376,10 @@ def test_a_layer_toggle_keeps_the_view(module_demo_app, browser_page):
         page.wait_for_timeout(PAUSE_MS)
     wait_until_idle(page)
     expect(page).to_have_url(re.compile(r"carte=13(/|%2F)"), timeout=TIMEOUT_MS)
-    toggle_heat(page)  # off: the map fetches its views again
+    toggle_heat(page)  # off: the map draws its views as points or cells again
     iframe, frame = map_frame(page)
+    expect(frame.locator('.leaflet-container[data-psq-heat="off"]')).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(frame.locator("canvas.leaflet-heatmap-layer")).to_have_count(0)
     expect(frame.locator('.leaflet-container[data-psq-state="drawn"]')).to_have_count(1, timeout=TIMEOUT_MS)
     page.wait_for_timeout(PAUSE_MS)
     assert map_zoom(iframe) == 13

@@ -64,3 +64,18 @@ def test_communes_tooltips_and_cards_stay_escaped():
     assert "<script>" not in text and "`" not in text and "${" not in text
     assert properties["tooltip"] == layers.escape_text(PAYLOAD) and "&lt;script&gt;" in properties["popup"]
     assert layers.area_topology(gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"), None) == ""
+
+
+def test_communes_carry_where_their_names_are_drawn_and_the_map_document_no_names():
+    from tests.maps.test_review import base
+
+    communes = frame([{"name": "Gray", "population": 5500}], [box(5.55, 47.42, 5.63, 47.47)])
+    area = json.loads(layers.area_topology(communes, None, labelled=True))["areas"][0]
+    assert area["properties"]["tooltip"] == "Gray" and area["properties"]["label"][2] == 10
+    assert "label" not in json.loads(layers.area_topology(communes, None))["areas"][0]["properties"]
+    from diagnostics import maps
+    from diagnostics.maps.viewport import view_options
+
+    options = view_options("/api/map/observations", (), "carte", "/api/map/reference", 1)
+    html = maps.build_review_map(base(), None, viewport=options).get_root().render()
+    assert "psqCommuneLabels" in html and '["Gray",' not in html  # the names come with the communes

@@ -1,7 +1,9 @@
 // Commune names as text in their own pane (never clickable), redrawn after each move: only the
-// names inside the view whose smallest zoom is reached. labels: [[name (escaped), lat, lon, zoom]].
+// names inside the view whose smallest zoom is reached. labels: [[name (escaped), lat, lon, zoom]],
+// or given later through map.psqCommuneLabels(labels) (with the communes fetched from the app).
 (function (map, labels, pane) {
   var shown = L.layerGroup().addTo(map);
+  map.psqCommuneLabels = function (given) { labels = given; redraw(); };
   function redraw() {
     shown.clearLayers();
     var zoom = map.getZoom(), view = map.getBounds().pad(0.1);

@@ -4,6 +4,13 @@
 // walked backwards), each arc after the first starting where the previous one ended.
 // Anything else (GeoJSON) is returned as it is.
 (function () {
+  // Areas that carry their names' places (`label`: lat, lon, zoom; communes) hand them to the
+  // map's commune labels (commune_labels.js), the name being the area's (escaped) tooltip.
+  window.psqAreaLabels = function (map, areas) {
+    var labelled = areas.features.filter(function (f) { return f.properties.label; });
+    if (!labelled.length || !map.psqCommuneLabels) { return; }
+    map.psqCommuneLabels(labelled.map(function (f) { return [f.properties.tooltip].concat(f.properties.label); }));
+  };
   window.psqAreas = function (data) {
     if (!data || data.type !== 'PsqTopology') { return data; }
     var scale = data.scale, x = 0, y = 0;  // differences run on from one arc to the next

@@ -9,9 +9,11 @@
 // a change of filter fetches again without rebuilding this map; the view goes to that address
 // too (`carte=zoom/lat/lon`), so a reload opens here. The box asked is the view widened to whole
 // 256-pixel squares: a small pan asks the same address, which the browser revalidates (304).
+// With the page's heatmap switch on (options.heatParam=1 in its address), the same answers feed
+// the heatmap instead of the discs: each cell weighted by its gravités, each point by its own.
 // Text is set with textContent only.
-(function (map, options, points) {
-  var container = map.getContainer(), timer = null, controller = null, asked = null, count = 0;
+(function (map, options, points, heat) {
+  var container = map.getContainer(), timer = null, controller = null, asked = null, count = 0, last = null;
   var pane = map.getPane('psqCells') || map.createPane('psqCells');
   pane.style.zIndex = 620;
   var layer = L.DomUtil.create('div', 'psq-cells leaflet-zoom-hide', pane), drawn = [];
@@ -50,6 +52,13 @@
     var lat = function (v) { return Math.max(-85, Math.min(85, v)).toFixed(5); };
     return [lng(nw.lng), lat(se.lat), lng(se.lng), lat(nw.lat)].join(',');
   }
+  function pageParam(name) {
+    var where = page();
+    return where && name ? new URLSearchParams(where.search).get(name) : null;
+  }
+  function heatOn() {
+    return Boolean(heat) && pageParam(options.heatParam) === '1';
+  }
   function later() {
     clearTimeout(timer);
     timer = setTimeout(fetchView, 150);
@@ -81,19 +90,54 @@
       });
   }
   function draw(data) {
+    var warm = heatOn();
     clearCells();
+    last = data;
     if (data.mode === 'points') {
+      points.options.highlightOutside = pageParam(options.outsideParam) === '1';  // all are, then
       points.setData(data.points);
       say('');
     } else {
       points.setData(null);
-      drawCells(data);
-      if (data.total) { cellLegend(); } else { say(''); }
+      if (warm) {
+        say(data.total ? options.texts.zoomHint : '');
+      } else {
+        drawCells(data);
+        if (data.total) { cellLegend(); } else { say(''); }
+      }
     }
+    drawHeat(data, warm);
     container.setAttribute('data-psq-mode', data.mode);
     container.setAttribute('data-psq-total', String(data.total));
     container.setAttribute('data-psq-zoom', String(data.zoom));
     container.setAttribute('data-psq-state', 'drawn');
+  }
+  function drawHeat(data, warm) {
+    container.setAttribute('data-psq-heat', warm ? 'on' : 'off');
+    if (!heat) { return; }
+    if (!warm) {
+      if (map.hasLayer(heat)) { map.removeLayer(heat); }
+      return;
+    }
+    var list = [], radius = options.heatRadius[0], blur = options.heatRadius[1];
+    if (data.mode === 'points') {
+      var d = points._d;  // the payload as the canvas layer decoded it
+      for (var i = 0; i < d.n; i++) { list.push([d.lat[i] * 1e-5, d.lon[i] * 1e-5, d.sev[i] / 4]); }
+    } else {
+      var col = {}, most = 0;
+      data.columns.forEach(function (name, i) { col[name] = i; });
+      var weight = function (row) { return row[col.g1] + 2 * row[col.g2] + 3 * row[col.g3] + 4 * row[col.g4]; };
+      data.cells.forEach(function (row) { most = Math.max(most, weight(row)); });
+      data.cells.forEach(function (row) {
+        list.push([row[col.lat] * 1e-5, row[col.lon] * 1e-5, weight(row) / most]);
+      });
+      radius = data.cell * 0.55;  // one blob per cell of the grid, meeting its neighbours'
+      blur = data.cell * 0.45;
+    }
+    // maxZoom: the weights are the view's own, not to be faded again by zoom (leaflet.heat does).
+    heat.setOptions({radius: radius, blur: blur, maxZoom: map.getZoom(), max: 1});
+    heat.setLatLngs(list);
+    if (!map.hasLayer(heat)) { map.addLayer(heat); }
   }
   function clearCells() {
     map.closeTooltip(tip);
@@ -186,10 +230,14 @@
       window.parent.history.replaceState(window.parent.history.state, '', where.pathname + '?' + params.toString());
     } catch (e) { /* the page refused: the view is not kept */ }
   }
-  var seen = filters();
+  var seen = filters(), warmSeen = heatOn();
   setInterval(function () {
-    var now = filters();
+    var now = filters(), warm = heatOn();
     if (now !== seen) { seen = now; later(); }
+    if (warm !== warmSeen) { warmSeen = warm; if (last) { draw(last); } }  // no new request
+    // A rerun that writes another parameter (a toggle) sends the page's address as the server
+    // last knew it, with an old view: put this map's own back.
+    writeView();
   }, 400);
   map.on('moveend', later);
   map.on('zoomend viewreset', place);
