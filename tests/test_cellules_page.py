@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from diagnostics.auth import PARTENAIRE, Actor
 from diagnostics.demo_cellules import load_demo_cellules
+from diagnostics.models import AuditEvent
 from diagnostics.partner_models import Partner
 from diagnostics.services import decisions, meeting_agenda
+from diagnostics.ui import forms
 from tests.conftest import ADMIN_ACTOR, COMMANDANT_39, COMMANDANT_70, app_as
 from tests.test_app import errors
 
@@ -41,7 +43,7 @@ def test_prepare_edit_decide_and_the_partner_sees_it(db):
     assert "Prochaine réunion :" in at.info[0].value
     headings = [m.value for m in at.markdown if m.value.startswith("**")]
     assert headings[0] == "**1. Suivi des décisions de la réunion précédente**"
-    at.button(key="cel_down_0").click().run()  # the decisions go second
+    next(b for b in at.button if b.label == "Descendre").click().run()  # the decisions go second
     assert "monté" in at.success[0].value or "descendu" in at.success[0].value
     at.text_input(key="cel_point_0_title").input("Fête de quartier")
     next(b for b in at.button if b.label == "Ajouter le point").click().run()
@@ -176,3 +178,40 @@ def test_the_url_keeps_the_cellule_the_date_and_the_tab_and_a_past_date_is_said(
     at.query_params.update({"cellule": "Cellule inconnue", "date": "demain"})
     at.run()  # a mangled link: the first cellule, its next meeting
     assert not at.exception and at.selectbox(key="cel_name").value == "Cellule de veille de Dole"
+
+
+def test_a_second_click_on_a_button_that_acted_does_nothing(db, monkeypatch):
+    """The second click of a double click lands on what the first put under the pointer: the point
+    moved down into its place, « Rouvrir » where « Marquer comme faite » was. It is ignored, and
+    the first click's message stays (the browser test clicks 350 ms apart; here the window is long
+    so that a slow machine cannot make it pass by chance)."""
+    monkeypatch.setattr(forms, "BUTTON_STRAY_SECONDS", 600.0, raising=False)  # without the guard: fails on the order
+    load_demo_cellules(db, ADMIN_ACTOR)
+    at = open_page(COMMANDANT_39)
+    for _ in range(2):
+        next(b for b in at.button if b.label == "Descendre").click().run()
+    assert not at.exception and "descendu d'un rang" in at.success[0].value
+    points = meeting_agenda.agenda_points(db, COMMANDANT_39, LONS, DAY)
+    assert [p.section for p in points[:2]] == ["new_observations", "decisions"]  # moved once, not back
+
+    with db.session() as session:
+        mairie = session.scalar(select(Partner.id).where(Partner.name == "OPH du Jura"))
+    values = decisions.DecisionInput("Éclairer le passage des Cordeliers", DAY + dt.timedelta(days=10),
+                                     partner_id=mairie)  # fmt: skip
+    decisions.record_decision(db, COMMANDANT_39, LONS, DAY, values, today=DAY)
+    at = open_page(COMMANDANT_39, "Réunion et décisions")
+    next(b for b in at.button if b.label == "Marquer comme faite").click().run()
+    next(b for b in at.button if b.label == "Rouvrir").click().run()
+    assert "Décision marquée comme faite." in at.success[0].value
+    [line] = decisions.meeting_decisions(db, COMMANDANT_39, LONS, DAY)
+    assert line.state == "done"
+
+    # the partners present: the second submission writes nothing and keeps the message
+    at.multiselect[0].set_value(["OPH du Jura"])
+    next(b for b in at.button if b.label == "Enregistrer les présents").click().run()
+    with db.session() as session:
+        written = session.scalar(select(func.count()).where(AuditEvent.entity == "meeting_partners"))
+    next(b for b in at.button if b.label == "Enregistrer les présents").click().run()
+    assert "1 partenaire(s) présent(s) enregistré(s)." in at.success[0].value
+    with db.session() as session:
+        assert session.scalar(select(func.count()).where(AuditEvent.entity == "meeting_partners")) == written

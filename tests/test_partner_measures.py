@@ -101,6 +101,8 @@ def test_analyse_shows_the_partners_measures_with_a_csv(db, team_id, db_url):
     assert table.loc["Habitat 70", "Observations attribuées"] == 1
     assert table.loc["Mobigo", "Observations attribuées"] == 0  # a partner with nothing assigned
     assert any(button.label == "Télécharger (CSV)" for button in page.get("download_button"))
+    # what « En retard » counts is said: a commander preparing a cellule finds late decisions elsewhere
+    assert any("décisions des cellules de veille n'y sont pas comptées" in c.value for c in page.caption)
     page.radio(key="an_partners_by").set_value("commune").run()
     assert page.dataframe[0].value["Commune"].tolist() == ["Gray"]
     st.cache_resource.clear()

@@ -17,7 +17,9 @@ def partner_view(db, actor: Actor) -> None:
     st.caption(
         "Toutes les observations attribuées à un partenaire dans votre périmètre (les filtres ne "
         "s'appliquent pas). Délais comptés en jours depuis l'attribution ; « levée constatée » : "
-        "la première contre-visite qui l'a trouvée levée."
+        "la première contre-visite qui l'a trouvée levée. Les décisions des cellules de veille n'y sont "
+        "pas comptées : celles en retard figurent, par partenaire, dans l'ordre du jour de leur cellule "
+        "(« Préconisations et décisions en retard »)."
     )
     by = st.radio("Regrouper", list(BY), format_func=BY.get, horizontal=True, key="an_partners_by")
     today = localtime.now_paris().date()

@@ -15,6 +15,7 @@ from diagnostics.services import decisions, meeting_agenda, meeting_packs
 from diagnostics.ui import common, forms, tables
 
 FLASH = "cel_flash"
+LAST_FLASH = "cel_flash_last"  # shown again when the second click of a double click is ignored
 DECISION = "cel_decision"
 LINKED = "cel_decision_linked"  # the decision an e-mail's link opened (ui.cellules)
 LABELS = {"text": "Décision", "who": "Qui agit", "due_on": "Échéance", "observation": "Observation"}
@@ -75,6 +76,10 @@ def _pack(db, actor, meeting_id: int, partner_id: int | None, today: dt.date) ->
 
 def meeting_tab(db, actor, agenda) -> None:
     name, day = agenda.cellule, agenda.meeting_on
+    lines = decisions.meeting_decisions(db, actor, name, day)
+    opened = [line for line in lines if line.id == st.session_state.get(LINKED)]
+    for line in opened:  # an e-mail's link: that decision first, in sight without scrolling
+        _decision_box(db, actor, line, opened=True)
     members = meeting_agenda.member_partners(db, actor, name)
     present = meeting_agenda.partners_present(db, actor, name, day)
     ids = {label: pid for pid, label in members.items()}  # partner names are unique
@@ -88,12 +93,14 @@ def meeting_tab(db, actor, agenda) -> None:
         )
         saved = st.form_submit_button("Enregistrer les présents")
     if saved:
-        chosen_ids = tuple(ids[label] for label in chosen)
-        _act(lambda: meeting_agenda.set_partners_present(db, actor, name, day, chosen_ids),
-             f"{len(chosen)} partenaire(s) présent(s) enregistré(s).")  # fmt: skip
+        chosen_ids = tuple(sorted(ids[label] for label in chosen))
+        said = f"{len(chosen)} partenaire(s) présent(s) enregistré(s)."
+        if chosen_ids and chosen_ids == tuple(sorted(present)):  # a double click's second: no second write
+            again(said)
+        _act(lambda: meeting_agenda.set_partners_present(db, actor, name, day, chosen_ids), said)
     st.subheader("Décisions")
     _decision_form(db, actor, name, day, members)
-    _decision_list(db, actor, name, day)
+    _decision_list(db, actor, [line for line in lines if line not in opened], others=bool(opened))
 
 
 def _decision_form(db, actor, name: str, day: dt.date, members: dict[int, str]) -> None:
@@ -131,24 +138,31 @@ def _decision_form(db, actor, name: str, day: dt.date, members: dict[int, str]) 
     st.rerun()
 
 
-def _decision_list(db, actor, name: str, day: dt.date) -> None:
-    lines = decisions.meeting_decisions(db, actor, name, day)
+def _decision_list(db, actor, lines, *, others: bool = False) -> None:
+    """The meeting's decisions (`others`: besides the one opened from an e-mail, shown above)."""
     if not lines:
-        st.info("Aucune décision enregistrée pour cette réunion.")
+        st.info(f"Aucune {'autre ' if others else ''}décision enregistrée pour cette réunion.")
         return
-    opened = st.session_state.get(LINKED)
     for line in lines:
-        with st.container(border=True, key=f"cel_decision_box_{line.id}"):
-            if line.id == opened:
-                st.caption(f":material/mail: Décision n° {line.id}, ouverte depuis le lien du courriel")
-            st.text(line.text)
-            st.caption(f"{line.who} — échéance {localtime.format_date(line.due_on)} — {line.state_label}")
-            if line.answer:
-                st.text(f"Réponse : {line.answer_label}" + (f" — {line.answer_comment}" if line.answer_comment else ""))
-            done = line.state == "done"
-            if st.button("Rouvrir" if done else "Marquer comme faite", key=f"cel_done_{line.id}"):
-                _act(lambda line=line, done=done: decisions.set_done(db, actor, line.id, not done),
-                     "Décision rouverte." if done else "Décision marquée comme faite.")  # fmt: skip
+        _decision_box(db, actor, line)
+
+
+def _decision_box(db, actor, line, *, opened: bool = False) -> None:
+    with st.container(border=True, key=f"cel_decision_box_{line.id}"):
+        if opened:
+            st.caption(f":material/mail: Décision n° {line.id}, ouverte depuis le lien du courriel")
+        st.text(line.text)
+        st.caption(f"{line.who} — échéance {localtime.format_date(line.due_on)} — {line.state_label}")
+        if line.answer:
+            st.text(f"Réponse : {line.answer_label}" + (f" — {line.answer_comment}" if line.answer_comment else ""))
+        done = line.state == "done"
+        # Keyed by its state, and once per double click: the second click would undo the first.
+        clicked = st.button("Rouvrir" if done else "Marquer comme faite", key=f"cel_done_{line.id}_{done}")
+        if clicked and not forms.pressed(f"cel_done_{line.id}"):
+            again(st.session_state.get(LAST_FLASH))
+        if clicked:
+            _act(lambda line=line, done=done: decisions.set_done(db, actor, line.id, not done),
+                 "Décision rouverte." if done else "Décision marquée comme faite.")  # fmt: skip
 
 
 def releve_tab(db, actor, agenda) -> None:
@@ -187,5 +201,11 @@ def _act(action, message: str = "") -> None:
     except DiagnosticsError as error:
         common.show_refusal(error, LABELS)
         return
-    st.session_state[FLASH] = message or said
+    st.session_state[FLASH] = st.session_state[LAST_FLASH] = message or said
+    st.rerun()
+
+
+def again(message: str | None) -> None:
+    """The second click of a double click: nothing is done, the first one's message stays."""
+    st.session_state[FLASH] = message
     st.rerun()

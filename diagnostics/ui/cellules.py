@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 
 import streamlit as st
 
@@ -22,6 +23,7 @@ from diagnostics.ui import cellule_meeting, common, forms
 
 FLASH = "cel_flash"
 ADD_POINT = "cel_point"
+POINT_BUTTONS = "cel_points"  # forms.pressed: one click of a double click moves a point
 URL = {"cellule": "cellule", "date": "date", "tab": "onglet"}
 TABS = ["Ordre du jour", "Carte", "Documents", "Réunion et décisions", "Relevé"]
 
@@ -107,6 +109,8 @@ def _agenda(db, actor, agenda) -> None:
     else:
         st.caption(f"Première réunion : données des quatre semaines depuis le {date(agenda.since)}.")
     points = list(agenda.points)
+    # The buttons' keys carry the agenda's order: a click on the page as it was before a move is dropped.
+    order = hashlib.sha1(repr(points).encode()).hexdigest()[:8]
     number = 0
     for index, point in enumerate(points):
         with st.container(border=True):
@@ -117,7 +121,7 @@ def _agenda(db, actor, agenda) -> None:
                 st.markdown(f"**{number}. {common.markdown_text(point.heading)}**")
                 lines = SECTION_LINES[point.section](agenda) if point.section else [("text", point.body)]
                 st.text("\n".join(text for _style, text in lines if text))
-            _point_buttons(db, actor, agenda, points, index)
+            _point_buttons(db, actor, agenda, points, index, order)
     _add_point_form(db, actor, agenda, points)
 
 
@@ -140,28 +144,36 @@ def _add_point_form(db, actor, agenda, points: list[Point]) -> None:
     st.rerun()
 
 
-def _point_buttons(db, actor, agenda, points: list[Point], index: int) -> None:
-    """One compact row, also on a phone: icon and word on each button."""
+def _point_buttons(db, actor, agenda, points: list[Point], index: int, order: str) -> None:
+    """One compact row, also on a phone (accessibility.css): icon and word on each button."""
     point = points[index]
-    row = st.container(horizontal=True, gap="small")
-    if row.button("Monter", icon=":material/arrow_upward:", key=f"cel_up_{index}", disabled=index == 0):
+    row = st.container(horizontal=True, gap="xsmall", key=f"cel_point_row_{index}")
+    key = f"{order}_{index}"
+    if _clicked(row.button("Monter", icon=":material/arrow_upward:", key=f"cel_up_{key}", disabled=index == 0)):
         moved = points[:]
         moved[index - 1], moved[index] = moved[index], moved[index - 1]
         _save(db, actor, agenda, moved, f"« {point.heading} » monté d'un rang.")
     last = index == len(points) - 1
-    if row.button("Descendre", icon=":material/arrow_downward:", key=f"cel_down_{index}", disabled=last):
+    if _clicked(row.button("Descendre", icon=":material/arrow_downward:", key=f"cel_down_{key}", disabled=last)):
         moved = points[:]
         moved[index + 1], moved[index] = moved[index], moved[index + 1]
         _save(db, actor, agenda, moved, f"« {point.heading} » descendu d'un rang.")
     if point.section is None:
-        if row.button("Supprimer", icon=":material/delete:", key=f"cel_del_{index}"):
+        if _clicked(row.button("Supprimer", icon=":material/delete:", key=f"cel_del_{key}")):
             _save(db, actor, agenda, points[:index] + points[index + 1 :], f"Point « {point.heading} » supprimé.")
-    elif row.button("Remettre" if point.dropped else "Retirer", key=f"cel_drop_{index}",
-                    icon=":material/undo:" if point.dropped else ":material/remove_circle_outline:"):  # fmt: skip
+    elif _clicked(row.button("Remettre" if point.dropped else "Retirer", key=f"cel_drop_{key}",
+                  icon=":material/undo:" if point.dropped else ":material/remove_circle_outline:")):  # fmt: skip
         changed = points[:]
         changed[index] = Point(section=point.section, dropped=not point.dropped)
         said = "remis à" if point.dropped else "retiré de"
         _save(db, actor, agenda, changed, f"« {point.heading} » {said} l'ordre du jour.")
+
+
+def _clicked(button: bool) -> bool:
+    """The agenda's buttons act once for a double click; the second keeps the first one's message."""
+    if button and not forms.pressed(POINT_BUTTONS):
+        cellule_meeting.again(st.session_state.get(cellule_meeting.LAST_FLASH))
+    return button
 
 
 def _save(db, actor, agenda, points: list[Point], message: str | None = None) -> bool:
@@ -172,7 +184,7 @@ def _save(db, actor, agenda, points: list[Point], message: str | None = None) ->
         common.show_refusal(error, {"title": "Intitulé", "body": "Texte", "section": "Rubrique"})
         return False
     if message:
-        st.session_state[FLASH] = message
+        st.session_state[FLASH] = st.session_state[cellule_meeting.LAST_FLASH] = message
         st.rerun()
     return True
 

@@ -6,7 +6,13 @@ saved one is replaced by a fresh, empty one. The confirmation is kept in session
 right under the button until the form is sent again. A second click of a double click that lands
 on the fresh form, still untouched, a moment after the success is ignored: the confirmation
 stays, no false « Donnez un intitulé… » error. An identical re-submission of the old form is
-deduplicated by the services."""
+deduplicated by the services.
+
+Buttons that act at once (move a point up, mark a decision done) have no form to compare: the
+second click of a double click lands on whatever the first click put under the pointer (the
+point moved down into its place, the « Rouvrir » that replaced « Marquer comme faite »). Their
+keys carry the state they act on, so a click on the page as it was is dropped, and `pressed`
+ignores a click of the same group this soon after the one that acted."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ import time
 import streamlit as st
 
 STRAY_SECONDS = 3.0  # a click on an untouched fresh form this soon after a success is a double click
+BUTTON_STRAY_SECONDS = 1.0  # a second press of a group's buttons this soon after one that acted
 
 
 def key(base: str) -> str:
@@ -45,3 +52,14 @@ def stray(base: str, untouched: bool) -> bool:
 def refused(base: str) -> None:
     """The form was refused: the old confirmation gives way to the error."""
     st.session_state.pop(f"{base}__flash", None)
+
+
+def pressed(group: str) -> bool:
+    """A button of `group` was clicked: True to act on it; False for the second click of a double
+    click (a press of the group within BUTTON_STRAY_SECONDS of the one that acted)."""
+    last = st.session_state.get(f"{group}__pressed")
+    now = time.monotonic()
+    if last is not None and now - last < BUTTON_STRAY_SECONDS:
+        return False
+    st.session_state[f"{group}__pressed"] = now
+    return True

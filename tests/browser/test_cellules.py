@@ -14,11 +14,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
+from sqlalchemy import func, select
 
 from diagnostics import localtime
+from diagnostics.db import open_database
+from diagnostics.models import AuditEvent
 from diagnostics.services.meeting_agenda import SECTIONS
 from tests.browser.axe import check_page
-from tests.browser.ui import TIMEOUT_MS, choose, go_to, log_in, scroll_to, wait_until_idle
+from tests.browser.ui import TIMEOUT_MS, choose, forget_session, go_to, log_in, scroll_to, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +67,16 @@ def _decide(page: Page, text: str, days: int, double: bool = False) -> None:
     _pause(page)
 
 
+def _presence_records(database_url: str) -> int:
+    """How many times the partners present were written (each write is audited)."""
+    db = open_database(database_url)
+    try:
+        with db.session() as session:
+            return session.scalar(select(func.count()).where(AuditEvent.entity == "meeting_partners"))
+    finally:
+        db.dispose()
+
+
 def _click(page: Page, button, double: bool = False) -> None:
     """One click, or two 350 ms apart as an impatient person does (the second lands on the form
     that replaced the saved one)."""
@@ -101,9 +114,11 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
     last = len(SECTIONS) + 1  # after every generated section
     expect(page.get_by_text(f"{last}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
     _pause(page)
-    page.get_by_role("button", name="Monter").last.click()
-    wait_until_idle(page)
+    # Two clicks 350 ms apart on « Monter »: moved once (the second lands on the point moved down)
+    _click(page, page.get_by_role("button", name="Monter").last, double=True)
+    _pause(page)
     expect(page.get_by_text(f"{last - 1}. Fête de quartier de la Marjorie")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("« Fête de quartier de la Marjorie » monté d'un rang.")).to_be_visible()
     # Two clicks 350 ms apart on « Ajouter le point »: added once, the confirmation stays, no error
     title.fill("Marché de Noël")
     _pause(page)
@@ -132,9 +147,11 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
     page.get_by_role("option", name=MAIRIE).click()
     page.keyboard.press("Escape")
     _pause(page)
-    page.get_by_role("button", name="Enregistrer les présents").click()
-    wait_until_idle(page)
+    recorded = _presence_records(module_demo_app.database_url)
+    _click(page, page.get_by_role("button", name="Enregistrer les présents"), double=True)  # 350 ms apart
+    _pause(page)
     expect(page.get_by_text("1 partenaire(s) présent(s) enregistré(s).")).to_be_visible(timeout=TIMEOUT_MS)
+    assert _presence_records(module_demo_app.database_url) == recorded + 1  # written once
     _tab(page, "Documents")
     packs = {}
     for label in ("Dossier des forces (PDF)", f"Dossier — {MAIRIE} (PDF)"):
@@ -188,6 +205,12 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], name
     up, down = (page.get_by_role("button", name=n).first.bounding_box() for n in ("Monter", "Descendre"))
     assert abs(up["y"] - down["y"]) < 5  # a point's buttons on one row
+    scroll_to(page, page.get_by_role("button", name="Supprimer").last)
+    _pause(page)
+    page.screenshot(path=str(SHOTS / "cellules-point-ajoute-phone.png"))
+    added = [page.get_by_role("button", name=n).last.bounding_box() for n in ("Monter", "Descendre", "Supprimer")]
+    assert max(b["y"] for b in added) - min(b["y"] for b in added) < 5, added  # an added point's too
+    assert added[-1]["x"] + added[-1]["width"] <= PHONE["width"]
     _tab(page, "Réunion et décisions")
     page.screenshot(path=str(SHOTS / "cellules-decisions-phone.png"), full_page=True)
     assert not [v.line() for v in check_page(page, "Cellules de veille (téléphone)") if v.blocking]
@@ -204,4 +227,66 @@ def test_a_commander_prepares_lons_and_the_partner_sees_the_decisions(module_dem
             due = localtime.format_date(localtime.now_paris().date() + dt.timedelta(days=days))
             expect(page.get_by_text(f"échéance {due}", exact=False).first).to_be_visible(timeout=TIMEOUT_MS)
         page.screenshot(path=str(SHOTS / f"cellules-partenaire-{name}.png"), full_page=True)
+    assert network_log.problems() == []
+
+
+def _decision_for_the_mairie(database_url: str, text: str) -> int:
+    """A decision of the Lons cellule's next meeting for the Mairie, as commandant.39 records it."""
+    from diagnostics.auth import COMMANDANT, Actor
+    from diagnostics.partner_models import Partner
+    from diagnostics.services import cellules, decisions
+
+    db = open_database(database_url)
+    try:
+        with db.session() as session:
+            mairie = session.scalar(select(Partner.id).where(Partner.name == MAIRIE))
+        day = cellules.next_meeting_of(db, LONS, localtime.now_paris().date())
+        commander = Actor(login="commandant.39", role=COMMANDANT, departments=("39",))
+        values = decisions.DecisionInput(text, day + dt.timedelta(days=21), partner_id=mairie)
+        return decisions.record_decision(db, commander, LONS, day, values)
+    finally:
+        db.dispose()
+
+
+def _log_in_from_link(page: Page, link: str, login: str, page_title: str) -> None:
+    """A bookmark, or an e-mail's link, opened signed out: the login form, then that page."""
+    from diagnostics.demo import DEMO_PASSWORD
+
+    forget_session(page)
+    page.goto(link)
+    expect(page.get_by_text(f"Connectez-vous pour ouvrir la page « {page_title} »")).to_be_visible(timeout=TIMEOUT_MS)
+    _pause(page)
+    page.get_by_label("Identifiant").fill(login)
+    page.get_by_label("Mot de passe").fill(DEMO_PASSWORD)
+    _pause(page)
+    page.get_by_role("button", name="Se connecter").click()
+    wait_until_idle(page)
+
+
+def test_a_decisions_email_link_opens_it_after_login(module_demo_app, browser_page, network_log):
+    page = browser_page
+    text = "Nettoyer les tags du passage Lecourbe"
+    decision_id = _decision_for_the_mairie(module_demo_app.database_url, text)
+    opened = f"Décision n° {decision_id}, ouverte depuis le lien du courriel"
+    for size, name in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        page.set_viewport_size(size)
+        # The partner's link: « Mes préconisations », that decision first
+        _log_in_from_link(page, f"{module_demo_app.url}/preconisations?decision={decision_id}", "partenaire.lons",
+                          "Mes préconisations")  # fmt: skip
+        expect(page.get_by_text(opened)).to_be_visible(timeout=TIMEOUT_MS)
+        first = page.get_by_test_id("stVerticalBlock").filter(has=page.get_by_text(opened)).last
+        expect(first.get_by_text(text, exact=True)).to_be_in_viewport()  # in sight, no scrolling
+        _pause(page)
+        page.screenshot(path=str(SHOTS / f"lien-decision-partenaire-{name}.png"))
+        # The commander's link (the partner's answer): the cellule's meeting, on its decisions
+        _log_in_from_link(page, f"{module_demo_app.url}/cellules?decision={decision_id}", "commandant.39",
+                          "Cellules de veille")  # fmt: skip
+        expect(page.get_by_text(opened)).to_be_visible(timeout=TIMEOUT_MS)
+        expect(page.get_by_role("tab", name="Réunion et décisions")).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_text(text, exact=True)).to_be_visible()
+        page.mouse.wheel(0, 400)  # the tab is under the cellule and its date; the decision comes first in it
+        _pause(page)
+        expect(page.get_by_text(text, exact=True)).to_be_in_viewport()
+        _pause(page)
+        page.screenshot(path=str(SHOTS / f"lien-decision-commandant-{name}.png"))
     assert network_log.problems() == []
