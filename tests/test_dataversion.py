@@ -192,3 +192,24 @@ def test_bulk_statements_and_the_purge_bump_every_departement(db, team_id, admin
 
 def test_a_scope_without_departements_reads_the_counter_of_all(db, team_id):
     assert db.observation_versions(()) == ((dataversion.OBSERVATIONS, db.data_version(dataversion.OBSERVATIONS)),)
+
+
+def test_a_save_through_another_process_shows_in_its_departement_only(db, db_url, team_id):
+    """Another process (here another engine) saves in the 70: the 70's cached count follows at
+    the next call, the 39's stays cached."""
+    reads = []
+
+    @common.data_cache()
+    def count(reader: common.Reader) -> int:
+        reads.append(reader.actor.login)
+        return observations.count_observations(reader.db, reader.actor)
+
+    st.cache_data.clear()
+    assert (count(common.Reader(db, COMMANDANT_70)), count(common.Reader(db, COMMANDANT_39))) == (0, 0)
+    other = open_database(db_url)
+    try:
+        make_observation(other, make_diagnostic(other, team_id))
+    finally:
+        other.dispose()
+    assert (count(common.Reader(db, COMMANDANT_70)), count(common.Reader(db, COMMANDANT_39))) == (1, 0)
+    assert reads == [COMMANDANT_70.login, COMMANDANT_39.login, COMMANDANT_70.login]

@@ -362,3 +362,14 @@ def test_a_view_past_the_grid_zoom_is_driven_by_the_spatial_index(loaded, monkey
     for role in ("admin", "commandant", "agent"):
         plan = plan_of(loaded, lambda a=ROLES[role]: viewport.view_data(loaded, a, criteria, view))
         (assert_box_drives_sqlite if loaded.is_sqlite else assert_box_drives_postgis)(plan, f"{role}:\n{plan}")
+
+
+def test_a_view_past_the_grid_zoom_does_not_wait_for_the_scope_s_grid(loaded):
+    """A bookmark at zoom 17 counts its box alone; the grid comes with the first wider view."""
+    viewport.forget_grids()
+    actor = actor_of(loaded, "cdt.70")
+    close = viewport.View((6.150, 47.620, 6.160, 47.626), viewport.GRID_ZOOM + 2)
+    assert viewport.view_data(loaded, actor, ObservationFilter(), close, cap=10).total > 0
+    assert len(viewport._grids) == 0
+    viewport.view_data(loaded, actor, ObservationFilter(), viewport.View(VESOUL_TOWN, 12), cap=10)
+    assert len(viewport._grids) == 1

@@ -126,8 +126,10 @@ def build_review_map(
         route_heat = add_heatmap(m, [], show=False, control=False)
         raw = (points.get_name(), route_heat.get_name())
         m.add_child(ResourceCall("viewport.js", viewport, raw_args=raw), name="psq_viewport")
+    # The route's map circles the points outside the zones whenever the page's switch asks it to.
+    outside = highlight_outside or viewport is not None
     legend.add_observation_legend(
-        m, zones=bool(base.zones), sectors=bool(base.sectors), sites=not base.sites.empty, outside=highlight_outside
+        m, zones=bool(base.zones), sectors=bool(base.sectors), sites=not base.sites.empty, outside=outside
     )
     folium.LayerControl(collapsed=True).add_to(m)
     if view is None:

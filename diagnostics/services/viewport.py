@@ -108,10 +108,12 @@ def view_data(
     narrowed = view_criteria(criteria, view)
     cap = cap or POINT_CAP or config.map_points()
     with db.session() as session:
-        grid = _scope_grid(db, session, scope, criteria)
+        # Past GRID_ZOOM the grid only helps when it is there already (a bookmark at zoom 17
+        # does not wait for the whole scope's grid).
+        grid = _scope_grid(db, session, scope, criteria, compute=view.zoom <= GRID_ZOOM)
         if view.zoom <= GRID_ZOOM:
             groups = _coarsened(grid, view)
-        elif _bound(grid, view) <= cap:  # a few points in the grid's cells around the box
+        elif grid is not None and _bound(grid, view) <= cap:  # a few points in the grid's cells around the box
             groups = None
         else:
             groups = _cells_frame(session.execute(_filtered(db, _cell_statement(view.zoom), narrowed, scope)).all())
@@ -151,10 +153,10 @@ class Grid:
         return int(self.fine.memory_usage().sum() + self.coarse.memory_usage().sum())
 
 
-def _scope_grid(db: Database, session, scope, criteria: ObservationFilter) -> Grid:
+def _scope_grid(db: Database, session, scope, criteria: ObservationFilter, *, compute: bool = True) -> Grid | None:
     """The scope's Grid for these filters, whatever the box: one query per scope, filters and
     data version, kept in this process and shared by every reader of that scope (every view up to
-    GRID_ZOOM adds its cells up, exactly)."""
+    GRID_ZOOM adds its cells up, exactly). None when not kept yet and not to be `compute`d."""
     versions = (
         dataversion.observation_versions(session, scope.departments),
         dataversion.current(session, dataversion.REFERENCE),
@@ -166,6 +168,8 @@ def _scope_grid(db: Database, session, scope, criteria: ObservationFilter) -> Gr
         if found is not None:
             _grids.move_to_end(key)
             return found
+    if not compute:
+        return None
     fine = _cells_frame(session.execute(_filtered(db, _cell_statement(GRID_ZOOM), criteria, scope)).all())
     found = Grid(fine, _added_up(fine, GRID_ZOOM - min(COARSE_ZOOM, GRID_ZOOM)))
     with _grids_lock:

@@ -121,6 +121,11 @@ def test_zooming_into_a_dense_town_shows_cells_then_points_and_switches_keep_the
     expect(page).to_have_url(re.compile(r"hors=1"))
     expect(page.get_by_text("hors de toute zone de patrouille")).to_be_visible(timeout=TIMEOUT_MS)
     shoot(page, f"dense-hors-zones-{size}")
+    page.get_by_role("heading", name="Observations hors zones de patrouille").scroll_into_view_if_needed()
+    page.wait_for_timeout(PAUSE_MS)
+    shoot(page, f"dense-hors-zones-liste-{size}")  # the list under the map, the most grave first
+    iframe.scroll_into_view_if_needed()
+    page.wait_for_timeout(PAUSE_MS)
     # Its points are circled as outside every zone.
     for _ in range(4):
         if state(frame)["mode"] == "points":
