@@ -184,6 +184,7 @@ def _save(db, actor, agenda, points: list[Point], message: str | None = None) ->
         common.show_refusal(error, {"title": "Intitulé", "body": "Texte", "section": "Rubrique"})
         return False
     if message:
+        forms.acted(POINT_BUTTONS)
         st.session_state[FLASH] = st.session_state[cellule_meeting.LAST_FLASH] = message
         st.rerun()
     return True

@@ -21,7 +21,7 @@ import time
 import streamlit as st
 
 STRAY_SECONDS = 3.0  # a click on an untouched fresh form this soon after a success is a double click
-BUTTON_STRAY_SECONDS = 1.0  # a second press of a group's buttons this soon after one that acted
+BUTTON_STRAY_SECONDS = 1.5  # a second press of a group's buttons this soon after one that acted
 
 
 def key(base: str) -> str:
@@ -63,3 +63,9 @@ def pressed(group: str) -> bool:
         return False
     st.session_state[f"{group}__pressed"] = now
     return True
+
+
+def acted(group: str) -> None:
+    """The press of `group` finished acting: its window starts again now (a slow save under load
+    must not eat the time the second click of a double click takes to arrive)."""
+    st.session_state[f"{group}__pressed"] = time.monotonic()
