@@ -31,6 +31,17 @@ def versions(db) -> tuple[int, int]:
     return db.data_version(dataversion.REFERENCE), db.data_version(dataversion.OBSERVATIONS)
 
 
+def cached_count(reads: list[str]):
+    """The scope's count through the Carte's cache, noting in `reads` each actor it is computed for."""
+
+    @common.data_cache()
+    def count(reader: common.Reader) -> int:
+        reads.append(reader.actor.login)
+        return observations.count_observations(reader.db, reader.actor)
+
+    return count
+
+
 def test_recording_bumps_observations_only(db, team_id):
     before = versions(db)
     diagnostic = make_diagnostic(db, team_id)
@@ -118,13 +129,8 @@ def test_a_change_in_the_jura_bumps_the_jura_only(db, team_id):
 
 
 def test_the_haute_saone_commanders_cache_stays_through_a_jura_save(db, team_id):
-    reads = []
-
-    @common.data_cache()
-    def count(reader: common.Reader) -> int:
-        reads.append(reader.actor.login)
-        return observations.count_observations(reader.db, reader.actor)
-
+    reads: list[str] = []
+    count = cached_count(reads)
     st.cache_data.clear()
     gray, lons = make_diagnostic(db, team_id), jura_diagnostic(db, team_id)
     make_observation(db, gray)
@@ -197,13 +203,8 @@ def test_a_scope_without_departements_reads_the_counter_of_all(db, team_id):
 def test_a_save_through_another_process_shows_in_its_departement_only(db, db_url, team_id):
     """Another process (here another engine) saves in the 70: the 70's cached count follows at
     the next call, the 39's stays cached."""
-    reads = []
-
-    @common.data_cache()
-    def count(reader: common.Reader) -> int:
-        reads.append(reader.actor.login)
-        return observations.count_observations(reader.db, reader.actor)
-
+    reads: list[str] = []
+    count = cached_count(reads)
     st.cache_data.clear()
     assert (count(common.Reader(db, COMMANDANT_70)), count(common.Reader(db, COMMANDANT_39))) == (0, 0)
     other = open_database(db_url)

@@ -16,12 +16,16 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.servers import free_port as free_port_now
 from tests.servers import missing, wait_healthy
+
+if TYPE_CHECKING:
+    from diagnostics.db import Database
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -278,9 +282,22 @@ class DemoServer:
 
 
 @contextlib.contextmanager
-def demo_server(tmp_path_factory: pytest.TempPathFactory, env: dict[str, str] | None = None) -> Iterator[DemoServer]:
-    """The real app on a fresh demo database, with extra settings `env`, stopped on exit."""
+def demo_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    env: dict[str, str] | None = None,
+    prepare: Callable[[Database], None] | None = None,
+) -> Iterator[DemoServer]:
+    """The real app on a fresh demo database, with extra settings `env`, stopped on exit;
+    `prepare(db)` changes the database (more observations, a renamed zone…) before it starts."""
     database_url = _demo_database(tmp_path_factory.mktemp("demo"))
+    if prepare is not None:
+        from diagnostics.db import open_database
+
+        db = open_database(database_url)
+        try:
+            prepare(db)
+        finally:
+            db.dispose()
     with _servers(free_port_now(), tmp_path_factory) as start:
         yield DemoServer(start(REPO / "server.py", env={"DATABASE_URL": database_url, **(env or {})}), database_url)
 

@@ -14,10 +14,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from diagnostics.auth import system_actor
-from diagnostics.db import open_database
 from diagnostics.synthetic import load_synthetic
-from tests.browser.conftest import REPO, _servers, demo_database_file
-from tests.browser.test_commander_viewport import FIND, PAUSE_MS, _free, drawn, script, shoot, state
+from tests.browser.conftest import demo_server
+from tests.browser.test_commander_viewport import FIND, PAUSE_MS, drawn, script, shoot, state
 from tests.browser.ui import TIMEOUT_MS, close_sidebar, go_to, log_in, map_frame, open_sidebar, wait_until_idle
 
 pytestmark = pytest.mark.browser
@@ -28,12 +27,10 @@ SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "hei
 
 @pytest.fixture(scope="module")
 def dense_app(tmp_path_factory):
-    database_url = demo_database_file(tmp_path_factory.mktemp("dense") / "demo.sqlite")
-    db = open_database(database_url)
-    load_synthetic(db, system_actor(), 3_000)
-    db.dispose()
-    with _servers(_free(), tmp_path_factory) as start:
-        yield start(REPO / "server.py", env={"DATABASE_URL": database_url, "PSQ_MAP_POINTS": str(CAP)})
+    with demo_server(
+        tmp_path_factory, {"PSQ_MAP_POINTS": str(CAP)}, lambda db: load_synthetic(db, system_actor(), 3_000)
+    ) as server:
+        yield server.url
 
 
 def cell_sum(frame) -> int:

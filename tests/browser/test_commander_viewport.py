@@ -14,9 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from diagnostics.auth import system_actor
-from diagnostics.db import open_database
 from diagnostics.synthetic import load_synthetic
-from tests.browser.conftest import REPO, _servers, demo_database_file
+from tests.browser.conftest import demo_server
 from tests.browser.ui import TIMEOUT_MS, go_to, log_in, map_frame, wait_until_idle
 
 pytestmark = pytest.mark.browser
@@ -28,18 +27,10 @@ DRAWN = '.leaflet-container[data-psq-state="drawn"]'
 
 @pytest.fixture(scope="module")
 def crowded_app(tmp_path_factory):
-    database_url = demo_database_file(tmp_path_factory.mktemp("viewport") / "demo.sqlite")
-    db = open_database(database_url)
-    load_synthetic(db, system_actor(), 3_000)
-    db.dispose()
-    with _servers(_free(), tmp_path_factory) as start:
-        yield start(REPO / "server.py", env={"DATABASE_URL": database_url, "PSQ_MAP_POINTS": "300"})
-
-
-def _free() -> int:
-    from tests.servers import free_port
-
-    return free_port()
+    with demo_server(
+        tmp_path_factory, {"PSQ_MAP_POINTS": "300"}, lambda db: load_synthetic(db, system_actor(), 3_000)
+    ) as server:
+        yield server.url
 
 
 def shoot(page: Page, name: str) -> None:

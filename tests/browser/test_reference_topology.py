@@ -12,9 +12,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from diagnostics.db import open_database
 from diagnostics.models import PatrolZone
-from tests.browser.conftest import REPO, _servers, demo_database_file
+from tests.browser.conftest import demo_server
 from tests.browser.ui import TIMEOUT_MS, go_to, log_in, map_frame
 from tests.maps.samples import PAYLOAD
 
@@ -25,18 +24,15 @@ PAUSE_MS = 1000
 MAP = "Object.values(window).find(v => v instanceof L.Map)"
 
 
+def _hostile_zone_name(db) -> None:
+    with db.session() as session:
+        session.scalars(select(PatrolZone).order_by(PatrolZone.id)).first().name = PAYLOAD
+
+
 @pytest.fixture(scope="module")
 def hostile_app(tmp_path_factory):
-    database_url = demo_database_file(tmp_path_factory.mktemp("topology") / "demo.sqlite")
-    db = open_database(database_url)
-    with db.session() as session:
-        zone = session.scalars(select(PatrolZone).order_by(PatrolZone.id)).first()
-        zone.name = PAYLOAD
-    db.dispose()
-    from tests.servers import free_port
-
-    with _servers(free_port(), tmp_path_factory) as start:
-        yield start(REPO / "server.py", env={"DATABASE_URL": database_url})
+    with demo_server(tmp_path_factory, prepare=_hostile_zone_name) as server:
+        yield server.url
 
 
 def test_areas_from_the_topology_keep_their_names_and_their_text_inert(hostile_app, browser_page):
