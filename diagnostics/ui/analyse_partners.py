@@ -3,6 +3,7 @@ their CSV (`services.partner_measures`)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from diagnostics import localtime
@@ -29,8 +30,7 @@ def partner_view(db, actor: Actor) -> None:
     if table.empty:
         st.info("Aucune observation n'est attribuée à un partenaire pour l'instant.")
         return
-    # French decimals, and « — » where there is nothing to measure yet (not « None »).
-    st.dataframe(table.style.format(precision=1, decimal=",", na_rep="—"), hide_index=True, width="stretch")
+    st.dataframe(shown_measures(table), hide_index=True, width="stretch")
     st.download_button(
         "Télécharger (CSV)",
         data=partner_measures.measures_csv(table),
@@ -38,3 +38,12 @@ def partner_view(db, actor: Actor) -> None:
         mime="text/csv",
         key="an_partners_csv",
     )
+
+
+def shown_measures(table: pd.DataFrame) -> pd.DataFrame:
+    """The measures as the page shows them: French decimals, and « — » where there is nothing to
+    measure yet, as text (the table grid draws an empty number as a grey « None », Styler or not)."""
+    shown = table.copy()
+    for column in shown.select_dtypes("float").columns:
+        shown[column] = shown[column].map(localtime.format_decimal)
+    return shown
