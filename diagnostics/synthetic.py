@@ -22,7 +22,7 @@ from diagnostics.models import SRID, Diagnostic, Observation, Team, utcnow
 from diagnostics.partner_models import Partner
 from diagnostics.redaction import SHAREABLE_FIELDS, encode_shared_fields
 from diagnostics.services import audit
-from diagnostics.services.partners import match_key
+from diagnostics.services.partners import delays_in, match_key
 from diagnostics.services.reference import communes_frame
 from diagnostics.synthetic_points import scattered_points
 
@@ -257,11 +257,12 @@ OBSERVATION_COLUMNS = (
     "version",
     "partner_id",
     "assigned_at",
+    "due_on",
 )
 
 
 def _insert_observations(db: Database, session, rng, plan, diagnostic_ids, communes, today, *, fast: bool) -> None:
-    columns, lon, lat = _observation_columns(session, rng, plan, diagnostic_ids, communes)
+    columns, lon, lat = _observation_columns(session, rng, plan, diagnostic_ids, communes, today)
     if fast:
         bulk.write_observations(session, columns, lon, lat)
         return
@@ -283,7 +284,7 @@ def _python_values(column, count: int) -> list:
     return list(column) if isinstance(column, list | tuple) else [column] * count
 
 
-def _observation_columns(session, rng, plan, diagnostic_ids, communes):
+def _observation_columns(session, rng, plan, diagnostic_ids, communes, today: dt.date):
     """{column: values} for OBSERVATION_COLUMNS (one value alone: the same for every row), then
     lon, lat; in Hilbert-curve order (bulk.spatial_order), so that a town's rows are stored
     together. Partners are looked up first: a COPY leaves the connection to itself."""
@@ -327,10 +328,13 @@ def _observation_columns(session, rng, plan, diagnostic_ids, communes):
         wanted.append((partner or taxonomy.partner_kind_label(partner_kind), partner_kind) if is_assigned else None)
     ids = _partner_ids(session, [w for w in wanted if w is not None])
     partner_ids = np.array([ids[w] if w is not None else None for w in wanted], dtype=object)
+    observed_on = np.array(plan["dates"], dtype="datetime64[D]")[per_observation]
+    assigned_at, due_on = _assignment_dates(session, rng, observed_on, severities, assigned, today, now)
     order = bulk.spatial_order(lon, lat)
     pair_of, per_observation, category_index, assigned = (
         a[order] for a in (pair_of, per_observation, category_index, assigned)
     )
+    observed_on, assigned_at, due_on = (a[order] for a in (observed_on, assigned_at, due_on))
     variants, severities, status_index, shareable = (a[order] for a in (variants, severities, status_index, shareable))
     profiles = [CATEGORY_PROFILES[category] for category in categories]
     descriptions = np.array([d for p in profiles for d in p[1]], dtype=object)  # two per catégorie
@@ -339,7 +343,7 @@ def _observation_columns(session, rng, plan, diagnostic_ids, communes):
     columns = {
         "diagnostic_id": np.asarray(diagnostic_ids, dtype=np.int64)[per_observation],
         "commune_insee": np.array(plan["insee"], dtype=object)[per_observation],
-        "observed_on": np.array(plan["dates"], dtype="datetime64[D]")[per_observation],
+        "observed_on": observed_on,
         "category": np.array(categories, dtype=object)[category_index],
         "severity": severities.astype(np.int64),
         "status": np.array(STATUS_CODES, dtype=object)[status_index],
@@ -353,9 +357,28 @@ def _observation_columns(session, rng, plan, diagnostic_ids, communes):
         "updated_at": now,
         "version": 1,
         "partner_id": np.where(assigned, partner_ids[pair_of], None),
-        "assigned_at": np.where(assigned, now, None),
+        "assigned_at": assigned_at,
+        "due_on": due_on,
     }
     return columns, lon[order], lat[order]
+
+
+def _assignment_dates(session, rng, observed_on, severities, assigned, today: dt.date, now: dt.datetime):
+    """assigned_at and due_on per row (None where not assigned), as the app would have given them:
+    assigned at 08:00 UTC one to fourteen days after the visit (never after `today` at 08:00, nor
+    after `now`), due that day plus the delay of the row's gravité (`partners.delays_in`). Drawn
+    last, so that adding these dates left every other synthetic column as it was."""
+    lag = rng.integers(1, 15, size=len(observed_on)).astype("timedelta64[D]")
+    at_eight = np.timedelta64(8, "h")
+    latest = min(np.datetime64(today, "s") + at_eight, np.datetime64(now, "s"))
+    assigned64 = np.minimum((observed_on + lag).astype("datetime64[s]") + at_eight, latest)
+    delays = delays_in(session)
+    days = np.array([0, *(delays[severity] for severity in sorted(delays))], dtype="timedelta64[D]")[severities]
+    due64 = assigned64.astype("datetime64[D]") + days
+    return (
+        np.where(assigned, assigned64.astype(object), None),
+        np.where(assigned, due64.astype(object), None),
+    )
 
 
 def _partner_ids(session, wanted) -> dict[tuple[str, str], int]:

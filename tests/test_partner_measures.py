@@ -8,10 +8,26 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from diagnostics.auth import PARTENAIRE, Actor
+from diagnostics.auth import AGENT, PARTENAIRE, Actor
+from diagnostics.errors import PermissionDenied
 from diagnostics.services import assignments, partner_answers, revisits
-from diagnostics.services.partner_measures import ROW_COLUMNS, assignment_rows, measures, measures_csv
-from tests.conftest import COMMANDANT_39, COMMANDANT_70, make_diagnostic, make_observation, make_partner
+from diagnostics.services.partner_measures import (
+    ROW_COLUMNS,
+    assignment_rows,
+    measures,
+    measures_csv,
+    partners_in_scope,
+)
+from tests.conftest import (
+    ADMIN_ACTOR,
+    COMMANDANT_39,
+    COMMANDANT_70,
+    GRAY,
+    LONS,
+    make_diagnostic,
+    make_observation,
+    make_partner,
+)
 
 TODAY = dt.date(2026, 11, 20)
 D = dt.date
@@ -79,6 +95,17 @@ def test_rows_come_from_assignments_answers_and_visits_in_scope(db, team_id, age
     assert assignment_rows(db, COMMANDANT_39).empty
 
 
+def test_the_partners_listed_with_nothing_assigned_are_those_of_the_actors_territory(db, team_id):
+    make_partner(db, "Mobigo", "transporteur", communes=(GRAY[0],))
+    make_partner(db, "OPH du Jura", "bailleur", communes=(LONS[0],))
+    make_partner(db, "Préfecture", "prefecture")  # covers no commune: only an administrator lists it
+    assert partners_in_scope(db, COMMANDANT_70) == ("Mobigo",)
+    assert partners_in_scope(db, COMMANDANT_39) == ("OPH du Jura",)
+    assert partners_in_scope(db, ADMIN_ACTOR) == ("Mobigo", "OPH du Jura", "Préfecture")
+    with pytest.raises(PermissionDenied):
+        partners_in_scope(db, Actor(login="agent.test", role=AGENT, team_id=team_id))
+
+
 def test_analyse_shows_the_partners_measures_with_a_csv(db, team_id, db_url):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
@@ -87,7 +114,8 @@ def test_analyse_shows_the_partners_measures_with_a_csv(db, team_id, db_url):
     from tests.test_app import errors, log_in_as
 
     habitat = make_partner(db, "Habitat 70", "bailleur")
-    make_partner(db, "Mobigo", "transporteur")
+    make_partner(db, "Mobigo", "transporteur", communes=(GRAY[0],))
+    make_partner(db, "OPH du Jura", "bailleur", communes=(LONS[0],))  # another département's partner
     observation_id = make_observation(db, make_diagnostic(db, team_id))
     assignments.assign(db, COMMANDANT_70, observation_id, habitat, today=TODAY)
     st.cache_data.clear()
@@ -100,6 +128,7 @@ def test_analyse_shows_the_partners_measures_with_a_csv(db, team_id, db_url):
     table = page.dataframe[0].value.set_index("Partenaire")
     assert table.loc["Habitat 70", "Observations attribuées"] == 1
     assert table.loc["Mobigo", "Observations attribuées"] == 0  # a partner with nothing assigned
+    assert "OPH du Jura" not in table.index  # the Jura's partnership is not the 70's commander's
     assert any(button.label == "Télécharger (CSV)" for button in page.get("download_button"))
     # what « En retard » counts is said: a commander preparing a cellule finds late decisions elsewhere
     assert any("décisions des cellules de veille n'y sont pas comptées" in c.value for c in page.caption)

@@ -82,6 +82,35 @@ def test_every_point_lies_in_its_commune_and_has_its_drawing_point(db):
     assert outside == 0
 
 
+def test_assigned_rows_have_the_dates_the_app_would_give_them(db):
+    """Assigned some days after the visit (never after today), due by the delay of their gravité:
+    the partners' measures and « En retard » count them as they would count real work."""
+    from diagnostics.services.partners import DEFAULT_DUE_DAYS
+
+    load_synthetic(db, system_actor(), 2000, today=TODAY)
+    with db.session() as session:
+        rows = session.execute(
+            select(Observation.observed_on, Observation.severity, Observation.assigned_at, Observation.due_on).where(
+                Observation.partner_id.is_not(None)
+            )
+        ).all()
+        unassigned_with_dates = session.scalar(
+            select(func.count(Observation.id)).where(
+                Observation.partner_id.is_(None),
+                (Observation.assigned_at.is_not(None)) | (Observation.due_on.is_not(None)),
+            )
+        )
+    assert len(rows) > 500 and unassigned_with_dates == 0
+    lags = set()
+    for observed_on, severity, assigned_at, due_on in rows:
+        lag = (assigned_at.date() - observed_on).days
+        assert observed_on <= assigned_at.date() <= TODAY and (lag >= 1 or assigned_at.date() == TODAY)
+        assert lag <= 14 and due_on == assigned_at.date() + dt.timedelta(days=DEFAULT_DUE_DAYS[severity])
+        lags.add(lag)
+    assert len(lags) > 7  # spread over the fortnight, not one day for all
+    assert any(due_on < TODAY for *_, due_on in rows) and any(due_on >= TODAY for *_, due_on in rows)
+
+
 def test_a_bulk_load_writes_one_audit_event(db):
     load_synthetic(db, system_actor(), 500, today=TODAY)
     with db.session() as session:

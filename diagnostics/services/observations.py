@@ -331,7 +331,8 @@ def observation_points(
 
     For maps of 100,000 observations: lon/lat is the stored drawing point (a line or polygon's
     point on surface); catégorie and statut come as pandas categoricals, `observed_on` as
-    datetime64. Sorted by gravité, so that the most serious are drawn last, on top. `session`:
+    datetime64. Sorted by gravité, so that the most serious are drawn last, on top, then by N°
+    (SQL gives rows in no set order: the same data draws the same on every backend). `session`:
     read in that session's transaction (a use case that reads more than the points).
     """
     if session is None:
@@ -364,7 +365,7 @@ def observation_points(
     frame["category"] = pd.Categorical.from_codes(array["category"], categories)
     frame["status"] = pd.Categorical.from_codes(array["status"], statuses)
     frame["observed_on"] = np.datetime64("1970-01-01", "D") + array["observed_on"]
-    order = np.argsort(frame["severity"].to_numpy(), kind="stable")
+    order = np.lexsort((frame["id"].to_numpy(), frame["severity"].to_numpy()))
     return frame.iloc[order].reset_index(drop=True)
 
 

@@ -17,7 +17,7 @@ from diagnostics import taxonomy
 from diagnostics.auth import Actor, observation_scope, require
 from diagnostics.db import Database
 from diagnostics.models import Commune, Diagnostic, Observation, ObservationEvent
-from diagnostics.partner_models import Partner
+from diagnostics.partner_models import Partner, PartnerCommune
 from diagnostics.services.audit import audit_csv
 from diagnostics.services.observations import scope_conditions
 from diagnostics.visit_models import ObservationVisit
@@ -69,6 +69,24 @@ def assignment_rows(db: Database, actor: Actor) -> pd.DataFrame:
     )
     with db.session() as session:
         return pd.DataFrame(session.execute(statement).all(), columns=list(ROW_COLUMNS))
+
+
+def partners_in_scope(db: Database, actor: Actor) -> tuple[str, ...]:
+    """The partners listed even with nothing assigned: every partner for an administrator, those
+    covering a commune of a commander's départements otherwise (not another territory's)."""
+    require(actor, "follow_up")
+    scope = observation_scope(actor)
+    statement = select(Partner.name).distinct()
+    if scope.departments or scope.communes:
+        statement = statement.join(PartnerCommune, PartnerCommune.partner_id == Partner.id).join(
+            Commune, Commune.insee == PartnerCommune.commune_insee
+        )
+        if scope.departments:
+            statement = statement.where(Commune.department.in_(scope.departments))
+        if scope.communes:
+            statement = statement.where(Commune.insee.in_(scope.communes))
+    with db.session() as session:
+        return tuple(sorted(session.scalars(statement)))
 
 
 def measures(rows: pd.DataFrame, by: str, today: dt.date, *, groups: tuple[str, ...] = ()) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from diagnostics import localtime
 from diagnostics.auth import Actor
-from diagnostics.services import partner_measures, partners
+from diagnostics.services import partner_measures
 
 BY = {"partner": "Par partenaire", "commune": "Par commune"}
 
@@ -25,7 +25,7 @@ def partner_view(db, actor: Actor) -> None:
     by = st.radio("Regrouper", list(BY), format_func=BY.get, horizontal=True, key="an_partners_by")
     today = localtime.now_paris().date()
     rows = partner_measures.assignment_rows(db, actor)
-    groups = tuple(partners.list_partners(db)["name"]) if by == "partner" else ()
+    groups = partner_measures.partners_in_scope(db, actor) if by == "partner" else ()
     table = partner_measures.measures(rows, by, today, groups=groups)
     if table.empty:
         st.info("Aucune observation n'est attribuée à un partenaire pour l'instant.")
