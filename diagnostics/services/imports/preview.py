@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -136,8 +137,8 @@ def preview_import(
     with db.session() as session:
         place = _territory(session)
         checker = RowChecker(layer, spec, place, raw.crs, today or dt.date.today(), where)
-        rows, issues = checker.check(raw, mapping, first_row=2 if fmt in files.TABLES else 1)
-        frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84) if rows else _empty_frame(layer)
+        frame, issues = checker.check(raw, mapping, first_row=2 if fmt in files.TABLES else 1)
+        frame = frame if len(frame) else _empty_frame(layer)
         existing = _existing(session, spec)
         issues += _mark_actions(spec, frame, existing, set(mapping), place.communes, where)
         issues += submissions.mark_known(session, frame, where)
@@ -217,6 +218,9 @@ def _existing(session: Session, spec: LayerSpec) -> dict:
 def _mark_actions(spec: LayerSpec, frame, existing: dict, provided: set[str], communes, where: str) -> list[RowIssue]:
     """« ajout », « mise à jour » or « inchangé » for each valid row; warnings about communes."""
     if frame.empty:
+        return []
+    if not existing and spec.model is not Commune:  # every valid row is new (observations: always)
+        frame["action"] = np.where(frame["statut"].to_numpy() == REJECTED, "", ADDED).astype(object)
         return []
     actions, warnings = [], []
     compared = [f for f in spec.fields if f not in spec.key and (f in provided or f == "commune_insee")]

@@ -10,16 +10,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry.base import BaseGeometry
 
 from diagnostics import values
 from diagnostics.services.dispositifs import KINDS as DISPOSITIFS
-from diagnostics.services.imports.shapes import ERROR, REPAIRED, ShapeChecker
+from diagnostics.services.imports import columns
+from diagnostics.services.imports.shapes import ERROR, ShapeChecker
 from diagnostics.services.imports.specs import FIELD_LABELS, LayerSpec, text_limit
 from diagnostics.texts import imports_text as text
 
 WARNING = "avertissement"
 VALID, FIXED, REJECTED = "valide", "réparée", "rejetée"
+WGS84 = "EPSG:4326"
 NAME_FIELDS = ("name",)  # names people match by eye: cleaned of invisible characters
 
 
@@ -58,51 +59,71 @@ class RowChecker:
         self.shapes = ShapeChecker(spec, crs, territory.bounds)
         self.insee_codes = territory.insee_codes
         self.commune_names = territory.names
+        self.limits = {name: text_limit(spec, name) for name in spec.fields if name not in _PARSERS}
 
     def check(self, raw: gpd.GeoDataFrame, mapping: dict[str, str], first_row: int):
-        geometries = raw.geometry.values
-        projected = self.shapes.reprojected(raw) if self.spec.geometry_kinds else [None] * len(raw)
-        table = raw[list(dict.fromkeys(mapping.values()))] if mapping else pd.DataFrame(index=raw.index)
-        checked = []
-        for position, cells in enumerate(table.itertuples(index=False, name=None)):
-            problems: list[tuple[str, str]] = []
-            by_column = dict(zip(table.columns, cells, strict=True))
-            record = self._fields({name: cell(by_column[column]) for name, column in mapping.items()}, problems)
-            geometry = None
-            if self.spec.geometry_kinds:
-                geometry = self.shapes.check(geometries[position], projected[position], problems)
-            checked.append((record, geometry, problems))
-        # The commune of every shape at once (one spatial index query, not one scan per row).
-        covering = self._covering([geometry for _, geometry, _ in checked]) if self.spec.place else []
-        rows, issues, seen = [], [], {}
-        for position, (record, geometry, problems) in enumerate(checked):
-            number = position + first_row
-            self._place(record, geometry, problems, covering[position] if covering else None)
-            self._unique(record, number, seen, problems)
-            issues.extend(RowIssue(number, level, message, self.where) for level, message in problems)
-            levels = {level for level, _ in problems}
-            status = REJECTED if ERROR in levels else FIXED if REPAIRED in levels else VALID
-            rows.append({"ligne": number, "statut": status, "action": "", **record, "geometry": geometry})
-        return rows, issues
+        """The checked rows as a frame (ligne, statut, action, the layer's fields, geometry in
+        WGS84) and their issues in row order. Column by column: each distinct value is parsed
+        once and the shapes no check objects to are told apart at once, so that a million rows
+        take seconds; the messages, and their order within a row, are those of a row-by-row
+        check (fields in the layer's order, then the shape, the place, the key)."""
+        count = len(raw)
+        problems = columns.Problems(count)
+        by_column = {c: columns.cells(raw[c], cell) for c in dict.fromkeys(mapping.values())}
+        record = {}
+        for stage, name in enumerate(self.spec.fields):
+            record[name] = self._field(name, by_column.get(mapping.get(name)), count, stage, problems)
+        stage = len(self.spec.fields)
+        geometries = np.full(count, None, dtype=object)
+        if self.spec.geometry_kinds:
+            geometries = self.shapes.check_all(raw, lambda row, found: problems.add_row(row, stage, found))
+        self._places(record, geometries, problems, stage + 1)
+        self._keys(record, problems, stage + 2, first_row)
+        frame = pd.DataFrame(
+            {
+                "ligne": np.arange(first_row, first_row + count, dtype=np.int64),
+                "statut": problems.statuses(VALID, FIXED, REJECTED),
+                "action": np.full(count, "", dtype=object),
+                **record,
+            }
+        ).infer_objects()
+        frame["geometry"] = geometries
+        frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
+        return frame, problems.issues(first_row, self.where, RowIssue)
 
     # attributes
 
-    def _fields(self, found: dict, problems: list) -> dict:
-        record = {name: None for name in self.spec.fields}
-        for name in self.spec.fields:
-            value = found.get(name)
-            if value is None:
-                if name in self.spec.required and name not in self.spec.derived:
-                    problems.append((ERROR, text("required", field=FIELD_LABELS[name])))
-                continue
-            parser = _PARSERS.get(name)
-            record[name] = parser(self, value, problems) if parser else self._text(name, value, problems)
-        return record
+    def _field(self, name: str, values, count: int, stage: int, problems: columns.Problems) -> np.ndarray:
+        if values is None:
+            values = np.full(count, None, dtype=object)
+        if name in self.spec.required and name not in self.spec.derived:
+            problems.add(columns.missing(values), stage, ERROR, text("required", field=FIELD_LABELS[name]))
+        parser = _PARSERS.get(name)
+        if parser is None and columns.is_text(values) and name not in NAME_FIELDS:
+            return self._texts(name, values, stage, problems)
+        parse = (lambda v, p: parser(self, v, p)) if parser else (lambda v, p: self._text(name, v, p))
+        parsed, found = columns.parsed(values, parse)
+        for rows, value_problems in found:
+            for level, message in value_problems:
+                problems.add(rows, stage, level, message)
+        return parsed
+
+    def _texts(self, name: str, values: np.ndarray, stage: int, problems: columns.Problems) -> np.ndarray:
+        """`_text` on a column of str at once: NUL removed, lengths checked."""
+        shown = pd.Series(values, dtype=object).str.replace("\x00", "", regex=False)
+        lengths = shown.str.len().to_numpy(dtype=float, na_value=0)
+        limit = self.limits[name]
+        for row in np.flatnonzero(lengths > limit).tolist():
+            message = text("text_too_long", field=FIELD_LABELS[name], length=int(lengths[row]), limit=limit)
+            problems.add_row(row, stage, [(ERROR, message)])
+        shown = shown.to_numpy(dtype=object, copy=True)
+        shown[columns.missing(values)] = None
+        return shown
 
     def _text(self, name: str, value, problems: list) -> str:
         shown = value.isoformat() if hasattr(value, "isoformat") else str(value)
         shown = values.clean_text(shown) if name in NAME_FIELDS else shown.replace("\x00", "")
-        limit = text_limit(self.spec, name)
+        limit = self.limits[name]
         if len(shown) > limit:
             problems.append((ERROR, text("text_too_long", field=FIELD_LABELS[name], length=len(shown), limit=limit)))
         return shown
@@ -131,43 +152,52 @@ class RowChecker:
 
     # place and keys
 
-    def _covering(self, geometries: list) -> list[str | None]:
+    def _covering(self, geometries: np.ndarray) -> np.ndarray:
         """For each shape, the first covered commune (by INSEE code) covering its point on
         surface; None for no shape or outside every commune."""
-        found: list[str | None] = [None] * len(geometries)
-        wanted = [i for i, geometry in enumerate(geometries) if geometry is not None]
+        found = np.full(len(geometries), None, dtype=object)
+        wanted = np.flatnonzero(~shapely.is_missing(geometries))
         covered = self.territory.covered
-        if not wanted or covered.empty:
+        if not len(wanted) or covered.empty:
             return found
-        points = shapely.point_on_surface(np.array([geometries[i] for i in wanted], dtype=object))
-        inputs, hits = shapely.STRtree(covered.geometry.values).query(points, predicate="covered_by")
-        codes = covered["insee"].to_numpy()
-        first: dict[int, int] = {}
-        for point, hit in zip(inputs.tolist(), hits.tolist(), strict=True):
-            if hit < first.get(point, len(codes)):
-                first[point] = hit
-        for point, hit in first.items():
-            found[wanted[point]] = codes[hit]
+        points = shapely.point_on_surface(geometries[wanted])
+        # The communes ask the tree of points, not each point the tree of communes: a commune's
+        # boundary (thousands of vertices) is then prepared once, not tested afresh per point.
+        hits, inputs = shapely.STRtree(points).query(covered.geometry.values, predicate="covers")
+        order = np.lexsort((hits, inputs))  # by point, then commune: a point's first commune first
+        inputs, hits = inputs[order], hits[order]
+        first = np.r_[True, inputs[1:] != inputs[:-1]]
+        found[wanted[inputs[first]]] = covered["insee"].to_numpy(dtype=object)[hits[first]]
         return found
 
-    def _place(self, record: dict, geometry: BaseGeometry | None, problems: list, inside: str | None) -> None:
+    def _places(self, record: dict, geometries: np.ndarray, problems, stage: int) -> None:
         if self.spec.place == "named":
-            self._commune_by_code_or_name(record, problems)
+            for row in range(len(geometries)):
+                found: list = []
+                pair = {"commune_insee": record["commune_insee"][row], "name": record["name"][row]}
+                self._commune_by_code_or_name(pair, found)
+                record["commune_insee"][row] = pair["commune_insee"]
+                problems.add_row(row, stage, found)
             return
-        if geometry is None or not self.spec.place:
+        if not self.spec.place:
             return
+        inside = self._covering(geometries)
+        shaped = ~shapely.is_missing(geometries)
         if self.spec.place == "covered":
-            if inside is None:
-                point = geometry.representative_point()
-                problems.append((ERROR, text("outside_communes", lat=point.y, lon=point.x)))
-            else:
+            outside = np.flatnonzero(shaped & columns.none(inside))
+            points = shapely.point_on_surface(geometries[outside])
+            for row, lon, lat in zip(outside.tolist(), shapely.get_x(points), shapely.get_y(points), strict=True):
+                problems.add_row(row, stage, [(ERROR, text("outside_communes", lat=lat, lon=lon))])
+            if len(outside) < shaped.sum():  # a row-by-row check names the commune of each row found
                 record["commune_insee"] = inside
             return
-        code = record.get("commune_insee")
-        if code and code not in self.insee_codes:
-            problems.append((ERROR, text("commune_unknown", value=code)))
-        elif not code and inside is not None:
-            record["commune_insee"] = inside
+        codes = record["commune_insee"]
+        given = np.array([bool(code) for code in codes], dtype=bool)
+        unknown = np.flatnonzero(shaped & given & ~np.isin(codes.astype(str), list(self.insee_codes)))
+        for row in unknown.tolist():
+            problems.add_row(row, stage, [(ERROR, text("commune_unknown", value=codes[row]))])
+        filled = shaped & ~given & ~columns.none(inside)
+        codes[filled] = inside[filled]
 
     def _commune_by_code_or_name(self, record: dict, problems: list) -> None:
         code = record.get("commune_insee")
@@ -185,15 +215,20 @@ class RowChecker:
             problems.append((ERROR, text("commune_unknown", value=name)))
         record["commune_insee"] = code
 
-    def _unique(self, record: dict, number: int, seen: dict, problems: list) -> None:
-        key = self.spec.key_of(record)
-        if key is None:
+    def _keys(self, record: dict, problems, stage: int, first_row: int) -> None:
+        """A key met earlier in the file is refused (the layers that have keys are small)."""
+        if not self.spec.key:
             return
-        if key in seen:
-            shown = key if isinstance(key, str) else " / ".join(map(str, key))
-            problems.append((ERROR, text("duplicate", value=shown, other=seen[key])))
-        else:
-            seen[key] = number
+        seen: dict = {}
+        for row, key_values in enumerate(zip(*(record[name] for name in self.spec.key), strict=True)):
+            key = self.spec.key_of(dict(zip(self.spec.key, key_values, strict=True)))
+            if key is None:
+                continue
+            if key in seen:
+                shown = key if isinstance(key, str) else " / ".join(map(str, key))
+                problems.add_row(row, stage, [(ERROR, text("duplicate", value=shown, other=seen[key]))])
+            else:
+                seen[key] = row + first_row
 
 
 _PARSERS = {

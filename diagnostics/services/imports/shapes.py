@@ -4,6 +4,8 @@ of a kind the layer takes, and not so detailed that it cannot be stored or drawn
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import shapely
 from pyproj import CRS
@@ -20,6 +22,8 @@ MAX_VERTICES = 100_000  # per shape: a commune boundary of IGN ADMIN EXPRESS has
 GEOMETRY_WORDS = {"Point": "un point", "Polygon": "un polygone", "LineString": "une ligne"}
 # Lambert-93 values are hundreds of thousands of metres (X) and millions (Y): both at least this.
 _METRES = 1000
+_TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiPoint": 4, "MultiLineString": 5, "MultiPolygon": 6}
+_MULTI = (4, 5, 6)
 
 
 class ShapeChecker:
@@ -28,21 +32,57 @@ class ShapeChecker:
         self.crs = CRS.from_user_input(crs)
         self.bounds = bounds
 
-    def reprojected(self, raw) -> list[BaseGeometry | None]:
+    def reprojected(self, raw) -> np.ndarray:
+        """The shapes in WGS84 (None for none or empty ones; a point off the earth for those
+        whose coordinates did not survive the reprojection)."""
         geometries = raw.geometry
         if geometries.isna().all():
-            return [None] * len(raw)
+            return np.full(len(raw), None, dtype=object)
         with np.errstate(all="ignore"):
-            projected = geometries.to_crs(WGS84).values
-        result = []
-        for geometry in projected:
-            if geometry is None or geometry.is_empty:
-                result.append(None)
-            elif not np.isfinite(shapely.get_coordinates(geometry)).all():
-                result.append(shapely.Point(np.inf, np.inf))  # off the earth: told apart in `_plausible`
-            else:
-                result.append(geometry)
+            projected = np.asarray(geometries.to_crs(WGS84).values, dtype=object).copy()
+        projected[shapely.is_missing(projected) | shapely.is_empty(projected)] = None
+        coordinates, index = shapely.get_coordinates(projected, return_index=True)
+        off_earth = np.unique(index[~np.isfinite(coordinates).all(axis=1)])
+        projected[off_earth] = shapely.Point(np.inf, np.inf)  # told apart in `_plausible`
+        return projected
+
+    def check_all(self, raw, report: Callable[[int, list], None]) -> np.ndarray:
+        """`check` on every shape of `raw`: the shapes it would leave as they are (the
+        plausible, valid ones of a kind the layer takes) at once, the others one by one, their
+        problems given to `report(row, problems)`."""
+        sources = np.asarray(raw.geometry.values, dtype=object)
+        projected = self.reprojected(raw)
+        result = np.full(len(sources), None, dtype=object)
+        plain = self._plain(sources, projected)
+        shapes = projected[plain]
+        flat = shapely.has_z(shapes)
+        shapes[flat] = shapely.force_2d(shapes[flat])
+        parts = np.isin(shapely.get_type_id(shapes), _MULTI) & (shapely.get_num_geometries(shapes) == 1)
+        shapes[parts] = shapely.get_geometry(shapes[parts], 0)
+        if self.spec.geometry_kinds == POLYGONS:
+            shapes = np.array([MultiPolygon([g]) if isinstance(g, Polygon) else g for g in shapes], dtype=object)
+        result[plain] = shapes
+        for row in np.flatnonzero(~plain).tolist():
+            problems: list = []
+            result[row] = self.check(sources[row], projected[row], problems)
+            report(row, problems)
         return result
+
+    def _plain(self, sources: np.ndarray, projected: np.ndarray) -> np.ndarray:
+        """The rows `check` finds nothing to say about, and whose shape it only flattens (2D,
+        a multi-shape of one part as that part)."""
+        plain = ~shapely.is_missing(sources) & ~shapely.is_empty(sources) & ~shapely.is_missing(projected)
+        plain &= shapely.get_num_coordinates(sources) <= MAX_VERTICES
+        with np.errstate(invalid="ignore"):
+            west, south, east, north = shapely.bounds(projected).T
+            tw, ts, te, tn = self.bounds
+            plain &= np.isfinite([west, south, east, north]).all(axis=0)
+            plain &= (tw <= west) & (east <= te) & (ts <= south) & (north <= tn)
+        plain &= shapely.is_valid(projected)
+        kinds = shapely.get_type_id(projected)
+        single = np.isin(kinds, _MULTI) & (shapely.get_num_geometries(projected) == 1)
+        kinds = np.where(single, kinds - 3, kinds)  # MultiPoint (4) of one part → Point (0)…
+        return plain & np.isin(kinds, [_TYPE_IDS[kind] for kind in self.spec.geometry_kinds])
 
     def check(self, source, projected, problems: list) -> BaseGeometry | None:
         if source is None or source.is_empty or projected is None:

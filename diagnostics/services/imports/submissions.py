@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,7 @@ from diagnostics.texts import imports_text as text
 PREFIX = "import:"
 UNCHANGED = "inchangé"
 _ROOM = Observation.form_token.type.length - len(PREFIX)
+_CHUNK = 5_000  # tokens per query (SQLite takes 32,766 parameters)
 
 
 def token(key) -> str | None:
@@ -27,27 +30,40 @@ def token(key) -> str | None:
     return PREFIX + (key if len(key) <= _ROOM else hashlib.sha256(key.encode()).hexdigest()[:_ROOM])
 
 
+def tokens(keys) -> list[str | None]:
+    """`token` of each key."""
+    return [token(key) for key in keys]
+
+
 def mark_known(session: Session, frame, where: str) -> list[RowIssue]:
     """« inchangé » for the valid rows whose submission is stored or met earlier in the file."""
     if frame.empty or "import_key" not in frame.columns:
         return []
-    tokens = [token(k) if s != REJECTED else None for k, s in zip(frame["import_key"], frame["statut"], strict=True)]
-    wanted = sorted({t for t in tokens if t})
+    valid = frame["statut"].to_numpy() != REJECTED
+    found = np.array(tokens(frame["import_key"].to_numpy(dtype=object, na_value=None)), dtype=object)
+    found[~valid] = None
+    codes, distinct = pd.factorize(found, use_na_sentinel=True)
+    if not len(distinct):
+        return []
     stored = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    for start in range(0, len(distinct), _CHUNK):
+        chunk = sorted(distinct[start : start + _CHUNK])
         stored |= set(session.scalars(select(Observation.form_token).where(Observation.form_token.in_(chunk))))
-    issues, seen = [], {}
-    actions = list(frame["action"])
-    for position, (number, value) in enumerate(zip(frame["ligne"], tokens, strict=True)):
-        if value is None:
-            continue
-        if value in stored:
-            actions[position] = UNCHANGED
-        elif value in seen:
-            actions[position] = UNCHANGED
-            issues.append(RowIssue(number, WARNING, text("submission_twice", other=seen[value]), where))
-        else:
-            seen[value] = number
+    is_stored = np.isin(distinct, list(stored)) if stored else np.zeros(len(distinct), dtype=bool)
+    first = np.full(len(distinct), -1, dtype=np.int64)
+    present = np.flatnonzero(codes >= 0)
+    _, at = np.unique(codes[present], return_index=True)
+    first[codes[present][at]] = present[at]  # each submission's first row in the file
+    positions = np.arange(len(found))
+    again = (codes >= 0) & ~is_stored[codes] & (first[codes] != positions)
+    unchanged = (codes >= 0) & (is_stored[codes] | again)
+    if not unchanged.any():
+        return []
+    actions = frame["action"].to_numpy(dtype=object, copy=True)
+    actions[unchanged] = UNCHANGED
     frame["action"] = actions
-    return issues
+    numbers = frame["ligne"].to_numpy()
+    return [
+        RowIssue(int(numbers[row]), WARNING, text("submission_twice", other=int(numbers[first[codes[row]]])), where)
+        for row in np.flatnonzero(again).tolist()
+    ]
