@@ -71,10 +71,9 @@ def commit_import(
     rows = preview.frame[preview.frame["statut"] != REJECTED]
     if rows.empty:
         raise ImportRefused(text("nothing"))
-    records = [_plain_record(r) for r in rows.to_dict("records")]
     try:
         with db.session() as session:
-            counts = _WRITERS.get(preview.layer, _reference)(session, actor, preview, records, team_id)
+            counts = _WRITERS.get(preview.layer, _reference)(session, actor, preview, rows, team_id)
             result = ImportResult(preview.layer, counts[0], counts[1], preview.rejected, counts[2])
             audit.record(
                 session,
@@ -93,8 +92,12 @@ def commit_import(
     return result
 
 
-def _plain_record(record: dict) -> dict:
-    return {k: (None if v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else v) for k, v in record.items()}
+def _records(rows: pd.DataFrame) -> list[dict]:
+    """The rows as dicts of plain values (None for missing ones), for the row-by-row writers."""
+    return [
+        {k: (None if v is pd.NaT or (isinstance(v, float) and np.isnan(v)) else v) for k, v in record.items()}
+        for record in rows.to_dict("records")
+    ]
 
 
 def _prefix(preview: ImportPreview) -> str:
@@ -115,91 +118,99 @@ def _refuse_if_imported(db_or_session, preview: ImportPreview) -> None:
             check(session)
 
 
-def _observations(session: Session, actor: Actor, preview: ImportPreview, records: list[dict], team_id):
+def _observations(session: Session, actor: Actor, preview: ImportPreview, rows: pd.DataFrame, team_id):
     if not team_id:
         raise ImportRefused(text("team_required"))
     if session.get(Team, team_id) is None:
         raise ImportRefused(text("team_unknown"))
     _refuse_if_imported(session, preview)
-    known = sum(1 for r in records if r.get("action") == submissions.UNCHANGED)
-    records = [r for r in records if r.get("action") != submissions.UNCHANGED]
-    by_commune: dict[str, list[dict]] = {}
-    for record in records:
-        by_commune.setdefault(record["commune_insee"], []).append(record)
+    new = rows[rows["action"] != submissions.UNCHANGED].sort_values("commune_insee", kind="stable")
+    communes = new["commune_insee"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, communes[1:] != communes[:-1]]) if len(new) else np.zeros(0, dtype=int)
+    ends = np.r_[starts[1:], len(new)] if len(new) else starts
+    days = new["observed_on"].to_numpy(dtype=object)
     label = files.FORMAT_LABELS[preview.fmt]
-    bulk_groups: list[tuple[int, list[dict]]] = []
-    for insee, group in sorted(by_commune.items()):
-        diagnostic = Diagnostic(
-            reference=_prefix(preview) + insee,
+    diagnostics = [
+        Diagnostic(
+            reference=_prefix(preview) + communes[start],
             team_id=team_id,
-            commune_insee=insee,
+            commune_insee=communes[start],
             place=text("import_place", name=preview.source_name)[: Diagnostic.place.type.length],
-            visited_on=min(r["observed_on"] for r in group),
+            visited_on=min(days[start:end]),
             context=text("import_context", name=preview.source_name, format=label),
             author=actor.login,
         )
-        session.add(diagnostic)
-        session.flush()
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+    session.add_all(diagnostics)
+    session.flush()  # once for every commune: their ids
+    for diagnostic in diagnostics:
         audit.record(session, actor, "create", entity="diagnostic", entity_id=diagnostic.id, detail="import")
-        if len(records) >= BULK_ROWS:
-            bulk_groups.append((diagnostic.id, group))
-            continue
-        for record in group:
-            session.add(
-                Observation(
-                    diagnostic_id=diagnostic.id,
-                    commune_insee=insee,
-                    observed_on=record["observed_on"],
-                    category=record["category"],
-                    severity=int(record["severity"]),
-                    status=record.get("status") or "nouvelle",
-                    description=record.get("description") or "",
-                    recommendation=record.get("recommendation") or "",
-                    partner=record.get("partner") or "",
-                    shareable=bool(record.get("shareable")),
-                    author=actor.login,
-                    geom=from_shape(record["geometry"], srid=SRID),
-                    form_token=submissions.token(record.get("import_key")),
-                )
+    ids = np.repeat(np.array([d.id for d in diagnostics], dtype=np.int64), ends - starts)
+    if len(new) >= BULK_ROWS:
+        _write_in_bulk(session, actor, ids, new)
+        return len(new), 0, len(rows) - len(new)
+    for diagnostic_id, record in zip(ids.tolist(), _records(new), strict=True):
+        session.add(
+            Observation(
+                diagnostic_id=diagnostic_id,
+                commune_insee=record["commune_insee"],
+                observed_on=record["observed_on"],
+                category=record["category"],
+                severity=int(record["severity"]),
+                status=record.get("status") or "nouvelle",
+                description=record.get("description") or "",
+                recommendation=record.get("recommendation") or "",
+                partner=record.get("partner") or "",
+                shareable=bool(record.get("shareable")),
+                author=actor.login,
+                geom=from_shape(record["geometry"], srid=SRID),
+                form_token=submissions.token(record.get("import_key")),
             )
-    if bulk_groups:
-        _write_in_bulk(session, actor, bulk_groups)
+        )
     session.flush()
-    return len(records), 0, known
+    return len(new), 0, len(rows) - len(new)
 
 
-def _write_in_bulk(session: Session, actor: Actor, groups: list[tuple[int, list[dict]]]) -> None:
-    """The rows of a large import through diagnostics.bulk (COPY on PostGIS), in the same order
-    and with the same values as the ORM path above (its listeners' work done here: the drawing
-    point on the shape, every text field shared when the row is shareable)."""
-    ids = [diagnostic_id for diagnostic_id, group in groups for _ in group]
-    rows = [record for _, group in groups for record in group]
-    geometries = np.array([r["geometry"] for r in rows], dtype=object)
+def _write_in_bulk(session: Session, actor: Actor, ids: np.ndarray, rows: pd.DataFrame) -> None:
+    """The rows of a large import through diagnostics.bulk (COPY on PostGIS), column by column,
+    in the same order and with the same values as the ORM path above (its listeners' work done
+    here: the drawing point on the shape, every text field shared when the row is shareable)."""
+    geometries = np.asarray(rows.geometry.values, dtype=object)
     points = shapely.point_on_surface(geometries)
-    shareable = np.array([bool(r.get("shareable")) for r in rows])
+    shareable = np.array([bool(v) for v in _cells(rows, "shareable")], dtype=bool)
     now = utcnow()
     columns = {
-        "diagnostic_id": np.array(ids, dtype=np.int64),
-        "commune_insee": [r["commune_insee"] for r in rows],
-        "observed_on": [r["observed_on"] for r in rows],
-        "category": [r["category"] for r in rows],
-        "severity": [int(r["severity"]) for r in rows],
-        "status": [r.get("status") or "nouvelle" for r in rows],
-        "description": [r.get("description") or "" for r in rows],
-        "recommendation": [r.get("recommendation") or "" for r in rows],
-        "partner": [r.get("partner") or "" for r in rows],
+        "diagnostic_id": ids,
+        "commune_insee": _cells(rows, "commune_insee"),
+        "observed_on": _cells(rows, "observed_on"),
+        "category": _cells(rows, "category"),
+        "severity": rows["severity"].to_numpy().astype(np.int64),
+        "status": _cells(rows, "status", "nouvelle"),
+        "description": _cells(rows, "description", ""),
+        "recommendation": _cells(rows, "recommendation", ""),
+        "partner": _cells(rows, "partner", ""),
         "shareable": shareable,
         "shared_fields": np.where(shareable, encode_shared_fields(SHAREABLE_FIELDS), "").astype(object),
         "author": actor.login,
         "created_at": now,
         "updated_at": now,
         "version": 1,
-        "form_token": [submissions.token(r.get("import_key")) for r in rows],
+        "form_token": submissions.tokens(_cells(rows, "import_key")),
     }
     bulk.write_observations(session, columns, shapely.get_x(points), shapely.get_y(points), geometries=geometries)
 
 
-def _dispositifs(session: Session, actor: Actor, preview: ImportPreview, records: list[dict], _team_id):
+def _cells(rows: pd.DataFrame, name: str, default=None) -> np.ndarray:
+    """A column's values (None for missing ones; `default` for missing or empty ones when given)."""
+    values = rows[name].to_numpy(dtype=object, na_value=None, copy=True)
+    if default is not None:
+        values[[not value for value in values]] = default
+    return values
+
+
+def _dispositifs(session: Session, actor: Actor, preview: ImportPreview, rows: pd.DataFrame, _team_id):
+    records = _records(rows)
     existing = {(d.commune_insee, d.kind): d for d in session.scalars(select(CommuneDispositif))}
     provided = set(preview.columns)
     added = updated = unchanged = 0
@@ -230,7 +241,8 @@ def _dispositifs(session: Session, actor: Actor, preview: ImportPreview, records
     return added, updated, unchanged
 
 
-def _reference(session: Session, actor: Actor, preview: ImportPreview, records: list[dict], _team_id):
+def _reference(session: Session, actor: Actor, preview: ImportPreview, rows: pd.DataFrame, _team_id):
+    records = _records(rows)
     spec = SPECS[preview.layer]
     provided = set(preview.columns)
     counts = {"added": 0, "updated": 0, "unchanged": 0}
