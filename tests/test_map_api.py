@@ -347,10 +347,10 @@ def test_a_dense_view_up_to_the_grid_zoom_sends_no_box_query(loaded):
         event.remove(loaded.engine, "before_cursor_execute", remember)
 
 
-def test_a_view_past_the_grid_zoom_is_driven_by_the_spatial_index(loaded, monkeypatch):
-    """Beyond GRID_ZOOM the box's cells are counted in SQL: the plan, per role, is the box's
-    (tests/test_box_plans.py checks the other map queries the same way)."""
-    from tests.test_box_plans import ROLES, assert_box_drives_postgis, assert_box_drives_sqlite, plan_of
+def test_a_view_past_the_grid_zoom_is_driven_by_the_points_index(loaded, monkeypatch):
+    """Beyond GRID_ZOOM the box's cells are counted in SQL: the plan, per role, reads the box's
+    drawing points from their index (tests/test_box_plans.py checks the other map queries)."""
+    from tests.test_box_plans import ROLES, plan_of
 
     if not loaded.is_sqlite:
         with loaded.engine.connect() as connection:
@@ -361,7 +361,10 @@ def test_a_view_past_the_grid_zoom_is_driven_by_the_spatial_index(loaded, monkey
     criteria = ObservationFilter(severities=(3, 4))
     for role in ("admin", "commandant", "agent"):
         plan = plan_of(loaded, lambda a=ROLES[role]: viewport.view_data(loaded, a, criteria, view))
-        (assert_box_drives_sqlite if loaded.is_sqlite else assert_box_drives_postgis)(plan, f"{role}:\n{plan}")
+        where = f"{role}:\n{plan}"
+        assert "ix_observations_points" in plan, where
+        assert "SCAN observations" not in plan and "Seq Scan on observations" not in plan, where
+        assert "ix_observations_commune_insee" not in plan and "ix_observations_filters" not in plan, where
 
 
 def test_a_view_past_the_grid_zoom_does_not_wait_for_the_scope_s_grid(loaded):
