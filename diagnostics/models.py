@@ -159,6 +159,8 @@ class Observation(Base):
         Index("ix_observations_filters", "observed_on", "category", "severity", "status"),
         # A scope's count by filters reads this index alone, not each row of its communes (migration 0021).
         Index("ix_observations_scope_filters", "commune_insee", "severity", "status", "category", "observed_on"),
+        # « En retard » counts the open statuses' past due dates in this index alone (migration 0022).
+        Index("ix_observations_overdue", "status", "due_on", "commune_insee", "diagnostic_id", "partner_id"),
         # Lines and polygons only (services.observations.shape_conditions), by date: a few rows,
         # where testing every row's geometry took 0.3-4 s over 1,000,000 (migration 0020).
         Index(

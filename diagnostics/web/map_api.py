@@ -35,6 +35,7 @@ from diagnostics.errors import PermissionDenied
 from diagnostics.maps import layers, styles
 from diagnostics.maps.viewport import view_json
 from diagnostics.services import reference, viewport
+from diagnostics.services.observations import ObservationFilter
 from diagnostics.web import auth
 from diagnostics.web.deps import ApiError, database
 from diagnostics.web.ogc import parse_bbox
@@ -62,14 +63,21 @@ _memory_lock = threading.Lock()
 def observations_view(request: Request) -> Response:
     actor = _reader(request)
     view = parse_view(request.query_params)
-    criteria = filter_params.criteria_from_params(request.query_params, localtime.now_paris().date())
-    if request.query_params.get(filter_params.PARAMS["outside"]) == "1":  # the page's « hors zones » switch
-        criteria = dataclasses.replace(criteria, outside_zones=True)
+    criteria = view_criteria(request.query_params, localtime.now_paris().date())
     db, scope = database(), observation_scope(actor)
     # The observations' counters of the scope's départements only: a save elsewhere keeps these views.
     versions = db.observation_versions(scope.departments), db.data_version(dataversion.REFERENCE)
     key = (db.cache_key, versions, scope, criteria, view)
     return _answer(request, key, lambda: view_json(viewport.view_data(db, actor, criteria, view)))
+
+
+def view_criteria(params, today) -> ObservationFilter:
+    """The filters of a view, read from the page's address as the map's script sends it (the page
+    reads them the same way to prefetch its first view's grid)."""
+    criteria = filter_params.criteria_from_params(params, today)
+    if params.get(filter_params.PARAMS["outside"]) == "1":  # the page's « hors zones » switch
+        criteria = dataclasses.replace(criteria, outside_zones=True)
+    return criteria
 
 
 def reference_layer(request: Request) -> Response:
