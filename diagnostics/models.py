@@ -210,7 +210,7 @@ class Observation(Base):
 
 # The map's points in a box (services.observations.points_in_box): every column
 # observation_points reads or tests (the scope's, the filters'), so that a town's 60,000 rows
-# are read from this index alone, not each from the table (migration 0022).
+# are read from this index alone, not each from the table (migration 0023).
 Index(
     "ix_observations_points",
     point_strip(Observation.lat),

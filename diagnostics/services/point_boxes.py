@@ -1,4 +1,4 @@
-"""The map's points in a box, read from one covering index (issue 20, migration 0022).
+"""The map's points in a box, read from one covering index (issue 20, migration 0023).
 
 A 10 km town box over 1,000,000 observations holds some 60,000 rows. Found by the R*Tree (or
 the GiST), each was then read from the table to test the scope and the filters: 4-9 times a
@@ -32,7 +32,7 @@ def points_in_box(box: tuple[float, float, float, float]):
     """SQL: the stored drawing point inside `box`, in the terms of ix_observations_points (one
     range of longitudes per strip of latitude the box meets), so that the rows are read from
     that index alone. Every writer stores the point (models' listener, bulk, migrations 0003 and
-    0022); a test for a missing one (OR) would have each row read from the table again."""
+    0023); a test for a missing one (OR) would have each row read from the table again."""
     west, south, east, north = (float(value) for value in box)
     strip = point_strip(Observation.lat)
     # Whether the database truncates or rounds, a latitude's strip lies between these.

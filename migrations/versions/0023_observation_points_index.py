@@ -1,7 +1,7 @@
 """The map's points in a box read one covering index (issue 20).
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-03 17:20:00.000000
 
 A 10 km town box over 1,000,000 observations holds some 60,000 rows: the R*Tree (or the GiST)
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0022"
-down_revision: str | None = "0021"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
