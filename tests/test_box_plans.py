@@ -184,3 +184,24 @@ def test_lines_and_polygons_are_read_through_their_partial_index(loaded):
     for actor in (ROLES["admin"], ROLES["commandant"]):
         plan = plan_of(loaded, lambda a=actor: observations_frame(loaded, a, shapes_only=True, limit=5000))
         assert "ix_observations_shapes" in plan, plan
+
+
+def test_migration_0023_stores_a_missing_drawing_point(loaded):
+    """The points index reads stored points only: a row written without one (SQL outside the
+    application) gets it at the upgrade, and is then in its box."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from diagnostics.db import _alembic_config
+
+    with loaded.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0022")
+    with loaded.engine.begin() as connection:
+        first = connection.execute(text("SELECT min(id) FROM observations")).scalar()
+        lon, lat = connection.execute(text("SELECT lon, lat FROM observations WHERE id = :i"), {"i": first}).one()
+        connection.execute(text("UPDATE observations SET lon = NULL, lat = NULL WHERE id = :i"), {"i": first})
+    with loaded.engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+    box = (lon - 0.001, lat - 0.001, lon + 0.001, lat + 0.001)
+    points = observation_points(loaded, ROLES["admin"], ObservationFilter(bbox=box, point_box=box))
+    assert first in set(points["id"])
