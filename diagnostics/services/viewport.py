@@ -187,20 +187,21 @@ def prefetch_grid(db: Database, actor: Actor, criteria: ObservationFilter) -> th
     before its own queries, so that the map's first view, asked by the browser a second later,
     finds it computed or joins its computation). None when it is kept or being computed."""
     require(actor, "command_map")
-    scope = observation_scope(actor)
-
-    def compute() -> None:
-        with db.session() as session:
-            _scope_grid(db, session, scope, criteria)
-
     with db.session() as session:
-        key = _grid_key(db, session, scope, criteria)
+        key = _grid_key(db, session, observation_scope(actor), criteria)
     with _grids_lock:
         if key in _grids or key in _computing:
             return None
-    thread = threading.Thread(target=compute, name="psq-grid-prefetch", daemon=True)
+    thread = threading.Thread(target=compute_grid, args=(db, actor, criteria), name="psq-grid", daemon=True)
     thread.start()
     return thread
+
+
+def compute_grid(db: Database, actor: Actor, criteria: ObservationFilter) -> None:
+    """The scope's grid for these filters, computed now unless kept (or joined if being computed)."""
+    require(actor, "command_map")
+    with db.session() as session:
+        _scope_grid(db, session, observation_scope(actor), criteria)
 
 
 def _grid_key(db: Database, session, scope, criteria: ObservationFilter) -> tuple:

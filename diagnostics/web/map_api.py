@@ -91,15 +91,21 @@ def reference_layer(request: Request) -> Response:
         raise ApiError(404, UNKNOWN_LAYER)
     db = database()
     version = db.data_version(dataversion.REFERENCE)
-    key = (db.cache_key, version, kind)
-    frame, fields, labelled = REFERENCE_LAYERS[kind]
     kept = IMMUTABLE if request.query_params.get("v") == str(version) else CACHE_CONTROL
-    return _answer(
-        request,
-        key,
-        lambda: layers.area_topology(frame(db), fields, labelled=labelled).encode("utf-8") or b"null",
-        kept,
-    )
+    return _answer(request, (db.cache_key, version, kind), lambda: _reference_json(db, kind), kept)
+
+
+def warm_reference_layers(db) -> None:
+    """Compute the reference layers into this process's memory, as their first reader would (the
+    server does it as it starts: the communes' topology is a second of CPU)."""
+    version = db.data_version(dataversion.REFERENCE)
+    for kind in REFERENCE_LAYERS:
+        _bodies(_etag((db.cache_key, version, kind)), lambda kind=kind: _reference_json(db, kind))
+
+
+def _reference_json(db, kind: str) -> bytes:
+    frame, fields, labelled = REFERENCE_LAYERS[kind]
+    return layers.area_topology(frame(db), fields, labelled=labelled).encode("utf-8") or b"null"
 
 
 def _reader(request: Request):
@@ -113,18 +119,14 @@ def _answer(request: Request, key: tuple, make, cache_control: str = CACHE_CONTR
     """The JSON `make()` gives, under an ETag of `key`: 304 when the browser has it, from this
     process's memory (plain and gzip'd, compressed once) when another reader of the same key
     asked, gzip when accepted."""
-    etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    etag = _etag(key)
     headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding, Cookie"}
     if etag in _etags(request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
-    bodies = _remembered(etag)
-    if bodies is None:
-        try:
-            body = make()
-        except PermissionDenied as refusal:
-            raise ApiError(403, str(refusal)) from refusal
-        bodies = (body, gzip.compress(body, compresslevel=6))
-        _remember(etag, bodies)
+    try:
+        bodies = _bodies(etag, make)
+    except PermissionDenied as refusal:
+        raise ApiError(403, str(refusal)) from refusal
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
         return Response(bodies[1], media_type="application/json", headers=headers)
@@ -152,6 +154,20 @@ def forget() -> None:
     """Empty this process's memory of views (tests)."""
     with _memory_lock:
         _memory.clear()
+
+
+def _etag(key: tuple) -> str:
+    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+
+
+def _bodies(etag: str, make) -> tuple[bytes, bytes]:
+    """The plain and gzip'd bodies of `etag`: remembered, or made and remembered."""
+    bodies = _remembered(etag)
+    if bodies is None:
+        body = make()
+        bodies = (body, gzip.compress(body, compresslevel=6))
+        _remember(etag, bodies)
+    return bodies
 
 
 def _etags(header: str) -> set[str]:
