@@ -13,6 +13,7 @@ import streamlit as st
 
 from diagnostics import config
 from diagnostics.web.routes import EXCEPTION_HANDLERS, MIDDLEWARE, ROUTES
+from diagnostics.web.warmup import lifespan
 
 try:  # a wrong tile setting stops the server now, in French, not at the first map
     for read in (config.tile_sources, config.offline_tiles_bytes, config.offline_max_zoom, config.snapshot_tiles_bytes):
@@ -26,4 +27,5 @@ app = st.App(
     routes=ROUTES,
     middleware=MIDDLEWARE,
     exception_handlers=EXCEPTION_HANDLERS,
+    lifespan=lifespan,  # the map's caches computed as the server starts (diagnostics/web/warmup.py)
 )

@@ -20,8 +20,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    cast,
     event,
     false,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -136,6 +138,16 @@ class Diagnostic(Base):
 # two-dimensional point in a 60-byte blob and anything else in more; PostGIS counts the points.
 SQLITE_SHAPE = "length(geom) > 60"
 POSTGIS_SHAPE = "ST_NPoints(geom) > 1"
+POINT_STRIPS_PER_DEGREE = 100
+
+
+def point_strip(lat):
+    """SQL: the strip of latitude (about 1.1 km) that leads ix_observations_points, so that a box
+    reads one range of longitudes per strip, the box's rows only (a longitude first would read
+    its whole band, north to south). The index and the queries that read it (services.
+    observations.points_in_box) name this same expression: SQLite truncates, PostgreSQL rounds,
+    a deterministic strip either way."""
+    return cast(lat * literal_column(str(POINT_STRIPS_PER_DEGREE)), Integer)
 
 
 class Observation(Base):
@@ -147,6 +159,8 @@ class Observation(Base):
         Index("ix_observations_filters", "observed_on", "category", "severity", "status"),
         # A scope's count by filters reads this index alone, not each row of its communes (migration 0021).
         Index("ix_observations_scope_filters", "commune_insee", "severity", "status", "category", "observed_on"),
+        # « En retard » counts the open statuses' past due dates in this index alone (migration 0022).
+        Index("ix_observations_overdue", "status", "due_on", "commune_insee", "diagnostic_id", "partner_id"),
         # Lines and polygons only (services.observations.shape_conditions), by date: a few rows,
         # where testing every row's geometry took 0.3-4 s over 1,000,000 (migration 0020).
         Index(
@@ -192,6 +206,24 @@ class Observation(Base):
     diagnostic: Mapped[Diagnostic] = relationship(back_populates="observations")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# The map's points in a box (services.observations.points_in_box): every column
+# observation_points reads or tests (the scope's, the filters'), so that a town's 60,000 rows
+# are read from this index alone, not each from the table (migration 0023).
+Index(
+    "ix_observations_points",
+    point_strip(Observation.lat),
+    Observation.lon,
+    Observation.lat,
+    Observation.severity,
+    Observation.status,
+    Observation.category,
+    Observation.observed_on,
+    Observation.commune_insee,
+    Observation.diagnostic_id,
+    postgresql_include=["id"],
+)
 
 
 # --- Access control and audit (issue 5) ------------------------------------------------------

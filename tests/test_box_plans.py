@@ -79,6 +79,49 @@ def test_without_a_box_the_scope_still_uses_its_index(loaded):
         assert "coalesce(commune_insee" not in plan.lower(), plan
 
 
+def test_the_map_s_points_in_a_box_are_read_from_their_covering_index(loaded):
+    """The map's points (drawing point in the box as well): every role's town box is read from
+    ix_observations_points alone (the R*Tree's or the GiST's rows were each read from the
+    table: 4-9 times a scan's cost per row at 1,000,000), and gives the rows of the row-by-row
+    test of the drawing point."""
+    filters = (
+        dataclasses.replace(COMMANDER_FILTER, point_box=VESOUL_TOWN),
+        dataclasses.replace(COMMANDER_FILTER, point_box=VESOUL_TOWN, communes=("70550", "70428")),
+        dataclasses.replace(COMMANDER_FILTER, point_box=VESOUL_TOWN, team_ids=(1, 2)),
+        ObservationFilter(bbox=VESOUL_TOWN, point_box=VESOUL_TOWN),
+    )
+    for role, actor in ROLES.items():
+        for criteria in filters:
+            plan = plan_of(loaded, lambda a=actor, c=criteria: observation_points(loaded, a, c))
+            assert_points_index_drives(loaded, plan, f"{role}, {criteria}:\n{plan}")
+            by_row = dataclasses.replace(criteria, bbox=None)  # the drawing point tested on each row
+            assert list(observation_points(loaded, actor, criteria)["id"]) == list(
+                observation_points(loaded, actor, by_row)["id"]
+            ), f"{role}, {criteria}"
+
+
+def test_a_box_wider_than_the_strips_still_reads_the_points_index(loaded):
+    """Past MAX_STRIPS strips of latitude the box is one range of them: the same rows (a box
+    around all the rows is a sequential scan for PostgreSQL, rightly)."""
+    wide = (5.0, 46.0, 7.0, 48.0)  # 200 strips
+    criteria = ObservationFilter(bbox=wide, point_box=wide, severities=(4,))
+    plan = plan_of(loaded, lambda: observation_points(loaded, ROLES["commandant"], criteria))
+    assert "ix_observations_points" in plan or not loaded.is_sqlite, plan
+    by_row = dataclasses.replace(criteria, bbox=None)
+    expected = observation_points(loaded, ROLES["commandant"], by_row)
+    assert len(expected) > 0
+    assert list(observation_points(loaded, ROLES["commandant"], criteria)["id"]) == list(expected["id"])
+
+
+def assert_points_index_drives(db, plan: str, where: str) -> None:
+    if db.is_sqlite:
+        assert plan.splitlines()[0].startswith("SEARCH observations USING COVERING INDEX ix_observations_points"), where
+        assert "SpatialIndex" not in plan and "SCAN observations" not in plan, where
+    else:
+        assert "Index Only Scan using ix_observations_points" in plan, where
+        assert "idx_observations_geom" not in plan and "Seq Scan on observations" not in plan, where
+
+
 def assert_box_drives_sqlite(plan: str, where: str) -> None:
     first = plan.splitlines()[0]
     # The outer loop reads observations by rowid, fed by the R*Tree's candidates.
@@ -141,3 +184,24 @@ def test_lines_and_polygons_are_read_through_their_partial_index(loaded):
     for actor in (ROLES["admin"], ROLES["commandant"]):
         plan = plan_of(loaded, lambda a=actor: observations_frame(loaded, a, shapes_only=True, limit=5000))
         assert "ix_observations_shapes" in plan, plan
+
+
+def test_migration_0023_stores_a_missing_drawing_point(loaded):
+    """The points index reads stored points only: a row written without one (SQL outside the
+    application) gets it at the upgrade, and is then in its box."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from diagnostics.db import _alembic_config
+
+    with loaded.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0022")
+    with loaded.engine.begin() as connection:
+        first = connection.execute(text("SELECT min(id) FROM observations")).scalar()
+        lon, lat = connection.execute(text("SELECT lon, lat FROM observations WHERE id = :i"), {"i": first}).one()
+        connection.execute(text("UPDATE observations SET lon = NULL, lat = NULL WHERE id = :i"), {"i": first})
+    with loaded.engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+    box = (lon - 0.001, lat - 0.001, lon + 0.001, lat + 0.001)
+    points = observation_points(loaded, ROLES["admin"], ObservationFilter(bbox=box, point_box=box))
+    assert first in set(points["id"])

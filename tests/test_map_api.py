@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from diagnostics import dataversion, filter_params
 from diagnostics.auth import ADMIN, AGENT, COMMANDANT, Actor
 from diagnostics.db import open_database
+from diagnostics.errors import PermissionDenied
 from diagnostics.maps.canvas import unpack_payload
 from diagnostics.services import sessions, viewport
 from diagnostics.services.accounts import NewAccount, add_user
@@ -347,10 +348,10 @@ def test_a_dense_view_up_to_the_grid_zoom_sends_no_box_query(loaded):
         event.remove(loaded.engine, "before_cursor_execute", remember)
 
 
-def test_a_view_past_the_grid_zoom_is_driven_by_the_spatial_index(loaded, monkeypatch):
-    """Beyond GRID_ZOOM the box's cells are counted in SQL: the plan, per role, is the box's
-    (tests/test_box_plans.py checks the other map queries the same way)."""
-    from tests.test_box_plans import ROLES, assert_box_drives_postgis, assert_box_drives_sqlite, plan_of
+def test_a_view_past_the_grid_zoom_is_driven_by_the_points_index(loaded, monkeypatch):
+    """Beyond GRID_ZOOM the box's cells are counted in SQL: the plan, per role, reads the box's
+    drawing points from their index (tests/test_box_plans.py checks the other map queries)."""
+    from tests.test_box_plans import ROLES, plan_of
 
     if not loaded.is_sqlite:
         with loaded.engine.connect() as connection:
@@ -361,7 +362,10 @@ def test_a_view_past_the_grid_zoom_is_driven_by_the_spatial_index(loaded, monkey
     criteria = ObservationFilter(severities=(3, 4))
     for role in ("admin", "commandant", "agent"):
         plan = plan_of(loaded, lambda a=ROLES[role]: viewport.view_data(loaded, a, criteria, view))
-        (assert_box_drives_sqlite if loaded.is_sqlite else assert_box_drives_postgis)(plan, f"{role}:\n{plan}")
+        where = f"{role}:\n{plan}"
+        assert "ix_observations_points" in plan, where
+        assert "SCAN observations" not in plan and "Seq Scan on observations" not in plan, where
+        assert "ix_observations_commune_insee" not in plan and "ix_observations_filters" not in plan, where
 
 
 def test_a_view_past_the_grid_zoom_does_not_wait_for_the_scope_s_grid(loaded):
@@ -373,3 +377,57 @@ def test_a_view_past_the_grid_zoom_does_not_wait_for_the_scope_s_grid(loaded):
     assert len(viewport._grids) == 0
     viewport.view_data(loaded, actor, ObservationFilter(), viewport.View(VESOUL_TOWN, 12), cap=10)
     assert len(viewport._grids) == 1
+
+
+def test_readers_asking_for_a_grid_being_computed_wait_for_that_one_computation(loaded, monkeypatch):
+    """The page's prefetch and the map's first views ask for the same grid at once: one query."""
+    import threading
+
+    viewport.forget_grids()
+    actor, view = actor_of(loaded, "cdt.70"), viewport.View(VESOUL_TOWN, 12)
+    computed, second_asked = [], threading.Event()
+    kept, cells_frame = viewport._kept_grid, viewport._cells_frame
+
+    def kept_grid(key):
+        if threading.current_thread().name == "second":
+            second_asked.set()
+        return kept(key)
+
+    def slow_cells_frame(rows):
+        computed.append(threading.current_thread().name)
+        second_asked.wait(10)  # the second reader asks while this grid is being computed
+        threading.Event().wait(0.3)
+        return cells_frame(rows)
+
+    monkeypatch.setattr(viewport, "_kept_grid", kept_grid)
+    monkeypatch.setattr(viewport, "_cells_frame", slow_cells_frame)
+    answers = {}
+
+    def read(name):
+        answers[name] = viewport.view_data(loaded, actor, ObservationFilter(), view, cap=10)
+
+    threads = [threading.Thread(target=read, args=(name,), name=name) for name in ("first", "second")]
+    threads[0].start()
+    while not computed:
+        threading.Event().wait(0.01)
+    threads[1].start()
+    for thread in threads:
+        thread.join(30)
+    assert computed == ["first"] and answers["first"].total == answers["second"].total > 0
+    assert viewport._computing == {}
+
+
+def test_the_page_prefetches_its_first_view_s_grid_once(loaded):
+    viewport.forget_grids()
+    actor = actor_of(loaded, "cdt.70")
+    params = {filter_params.PARAMS["outside"]: "1"}  # the grid of the filters the route will read
+    criteria = map_api.view_criteria(params, dt.date.today())
+    assert criteria.outside_zones
+    thread = viewport.prefetch_grid(loaded, actor, criteria)
+    thread.join(60)
+    assert len(viewport._grids) == 1
+    assert viewport.prefetch_grid(loaded, actor, criteria) is None  # kept: nothing more to do
+    with loaded.session() as session:
+        assert viewport._scope_grid(loaded, session, viewport.observation_scope(actor), criteria, compute=False)
+    with pytest.raises(PermissionDenied):  # a maire reads observations, not this map
+        viewport.prefetch_grid(loaded, Actor("maire.gray", "maire", commune_insee="70279"), criteria)

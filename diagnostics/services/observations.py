@@ -25,6 +25,7 @@ from diagnostics.db import Database
 from diagnostics.models import SRID, Commune, Diagnostic, Observation, PatrolZone, Team
 from diagnostics.redaction import SHARED_IF_MARKED, redact_for_partners
 from diagnostics.services._frames import geometry_as_wkb, read_frame
+from diagnostics.services.point_boxes import point_driven, points_in_box
 
 BBox = tuple[float, float, float, float]  # west, south, east, north in WGS84 degrees
 
@@ -148,12 +149,14 @@ def _filtered(
     # whole composite filters index beside the GiST one (100-155 ms), since gravité and statut
     # are not its leading columns.
     read = functools.partial(_unindexed, db) if criteria.bbox is not None else _as_is
+    # The map's points in a box: from their covering index alone (services.point_boxes).
+    by_point = point_driven(criteria)
     # `newest_first`: the départements, gravité, statut and catégorie are checked row by row, so
     # that the dates' index serves the order (else SQLite reads the whole scope through the
     # communes' indexes and sorts it); a chosen commune or team still reads its own index.
     by_row = functools.partial(_unindexed, db) if newest_first else read
-    by_commune = criteria.bbox is not None and _commune_driven(db, scope)
-    conditions = scope_conditions(scope, read=_as_is if by_commune else read, departments_read=by_row)
+    by_commune = criteria.bbox is not None and not by_point and _commune_driven(db, scope)
+    conditions = []
     if criteria.start is not None:
         conditions.append(read(Observation.observed_on) >= criteria.start)
     if criteria.end is not None:
@@ -176,13 +179,18 @@ def _filtered(
         conditions.append(overdue_condition(criteria.overdue_on))
     if criteria.outside_zones:
         conditions.append(outside_zones_condition(db))
-    if criteria.bbox is not None:
+    if by_point:
+        conditions.append(points_in_box(criteria.point_box))
+    elif criteria.bbox is not None:
         conditions.append(_box_on_each_row(criteria.bbox) if by_commune else _in_bbox(db, criteria.bbox))
-    if criteria.point_box is not None:
+    if criteria.point_box is not None and not by_point:
         west, south, east, north = (float(value) for value in criteria.point_box)
         conditions.append(read(drawing_lon()).between(west, east))
         conditions.append(read(drawing_lat()).between(south, north))
-    return statement.where(*conditions)
+    # The scope last: SQLite tests the terms in their order, and a membership in a subquery costs
+    # more per row than a gravité or a statut (a third of a town box's time for a commandant).
+    scope_terms = scope_conditions(scope, read=_as_is if by_commune else read, departments_read=by_row)
+    return statement.where(*conditions, *scope_terms)
 
 
 def outside_zones_condition(db: Database):
@@ -342,10 +350,13 @@ def observation_points(
     categories, statuses = [c.code for c in taxonomy.CATEGORIES], list(taxonomy.STATUSES)
     # Codes and day numbers computed by the database: small integers cost Python nothing,
     # where 100,000 strings per column cost more than the query itself.
+    # In a point-driven box every row has its point stored: read as is, the rows come from the
+    # index alone (the fallback reads the geometry from the table).
+    lon, lat = (Observation.lon, Observation.lat) if point_driven(criteria) else (drawing_lon(), drawing_lat())
     statement = select(
         Observation.id,
-        drawing_lon(),
-        drawing_lat(),
+        lon,
+        lat,
         Observation.severity,
         _code(Observation.category, categories),
         _code(Observation.status, statuses),

@@ -58,6 +58,7 @@ GRID_ENTRIES = 32
 GRID_BYTES = 256 * 2**20  # and at most this much memory for them all
 _grids: OrderedDict = OrderedDict()
 _grids_lock = threading.Lock()
+_computing: dict[tuple, threading.Lock] = {}  # key → the lock of the grid's one computation
 MIN_ZOOM, MAX_ZOOM = 1, 19
 SEVERITY_CODES = tuple(taxonomy.SEVERITIES)  # 1 … 4
 STATUS_CODES = tuple(taxonomy.STATUSES)  # nouvelle … classee
@@ -156,29 +157,77 @@ class Grid:
 def _scope_grid(db: Database, session, scope, criteria: ObservationFilter, *, compute: bool = True) -> Grid | None:
     """The scope's Grid for these filters, whatever the box: one query per scope, filters and
     data version, kept in this process and shared by every reader of that scope (every view up to
-    GRID_ZOOM adds its cells up, exactly). None when not kept yet and not to be `compute`d."""
+    GRID_ZOOM adds its cells up, exactly). None when not kept yet and not to be `compute`d.
+
+    Computed once at a time per key: the readers who ask while it is being computed (the map's
+    first views, the page's prefetch) wait for that one computation instead of each running it
+    on the same cores."""
+    key = _grid_key(db, session, scope, criteria)
+    found = _kept_grid(key)
+    if found is not None or not compute:
+        return found
+    with _grids_lock:
+        computing = _computing.setdefault(key, threading.Lock())
+    try:
+        with computing:
+            found = _kept_grid(key)
+            if found is None:
+                statement = _filtered(db, _cell_statement(GRID_ZOOM), key[3], scope)
+                fine = _cells_frame(session.execute(statement).all())
+                found = Grid(fine, _added_up(fine, GRID_ZOOM - min(COARSE_ZOOM, GRID_ZOOM)))
+                _keep_grid(key, found)
+    finally:
+        with _grids_lock:
+            _computing.pop(key, None)
+    return found
+
+
+def prefetch_grid(db: Database, actor: Actor, criteria: ObservationFilter) -> threading.Thread | None:
+    """Start computing the scope's grid for these filters in the background (the page calls it
+    before its own queries, so that the map's first view, asked by the browser a second later,
+    finds it computed or joins its computation). None when it is kept or being computed."""
+    require(actor, "command_map")
+    with db.session() as session:
+        key = _grid_key(db, session, observation_scope(actor), criteria)
+    with _grids_lock:
+        if key in _grids or key in _computing:
+            return None
+    thread = threading.Thread(target=compute_grid, args=(db, actor, criteria), name="psq-grid", daemon=True)
+    thread.start()
+    return thread
+
+
+def compute_grid(db: Database, actor: Actor, criteria: ObservationFilter) -> None:
+    """The scope's grid for these filters, computed now unless kept (or joined if being computed)."""
+    require(actor, "command_map")
+    with db.session() as session:
+        _scope_grid(db, session, observation_scope(actor), criteria)
+
+
+def _grid_key(db: Database, session, scope, criteria: ObservationFilter) -> tuple:
     versions = (
         dataversion.observation_versions(session, scope.departments),
         dataversion.current(session, dataversion.REFERENCE),
     )
     criteria = dataclasses.replace(criteria, bbox=None, point_box=None)
-    key = (db.cache_key, versions, scope, criteria, GRID_ZOOM, COARSE_ZOOM)
+    return (db.cache_key, versions, scope, criteria, GRID_ZOOM, COARSE_ZOOM)
+
+
+def _kept_grid(key: tuple) -> Grid | None:
     with _grids_lock:
         found = _grids.get(key)
         if found is not None:
             _grids.move_to_end(key)
-            return found
-    if not compute:
-        return None
-    fine = _cells_frame(session.execute(_filtered(db, _cell_statement(GRID_ZOOM), criteria, scope)).all())
-    found = Grid(fine, _added_up(fine, GRID_ZOOM - min(COARSE_ZOOM, GRID_ZOOM)))
+        return found
+
+
+def _keep_grid(key: tuple, grid: Grid) -> None:
     with _grids_lock:
-        _grids[key] = found
+        _grids[key] = grid
         while len(_grids) > 1 and (
-            len(_grids) > GRID_ENTRIES or sum(grid.nbytes for grid in _grids.values()) > GRID_BYTES
+            len(_grids) > GRID_ENTRIES or sum(kept.nbytes for kept in _grids.values()) > GRID_BYTES
         ):
             _grids.popitem(last=False)
-    return found
 
 
 def _cells_frame(rows) -> pd.DataFrame:

@@ -72,10 +72,12 @@ def page() -> None:
     heat = filters.toggle(st.sidebar, "Carte de chaleur", "heat")
     highlight = filters.toggle(st.sidebar, "Observations hors zones de patrouille", "outside")
     reader, today = common.Reader(db, actor), localtime.now_paris().date()
+    all_points = config.map_all_points()
+    if not all_points:  # the grid of the map's first view, computed while this page is drawn
+        viewport.prefetch_grid(db, actor, map_api.view_criteria(st.query_params, today))
     count = _count(reader, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
     st.metric("En retard (échéance passée, toutes observations)", _overdue_count(reader, today))
-    all_points = config.map_all_points()
     # A toggle keeps the view; the route's map reads both switches from the page's address and
     # draws its heatmap, or asks for the observations outside the zones, itself: not rebuilt.
     map_view.follow_mode((heat and all_points, highlight and all_points, all_points))

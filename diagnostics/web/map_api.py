@@ -35,6 +35,7 @@ from diagnostics.errors import PermissionDenied
 from diagnostics.maps import layers, styles
 from diagnostics.maps.viewport import view_json
 from diagnostics.services import reference, viewport
+from diagnostics.services.observations import ObservationFilter
 from diagnostics.web import auth
 from diagnostics.web.deps import ApiError, database
 from diagnostics.web.ogc import parse_bbox
@@ -62,14 +63,21 @@ _memory_lock = threading.Lock()
 def observations_view(request: Request) -> Response:
     actor = _reader(request)
     view = parse_view(request.query_params)
-    criteria = filter_params.criteria_from_params(request.query_params, localtime.now_paris().date())
-    if request.query_params.get(filter_params.PARAMS["outside"]) == "1":  # the page's « hors zones » switch
-        criteria = dataclasses.replace(criteria, outside_zones=True)
+    criteria = view_criteria(request.query_params, localtime.now_paris().date())
     db, scope = database(), observation_scope(actor)
     # The observations' counters of the scope's départements only: a save elsewhere keeps these views.
     versions = db.observation_versions(scope.departments), db.data_version(dataversion.REFERENCE)
     key = (db.cache_key, versions, scope, criteria, view)
     return _answer(request, key, lambda: view_json(viewport.view_data(db, actor, criteria, view)))
+
+
+def view_criteria(params, today) -> ObservationFilter:
+    """The filters of a view, read from the page's address as the map's script sends it (the page
+    reads them the same way to prefetch its first view's grid)."""
+    criteria = filter_params.criteria_from_params(params, today)
+    if params.get(filter_params.PARAMS["outside"]) == "1":  # the page's « hors zones » switch
+        criteria = dataclasses.replace(criteria, outside_zones=True)
+    return criteria
 
 
 def reference_layer(request: Request) -> Response:
@@ -83,15 +91,21 @@ def reference_layer(request: Request) -> Response:
         raise ApiError(404, UNKNOWN_LAYER)
     db = database()
     version = db.data_version(dataversion.REFERENCE)
-    key = (db.cache_key, version, kind)
-    frame, fields, labelled = REFERENCE_LAYERS[kind]
     kept = IMMUTABLE if request.query_params.get("v") == str(version) else CACHE_CONTROL
-    return _answer(
-        request,
-        key,
-        lambda: layers.area_topology(frame(db), fields, labelled=labelled).encode("utf-8") or b"null",
-        kept,
-    )
+    return _answer(request, (db.cache_key, version, kind), lambda: _reference_json(db, kind), kept)
+
+
+def warm_reference_layers(db) -> None:
+    """Compute the reference layers into this process's memory, as their first reader would (the
+    server does it as it starts: the communes' topology is a second of CPU)."""
+    version = db.data_version(dataversion.REFERENCE)
+    for kind in REFERENCE_LAYERS:
+        _bodies(_etag((db.cache_key, version, kind)), lambda kind=kind: _reference_json(db, kind))
+
+
+def _reference_json(db, kind: str) -> bytes:
+    frame, fields, labelled = REFERENCE_LAYERS[kind]
+    return layers.area_topology(frame(db), fields, labelled=labelled).encode("utf-8") or b"null"
 
 
 def _reader(request: Request):
@@ -105,18 +119,14 @@ def _answer(request: Request, key: tuple, make, cache_control: str = CACHE_CONTR
     """The JSON `make()` gives, under an ETag of `key`: 304 when the browser has it, from this
     process's memory (plain and gzip'd, compressed once) when another reader of the same key
     asked, gzip when accepted."""
-    etag = '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+    etag = _etag(key)
     headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding, Cookie"}
     if etag in _etags(request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
-    bodies = _remembered(etag)
-    if bodies is None:
-        try:
-            body = make()
-        except PermissionDenied as refusal:
-            raise ApiError(403, str(refusal)) from refusal
-        bodies = (body, gzip.compress(body, compresslevel=6))
-        _remember(etag, bodies)
+    try:
+        bodies = _bodies(etag, make)
+    except PermissionDenied as refusal:
+        raise ApiError(403, str(refusal)) from refusal
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
         return Response(bodies[1], media_type="application/json", headers=headers)
@@ -144,6 +154,20 @@ def forget() -> None:
     """Empty this process's memory of views (tests)."""
     with _memory_lock:
         _memory.clear()
+
+
+def _etag(key: tuple) -> str:
+    return '"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+
+
+def _bodies(etag: str, make) -> tuple[bytes, bytes]:
+    """The plain and gzip'd bodies of `etag`: remembered, or made and remembered."""
+    bodies = _remembered(etag)
+    if bodies is None:
+        body = make()
+        bodies = (body, gzip.compress(body, compresslevel=6))
+        _remember(etag, bodies)
+    return bodies
 
 
 def _etags(header: str) -> set[str]:

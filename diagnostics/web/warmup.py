@@ -1,0 +1,77 @@
+"""What a freshly started server computes before its first reader asks (issue 20).
+
+The first commander to open the Carte after a restart used to pay, on top of his own page, the
+import of the map's modules, the communes' topology (a second of CPU) and his scope's grid
+(1.3 s per département at 1,000,000 observations). The server's lifespan starts `warm` in a
+background thread as it starts: the map's modules, the reference layers into the map route's
+memory, then the grid of the unfiltered map (the page's opening filters) of every active
+commander's scope, then the administrators' (at most `MAX_SCOPES`, within the grids' memory).
+A reader who asks meanwhile joins the computation under way (viewport's single flight); a
+failure is logged and leaves the caches to fill on demand, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import threading
+
+from sqlalchemy import select
+
+from diagnostics.auth import ADMIN, COMMANDANT, Actor
+from diagnostics.db import Database
+from diagnostics.errors import DatabaseUnavailable
+from diagnostics.models import User
+from diagnostics.services import viewport
+from diagnostics.services.observations import ObservationFilter
+from diagnostics.web import map_api
+from diagnostics.web.deps import database
+
+LOG = logging.getLogger(__name__)
+MAX_SCOPES = viewport.GRID_ENTRIES // 2  # half the grids kept: room for the filters people choose
+# What the Carte's page imports on its first run (the page itself runs as a script). Not the
+# pages' modules: a Streamlit component declared before the runtime exists is never served.
+MODULES = ("folium", "branca", "jinja2", "diagnostics.maps", "diagnostics.maps.viewport")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app):
+    start()
+    yield
+
+
+def start() -> threading.Thread:
+    thread = threading.Thread(target=_warm_quietly, name="psq-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_quietly() -> None:
+    try:
+        warm(database())
+    except DatabaseUnavailable:  # the pages say so in French; the caches fill once it is back
+        LOG.warning("map caches not warmed: the database is unavailable")
+    except Exception:  # the caches then fill on demand, as without a warm-up
+        LOG.exception("warm-up of the map's caches failed")
+
+
+def warm(db: Database) -> None:
+    for name in MODULES:
+        importlib.import_module(name)
+    map_api.warm_reference_layers(db)
+    for actor in map_readers(db):
+        viewport.compute_grid(db, actor, ObservationFilter())
+
+
+def map_readers(db: Database) -> list[Actor]:
+    """One actor per distinct scope of the active commanders, then one for the administrators (the
+    widest grid, the longest to compute, for the fewest readers), at most MAX_SCOPES."""
+    with db.session() as session:
+        rows = session.execute(
+            select(User.role, User.departments).where(User.active.is_(True), User.role.in_((COMMANDANT, ADMIN)))
+        ).all()
+    departments = {tuple(sorted(filter(None, codes.split(",")))) for role, codes in rows if role == COMMANDANT}
+    readers = [Actor("warmup", COMMANDANT, departments=codes) for codes in sorted(departments) if codes]
+    readers += [Actor("warmup", ADMIN)] if any(role == ADMIN for role, _ in rows) else []
+    return readers[:MAX_SCOPES]

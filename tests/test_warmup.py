@@ -1,0 +1,51 @@
+"""The server warms the map's caches as it starts (diagnostics/web/warmup.py): the reference
+layers and the unfiltered grid of every commander's scope are ready before the first reader."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnostics.auth import ADMIN, COMMANDANT, MAIRE
+from diagnostics.services import viewport
+from diagnostics.services.accounts import NewAccount, add_user, set_active
+from diagnostics.web import map_api, warmup
+from tests.asgi import request
+from tests.conftest import ADMIN_ACTOR
+from tests.test_map_api import APP, BOTH, PASSWORD, actor_of, cookie, loaded  # noqa: F401 - fixture
+
+
+@pytest.fixture
+def readers(loaded):  # noqa: F811 - the fixture imported above
+    add_user(loaded, ADMIN_ACTOR, NewAccount("cdt.7039", COMMANDANT, PASSWORD, departments=("70", "39")))
+    add_user(loaded, ADMIN_ACTOR, NewAccount("cdt.closed", COMMANDANT, PASSWORD, departments=("70", "39", "70")))
+    set_active(loaded, ADMIN_ACTOR, "cdt.closed", False)  # a closed account: no grid for it
+    return loaded
+
+
+def test_one_reader_per_commander_scope_then_the_administrators(readers):
+    scopes = [(actor.role, actor.departments) for actor in warmup.map_readers(readers)]
+    assert scopes == [(COMMANDANT, ("39",)), (COMMANDANT, ("39", "70")), (COMMANDANT, ("70",)), (ADMIN, ())]
+    assert MAIRE not in {role for role, _ in scopes}
+
+
+def test_after_the_warm_up_the_first_views_compute_nothing(readers, monkeypatch):
+    viewport.forget_grids()
+    map_api.forget()
+    warmup.warm(readers)
+    assert len(viewport._grids) == 4
+
+    def not_again(*_args, **_kwargs):
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(viewport, "_cells_frame", not_again)
+    monkeypatch.setattr(map_api, "_reference_json", not_again)
+    sent = {"host": "127.0.0.1:8501", "cookie": f"psq_session={cookie(readers, 'cdt.70')}"}
+    for kind in map_api.REFERENCE_LAYERS:
+        assert request(APP, f"{map_api.REFERENCE_PATH}/{kind}", headers=sent).status == 200
+    view = request(APP, f"{map_api.PATH}?bbox={','.join(map(str, BOTH))}&zoom=8", headers=sent)
+    assert view.status == 200 and view.json()["mode"] == "cells"
+    # the same data as a cold server computes it
+    cold = viewport.view_data(
+        readers, actor_of(readers, "cdt.70"), viewport.ObservationFilter(), viewport.View(BOTH, 8)
+    )
+    assert view.json()["total"] == cold.total > 0
