@@ -88,6 +88,20 @@ def test_the_landing_page_conformance_and_collections_follow_the_standard(data):
     assert unknown.status == 404 and unknown.json()["erreur"].startswith("Collection inconnue : agents.")
 
 
+def test_a_partner_is_refused_every_feed_route_in_french(data, db):
+    """A partner reads its own préconisations, not the feed: 403 with the reason, never a 500."""
+    from tests.conftest import make_partner
+
+    make_partner(db, "Habitat 70", "bailleur")
+    accounts.add_user(
+        db, ADMIN_ACTOR, accounts.NewAccount("habitat", "partenaire", PASSWORD, partner_name="Habitat 70")
+    )
+    for path in ("/ogc/collections", "/ogc/collections/observations", "/ogc/collections/observations/items"):
+        reply = get(path, login="habitat")
+        assert reply.status == 403, (path, reply.status)
+        assert reply.json()["erreur"] == "Votre rôle ne permet pas de consulter les observations.", path
+
+
 def test_the_mayor_reads_only_their_commune_and_only_what_was_shared(data):
     reply = get("/ogc/collections/observations/items", login="maire.gray")
     assert ids(reply) == set(data.gray_ids)

@@ -56,6 +56,12 @@ class ApiError(Exception):
         self.headers: dict[str, str] = {}
 
 
+def refusal_response(request, exc: Exception) -> JSONResponse:
+    """Exception handler: a service's refusal that a route let through answers 403 with its
+    French message (not Starlette's English « Internal Server Error »)."""
+    return error(403, str(exc))
+
+
 def api_error_response(request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     response = error(exc.status, exc.message, **exc.extra)

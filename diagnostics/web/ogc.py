@@ -52,14 +52,14 @@ def conformance(request: Request) -> JSONResponse:
 
 def collections(request: Request) -> JSONResponse:
     reader = feed_reader(request)
-    found = feed.collections(reader.actor)
-    return _json(ogc_json.collections(_base(request), found, feed.extent(database(), reader.actor)))
+    found = _service(feed.collections, reader.actor)
+    return _json(ogc_json.collections(_base(request), found, _service(feed.extent, database(), reader.actor)))
 
 
 def collection(request: Request) -> JSONResponse:
     reader = feed_reader(request)
     found = _service(feed.collection, reader.actor, request.path_params["collection_id"])
-    return _json(ogc_json.collection(_base(request), found, feed.extent(database(), reader.actor)))
+    return _json(ogc_json.collection(_base(request), found, _service(feed.extent, database(), reader.actor)))
 
 
 def items(request: Request) -> JSONResponse:

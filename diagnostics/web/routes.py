@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from diagnostics.errors import DatabaseUnavailable
+from diagnostics.errors import DatabaseUnavailable, PermissionDenied
 from diagnostics.web import auth, map_api, ogc, terrain, tiles
-from diagnostics.web.deps import ApiError, api_error_response, unavailable_response
+from diagnostics.web.deps import ApiError, api_error_response, refusal_response, unavailable_response
 from diagnostics.web.html_lang import FrenchDocumentMiddleware
 
 
@@ -29,5 +29,9 @@ ROUTES: list[BaseRoute] = [
 
 MIDDLEWARE: list[Middleware] = [Middleware(FrenchDocumentMiddleware)]
 
-# Refusals raised anywhere in a route become French JSON answers.
-EXCEPTION_HANDLERS = {ApiError: api_error_response, DatabaseUnavailable: unavailable_response}
+# Refusals raised anywhere in a route become French JSON answers (a service's own refusal too).
+EXCEPTION_HANDLERS = {
+    ApiError: api_error_response,
+    DatabaseUnavailable: unavailable_response,
+    PermissionDenied: refusal_response,
+}

@@ -242,3 +242,15 @@ def test_the_map_at_every_zoom_on_a_phone(crowded_app, browser_page):
             cell = frame.locator(".psq-cell").first
     assert state(frame)["mode"] == "points", state(frame)
     shoot(page, "points-phone")
+    # A point's card (320 px asked) on a map about 360 px wide: it fits, its « × » in view.
+    fits = script(iframe).evaluate(
+        "() => new Promise(done => { const m = " + FIND + "; const size = m.getSize();"
+        " L.popup({maxWidth: 320}).setLatLng(m.containerPointToLatLng([size.x - 8, size.y / 2]))"
+        " .setContent('N° 1 — Éclairage public défaillant ' + 'sur le parking de la gare, '.repeat(6)).openOn(m);"
+        " setTimeout(() => { const c = m.getContainer().getBoundingClientRect();"
+        " const p = document.querySelector('.leaflet-popup').getBoundingClientRect();"
+        " const x = document.querySelector('.leaflet-popup-close-button').getBoundingClientRect();"
+        " done([p.left >= c.left, p.right <= c.right, x.right <= c.right, x.left >= c.left]); }, 800); })"
+    )
+    assert fits == [True, True, True, True], fits
+    shoot(page, "fiche-phone")
