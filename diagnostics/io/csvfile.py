@@ -103,20 +103,33 @@ def columns_of(path: Path) -> list[str]:
 def _read_table(content: bytes) -> pd.DataFrame:
     if b"\x00" in content:  # PostgreSQL refuses NUL in text; no spreadsheet writes one
         raise DiagnosticsError(text("nul_bytes"))
-    decoded = _decode(content)
-    delimiter = _delimiter(decoded)
-    frame = pd.read_csv(io.StringIO(decoded), sep=delimiter, dtype=str, keep_default_na=False, skipinitialspace=True)
+    encoding = _encoding(content)
+    delimiter = _delimiter(content[: 1 << 16].decode(encoding, errors="ignore"))
+    # The bytes, not their text: pandas decodes as it parses; a str of a 150 MB file with
+    # accents takes twice its size, and a StringIO of it four times (the parsing child's memory).
+    frame = pd.read_csv(
+        io.BytesIO(content),
+        sep=delimiter,
+        dtype=str,
+        keep_default_na=False,
+        skipinitialspace=True,
+        encoding=encoding,
+        encoding_errors="replace",
+    )
     frame.columns = [str(c).strip() for c in frame.columns]
     return _unquote_formulas(frame)
 
 
-def _decode(content: bytes) -> str:
+def _encoding(content: bytes) -> str:
+    """UTF-8 (with its mark, or without), else Windows-1252 (its undefined bytes replaced)."""
     if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8")
+        content[3:].decode("utf-8")  # a file that says UTF-8 and is not is unreadable
+        return "utf-8-sig"
     try:
-        return content.decode("utf-8")
+        content.decode("utf-8")
     except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace")
+        return "cp1252"
+    return "utf-8"
 
 
 def _delimiter(text: str) -> str:

@@ -6,7 +6,7 @@ The parent starts `python -m diagnostics.io.isolation` with the request on stdin
 limits its own address space (RLIMIT_AS) and CPU time before it imports anything large, keeps
 only the one GDAL driver the format needs (every other driver is skipped through GDAL_SKIP, so
 GDAL cannot choose a driver from the content: no VRT, no GDALG), points GDAL's HTTP at a closed
-port, and answers with plain JSON (never a pickle: the parent does not trust the child either).
+port, and answers with plain JSON lines (never a pickle: the parent does not trust the child either).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def read_isolated(path: Path, fmt: str, options: dict) -> tuple:
     except subprocess.TimeoutExpired:
         raise DiagnosticsError(text("parser_timeout", seconds=seconds)) from None
     if child.returncode == _OK:
-        return _decode(json.loads(child.stdout))
+        return _decode(child.stdout)
     if child.returncode == _REFUSED:
         raise DiagnosticsError(json.loads(child.stdout)["error"])
     if child.returncode == _NO_MEMORY:
@@ -104,18 +104,25 @@ def _environment(fmt: str) -> dict[str, str]:
     return environment
 
 
-def _decode(answer: dict) -> tuple:
+def _decode(answer: bytes) -> tuple:
+    """The child's JSON lines as (frame, notes); each column made a pandas column as soon as it is
+    read, so that a million rows are never all Python values at once."""
+    import io
+
     import geopandas as gpd
     import numpy as np
     import pandas as pd
     import shapely
 
-    table = pd.DataFrame(dict(enumerate(answer["data"])), index=pd.RangeIndex(len(answer["wkb"])))
-    table.columns = answer["columns"]
-    geometry = shapely.from_wkb(np.array([g or None for g in answer["wkb"]], dtype=object))
-    frame = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, index=table.index), crs=answer["crs"])
-    frame.attrs["sheets"] = [str(name) for name in answer.get("sheets", [])]  # a workbook's, for a picker
-    return frame, answer["notes"]
+    lines = io.BytesIO(answer)
+    head = json.loads(lines.readline())
+    data = {position: pd.Series(json.loads(lines.readline())) for position in range(len(head["columns"]))}
+    table = pd.DataFrame(data, index=pd.RangeIndex(head["rows"]))
+    table.columns = head["columns"]
+    geometry = shapely.from_wkb(np.array([g or None for g in json.loads(lines.readline())], dtype=object))
+    frame = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, index=table.index), crs=head["crs"])
+    frame.attrs["sheets"] = [str(name) for name in head.get("sheets", [])]  # a workbook's, for a picker
+    return frame, head["notes"]
 
 
 # --- The child ---------------------------------------------------------------------------------
@@ -146,7 +153,8 @@ def _child() -> int:
     except DiagnosticsError as exc:
         sys.stdout.write(json.dumps({"error": str(exc)}))
         return _REFUSED
-    sys.stdout.write(answer)
+    for line in answer:
+        sys.stdout.write(line + "\n")
     return _OK
 
 
@@ -157,19 +165,25 @@ def _opening_driver(pyogrio, path: Path) -> str | None:
         return None
 
 
-def _encode(frame, notes: list[str]) -> str:
+def _encode(frame, notes: list[str]) -> list[str]:
+    """The answer as JSON lines: what the frame is, then each column, then the shapes as hex WKB
+    (a column's Python values at a time: a million rows' JSON, not their objects, is held)."""
     import numpy as np
     import shapely
 
     geometry = frame.geometry
-    columns = [c for c in frame.columns if c != geometry.name]
-    # Column by column: a million rows of text go through JSON's C encoder, not `_plain`.
-    data = [_plain_column(frame.iloc[:, position]) for position, c in enumerate(frame.columns) if c != geometry.name]
-    wkb = shapely.to_wkb(np.asarray(geometry.values, dtype=object), hex=True).tolist()
-    crs = frame.crs.to_wkt() if frame.crs is not None else None
-    sheets = [str(name) for name in frame.attrs.get("sheets", [])]
-    answer = {"columns": [str(c) for c in columns], "data": data, "wkb": wkb, "crs": crs, "notes": notes}
-    return json.dumps(answer | {"sheets": sheets})
+    positions = [position for position, c in enumerate(frame.columns) if c != geometry.name]
+    head = {
+        "columns": [str(frame.columns[position]) for position in positions],
+        "rows": len(frame),
+        "crs": frame.crs.to_wkt() if frame.crs is not None else None,
+        "notes": notes,
+        "sheets": [str(name) for name in frame.attrs.get("sheets", [])],
+    }
+    lines = [json.dumps(head)]
+    lines += [json.dumps(_plain_column(frame.iloc[:, position])) for position in positions]
+    lines.append(json.dumps(shapely.to_wkb(np.asarray(geometry.values, dtype=object), hex=True).tolist()))
+    return lines
 
 
 def _plain_column(values) -> list:
