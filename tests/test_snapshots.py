@@ -153,6 +153,32 @@ def test_render_is_an_a4_png_with_the_categories_used():
     assert _count_colour(image, taxonomy.category(UNUSED_CATEGORY).color) == 0
 
 
+@pytest.mark.parametrize("shape", ["portrait", "landscape"])
+def test_the_footer_s_texts_never_run_into_each_other(shape):
+    """Credits, « Édité le … pour : <recipient> », projection, count and caveat: on a portrait page
+    the credits and a mayor's « pour : Mairie de Gray (Maire) » used to overlap."""
+    import dataclasses
+
+    from diagnostics.snapshots.page import commune_map_figure
+
+    geometry = box(LON, LAT, LON + 0.01, LAT + 0.04) if shape == "portrait" else box(LON, LAT, LON + 0.08, LAT + 0.012)
+    layers = dataclasses.replace(
+        _layers(_commune(geometry=geometry)), recipient="Mairie de Saint-Loup-sur-Semouse (Maire)"
+    )
+    fig = commune_map_figure(layers, issued_on=ISSUED, dpi=72)
+    try:
+        renderer = fig.canvas.get_renderer()
+        footer = [t for t in fig.texts if t.get_window_extent(renderer).y1 < 0.8 * fig.dpi]  # FOOTER_H inches
+        assert {"Édité le 15/04/2025 pour : Mairie de Saint-Loup-sur-Semouse (Maire)"} <= {t.get_text() for t in footer}
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in footer]
+        for i, (a, one) in enumerate(boxes):
+            for b, other in boxes[i + 1 :]:
+                assert not one.overlaps(other), (a, b)
+            assert one.x0 >= 0 and one.x1 <= fig.bbox.width and one.y0 >= 0, a  # inside the page
+    finally:
+        fig.clear()
+
+
 def test_orientation_follows_the_commune_shape():
     tall = box(LON, LAT, LON + 0.01, LAT + 0.04)
     wide = box(LON, LAT, LON + 0.08, LAT + 0.012)

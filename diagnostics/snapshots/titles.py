@@ -86,8 +86,10 @@ def draw_footer(
     )
     fig.text(right, foot_rule - 0.1 / height, TEXT["projection"], ha="right", **grey)
     fig.text(left, foot_rule - 0.32 / height, TEXT["credits"], ha="left", **grey)
+    # Each on its own line: on a portrait page the credits and « Édité le … pour : <recipient> »
+    # side by side ran into each other.
     if issued_on is not None:
         issued = f"Édité le {issued_on:%d/%m/%Y}" + (f" pour : {recipient}" if recipient else "")
-        fig.text(right, foot_rule - 0.32 / height, issued, ha="right", **grey)
+        fig.text(right, foot_rule - 0.48 / height, issued, ha="right", **grey)
     if approximate:
-        fig.text(left, foot_rule - 0.49 / height, TEXT["approximate"], ha="left", style="italic", **grey)
+        fig.text(left, foot_rule - 0.64 / height, TEXT["approximate"], ha="left", style="italic", **grey)

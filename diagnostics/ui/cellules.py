@@ -43,7 +43,9 @@ def page() -> None:
     upcoming = cellules.next_meeting_of(db, name, today - dt.timedelta(days=1))
     st.info(f"Prochaine réunion : {localtime.format_date(upcoming)}")
     _day_from_url(name)
-    day = st.date_input("Date de la réunion", value=upcoming, format="DD/MM/YYYY", key=f"cel_day_{name}")
+    if f"cel_day_{name}" not in st.session_state:  # a date from the address (or the last one) is kept as is
+        st.session_state[f"cel_day_{name}"] = upcoming
+    day = st.date_input("Date de la réunion", format="DD/MM/YYYY", key=f"cel_day_{name}")
     if day < today:  # allowed: a relevé can be written after the meeting
         st.warning(f"Cette date est passée : {localtime.format_date(day)}. Vous préparez ou complétez une "
                    "réunion qui a déjà eu lieu (son relevé peut être écrit après coup).")  # fmt: skip
