@@ -198,7 +198,9 @@ def _write_in_bulk(session: Session, actor: Actor, ids: np.ndarray, rows: pd.Dat
         "version": 1,
         "form_token": submissions.tokens(_cells(rows, "import_key")),
     }
-    bulk.write_observations(session, columns, shapely.get_x(points), shapely.get_y(points), geometries=geometries)
+    # Points are their own drawing points: the writer makes them from lon/lat (no WKB per row).
+    shaped = None if (shapely.get_type_id(geometries) == 0).all() else geometries
+    bulk.write_observations(session, columns, shapely.get_x(points), shapely.get_y(points), geometries=shaped)
 
 
 def _cells(rows: pd.DataFrame, name: str, default=None) -> np.ndarray:
