@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from diagnostics import localtime
 from diagnostics.auth import AGENT, COMMANDANT, MAIRE, Actor
 from diagnostics.io.mail import SmtpTransport, parse_smtp_url
 from diagnostics.models import utcnow
@@ -141,13 +142,16 @@ def test_preferences_nothing_and_daily_digest(db, smtp_server, monkeypatch):  # 
             outbox.notify(session, "due_passed", recipients=recipients)
     assert {m.status for m in messages(db)} == {"held"} and len(messages(db)) == 3
 
-    paris_morning = dt.datetime(2026, 12, 3, 5, 59)  # 06:59 in Paris: before the digest hour
+    # tomorrow 06:59 in Paris, before the digest hour (the messages above were held today)
+    tomorrow = localtime.now_paris().date() + dt.timedelta(days=1)
+    paris_morning = dt.datetime.combine(tomorrow, dt.time(6, 59), localtime.PARIS).astimezone(dt.UTC)
+    paris_morning = paris_morning.replace(tzinfo=None)
     worker.run_once(db, transport(), now=paris_morning)
     assert smtp_server.received == []
     worker.run_once(db, transport(), now=paris_morning + dt.timedelta(minutes=2))
     [digest] = smtp_server.wait_for(1)
     assert digest.recipients == ["daily@b.test"]
-    assert digest.subject == "[PSQ] Résumé du 03/12/2026 : 3 message(s)"
+    assert digest.subject == f"[PSQ] Résumé du {tomorrow:%d/%m/%Y} : 3 message(s)"
     assert digest.text.count("Échéance dépassée") == 3
     assert sorted(m.status for m in messages(db)) == ["digested"] * 3 + ["sent"]
 
