@@ -52,6 +52,9 @@ class PreparedGeoJson(Layer, ScriptAsText):
         fetch({{ this.url|tojson }}, {credentials: 'same-origin'})
             .then(function (answer) { return answer.ok ? answer.json() : null; })
             .then(function (data) {
+                // how many fetched layers have answered: the browser tests wait for them all
+                var box = {{ this._parent.get_name() }}.getContainer().dataset;
+                box.psqAreas = String((Number(box.psqAreas) || 0) + 1);
                 if (!data) { return; }
                 var areas = window.psqAreas(data);
                 {{ this.get_name() }}.addData(areas);

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.ui import TIMEOUT_MS, forget_session, open_sidebar, wait_for_session_cookie, wait_until_idle
+from tests.browser.ui import (
+    TIMEOUT_MS,
+    forget_session,
+    map_settled,
+    open_sidebar,
+    wait_for_session_cookie,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -60,6 +67,7 @@ def test_deep_links_and_landing_pages_for_every_role(demo_app, browser_page, net
     page.screenshot(path=str(SHOTS / "lien-carte-avant-connexion-desktop.png"))
     open_and_log_in(page, f"{demo_app}/carte", "commandant.70")
     heading(page, "Carte de commandement")
+    map_settled(page)
     assert_no_english_modal(page)
 
     # Every role, from every bookmark: the page asked for, or a French refusal.
@@ -71,6 +79,8 @@ def test_deep_links_and_landing_pages_for_every_role(demo_app, browser_page, net
     ):
         open_and_log_in(page, f"{demo_app}/{path}", login)
         heading(page, title)
+        if title == "Carte de commandement":
+            map_settled(page)
         assert_no_english_modal(page)
     for login, path, title, role in (
         ("maire.gray", "couches", "Couches de référence", "Maire"),
@@ -86,6 +96,7 @@ def test_deep_links_and_landing_pages_for_every_role(demo_app, browser_page, net
     page.get_by_role("link", name="Aller à ma page d'accueil").click()
     wait_until_idle(page)
     heading(page, "Carte de commandement")
+    map_settled(page)
 
     # Opened at the root, each role lands on its own page; the menu lists only what it may open.
     for login, first_page in (
@@ -96,6 +107,8 @@ def test_deep_links_and_landing_pages_for_every_role(demo_app, browser_page, net
     ):
         open_and_log_in(page, demo_app, login)
         heading(page, first_page)
+        if first_page == "Carte de commandement":
+            map_settled(page)
         assert_no_english_modal(page)
         if login == "maire.gray":
             open_sidebar(page)

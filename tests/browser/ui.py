@@ -82,6 +82,15 @@ def map_frame(page: Page):
     return iframe, frame
 
 
+def map_settled(page: Page, areas: int = 3) -> None:
+    """The Carte's first view drawn and its reference layers (communes, zones, sectors) answered,
+    as a person sees the map before moving on (signing out earlier leaves requests unanswered)."""
+    _iframe, frame = map_frame(page)
+    container = frame.locator(".leaflet-container")
+    expect(container).to_have_attribute("data-psq-state", "drawn", timeout=TIMEOUT_MS)
+    expect(container).to_have_attribute("data-psq-areas", str(areas), timeout=TIMEOUT_MS)
+
+
 def choose(page: Page, label: str, option_text: str) -> None:
     """Pick an option of a Streamlit selectbox by typing part of it, once the app is idle."""
     wait_until_idle(page)
