@@ -6,8 +6,9 @@ valid rows in one transaction, or nothing when a row was rejected, unless the us
 the valid rows.
 
 Modules: `specs` (what each layer is), `rows` (attribute checks), `shapes` (geometry checks),
-`columns` (the checks column by column, for files of a million rows), `preview`, `commit`. Value matchers live in `diagnostics.values`, the territory in
-`services.territory`, messages in `texts.IMPORTS`.
+`columns` (the checks column by column, for files of a million rows), `preview`, `commit`. Value
+matchers live in `diagnostics.values`, the territory in `services.territory`, messages in
+`texts.IMPORTS`.
 """
 
 from __future__ import annotations
