@@ -140,6 +140,16 @@ def assert_box_drives_postgis(plan: str, where: str) -> None:
 
 def plan_of(db, action) -> str:
     """The query plan of the last statement on observations that `action` sends."""
+    statement, parameters, _ = last_statement(db, action)
+    prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN "
+    with db.engine.connect() as connection:
+        rows = connection.exec_driver_sql(prefix + statement, parameters).all()
+    return "\n".join(str(row[-1] if db.is_sqlite else row[0]) for row in rows)
+
+
+def last_statement(db, action) -> tuple[str, object, object]:
+    """The last statement on observations that `action` sends, its parameters, and what `action`
+    returned."""
     sent = []
 
     def remember(_conn, _cursor, statement, parameters, _context, _executemany):
@@ -148,14 +158,10 @@ def plan_of(db, action) -> str:
 
     event.listen(db.engine, "before_cursor_execute", remember)
     try:
-        action()
+        returned = action()
     finally:
         event.remove(db.engine, "before_cursor_execute", remember)
-    statement, parameters = sent[-1]
-    prefix = "EXPLAIN QUERY PLAN " if db.is_sqlite else "EXPLAIN "
-    with db.engine.connect() as connection:
-        rows = connection.exec_driver_sql(prefix + statement, parameters).all()
-    return "\n".join(str(row[-1] if db.is_sqlite else row[0]) for row in rows)
+    return (*sent[-1], returned)
 
 
 def test_the_table_s_newest_rows_are_read_along_the_dates_index(loaded):

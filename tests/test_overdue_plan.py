@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event
 
 from diagnostics.services import assignments
 from diagnostics.synthetic import load_synthetic
 from tests.conftest import ADMIN_ACTOR
-from tests.test_box_plans import ROLES
+from tests.test_box_plans import ROLES, last_statement
 
 TODAY = dt.date(2026, 12, 3)
 
@@ -29,7 +28,7 @@ def loaded(db):
 def test_the_overdue_count_reads_its_index_alone_for_every_role(loaded):
     for role in ("admin", "commandant", "agent"):
         actor = ROLES[role]
-        statement, parameters, counted = _sent(
+        statement, parameters, counted = last_statement(
             loaded, lambda a=actor: assignments.count_overdue(loaded, a, today=TODAY)
         )
         plan = _plan(loaded, statement, parameters)
@@ -38,21 +37,6 @@ def test_the_overdue_count_reads_its_index_alone_for_every_role(loaded):
         else:  # a small table: the index must still be the way, without the rows (heap)
             assert "Index Only Scan using ix_observations_overdue" in plan, plan
         assert counted == len(assignments.overdue_ids(loaded, actor, today=TODAY)) and (role != "admin" or counted > 0)
-
-
-def _sent(db, action):
-    sent = []
-
-    def remember(_conn, _cursor, statement, parameters, _context, _executemany):
-        if "FROM observations" in statement:
-            sent.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
-        counted = action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
-    return (*sent[-1], counted)
 
 
 def _plan(db, statement, parameters) -> str:
