@@ -8,7 +8,7 @@ import streamlit as st
 
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services.commune_overview import commune_overview
-from diagnostics.ui import common
+from diagnostics.ui import common, tables
 from diagnostics.ui.commune_table import labelled_table, observations_table
 from diagnostics.ui.snapshot_panel import REDACTION_NOTE, period_from_picker, preview, preview_alt, snapshot_downloads
 
@@ -54,14 +54,16 @@ def page() -> None:
     if overview.requests.empty:
         st.info("Aucune observation n'est attribuée à la commune pour le moment.")
     else:
-        st.dataframe(labelled_table(overview.requests, REQUEST_COLUMNS), hide_index=True, width="stretch")
+        with tables.audited("maire_requests"):  # its downloads are the audited buttons below
+            st.dataframe(labelled_table(overview.requests, REQUEST_COLUMNS), hide_index=True, width="stretch")
 
     st.subheader("Les observations de la commune")
     st.caption(OPEN_MEANING + " " + REDACTION_NOTE)
     if observations.empty:
         st.info("Aucune observation sur la période.")
     else:
-        st.dataframe(observations_table(observations), hide_index=True, width="stretch")
+        with tables.audited("maire_observations"):
+            st.dataframe(observations_table(observations), hide_index=True, width="stretch")
 
     st.subheader("Carte et documents à télécharger")
     st.caption("Les numéros de la carte sont ceux de la liste (N°).")

@@ -69,6 +69,10 @@ def test_the_mayor_reads_their_commune_and_downloads_what_partners_may_see(demo_
     assert not [name for name in OTHER_COMMUNES if name in body]
     assert "Équipes" not in body and "Carte de commandement" not in body
     page.screenshot(path=str(SHOTS / "maire-ma-commune-desktop.png"), full_page=True)
+    for table in page.get_by_test_id("stDataFrame").all():  # no unaudited CSV from the tables' toolbar
+        table.hover()
+        expect(page.get_by_role("button", name="Search").first).to_be_visible(timeout=TIMEOUT_MS)
+        assert not page.get_by_role("button", name="Download as CSV").first.is_visible()
 
     png = _download(page, "Carte (PNG)")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
