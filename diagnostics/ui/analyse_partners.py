@@ -9,6 +9,7 @@ import streamlit as st
 from diagnostics import localtime
 from diagnostics.auth import Actor
 from diagnostics.services import partner_measures
+from diagnostics.ui import tables
 
 BY = {"partner": "Par partenaire", "commune": "Par commune"}
 
@@ -30,7 +31,8 @@ def partner_view(db, actor: Actor) -> None:
     if table.empty:
         st.info("Aucune observation n'est attribuée à un partenaire pour l'instant.")
         return
-    st.dataframe(shown_measures(table), hide_index=True, width="stretch")
+    with tables.audited("analyse_partners"):  # its CSV is the button below
+        st.dataframe(shown_measures(table), hide_index=True, width="stretch")
     st.download_button(
         "Télécharger (CSV)",
         data=partner_measures.measures_csv(table),

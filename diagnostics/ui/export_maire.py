@@ -7,7 +7,7 @@ import streamlit as st
 
 from diagnostics.errors import DiagnosticsError
 from diagnostics.services.commune_overview import commune_overview
-from diagnostics.ui import common
+from diagnostics.ui import common, tables
 from diagnostics.ui.commune_table import observations_table
 from diagnostics.ui.snapshot_panel import REDACTION_NOTE, period_from_picker, preview, preview_alt, snapshot_downloads
 
@@ -58,7 +58,8 @@ def _observations(db, actor, insee: str, period) -> None:
     if observations.empty:
         st.info("Aucune observation sur la période.")
     else:
-        st.dataframe(observations_table(observations), hide_index=True, width="stretch")
+        with tables.audited("export_maire"):  # the downloads are the audited buttons
+            st.dataframe(observations_table(observations), hide_index=True, width="stretch")
 
 
 page()
