@@ -162,7 +162,7 @@ def _scope_grid(db: Database, session, scope, criteria: ObservationFilter, *, co
     Computed once at a time per key: the readers who ask while it is being computed (the map's
     first views, the page's prefetch) wait for that one computation instead of each running it
     on the same cores."""
-    key = _grid_key(db, session, scope, criteria)
+    key = _grid_key(db, _versions(session, scope), scope, criteria)
     found = _kept_grid(key)
     if found is not None or not compute:
         return found
@@ -182,13 +182,20 @@ def _scope_grid(db: Database, session, scope, criteria: ObservationFilter, *, co
     return found
 
 
-def prefetch_grid(db: Database, actor: Actor, criteria: ObservationFilter) -> threading.Thread | None:
+def prefetch_grid(
+    db: Database, actor: Actor, criteria: ObservationFilter, *, versions: tuple | None = None
+) -> threading.Thread | None:
     """Start computing the scope's grid for these filters in the background (the page calls it
     before its own queries, so that the map's first view, asked by the browser a second later,
-    finds it computed or joins its computation). None when it is kept or being computed."""
+    finds it computed or joins its computation). None when it is kept or being computed.
+    `versions`: the scope's (observation versions, reference version) when the caller has read
+    them already (the page's Reader), so that a page run reads no counter twice."""
     require(actor, "command_map")
-    with db.session() as session:
-        key = _grid_key(db, session, observation_scope(actor), criteria)
+    scope = observation_scope(actor)
+    if versions is None:
+        with db.session() as session:
+            versions = _versions(session, scope)
+    key = _grid_key(db, versions, scope, criteria)
     with _grids_lock:
         if key in _grids or key in _computing:
             return None
@@ -204,11 +211,14 @@ def compute_grid(db: Database, actor: Actor, criteria: ObservationFilter) -> Non
         _scope_grid(db, session, observation_scope(actor), criteria)
 
 
-def _grid_key(db: Database, session, scope, criteria: ObservationFilter) -> tuple:
-    versions = (
+def _versions(session, scope) -> tuple:
+    return (
         dataversion.observation_versions(session, scope.departments),
         dataversion.current(session, dataversion.REFERENCE),
     )
+
+
+def _grid_key(db: Database, versions: tuple, scope, criteria: ObservationFilter) -> tuple:
     criteria = dataclasses.replace(criteria, bbox=None, point_box=None)
     return (db.cache_key, versions, scope, criteria, GRID_ZOOM, COARSE_ZOOM)
 

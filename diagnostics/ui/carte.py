@@ -74,7 +74,8 @@ def page() -> None:
     reader, today = common.Reader(db, actor), localtime.now_paris().date()
     all_points = config.map_all_points()
     if not all_points:  # the grid of the map's first view, computed while this page is drawn
-        viewport.prefetch_grid(db, actor, map_api.view_criteria(st.query_params, today))
+        _, reference, _, versions = reader.key  # the counters this page run reads anyway
+        viewport.prefetch_grid(db, actor, map_api.view_criteria(st.query_params, today), versions=(versions, reference))
     count = _count(reader, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
     st.metric("En retard (échéance passée, toutes observations)", _overdue_count(reader, today))

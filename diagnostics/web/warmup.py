@@ -24,6 +24,7 @@ from diagnostics.db import Database
 from diagnostics.errors import DatabaseUnavailable
 from diagnostics.models import User
 from diagnostics.services import viewport
+from diagnostics.services.accounts import actor_of
 from diagnostics.services.observations import ObservationFilter
 from diagnostics.web import map_api
 from diagnostics.web.deps import database
@@ -68,10 +69,9 @@ def map_readers(db: Database) -> list[Actor]:
     """One actor per distinct scope of the active commanders, then one for the administrators (the
     widest grid, the longest to compute, for the fewest readers), at most MAX_SCOPES."""
     with db.session() as session:
-        rows = session.execute(
-            select(User.role, User.departments).where(User.active.is_(True), User.role.in_((COMMANDANT, ADMIN)))
-        ).all()
-    departments = {tuple(sorted(filter(None, codes.split(",")))) for role, codes in rows if role == COMMANDANT}
+        users = session.scalars(select(User).where(User.active.is_(True), User.role.in_((COMMANDANT, ADMIN)))).all()
+        actors = [actor_of(user) for user in users]
+    departments = {tuple(sorted(actor.departments)) for actor in actors if actor.role == COMMANDANT}
     readers = [Actor("warmup", COMMANDANT, departments=codes) for codes in sorted(departments) if codes]
-    readers += [Actor("warmup", ADMIN)] if any(role == ADMIN for role, _ in rows) else []
+    readers += [Actor("warmup", ADMIN)] if any(actor.role == ADMIN for actor in actors) else []
     return readers[:MAX_SCOPES]
