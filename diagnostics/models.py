@@ -210,13 +210,14 @@ class Observation(Base):
 
 # The map's points in a box (services.observations.points_in_box): every column
 # observation_points reads or tests (the scope's, the filters'), so that a town's 60,000 rows
-# are read from this index alone, not each from the table (migration 0023).
+# are read from this index alone, not each from the table (migration 0023); the gravité after
+# the strip, so that a box reads the chosen gravités' entries only (migration 0024).
 Index(
     "ix_observations_points",
     point_strip(Observation.lat),
+    Observation.severity,
     Observation.lon,
     Observation.lat,
-    Observation.severity,
     Observation.status,
     Observation.category,
     Observation.observed_on,
