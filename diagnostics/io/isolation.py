@@ -110,19 +110,49 @@ def _decode(answer: bytes) -> tuple:
     import io
 
     import geopandas as gpd
-    import numpy as np
     import pandas as pd
-    import shapely
 
     lines = io.BytesIO(answer)
     head = json.loads(lines.readline())
-    data = {position: pd.Series(json.loads(lines.readline())) for position in range(len(head["columns"]))}
+    data = {position: _column(json.loads(lines.readline())) for position in range(len(head["columns"]))}
     table = pd.DataFrame(data, index=pd.RangeIndex(head["rows"]))
     table.columns = head["columns"]
-    geometry = shapely.from_wkb(np.array([g or None for g in json.loads(lines.readline())], dtype=object))
+    geometry = _shapes(json.loads(lines.readline()), head["rows"])
     frame = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, index=table.index), crs=head["crs"])
     frame.attrs["sheets"] = [str(name) for name in head.get("sheets", [])]  # a workbook's, for a picker
     return frame, head["notes"]
+
+
+def _column(values: list):
+    """A column the child sent, as pandas infers it; text (with blanks) kept as Python str
+    objects, which the checks read (not copied into an Arrow string array and back)."""
+    import pandas as pd
+
+    column = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        return column
+    return pd.Series(values)
+
+
+def _shapes(answer, rows: int):
+    """The shapes the child sent: hex WKB per row, or every point's coordinates at once (see
+    `_encoded_shapes`), checked to be as many as the rows."""
+    import base64
+
+    import numpy as np
+    import shapely
+
+    if isinstance(answer, dict):
+        coordinates = np.frombuffer(base64.b64decode(answer["points"], validate=True), dtype="<f8")
+        if len(coordinates) != 2 * rows:
+            raise DiagnosticsError(text("parser_crashed"))
+        x, y = coordinates[:rows], coordinates[rows:]
+        shapes = shapely.points(x, y)
+        shapes[np.isnan(x) | np.isnan(y)] = None
+        return shapes
+    if len(answer) != rows:
+        raise DiagnosticsError(text("parser_crashed"))
+    return shapely.from_wkb(np.array([g or None for g in answer], dtype=object))
 
 
 # --- The child ---------------------------------------------------------------------------------
@@ -169,7 +199,6 @@ def _encode(frame, notes: list[str]) -> list[str]:
     """The answer as JSON lines: what the frame is, then each column, then the shapes as hex WKB
     (a column's Python values at a time: a million rows' JSON, not their objects, is held)."""
     import numpy as np
-    import shapely
 
     geometry = frame.geometry
     positions = [position for position, c in enumerate(frame.columns) if c != geometry.name]
@@ -182,8 +211,28 @@ def _encode(frame, notes: list[str]) -> list[str]:
     }
     lines = [json.dumps(head)]
     lines += [json.dumps(_plain_column(frame.iloc[:, position])) for position in positions]
-    lines.append(json.dumps(shapely.to_wkb(np.asarray(geometry.values, dtype=object), hex=True).tolist()))
+    lines.append(json.dumps(_encoded_shapes(np.asarray(geometry.values, dtype=object))))
     return lines
+
+
+def _encoded_shapes(shapes):
+    """The shapes as hex WKB per row; when every shape is a 2D point with finite coordinates
+    (or missing: NaN), their coordinates instead, as one base64 block of little-endian doubles
+    (every x, then every y): a CSV's million points are neither made into WKB nor parsed back."""
+    import base64
+
+    import numpy as np
+    import shapely
+
+    missing = shapely.is_missing(shapes)
+    present = shapes[~missing]
+    points = (shapely.get_type_id(present) == 0).all() and not shapely.has_z(present).any()
+    if points and not shapely.is_empty(present).any():
+        coordinates = np.full((2, len(shapes)), np.nan)
+        coordinates[0, ~missing], coordinates[1, ~missing] = shapely.get_x(present), shapely.get_y(present)
+        if np.isfinite(coordinates[:, ~missing]).all():
+            return {"points": base64.b64encode(coordinates.astype("<f8").tobytes()).decode("ascii")}
+    return shapely.to_wkb(shapes, hex=True).tolist()
 
 
 def _plain_column(values) -> list:

@@ -33,6 +33,7 @@ from diagnostics.services import audit, reference_edits
 from diagnostics.services.imports import submissions
 from diagnostics.services.imports.preview import ImportPreview, ImportRefused
 from diagnostics.services.imports.rows import REJECTED
+from diagnostics.services.imports.shapes import drawing_points
 from diagnostics.services.imports.specs import LAYERS, SPECS, LayerSpec
 from diagnostics.texts import imports_text as text
 
@@ -177,7 +178,7 @@ def _write_in_bulk(session: Session, actor: Actor, ids: np.ndarray, rows: pd.Dat
     in the same order and with the same values as the ORM path above (its listeners' work done
     here: the drawing point on the shape, every text field shared when the row is shareable)."""
     geometries = np.asarray(rows.geometry.values, dtype=object)
-    points = shapely.point_on_surface(geometries)
+    points = drawing_points(geometries)
     shareable = np.array([bool(v) for v in _cells(rows, "shareable")], dtype=bool)
     now = utcnow()
     columns = {

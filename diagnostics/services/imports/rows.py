@@ -14,7 +14,7 @@ import shapely
 from diagnostics import values
 from diagnostics.services.dispositifs import KINDS as DISPOSITIFS
 from diagnostics.services.imports import columns
-from diagnostics.services.imports.shapes import ERROR, ShapeChecker
+from diagnostics.services.imports.shapes import ERROR, ShapeChecker, drawing_points
 from diagnostics.services.imports.specs import FIELD_LABELS, LayerSpec, text_limit
 from diagnostics.texts import imports_text as text
 
@@ -79,14 +79,13 @@ class RowChecker:
             geometries = self.shapes.check_all(raw, lambda row, found: problems.add_row(row, stage, found))
         self._places(record, geometries, problems, stage + 1)
         self._keys(record, problems, stage + 2, first_row)
-        frame = pd.DataFrame(
-            {
-                "ligne": np.arange(first_row, first_row + count, dtype=np.int64),
-                "statut": problems.statuses(VALID, FIXED, REJECTED),
-                "action": np.full(count, "", dtype=object),
-                **record,
-            }
-        ).infer_objects()
+        checked = {
+            "ligne": np.arange(first_row, first_row + count, dtype=np.int64),
+            "statut": problems.statuses(VALID, FIXED, REJECTED),
+            "action": np.full(count, "", dtype=object),
+            **record,
+        }
+        frame = pd.DataFrame({name: _checked_column(values) for name, values in checked.items()})
         frame["geometry"] = geometries
         frame = gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
         return frame, problems.issues(first_row, self.where, RowIssue)
@@ -110,14 +109,17 @@ class RowChecker:
 
     def _texts(self, name: str, values: np.ndarray, stage: int, problems: columns.Problems) -> np.ndarray:
         """`_text` on a column of str at once: NUL removed, lengths checked."""
-        shown = pd.Series(values, dtype=object).str.replace("\x00", "", regex=False)
-        lengths = shown.str.len().to_numpy(dtype=float, na_value=0)
+        blank = pd.isna(values)
+        present = values[~blank]
+        shown = values.copy()
+        if "\x00" in "".join(present):  # rare: a CSV with NUL is refused before
+            shown[~blank] = [value.replace("\x00", "") for value in present]
+        lengths = np.zeros(len(values), dtype=np.int64)
+        lengths[~blank] = np.fromiter(map(len, shown[~blank]), dtype=np.int64, count=len(present))
         limit = self.limits[name]
         for row in np.flatnonzero(lengths > limit).tolist():
             message = text("text_too_long", field=FIELD_LABELS[name], length=int(lengths[row]), limit=limit)
             problems.add_row(row, stage, [(ERROR, message)])
-        shown = shown.to_numpy(dtype=object, copy=True)
-        shown[columns.missing(values)] = None
         return shown
 
     def _text(self, name: str, value, problems: list) -> str:
@@ -160,7 +162,7 @@ class RowChecker:
         covered = self.territory.covered
         if not len(wanted) or covered.empty:
             return found
-        points = shapely.point_on_surface(geometries[wanted])
+        points = drawing_points(geometries[wanted])
         # The communes ask the tree of points, not each point the tree of communes: a commune's
         # boundary (thousands of vertices) is then prepared once, not tested afresh per point.
         hits, inputs = shapely.STRtree(points).query(covered.geometry.values, predicate="covers")
@@ -185,7 +187,7 @@ class RowChecker:
         shaped = ~shapely.is_missing(geometries)
         if self.spec.place == "covered":
             outside = np.flatnonzero(shaped & columns.none(inside))
-            points = shapely.point_on_surface(geometries[outside])
+            points = drawing_points(geometries[outside])
             for row, lon, lat in zip(outside.tolist(), shapely.get_x(points), shapely.get_y(points), strict=True):
                 problems.add_row(row, stage, [(ERROR, text("outside_communes", lat=lat, lon=lon))])
             if len(outside) < shaped.sum():  # a row-by-row check names the commune of each row found
@@ -243,6 +245,15 @@ _PARSERS = {
     "population": lambda self, v, p: self._population(v, p),
     "commune_insee": lambda self, v, p: self._matched("insee", values.parse_insee, v, p),
 }
+
+
+def _checked_column(values: np.ndarray) -> pd.Series:
+    """A column of the checked frame: text kept as Python str objects (what the commit reads: no
+    copy into an Arrow string array and back), other values as pandas infers them."""
+    if values.dtype != object:
+        return pd.Series(values)
+    column = pd.Series(values, dtype=object)
+    return column if columns.is_text(values) else column.infer_objects()
 
 
 def cell(value):

@@ -26,6 +26,15 @@ _TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiPoint": 4, "MultiL
 _MULTI = (4, 5, 6)
 
 
+def drawing_points(geometries: np.ndarray) -> np.ndarray:
+    """`shapely.point_on_surface` of each shape (None for none); a point is its own, not made
+    again (a CSV's million points)."""
+    points = np.array(geometries, dtype=object, copy=True)
+    shaped = shapely.get_type_id(points) > 0
+    points[shaped] = shapely.point_on_surface(points[shaped])
+    return points
+
+
 class ShapeChecker:
     def __init__(self, spec: LayerSpec, crs, bounds):
         self.spec = spec

@@ -6,10 +6,12 @@ observation's `form_token` (unique in the database), in a namespace of its own."
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from diagnostics.models import Observation
@@ -19,7 +21,7 @@ from diagnostics.texts import imports_text as text
 PREFIX = "import:"
 UNCHANGED = "inchangé"
 _ROOM = Observation.form_token.type.length - len(PREFIX)
-_CHUNK = 5_000  # tokens per query (SQLite takes 32,766 parameters)
+_CHUNK = 100_000  # tokens per query, as one parameter
 
 
 def token(key) -> str | None:
@@ -47,8 +49,7 @@ def mark_known(session: Session, frame, where: str) -> list[RowIssue]:
         return []
     stored = set()
     for start in range(0, len(distinct), _CHUNK):
-        chunk = sorted(distinct[start : start + _CHUNK])
-        stored |= set(session.scalars(select(Observation.form_token).where(Observation.form_token.in_(chunk))))
+        stored |= _stored(session, sorted(distinct[start : start + _CHUNK]))
     is_stored = np.isin(distinct, list(stored)) if stored else np.zeros(len(distinct), dtype=bool)
     first = np.full(len(distinct), -1, dtype=np.int64)
     present = np.flatnonzero(codes >= 0)
@@ -67,3 +68,16 @@ def mark_known(session: Session, frame, where: str) -> list[RowIssue]:
         RowIssue(int(numbers[row]), WARNING, text("submission_twice", other=int(numbers[first[codes[row]]])), where)
         for row in np.flatnonzero(again).tolist()
     ]
+
+
+def _stored(session: Session, chunk: list[str]) -> set[str]:
+    """Those of `chunk` already stored. The tokens go as one parameter (an array on PostGIS, a
+    JSON list on SpatiaLite), not one each: SQLAlchemy renders an IN list value by value, a
+    million values taking longer than their queries."""
+    column = Observation.form_token
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = column == any_(bindparam("tokens", chunk, type_=ARRAY(String)))
+    else:
+        listed = select(literal_column("value")).select_from(func.json_each(bindparam("tokens", json.dumps(chunk))))
+        wanted = column.in_(listed)
+    return set(session.scalars(select(column).where(wanted)))
