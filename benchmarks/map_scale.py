@@ -185,6 +185,7 @@ def _million_database(template: Path, work: Path, count: int) -> Database:
     if path.exists():
         db = open_database(f"sqlite:///{path}")
         if observation_service.count_observations(db, ACTOR) == count:
+            upgrade_schema(db)  # a file of an earlier revision gets the indexes the queries read now
             _row(f"load {count:,} synthetic observations", None, note="reused from an earlier run")
             return db
         db.dispose()

@@ -11,7 +11,9 @@ selection sent with the page, the approach before issue 20) and with PSQ_MAP_VIE
 server-side session, measures in each:
 
 - first open: from the page's address to the observations drawn, cold (the server's first
-  open) and warm (a second tab); bytes the server sent (WebSocket frames and HTTP bodies);
+  open, once its warm-up has ended: /api/ready), warm (another browser, its cache empty) and
+  returning (a new tab of that browser, which has its cache of the app's scripts, as a commander
+  who signed in earlier); bytes the server sent (WebSocket frames and HTTP bodies);
 - views: zooms towards Vesoul and pans (as the wheel and a drag do), each timed from the move
   to the view drawn, with the bytes sent until the server is quiet;
 - a change of filter (Gravité: Critique, in the sidebar), timed to the map drawn again.
@@ -56,6 +58,7 @@ VIEWS = [
 ]
 FIND = "const map = Object.values(window).find(v => v instanceof L.Map);"
 LIMIT_MS = 180_000
+OPENS = ("cold", "warm", "returning")
 
 
 def main() -> int:
@@ -111,13 +114,15 @@ class _Server:
     def __enter__(self) -> str:
         import urllib.request
 
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
+        started = time.monotonic()
+        for path in ("/_stcore/health", "/api/ready"):  # up, then its warm-up ended
+            while time.monotonic() < started + 300:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=2):
+                        break
+                except OSError:  # refused, or 503 while warming
+                    time.sleep(0.3)
+            print(f"server {path}: {time.monotonic() - started:.1f} s after its start", flush=True)
         return f"http://127.0.0.1:{self.port}"
 
     def __exit__(self, *_exc):
@@ -164,9 +169,12 @@ def _measure(base_url: str, database: str, mode: str) -> dict:
     found: dict = {"views": []}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        for label, token in zip(("cold", "warm"), tokens, strict=True):
-            context = browser.new_context(viewport={"width": 1366, "height": 768})
-            context.add_cookies([{"name": COOKIE, "value": token, "url": base_url}])
+        for label, token in zip(OPENS, (*tokens, tokens[-1]), strict=True):
+            if label != "returning":  # a browser of its own, its cache empty
+                context = browser.new_context(viewport={"width": 1366, "height": 768})
+                context.add_cookies([{"name": COOKIE, "value": token, "url": base_url}])
+            else:  # a new tab of the warm open's browser, a few seconds later
+                time.sleep(3)
             page = context.new_page()
             traffic = _Traffic(page)
             started = time.perf_counter()
@@ -180,6 +188,8 @@ def _measure(base_url: str, database: str, mode: str) -> dict:
             )
             if label == "cold":
                 context.close()
+            elif label == "warm":
+                page.close()
         for lat, lon, zoom in VIEWS:
             before = traffic.quiet()
             started = time.perf_counter()
@@ -278,7 +288,8 @@ def _filter_change(page, frame, mode: str, traffic: _Traffic) -> tuple[float, in
 def _print(mode: str, found: dict) -> None:
     print(f"\n== PSQ_MAP_VIEW={mode}")
     print(f"first open, cold: {found['open_cold']:.2f} s, {found['open_cold_bytes'] / 1e6:.2f} MB")
-    print(f"first open, warm: {found['open_warm']:.2f} s, {found['open_warm_bytes'] / 1e6:.2f} MB")
+    for label in OPENS[1:]:
+        print(f"first open, {label}: {found[f'open_{label}']:.2f} s, {found[f'open_{label}_bytes'] / 1e6:.2f} MB")
     for zoom, seconds, sent, shown in found["views"]:
         print(f"view at zoom {zoom:2}: {seconds:.2f} s, {sent / 1e3:8.1f} KB  ({shown})")
     seconds, sizes = [v[1] for v in found["views"]], [v[2] for v in found["views"]]
@@ -295,7 +306,7 @@ def _load() -> str:
 
 def _ratios(before: dict, after: dict) -> None:
     print("\n== ratios all-points / viewport (same run)")
-    for key in ("open_cold", "open_warm", "filter"):
+    for key in (*(f"open_{label}" for label in OPENS), "filter"):
         time_ratio, bytes_ratio = before[key] / after[key], before[key + "_bytes"] / max(after[key + "_bytes"], 1)
         print(f"{key:10}: time {time_ratio:6.1f}x, bytes {bytes_ratio:6.1f}x")
     times = [statistics.median(v[1] for v in found["views"]) for found in (before, after)]

@@ -204,6 +204,12 @@ def make_partner(db: Database, name: str = "Commune de Gray", kind: str = "commu
     return partners.save_partner(db, ADMIN_ACTOR, partners.PartnerInput(name=name, kind=kind, **overrides))
 
 
+def open_carte_table(at):
+    """The Carte's table, opened as a person opens its expander (« Tableau des observations »)."""
+    at.session_state["tableau"] = True
+    return at.run()
+
+
 def app_as(actor: Actor | None) -> AppTest:
     """The Streamlit app as `actor` sees it once logged in (None: nobody is logged in).
 

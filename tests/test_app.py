@@ -10,7 +10,16 @@ from streamlit.testing.v1 import AppTest
 
 from diagnostics.config import PROJECT_ROOT
 from diagnostics.services.observations import count_observations, observations_frame
-from tests.conftest import ADMIN_ACTOR, GRAY, VESOUL, app_as, make_diagnostic, make_observation, sign_in
+from tests.conftest import (
+    ADMIN_ACTOR,
+    GRAY,
+    VESOUL,
+    app_as,
+    make_diagnostic,
+    make_observation,
+    open_carte_table,
+    sign_in,
+)
 
 APP = str(PROJECT_ROOT / "streamlit_app.py")
 
@@ -140,6 +149,8 @@ def test_the_command_map_filters_the_table(app, db, team_id):
     make_observation(db, diagnostic_id, category="eclairage", severity=1)
     make_observation(db, diagnostic_id, category="stupefiants", severity=4)
     open_page(app, "carte")
+    assert not app.dataframe  # the table opens on demand
+    open_carte_table(app)
     assert len(app.dataframe[0].value) == 2
     app.multiselect(key="f_severities").set_value([4]).run()
     table = app.dataframe[0].value
@@ -195,6 +206,6 @@ def test_the_command_map_draws_a_line_observation_as_a_line(app, db, team_id):
         geometry=LineString([(5.5925, 47.4452), (5.5940, 47.4460)]),
         description="Rue sombre",
     )
-    open_page(app, "carte")
+    open_carte_table(open_page(app, "carte"))
     assert not app.exception and not errors(app)
     assert list(app.dataframe[0].value["Description"]) == ["Rue sombre"]

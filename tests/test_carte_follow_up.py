@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from diagnostics.services.follow_up import FollowUp, observation_detail, observation_history, save_follow_up
-from tests.conftest import COMMANDANT_70, LONS, make_diagnostic, make_observation, make_partner
+from tests.conftest import COMMANDANT_70, LONS, make_diagnostic, make_observation, make_partner, open_carte_table
 from tests.test_app import app, errors, log_in_as, open_page  # noqa: F401 (fixture)
 
 
@@ -21,7 +21,7 @@ def test_a_commander_changes_status_and_assignment_from_the_page(app, db, team_i
     observation_id = make_observation(db, make_diagnostic(db, team_id))
     gray = make_partner(db)
     log_in_as(app, COMMANDANT_70)
-    open_page(app, "carte")
+    open_carte_table(open_page(app, "carte"))
     open_observation(app, observation_id)
     suffix = f"{observation_id}_1"
     app.selectbox(key=f"fu_status_{suffix}").set_value("transmise")
@@ -53,7 +53,7 @@ def test_heatmap_and_out_of_zone_list_can_be_switched_on(app, db, team_id):  # n
     make_observation(db, make_diagnostic(db, team_id))
     lons = make_diagnostic(db, team_id, commune=LONS[0], place="Centre")
     make_observation(db, lons, lat=LONS[1], lon=LONS[2])
-    open_page(app, "carte")
+    open_carte_table(open_page(app, "carte"))
     app.toggle(key="f_heat").set_value(True)
     app.toggle(key="f_outside").set_value(True).run()
     assert not app.exception and not errors(app)

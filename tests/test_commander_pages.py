@@ -7,7 +7,7 @@ import pandas as pd
 
 from diagnostics.services.follow_up import FollowUp, observation_detail, observation_history, save_follow_up
 from diagnostics.ui import filters
-from tests.conftest import COMMANDANT_70, make_diagnostic, make_observation
+from tests.conftest import COMMANDANT_70, make_diagnostic, make_observation, open_carte_table
 from tests.test_app import app, errors, log_in_as, open_page  # noqa: F401 (fixture)
 from tests.test_carte_follow_up import open_observation, submit
 
@@ -75,7 +75,7 @@ def test_a_refused_comment_is_kept_to_resend(app, db, team_id):  # noqa: F811
 def test_the_table_reads_as_french_with_no_none(app, db, team_id):  # noqa: F811
     make_observation(db, make_diagnostic(db, team_id), partner="")
     log_in_as(app, COMMANDANT_70)
-    open_page(app, "carte")
+    open_carte_table(open_page(app, "carte"))
     table: pd.DataFrame = app.dataframe[0].value
     assert table["Date"].str.fullmatch(r"\d\d/\d\d/\d{4}").all()
     assert "None" not in table.astype(str).to_numpy()

@@ -7,7 +7,7 @@ import streamlit as st
 
 from diagnostics.errors import DatabaseUnavailable
 from diagnostics.services.observations import observations_frame
-from tests.conftest import ADMIN_ACTOR, app_as, make_diagnostic, make_observation
+from tests.conftest import ADMIN_ACTOR, app_as, make_diagnostic, make_observation, open_carte_table
 from tests.postgres_cluster import wait_until_accepting
 
 pytestmark = pytest.mark.parametrize("backend", ["postgis"], indirect=True)  # a server that can be stopped
@@ -54,7 +54,7 @@ def test_services_say_the_database_is_away_then_recover(db, team_id, outage):
 def test_pages_show_a_french_message_during_the_outage_and_work_after(db, team_id, outage):
     make_observation(db, make_diagnostic(db, team_id))
     at = app_as(ADMIN_ACTOR).run()
-    at.switch_page("diagnostics/ui/carte.py").run()
+    open_carte_table(at.switch_page("diagnostics/ui/carte.py").run())
     assert len(at.dataframe[0].value) == 1
     outage.begin()
     at.run()

@@ -16,7 +16,7 @@ from diagnostics.models import Observation
 from diagnostics.services import accounts, audit, reference
 from diagnostics.services.exports import commune_snapshot, export_layer, snapshot_file_name
 from diagnostics.services.observations import ObservationFilter, count_observations, observations_frame
-from tests.conftest import ADMIN_ACTOR, GRAY, MAIRE_GRAY, app_as, make_diagnostic, make_observation
+from tests.conftest import ADMIN_ACTOR, GRAY, MAIRE_GRAY, app_as, make_diagnostic, make_observation, open_carte_table
 from tests.maps.samples import Layers, review_map_of
 
 SCRIPT = "<script>alert('psq')</script>"
@@ -111,6 +111,7 @@ def test_tables_show_payloads_verbatim(db_url, db, hostile):
 
     at = app_as(ADMIN_ACTOR).run()
     at.switch_page("diagnostics/ui/carte.py").run()
+    open_carte_table(at)
     assert not at.exception
     table = at.dataframe[0].value
     assert set(table["Description"]) == {PAYLOAD} and set(table["Lieu"]) == {PAYLOAD}

@@ -3,6 +3,8 @@ layers and the unfiltered grid of every commander's scope are ready before the f
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from diagnostics.auth import ADMIN, COMMANDANT, MAIRE
@@ -49,3 +51,38 @@ def test_after_the_warm_up_the_first_views_compute_nothing(readers, monkeypatch)
         readers, actor_of(readers, "cdt.70"), viewport.ObservationFilter(), viewport.View(BOTH, 8)
     )
     assert view.json()["total"] == cold.total > 0
+
+
+def test_ready_says_503_while_the_server_warms_then_200(readers, monkeypatch):
+    viewport.forget_grids()
+    map_api.forget()
+    gate, entered = threading.Event(), threading.Event()
+    real_warm = warmup.warm
+
+    def slow_warm(db):  # the warm-up held open until the test has asked
+        entered.set()
+        gate.wait(30)
+        real_warm(db)
+
+    monkeypatch.setattr(warmup, "warm", slow_warm)
+    monkeypatch.setattr(warmup, "database", lambda: readers)
+    thread = warmup.start()
+    assert entered.wait(30)
+    during = request(APP, "/api/ready")
+    assert during.status == 503 and during.json() == {"statut": "préchauffage en cours"}
+    assert during.headers["retry-after"] == "1"
+    gate.set()
+    thread.join(60)
+    after = request(APP, "/api/ready")
+    assert after.status == 200 and after.json() == {"statut": "prêt"}
+    assert len(viewport._grids) == 4  # it did warm
+
+
+def test_a_failed_warm_up_still_ends_ready(readers, monkeypatch):
+    def broken(_db):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(warmup, "warm", broken)
+    monkeypatch.setattr(warmup, "database", lambda: readers)
+    warmup.start().join(30)
+    assert warmup.ready() and request(APP, "/api/ready").status == 200

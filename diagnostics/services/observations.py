@@ -23,7 +23,7 @@ from diagnostics.auth import Actor, Scope, observation_scope
 from diagnostics.db import BINARY_ROWS, Database
 from diagnostics.models import SRID, Commune, Diagnostic, Observation, PatrolZone, Team
 from diagnostics.redaction import SHARED_IF_MARKED, redact_for_partners
-from diagnostics.services._frames import geometry_as_wkb, points_frame, read_frame
+from diagnostics.services._frames import gc_paused, geometry_as_wkb, points_frame, read_frame
 from diagnostics.services.point_boxes import point_driven, points_in_box
 
 BBox = tuple[float, float, float, float]  # west, south, east, north in WGS84 degrees
@@ -370,9 +370,12 @@ def observation_points(
     result = session.connection().execute(statement.execution_options(**{BINARY_ROWS: True}))
     # Plain DB-API tuples: these columns need no conversion, and building 100,000 Row
     # objects (then having pandas probe each) costs more than the query itself.
-    rows = result.cursor.fetchall()
-    result.close()
-    return points_frame(rows)
+    with gc_paused():
+        rows = result.cursor.fetchall()
+        result.close()
+        frame = points_frame(rows)
+        del rows
+    return frame
 
 
 @functools.cache

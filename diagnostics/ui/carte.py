@@ -60,6 +60,7 @@ MAX_SHAPES = 5_000
 CLICK = "last_object_clicked_tooltip"
 MAP_KEY = "command_map"
 OPENING_BOUNDS = "map_opening_bounds"  # session: the extent the map first opened on
+TABLE_PANEL = "tableau"  # the table's expander: its key, and the address's parameter while open
 
 
 def page() -> None:
@@ -86,9 +87,20 @@ def page() -> None:
         _all_points_map(reader, criteria, heat, highlight)
     else:
         _viewport_map(reader, criteria)
+    # The table opens on demand (kept open in the address): its thousand rows cost the browser more
+    # to lay out than the whole map (benchmarks/map_viewport.py), and most opens are for the map.
+    with st.expander("Tableau des observations", key=TABLE_PANEL, on_change="rerun", bind="query-params") as panel:
+        if panel.open:
+            _table(reader, criteria, today, count)
+    if highlight:
+        _outside_list(reader, criteria)
+    follow_up.panel(db, actor)
+
+
+def _table(reader: common.Reader, criteria: ObservationFilter, today: dt.date, count: int) -> None:
     table, late = _table_frame(reader, criteria, today)
     if count > len(table):
-        st.caption(f"Tableau : les {len(table)} observations les plus récentes sur {count}.")
+        st.caption(f"Les {len(table)} observations les plus récentes sur {count}.")
     st.session_state["table_ids"] = [int(value) for value in table["id"]]
     with tables.audited("carte"):
         st.dataframe(
@@ -100,9 +112,6 @@ def page() -> None:
             on_select=_pick_from_table,
             selection_mode="single-row",
         )
-    if highlight:
-        _outside_list(reader, criteria)
-    follow_up.panel(db, actor)
 
 
 def _viewport_map(reader: common.Reader, criteria: ObservationFilter) -> None:

@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from diagnostics.errors import DatabaseUnavailable, PermissionDenied
-from diagnostics.web import auth, map_api, ogc, terrain, tiles
+from diagnostics.web import auth, map_api, ogc, terrain, tiles, warmup
 from diagnostics.web.deps import ApiError, api_error_response, refusal_response, unavailable_response
 from diagnostics.web.html_lang import FrenchDocumentMiddleware
 
@@ -18,8 +18,16 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"statut": "ok"})
 
 
+async def ready(request: Request) -> JSONResponse:
+    """Readiness: 503 while the server warms its map caches as it starts (web.warmup), then 200."""
+    if warmup.ready():
+        return JSONResponse({"statut": "prêt"})
+    return JSONResponse({"statut": "préchauffage en cours"}, status_code=503, headers={"Retry-After": "1"})
+
+
 ROUTES: list[BaseRoute] = [
     Route("/api/health", health, methods=["GET"]),
+    Route("/api/ready", ready, methods=["GET"]),
     *auth.ROUTES,
     *terrain.ROUTES,
     *tiles.ROUTES,

@@ -7,7 +7,8 @@ background thread as it starts: the map's modules, the reference layers into the
 memory, then the grid of the unfiltered map (the page's opening filters) of every active
 commander's scope, then the administrators' (at most `MAX_SCOPES`, within the grids' memory).
 A reader who asks meanwhile joins the computation under way (viewport's single flight); a
-failure is logged and leaves the caches to fill on demand, as before.
+failure is logged and leaves the caches to fill on demand, as before. `/api/ready` says when
+it has ended (`ready`): a load balancer, or a benchmark, sends no one before.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ MAX_SCOPES = viewport.GRID_ENTRIES // 2  # half the grids kept: room for the fil
 # What the Carte's page imports on its first run (the page itself runs as a script). Not the
 # pages' modules: a Streamlit component declared before the runtime exists is never served.
 MODULES = ("folium", "branca", "jinja2", "diagnostics.maps", "diagnostics.maps.viewport")
+_warming = threading.Event()  # set while a warm-up runs
 
 
 @contextlib.asynccontextmanager
@@ -43,9 +45,15 @@ async def lifespan(_app):
 
 
 def start() -> threading.Thread:
+    _warming.set()
     thread = threading.Thread(target=_warm_quietly, name="psq-warmup", daemon=True)
     thread.start()
     return thread
+
+
+def ready() -> bool:
+    """True unless a warm-up is under way (ended, failed, or never started)."""
+    return not _warming.is_set()
 
 
 def _warm_quietly() -> None:
@@ -55,6 +63,8 @@ def _warm_quietly() -> None:
         LOG.warning("map caches not warmed: the database is unavailable")
     except Exception:  # the caches then fill on demand, as without a warm-up
         LOG.exception("warm-up of the map's caches failed")
+    finally:
+        _warming.clear()
 
 
 def warm(db: Database) -> None:

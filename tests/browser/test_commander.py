@@ -405,3 +405,39 @@ def test_a_few_close_observations_open_on_the_scope_territory(module_demo_app, b
     assert map_zoom(iframe) <= 12
     iframe.scroll_into_view_if_needed()
     shoot(page, f"carte-jura-{'desktop' if size == DESKTOP else 'phone'}")
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_table_opens_on_demand_keeps_the_map_and_picks_an_observation(module_demo_app, browser_page, size):
+    """The Carte opens with its table folded (the map first); a tap opens it, the map keeps its
+    zoom, a row opens its follow-up, and a reload or a bookmark keeps the table open."""
+    page = browser_page
+    iframe, frame = open_map(page, module_demo_app.url, size)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    zoom_on(iframe, IN_ZONE, 14)
+    page.wait_for_timeout(PAUSE_MS)
+    expect(page).to_have_url(re.compile(r"carte=14"), timeout=TIMEOUT_MS)
+    panel = page.get_by_text("Tableau des observations", exact=True)
+    panel.scroll_into_view_if_needed()
+    page.wait_for_timeout(PAUSE_MS)
+    panel.click()
+    wait_until_idle(page)
+    table = page.get_by_test_id("stDataFrame")
+    expect(table).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(r"tableau="), timeout=TIMEOUT_MS)
+    assert map_zoom(iframe) == 14  # the page ran again; its map was not rebuilt
+    name = "desktop" if size == DESKTOP else "phone"
+    shoot(page, f"carte-tableau-{name}")
+    # The first row (the newest observation): a tap on its selection box opens its follow-up.
+    table.scroll_into_view_if_needed()
+    page.wait_for_timeout(PAUSE_MS)
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    wait_until_idle(page)
+    expect(page.get_by_text(re.compile(r"^Observation n° \d+"))).to_be_visible(timeout=TIMEOUT_MS)
+    shoot(page, f"carte-tableau-suivi-{name}")
+    page.reload()
+    iframe, frame = map_frame(page)
+    expect(frame.locator('.leaflet-container[data-psq-state="drawn"]')).to_have_count(1, timeout=TIMEOUT_MS)
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible(timeout=TIMEOUT_MS)
+    assert map_zoom(iframe) == 14
