@@ -139,9 +139,15 @@ def _delimiter(text: str) -> str:
 
 
 def _numbers(values: pd.Series) -> pd.Series:
-    """`47,4452` and `47.4452` alike; `947 000,5` too (spaces as thousands separators)."""
-    cleaned = values.astype(str).str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
-    return pd.to_numeric(cleaned, errors="coerce")
+    """`47,4452` and `47.4452` alike; `947 000,5` too (spaces as thousands separators). The
+    spaces are taken out only of the cells not read without (a spreadsheet's column has few)."""
+    values = values.astype(str)
+    numbers = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
+    again = numbers.isna() & (values != "")
+    if again.any():
+        cleaned = values[again].str.replace(r"[\s\u00a0\u202f]", "", regex=True).str.replace(",", ".", regex=False)
+        numbers[again] = pd.to_numeric(cleaned, errors="coerce")
+    return numbers
 
 
 def _wkt(value: str):
