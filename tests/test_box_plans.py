@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 from sqlalchemy import event
 
@@ -98,6 +99,25 @@ def test_the_map_s_points_in_a_box_are_read_from_their_covering_index(loaded):
             assert list(observation_points(loaded, actor, criteria)["id"]) == list(
                 observation_points(loaded, actor, by_row)["id"]
             ), f"{role}, {criteria}"
+
+
+def test_spatialite_s_points_in_one_blob_are_the_rows(loaded, monkeypatch):
+    """On SpatiaLite the map's points in a box come as one collected blob (services.point_rows):
+    the same frame as the rows read one by one, for every role, with and without filters."""
+    if not loaded.is_sqlite:
+        pytest.skip("PostGIS reads the rows (in binary)")
+    from diagnostics.services import point_rows
+
+    cases = (
+        dataclasses.replace(COMMANDER_FILTER, point_box=VESOUL_TOWN),
+        ObservationFilter(bbox=VESOUL_TOWN, point_box=VESOUL_TOWN),
+        ObservationFilter(bbox=(0.0, 0.0, 0.1, 0.1), point_box=(0.0, 0.0, 0.1, 0.1)),  # no point
+    )
+    blobs = {(r, c): observation_points(loaded, a, c) for r, a in ROLES.items() for c in cases}
+    assert sum(len(frame) for frame in blobs.values()) > 0
+    monkeypatch.setattr(point_rows, "point_columns", lambda *_: None)  # as for an unexpected blob
+    for (role, criteria), frame in blobs.items():
+        pd.testing.assert_frame_equal(frame, observation_points(loaded, ROLES[role], criteria), check_exact=True)
 
 
 def test_a_box_wider_than_the_strips_still_reads_the_points_index(loaded):

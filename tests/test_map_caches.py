@@ -6,7 +6,7 @@ import streamlit as st
 
 from diagnostics.auth import COMMANDANT, Actor
 from diagnostics.services import observations
-from diagnostics.ui import common
+from diagnostics.ui import carte_data, common
 from tests.conftest import COMMANDANT_39, COMMANDANT_70, make_diagnostic, make_observation
 from tests.test_app import app, log_in_as, open_page  # noqa: F401 (fixture)
 
@@ -43,6 +43,7 @@ def test_lines_and_polygons_are_read_once_per_data_version(app, db, team_id, mon
         return real(*args, **kwargs)
 
     monkeypatch.setattr(observations, "observations_frame", counted)
+    monkeypatch.setattr(carte_data, "observations_frame", counted)  # the Carte's reads (imported once)
     make_observation(db, make_diagnostic(db, team_id))
     log_in_as(app, COMMANDANT_70)
     open_page(app, "carte")

@@ -3,9 +3,13 @@ layers and the unfiltered grid of every commander's scope are ready before the f
 
 from __future__ import annotations
 
+import datetime as dt
+import subprocess
+import sys
 import threading
 
 import pytest
+import streamlit as st
 
 from diagnostics.auth import ADMIN, COMMANDANT, MAIRE
 from diagnostics.services import viewport
@@ -14,6 +18,8 @@ from diagnostics.web import map_api, warmup
 from tests.asgi import request
 from tests.conftest import ADMIN_ACTOR
 from tests.test_map_api import APP, BOTH, PASSWORD, actor_of, cookie, loaded  # noqa: F401 - fixture
+
+TODAY = dt.date(2026, 12, 1)
 
 
 @pytest.fixture
@@ -66,6 +72,7 @@ def test_ready_says_503_while_the_server_warms_then_200(readers, monkeypatch):
 
     monkeypatch.setattr(warmup, "warm", slow_warm)
     monkeypatch.setattr(warmup, "database", lambda: readers)
+    monkeypatch.setattr(warmup, "_runtime_started", lambda: False)  # no Streamlit runtime in this test
     thread = warmup.start()
     assert entered.wait(30)
     during = request(APP, "/api/ready")
@@ -86,3 +93,31 @@ def test_a_failed_warm_up_still_ends_ready(readers, monkeypatch):
     monkeypatch.setattr(warmup, "database", lambda: readers)
     warmup.start().join(30)
     assert warmup.ready() and request(APP, "/api/ready").status == 200
+
+
+def test_after_the_pages_warm_up_the_carte_first_open_reads_nothing(readers, monkeypatch):
+    from diagnostics.ui import carte_data, common
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    warmup.warm_pages(readers, today=TODAY)
+
+    def not_again(*_args, **_kwargs):
+        raise AssertionError("read again")
+
+    for name in ("count_observations", "observations_frame"):
+        monkeypatch.setattr(carte_data, name, not_again)
+    monkeypatch.setattr(carte_data.assignments, "count_overdue", not_again)
+    monkeypatch.setattr(carte_data.viewport, "extent", not_again)
+    monkeypatch.setattr(carte_data.maps, "prepare_base", not_again)
+    commander = actor_of(readers, "cdt.70")  # a person of a warmed scope, not the warm-up's reader
+    carte_data.warm(readers, commander, TODAY)
+    assert carte_data.count(common.Reader(readers, commander), carte_data.ObservationFilter()) > 0
+
+
+def test_the_pages_modules_do_not_declare_the_map_component_outside_a_page_run():
+    # Declared outside a page's run (the warm-up's thread), streamlit-folium's component would
+    # never be served: the Carte's reads must not import it.
+    code = "import sys, diagnostics.ui.carte_data; print('streamlit_folium' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"

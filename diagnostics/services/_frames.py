@@ -35,7 +35,7 @@ def read_frame(session: Session, statement: Select) -> gpd.GeoDataFrame:
 
 
 POINT_COLUMNS = ("id", "lon", "lat", "severity", "category", "status", "observed_on", "commune_insee")
-_POINT_DTYPE = np.dtype(
+POINT_DTYPE = np.dtype(
     [
         ("id", "i8"),
         ("lon", "f8"),
@@ -55,7 +55,11 @@ def points_frame(rows: list[tuple]) -> pd.DataFrame:
     sorted by gravité then N°, catégorie and statut as categoricals, the date as datetime64.
     Typed arrays straight from the tuples (half the time of pandas' type inference), sorted
     before the frame is made (one take of the array, not one per column of the frame)."""
-    array = np.fromiter(rows, dtype=_POINT_DTYPE, count=len(rows))
+    return points_array_frame(np.fromiter(rows, dtype=POINT_DTYPE, count=len(rows)))
+
+
+def points_array_frame(array: np.ndarray) -> pd.DataFrame:
+    """points_frame's frame from a structured array of POINT_DTYPE."""
     array = array[np.lexsort((array["id"], array["severity"]))]
     categories, statuses = _point_dtypes()
     columns = {name: array[name] for name in POINT_COLUMNS}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Integer, Select, and_, case, cast, column, exists, func, literal_column, select, table, text
+from sqlalchemy import Select, and_, column, exists, func, literal_column, select, table, text
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
@@ -23,7 +23,15 @@ from diagnostics.auth import Actor, Scope, observation_scope
 from diagnostics.db import BINARY_ROWS, Database
 from diagnostics.models import SRID, Commune, Diagnostic, Observation, PatrolZone, Team
 from diagnostics.redaction import SHARED_IF_MARKED, redact_for_partners
-from diagnostics.services._frames import gc_paused, geometry_as_wkb, points_frame, read_frame
+from diagnostics.services import point_rows
+from diagnostics.services._frames import (
+    POINT_DTYPE,
+    gc_paused,
+    geometry_as_wkb,
+    points_array_frame,
+    points_frame,
+    read_frame,
+)
 from diagnostics.services.point_boxes import point_driven, points_in_box
 
 BBox = tuple[float, float, float, float]  # west, south, east, north in WGS84 degrees
@@ -359,14 +367,18 @@ def observation_points(
         with db.session() as own:
             return observation_points(db, actor, criteria, session=own)
     scope = observation_scope(actor)
-    # Codes and day numbers computed by the database: small integers cost Python nothing,
-    # where 100,000 strings per column cost more than the query itself.
+    # Codes and day numbers computed by the database (services.point_rows).
     # In a point-driven box every row has its point stored: read as is, the rows come from the
     # index alone (the fallback reads the geometry from the table).
     lon, lat = (Observation.lon, Observation.lat) if point_driven(criteria) else (drawing_lon(), drawing_lat())
-    codes = (*_point_codes(), _days_since_1970(db), Observation.commune_insee)
+    columns = (Observation.id, lon, lat, Observation.severity, *point_rows.codes(), point_rows.days_since_1970(db))
+    if db.is_sqlite and point_driven(criteria):  # one row: services.point_rows
+        statement = _filtered(db, select(*point_rows.collected(*columns, Observation.commune_insee)), criteria, scope)
+        array = point_rows.point_columns(session.connection().execute(statement).one(), POINT_DTYPE)
+        if array is not None:
+            return points_array_frame(array)
     # No join: the scope and the filters are memberships of the observation's own columns.
-    statement = _filtered(db, select(Observation.id, lon, lat, Observation.severity, *codes), criteria, scope)
+    statement = _filtered(db, select(*columns, Observation.commune_insee), criteria, scope)
     result = session.connection().execute(statement.execution_options(**{BINARY_ROWS: True}))
     # Plain DB-API tuples: these columns need no conversion, and building 100,000 Row
     # objects (then having pandas probe each) costs more than the query itself.
@@ -376,24 +388,3 @@ def observation_points(
         frame = points_frame(rows)
         del rows
     return frame
-
-
-@functools.cache
-def _point_codes() -> tuple:
-    """The catégorie's and the statut's codes, as SQL (built once: a CASE of 12 terms per call
-    cost more than a small box's query)."""
-    return (
-        _code(Observation.category, [c.code for c in taxonomy.CATEGORIES]),
-        _code(Observation.status, list(taxonomy.STATUSES)),
-    )
-
-
-def _code(column, codes: list[str]):
-    """The position of the column's value in `codes` (-1 for an unknown value)."""
-    return case({code: index for index, code in enumerate(codes)}, value=column, else_=-1)
-
-
-def _days_since_1970(db: Database):
-    if db.is_sqlite:
-        return cast(func.julianday(Observation.observed_on) - 2440587.5, Integer)
-    return literal_column("(observations.observed_on - DATE '1970-01-01')", Integer)

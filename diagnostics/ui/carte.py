@@ -24,18 +24,11 @@ import streamlit as st
 from diagnostics import config, dataversion, filter_params, localtime, maps, taxonomy
 from diagnostics.auth import Actor
 from diagnostics.maps.viewport import view_options
-from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, outside_zones, viewport
-from diagnostics.services.observations import (
-    ObservationFilter,
-    count_observations,
-    observation_points,
-    observations_frame,
-)
-from diagnostics.ui import common, filters, follow_up, map_document, map_view, tables
+from diagnostics.services import alerts, viewport
+from diagnostics.services.observations import ObservationFilter
+from diagnostics.ui import carte_data, common, filters, follow_up, map_document, map_view, tables
 from diagnostics.web import map_api
 
-TABLE_LIMIT = 1000
-OUTSIDE_LIST_LIMIT = 500
 TABLE_COLUMNS = {
     "id": "N°",
     "observed_on": "Date",
@@ -56,7 +49,6 @@ TABLE_CONFIG = {
     "Description": st.column_config.TextColumn(width="large"),
     "Préconisation": st.column_config.TextColumn(width="large"),
 }
-MAX_SHAPES = 5_000
 CLICK = "last_object_clicked_tooltip"
 MAP_KEY = "command_map"
 OPENING_BOUNDS = "map_opening_bounds"  # session: the extent the map first opened on
@@ -77,9 +69,9 @@ def page() -> None:
     if not all_points:  # the grid of the map's first view, computed while this page is drawn
         _, reference, _, versions = reader.key  # the counters this page run reads anyway
         viewport.prefetch_grid(db, actor, map_api.view_criteria(st.query_params, today), versions=(versions, reference))
-    count = _count(reader, criteria)
+    count = carte_data.count(reader, criteria)
     st.caption(f"{count} observation(s) retenue(s) par les filtres. Cliquez sur un point pour ouvrir son suivi.")
-    st.metric("En retard (échéance passée, toutes observations)", _overdue_count(reader, today))
+    st.metric("En retard (échéance passée, toutes observations)", carte_data.overdue_count(reader, today))
     # A toggle keeps the view; the route's map reads both switches from the page's address and
     # draws its heatmap, or asks for the observations outside the zones, itself: not rebuilt.
     map_view.follow_mode((heat and all_points, highlight and all_points, all_points))
@@ -98,7 +90,7 @@ def page() -> None:
 
 
 def _table(reader: common.Reader, criteria: ObservationFilter, today: dt.date, count: int) -> None:
-    table, late = _table_frame(reader, criteria, today)
+    table, late = carte_data.table_frame(reader, criteria, today)
     if count > len(table):
         st.caption(f"Les {len(table)} observations les plus récentes sur {count}.")
     st.session_state["table_ids"] = [int(value) for value in table["id"]]
@@ -121,12 +113,12 @@ def _viewport_map(reader: common.Reader, criteria: ObservationFilter) -> None:
     scope; lines and polygons come as an overlay."""
     db, actor = reader.db, reader.actor
     if OPENING_BOUNDS not in st.session_state:  # framed once per session, on the scope's observations
-        territory = _territory(db, tuple(actor.departments))
-        st.session_state[OPENING_BOUNDS] = map_view.opening_bounds(_extent(reader), territory)
+        territory = carte_data.territory(db, tuple(actor.departments))
+        st.session_state[OPENING_BOUNDS] = map_view.opening_bounds(carte_data.extent(reader), territory)
     document = _viewport_document(
         db, actor, st.session_state[OPENING_BOUNDS], map_view.frozen_view(), alerts.sent_alerts_frame(db, actor)
     )
-    shapes = _shapes(reader, criteria)
+    shapes = carte_data.shapes(reader, criteria)
     overlay = folium.FeatureGroup(name=maps.LAYER_NAMES["shapes"])
     if not shapes.empty:
         maps.add_observations(overlay, shapes, name=maps.LAYER_NAMES["shapes"])
@@ -137,10 +129,10 @@ def _viewport_map(reader: common.Reader, criteria: ObservationFilter) -> None:
 def _viewport_document(db, _actor: Actor, bounds, view, sent_alerts) -> map_document.Document:
     """The viewport map's document (ui.map_document): reference layers come from the route."""
     m = maps.build_review_map(
-        _base(db, _actor),
+        carte_data.base(db, _actor),
         None,
         bounds=bounds,
-        dispositifs=_dispositifs(db, _actor),
+        dispositifs=carte_data.dispositifs_of(db, _actor),
         tiles=config.tile_sources(),
         view=view,
         alerts=sent_alerts,
@@ -159,18 +151,18 @@ def _viewport_document(db, _actor: Actor, bounds, view, sent_alerts) -> map_docu
 
 def _all_points_map(reader: common.Reader, criteria: ObservationFilter, heat: bool, highlight: bool) -> None:
     db, actor = reader.db, reader.actor
-    layer = _map_layer(reader, criteria, highlight)
+    layer = carte_data.map_layer(reader, criteria, highlight)
     # Points are drawn fast on one canvas; lines and polygons, far fewer, also with their shape.
     # Built afresh at every run of the map's fragment: a folium map rendered twice is not the same.
     build = functools.partial(
         maps.build_review_map,
-        _base(db, actor),
+        carte_data.base(db, actor),
         layer["payload"],
         bounds=layer["bounds"],
-        heat=_heat(reader, criteria) if heat else None,
+        heat=carte_data.heat(reader, criteria) if heat else None,
         highlight_outside=highlight,
-        shapes=_shapes(reader, criteria),
-        dispositifs=_dispositifs(db, actor),
+        shapes=carte_data.shapes(reader, criteria),
+        dispositifs=carte_data.dispositifs_of(db, actor),
         tiles=config.tile_sources(),
         view=map_view.opening_view((criteria, heat, highlight)),
         alerts=alerts.sent_alerts_frame(db, actor),
@@ -198,92 +190,6 @@ def _follow_clicked_point(result) -> bool:
         follow_up.choose(maps.clicked_observation(tooltip))
         return True
     return False
-
-
-# --- cached data -----------------------------------------------------------------------------
-
-
-@common.reference_resource()
-def _base(db, _actor: Actor) -> maps.Base:
-    """Reference layers as GeoJSON text, once per process and reference data version (the same
-    for every reader of this page, the forces: the service checks the first reader's role)."""
-    sectors, zones, sites = common.context_layers(db)
-    return maps.prepare_base(common.communes(db), sectors, zones, sites, cameras.cameras_frame(db, _actor))
-
-
-@common.data_resource(max_entries=16)
-def _points(reader: common.Reader, criteria: ObservationFilter) -> pd.DataFrame:
-    return observation_points(reader.db, reader.actor, criteria)
-
-
-@common.data_resource(max_entries=16)
-def _map_layer(reader: common.Reader, criteria: ObservationFilter, highlight: bool) -> dict:
-    points = _points(reader, criteria)
-    if highlight:
-        points = points.assign(outside=analysis.mark_outside_zones(points, common.context_layers(reader.db)[1]))
-    return {
-        "payload": maps.points_payload(points),
-        "bounds": maps.points_bounds(points),
-        "count": len(points),
-    }
-
-
-@common.data_cache(max_entries=64)
-def _count(reader: common.Reader, criteria: ObservationFilter) -> int:
-    return count_observations(reader.db, reader.actor, criteria)
-
-
-@common.data_cache(max_entries=16)
-def _extent(reader: common.Reader):
-    return viewport.extent(reader.db, reader.actor, ObservationFilter())
-
-
-@common.reference_cache()
-def _territory(db, departments: tuple[str, ...]):
-    """West, south, east, north of the communes of these départements (all of them for none)."""
-    communes = common.communes(db)
-    if departments:
-        communes = communes[communes["department"].isin(departments)]
-    return maps.bounds_of(communes)
-
-
-@common.data_resource(max_entries=16)
-def _shapes(reader: common.Reader, criteria: ObservationFilter):
-    """Lines and polygons, drawn with their shape (points are on the canvas)."""
-    return observations_frame(reader.db, reader.actor, criteria, shapes_only=True, limit=MAX_SHAPES)
-
-
-@common.reference_resource()
-def _dispositifs(db, _actor: Actor):
-    # Communes' dispositifs are reference data, the same for every reader of this page: not
-    # keyed by the actor (whose permission the service checks at the first call).
-    return dispositifs.dispositifs_frame(db, _actor)
-
-
-@common.data_resource(max_entries=4)
-def _heat(reader: common.Reader, criteria: ObservationFilter) -> list[list[float]]:
-    return maps.heat_data(_points(reader, criteria))
-
-
-@common.data_cache(max_entries=16)
-def _outside(reader: common.Reader, criteria: ObservationFilter) -> outside_zones.Outside:
-    return outside_zones.outside_zones(reader.db, reader.actor, criteria, limit=OUTSIDE_LIST_LIMIT)
-
-
-@common.data_cache(max_entries=16)
-def _overdue_count(reader: common.Reader, today: dt.date) -> int:
-    return assignments.count_overdue(reader.db, reader.actor, today=today)
-
-
-@common.data_cache(max_entries=32)  # a table of 1,000 rows is about 0.4 MB in memory
-def _table_frame(
-    reader: common.Reader, criteria: ObservationFilter, today: dt.date
-) -> tuple[pd.DataFrame, frozenset[int]]:
-    """The table's rows (the newest TABLE_LIMIT) and which of them are « en retard »."""
-    frame = observations_frame(reader.db, reader.actor, criteria, limit=TABLE_LIMIT)
-    ids = tuple(int(i) for i in frame["id"])
-    late = assignments.overdue_ids(reader.db, reader.actor, today=today, among=ids)
-    return pd.DataFrame(frame.drop(columns="geometry")), late
 
 
 # --- table and coverage ----------------------------------------------------------------------
@@ -318,7 +224,7 @@ def _pick_from_table() -> None:
 
 
 def _outside_list(reader: common.Reader, criteria: ObservationFilter) -> None:
-    result = _outside(reader, criteria)
+    result = carte_data.outside(reader, criteria)
     st.subheader("Observations hors zones de patrouille")
     shown = f" Liste : les {len(result.listed)} plus graves." if result.outside > len(result.listed) else ""
     st.caption(

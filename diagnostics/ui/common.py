@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from diagnostics import assets, config, dataversion
 from diagnostics.auth import Actor, can, observation_scope
@@ -171,7 +170,7 @@ def show_map(m, *, key: str, height: int = 520, returned_objects: list[str] | No
         st.error(ASSETS_MISSING)
         return None
     assets.localize(m, assets.vendor_url())
-    return st_folium(
+    return map_document._component().st_folium(
         m,
         key=key,
         height=height,

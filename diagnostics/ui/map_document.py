@@ -22,8 +22,6 @@ import branca
 import folium
 import folium.elements
 import streamlit as st
-import streamlit_folium
-from streamlit_folium import _get_feature_group_string, _get_header, _get_html, _get_map_string, get_full_id
 
 from diagnostics import assets
 
@@ -46,10 +44,11 @@ def render(m: folium.Map, key: str) -> Document:
     """Localise `m` to this app's copies of its scripts (no CDN) and render it, as `st_folium`
     does, for the component of key `key`."""
     assets.localize(m, assets.vendor_url())
+    streamlit_folium = _component()
     m.get_root().render()
     m.render()
-    html, header = _get_html(m), _get_header(m)
-    script = _get_map_string(m)
+    html, header = streamlit_folium._get_html(m), streamlit_folium._get_header(m)
+    script = streamlit_folium._get_map_string(m)
     css_links, js_links = _links(m)
     bounds = m.get_bounds()
     defaults = {
@@ -75,7 +74,7 @@ def render(m: folium.Map, key: str) -> Document:
         script=script,
         header=header,
         html=html,
-        map_id=get_full_id(m),
+        map_id=streamlit_folium.get_full_id(m),
         css_links=tuple(css_links),
         js_links=tuple(js_links),
         defaults=tuple(defaults.items()),
@@ -93,10 +92,11 @@ def show(
 ):
     """The component with `document`, the full width of its container, returning
     `returned_objects`; `feature_group_to_add` is drawn over it and may change at every run."""
+    streamlit_folium = _component()
     returned = list(returned_objects)
     feature_group = None
     if feature_group_to_add is not None:  # rendered against a stand-in map: `document` stays as it is
-        feature_group = _get_feature_group_string(feature_group_to_add, map=_StandIn(document.map_id))
+        feature_group = streamlit_folium._get_feature_group_string(feature_group_to_add, map=_StandIn(document.map_id))
 
     def on_change() -> None:
         st.session_state[key] = st.session_state.get(document.hash_key, {})
@@ -122,6 +122,15 @@ def show(
         on_change=on_change,
         wrap_longitude=False,
     )
+
+
+def _component():
+    """streamlit_folium, imported by the first page that draws a map: its component is declared
+    as it is imported and served only when that happens in a page's run (the server's warm-up
+    imports the pages' modules in a thread of its own, where it would be declared for nothing)."""
+    import streamlit_folium
+
+    return streamlit_folium
 
 
 class _StandIn(folium.Map):

@@ -5,7 +5,8 @@ import of the map's modules, the communes' topology (a second of CPU) and his sc
 (1.3 s per département at 1,000,000 observations). The server's lifespan starts `warm` in a
 background thread as it starts: the map's modules, the reference layers into the map route's
 memory, then the grid of the unfiltered map (the page's opening filters) of every active
-commander's scope, then the administrators' (at most `MAX_SCOPES`, within the grids' memory).
+commander's scope, then the administrators' (at most `MAX_SCOPES`, within the grids' memory),
+then the Carte page's own reads of the same scopes (`warm_pages`).
 A reader who asks meanwhile joins the computation under way (viewport's single flight); a
 failure is logged and leaves the caches to fill on demand, as before. `/api/ready` says when
 it has ended (`ready`): a load balancer, or a benchmark, sends no one before.
@@ -14,12 +15,15 @@ it has ended (`ready`): a load balancer, or a benchmark, sends no one before.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import logging
 import threading
+import time
 
 from sqlalchemy import select
 
+from diagnostics import localtime
 from diagnostics.auth import ADMIN, COMMANDANT, Actor
 from diagnostics.db import Database
 from diagnostics.errors import DatabaseUnavailable
@@ -58,7 +62,10 @@ def ready() -> bool:
 
 def _warm_quietly() -> None:
     try:
-        warm(database())
+        db = database()
+        warm(db)
+        if _runtime_started():
+            warm_pages(db)
     except DatabaseUnavailable:  # the pages say so in French; the caches fill once it is back
         LOG.warning("map caches not warmed: the database is unavailable")
     except Exception:  # the caches then fill on demand, as without a warm-up
@@ -73,6 +80,30 @@ def warm(db: Database) -> None:
     map_api.warm_reference_layers(db)
     for actor in map_readers(db):
         viewport.compute_grid(db, actor, ObservationFilter())
+
+
+def warm_pages(db: Database, today: dt.date | None = None) -> None:
+    """The Carte's own first-open reads (its count, « en retard », opening frame, reference
+    layers: diagnostics.ui.carte_data) for each scope of `map_readers`. Its modules are imported
+    here, once Streamlit's runtime runs (they declare the map's component)."""
+    carte_data = importlib.import_module("diagnostics.ui.carte_data")
+    today = today or localtime.now_paris().date()
+    for actor in map_readers(db):
+        carte_data.warm(db, actor, today)
+
+
+def _runtime_started(seconds: float = 60) -> bool:
+    """Wait for Streamlit's runtime to have started (the lifespan may begin before it)."""
+    from streamlit.runtime import Runtime, RuntimeState
+
+    RUNNING = (RuntimeState.NO_SESSIONS_CONNECTED, RuntimeState.ONE_OR_MORE_SESSIONS_CONNECTED)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if Runtime.exists() and Runtime.instance().state in RUNNING:
+            return True
+        time.sleep(0.1)
+    LOG.warning("Streamlit's runtime did not start: the pages' caches are not warmed")
+    return False
 
 
 def map_readers(db: Database) -> list[Actor]:
