@@ -11,9 +11,10 @@ selection sent with the page, the approach before issue 20) and with PSQ_MAP_VIE
 server-side session, measures in each:
 
 - first open: from the page's address to the observations drawn, cold (the server's first
-  open, once its warm-up has ended: /api/ready), warm (another browser, its cache empty) and
-  returning (a new tab of that browser, which has its cache of the app's scripts, as a commander
-  who signed in earlier); bytes the server sent (WebSocket frames and HTTP bodies);
+  open, once its warm-up has ended: /api/ready, in a browser that showed the sign-in page
+  before, so with the app's scripts in its cache, as a commander who has just signed in), warm
+  (another browser, its cache empty: the worst case) and returning (a new tab of that browser,
+  its cache filled by the warm open); bytes the server sent (WebSocket frames and HTTP bodies);
 - views: zooms towards Vesoul and pans (as the wheel and a drag do), each timed from the move
   to the view drawn, with the bytes sent until the server is quiet;
 - a change of filter (Gravité: Critique, in the sidebar), timed to the map drawn again.
@@ -170,8 +171,10 @@ def _measure(base_url: str, database: str, mode: str) -> dict:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for label, token in zip(OPENS, (*tokens, tokens[-1]), strict=True):
-            if label != "returning":  # a browser of its own, its cache empty
+            if label != "returning":  # a browser of its own
                 context = browser.new_context(viewport={"width": 1366, "height": 768})
+                if label == "cold":  # it showed the sign-in page before: the app's scripts are in its cache
+                    _signin_page(context, base_url)
                 context.add_cookies([{"name": COOKIE, "value": token, "url": base_url}])
             else:  # a new tab of the warm open's browser, a few seconds later
                 time.sleep(3)
@@ -200,6 +203,15 @@ def _measure(base_url: str, database: str, mode: str) -> dict:
         found["filter"], found["filter_bytes"] = _filter_change(page, frame, mode, traffic)
         browser.close()
     return found
+
+
+def _signin_page(context, base_url: str) -> None:
+    """The sign-in page shown in `context` (no session yet), as a commander sees it before signing in."""
+    page = context.new_page()
+    page.goto(base_url)
+    page.get_by_role("button", name="Se connecter").wait_for(timeout=LIMIT_MS)
+    page.wait_for_timeout(1_000)
+    page.close()
 
 
 def _drawn_frame(page, mode: str):
