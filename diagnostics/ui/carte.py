@@ -21,12 +21,10 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from diagnostics import config, dataversion, filter_params, localtime, maps, taxonomy
-from diagnostics.auth import Actor
-from diagnostics.maps.viewport import view_options
+from diagnostics import config, localtime, maps, taxonomy
 from diagnostics.services import alerts, viewport
 from diagnostics.services.observations import ObservationFilter
-from diagnostics.ui import carte_data, common, filters, follow_up, map_document, map_view, tables
+from diagnostics.ui import carte_data, common, filters, follow_up, map_view, tables
 from diagnostics.web import map_api
 
 TABLE_COLUMNS = {
@@ -50,7 +48,7 @@ TABLE_CONFIG = {
     "Préconisation": st.column_config.TextColumn(width="large"),
 }
 CLICK = "last_object_clicked_tooltip"
-MAP_KEY = "command_map"
+MAP_KEY = carte_data.MAP_KEY
 OPENING_BOUNDS = "map_opening_bounds"  # session: the extent the map first opened on
 TABLE_PANEL = "tableau"  # the table's expander: its key, and the address's parameter while open
 
@@ -115,7 +113,7 @@ def _viewport_map(reader: common.Reader, criteria: ObservationFilter) -> None:
     if OPENING_BOUNDS not in st.session_state:  # framed once per session, on the scope's observations
         territory = carte_data.territory(db, tuple(actor.departments))
         st.session_state[OPENING_BOUNDS] = map_view.opening_bounds(carte_data.extent(reader), territory)
-    document = _viewport_document(
+    document = carte_data.viewport_document(
         db, actor, st.session_state[OPENING_BOUNDS], map_view.frozen_view(), alerts.sent_alerts_frame(db, actor)
     )
     shapes = carte_data.shapes(reader, criteria)
@@ -123,30 +121,6 @@ def _viewport_map(reader: common.Reader, criteria: ObservationFilter) -> None:
     if not shapes.empty:
         maps.add_observations(overlay, shapes, name=maps.LAYER_NAMES["shapes"])
     _map(functools.partial(common.show_map_document, document), overlay=overlay, returned=[CLICK])
-
-
-@common.map_document_resource(max_entries=64)
-def _viewport_document(db, _actor: Actor, bounds, view, sent_alerts) -> map_document.Document:
-    """The viewport map's document (ui.map_document): reference layers come from the route."""
-    m = maps.build_review_map(
-        carte_data.base(db, _actor),
-        None,
-        bounds=bounds,
-        dispositifs=carte_data.dispositifs_of(db, _actor),
-        tiles=config.tile_sources(),
-        view=view,
-        alerts=sent_alerts,
-        viewport=view_options(
-            map_api.PATH,
-            filter_params.CRITERIA_PARAMS,
-            map_view.PARAM,
-            map_api.REFERENCE_PATH,
-            db.data_version(dataversion.REFERENCE),
-            filter_params.PARAMS["heat"],
-            filter_params.PARAMS["outside"],
-        ),
-    )
-    return map_document.render(m, MAP_KEY)
 
 
 def _all_points_map(reader: common.Reader, criteria: ObservationFilter, heat: bool, highlight: bool) -> None:

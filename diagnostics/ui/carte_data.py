@@ -13,32 +13,62 @@ import datetime as dt
 
 import pandas as pd
 
-from diagnostics import maps
+from diagnostics import config, dataversion, filter_params, maps
 from diagnostics.auth import Actor
-from diagnostics.services import analysis, assignments, cameras, dispositifs, outside_zones, viewport
+from diagnostics.maps.viewport import view_options
+from diagnostics.services import alerts, analysis, assignments, cameras, dispositifs, outside_zones, viewport
 from diagnostics.services.observations import (
     ObservationFilter,
     count_observations,
     observation_points,
     observations_frame,
 )
-from diagnostics.ui import common
+from diagnostics.ui import common, map_document, map_view
+from diagnostics.web import map_api
 
 MAX_SHAPES = 5_000
 OUTSIDE_LIST_LIMIT = 500
 TABLE_LIMIT = 1000
+MAP_KEY = "command_map"  # the Carte's map: its component's key
 
 
-def warm(db, actor: Actor, today: dt.date) -> None:
-    """What the first open of the Carte reads for `actor`'s scope with the opening filters."""
+def warm(db, actor: Actor, today: dt.date, *, document: bool = False) -> None:
+    """What the first open of the Carte reads for `actor`'s scope with the opening filters;
+    with `document`, the map's document of an open with no view in its address too (it needs
+    streamlit-folium's component declared and served: the caller's business)."""
     reader, criteria = common.Reader(db, actor), ObservationFilter()
     count(reader, criteria)
     overdue_count(reader, today)
-    extent(reader)
     shapes(reader, criteria)
-    territory(db, tuple(actor.departments))
     base(db, actor)
     dispositifs_of(db, actor)
+    bounds = map_view.opening_bounds(extent(reader), territory(db, tuple(actor.departments)))
+    if document:
+        viewport_document(db, actor, bounds, None, alerts.sent_alerts_frame(db, actor))
+
+
+@common.map_document_resource(max_entries=64)
+def viewport_document(db, _actor: Actor, bounds, view, sent_alerts) -> map_document.Document:
+    """The viewport map's document (ui.map_document): reference layers come from the route."""
+    m = maps.build_review_map(
+        base(db, _actor),
+        None,
+        bounds=bounds,
+        dispositifs=dispositifs_of(db, _actor),
+        tiles=config.tile_sources(),
+        view=view,
+        alerts=sent_alerts,
+        viewport=view_options(
+            map_api.PATH,
+            filter_params.CRITERIA_PARAMS,
+            map_view.PARAM,
+            map_api.REFERENCE_PATH,
+            db.data_version(dataversion.REFERENCE),
+            filter_params.PARAMS["heat"],
+            filter_params.PARAMS["outside"],
+        ),
+    )
+    return map_document.render(m, MAP_KEY)
 
 
 @common.reference_resource()

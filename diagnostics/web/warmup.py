@@ -84,12 +84,34 @@ def warm(db: Database) -> None:
 
 def warm_pages(db: Database, today: dt.date | None = None) -> None:
     """The Carte's own first-open reads (its count, « en retard », opening frame, reference
-    layers: diagnostics.ui.carte_data) for each scope of `map_readers`. Its modules are imported
-    here, once Streamlit's runtime runs (they declare the map's component)."""
+    layers, the map's document: diagnostics.ui.carte_data) for each scope of `map_readers`, once
+    Streamlit's runtime runs."""
     carte_data = importlib.import_module("diagnostics.ui.carte_data")
     today = today or localtime.now_paris().date()
+    document = _map_component_served()
     for actor in map_readers(db):
-        carte_data.warm(db, actor, today)
+        carte_data.warm(db, actor, today, document=document)
+
+
+def _map_component_served() -> bool:
+    """Import streamlit-folium and have its component served, as a page's first run would: the
+    map's documents can then be rendered here. False when Streamlit has no runtime (tests)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return False
+    quiet = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # its « missing ScriptRunContext » warning: expected here
+    try:
+        import streamlit_folium  # declared here, outside a page's run: registered below
+    finally:
+        quiet.setLevel(level)
+
+    component, registry = streamlit_folium._component_func, Runtime.instance().component_registry
+    if registry.get_component_path(component.name) is None:
+        registry.register_component(component)
+    return True
 
 
 def _runtime_started(seconds: float = 60) -> bool:
