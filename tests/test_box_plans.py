@@ -101,11 +101,10 @@ def test_the_map_s_points_in_a_box_are_read_from_their_covering_index(loaded):
             ), f"{role}, {criteria}"
 
 
+@pytest.mark.parametrize("backend", ["spatialite"], indirect=True)  # PostGIS reads the rows (in binary)
 def test_spatialite_s_points_in_one_blob_are_the_rows(loaded, monkeypatch):
     """On SpatiaLite the map's points in a box come as one collected blob (services.point_rows):
     the same frame as the rows read one by one, for every role, with and without filters."""
-    if not loaded.is_sqlite:
-        pytest.skip("PostGIS reads the rows (in binary)")
     from diagnostics.services import point_rows
 
     cases = (
@@ -149,13 +148,13 @@ def assert_points_index_drives(db, plan: str, where: str) -> None:
         assert "idx_observations_geom" not in plan and "Seq Scan on observations" not in plan, where
 
 
+# SQLite builds the team's diagnostics into a temporary index once already
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
 def test_a_team_s_box_looks_its_diagnostics_up_in_a_hash_on_postgis(loaded):
     """PostgreSQL estimates a box at a few rows and joined each of a town's rows to diagnostics
     by an index probe (35-45 ms of 7,000 rows at 1,000,000): the team's diagnostics are hashed
     once instead (services.observations._of_teams), for the agent's scope and a chosen team;
     the rows are those of the row-by-row test."""
-    if loaded.is_sqlite:
-        pytest.skip("SQLite builds the team's diagnostics into a temporary index once already")
     town = ObservationFilter(bbox=VESOUL_TOWN, point_box=VESOUL_TOWN)
     cases = (
         (ROLES["agent"], town),
