@@ -83,9 +83,15 @@ def test_two_processes_behind_nginx_share_data_sessions_and_drafts(
             # The agent, kept on process A, saves an observation in Gray.
             log_in(agent, proxy, "agent.gray")
             choose(agent, "Diagnostic", "Quartier de l'île, Gray")
+            # A person waits for the map before reaching below it. One CI run tapped the section
+            # while the page was still settling (the map's first report reruns it) and the section
+            # stayed closed; not seen again in five runs beside a busy loop.
+            map_frame(agent)
+            wait_until_idle(agent)
             agent.get_by_text("Position : coordonnées ou recherche d'un lieu").tap()
             agent.wait_for_timeout(PAUSE_MS)
             coordinates = agent.get_by_label("Coordonnées", exact=True)
+            expect(coordinates).to_be_visible(timeout=TIMEOUT_MS)
             coordinates.fill("47.4439, 5.5905")
             coordinates.press("Enter")
             wait_until_idle(agent)
