@@ -16,6 +16,7 @@ Behind `server.baseUrlPath` use `localize(m, vendor_url())`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -97,20 +98,47 @@ class AssetNotAvailable(Exception):
 def localize(m: folium.Map, base_url: str = BASE_URL) -> folium.Map:
     """Point the map and all its elements at local copies of their JS/CSS; return the map.
 
-    Only this map's elements change (instance attributes), never folium's classes.
+    Only this map's elements change (instance attributes), never folium's classes. Files no
+    element of this map uses are left out (`unused_files`), and each URL carries the version of
+    assets.lock (`?v=`), so a browser may keep them as long as the lock does not change.
     Raises AssetNotAvailable naming the asset when something has no local copy, so no CDN
     URL can reach a page. Run it after the last element is added and before rendering.
     """
     base = base_url.rstrip("/")
-    for element in _walk(m):
+    elements = list(_walk(m))
+    unused = unused_files(elements)
+    for element in elements:
         _check_element(element)
         for attr in ("default_js", "default_css"):
             links = getattr(element, attr, None)
             if links:
-                setattr(element, attr, _localized(links, base, type(element).__name__))
+                setattr(element, attr, _localized(links, base, type(element).__name__, unused))
     _check_rendered_header(m, base)
     _set_icon_image_path(m, f"{base}/{LEAFLET_IMAGES}")
     return m
+
+
+def unused_files(elements: list[Element]) -> tuple[str, ...]:
+    """The files of static/vendor (prefixes) that folium asks for but none of `elements` uses.
+
+    Every folium.Map asks for jQuery, Leaflet.awesome-markers and Font Awesome: jQuery only
+    serves folium.Popup (not maps.popup.Popup) and a map's objects kept in front; the other two only serve folium.Icon.
+    On the Carte they were two scripts of four, loaded one after the other before the map drew
+    (streamlit-folium waits for each), and 24 KB of stylesheets."""
+    unused = []
+    if not any(isinstance(element, folium.Icon) for element in elements):
+        unused += ["@fortawesome/fontawesome-free/", "leaflet.awesome-markers/"]
+    keeps_in_front = any(getattr(element, "objects_to_stay_in_front", None) for element in elements)
+    with_jquery = [e for e in elements if isinstance(e, folium.Popup) and getattr(e, "uses_jquery", True)]
+    if not keeps_in_front and not with_jquery:
+        unused.append("jquery/")
+    return tuple(unused)
+
+
+@functools.cache
+def version() -> str:
+    """The version of the installed files: a digest of assets.lock, put in their URLs (`?v=`)."""
+    return hashlib.sha256(LOCK_PATH.read_bytes()).hexdigest()[:12]
 
 
 def vendor_url() -> str:
@@ -144,7 +172,9 @@ def _walk(element: Element) -> Iterator[Element]:
         yield from _walk(child)
 
 
-def _localized(links: list[tuple[str, str]], base: str, owner: str) -> list[tuple[str, str]]:
+def _localized(
+    links: list[tuple[str, str]], base: str, owner: str, unused: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
     result = []
     for name, url in links:
         if url.startswith(base + "/"):  # already localized
@@ -154,8 +184,8 @@ def _localized(links: list[tuple[str, str]], base: str, owner: str) -> list[tupl
                 f"{owner} needs {name!r} from {url}, which the app does not serve: add it to "
                 "assets.lock and LOCAL_FILES in diagnostics/assets.py, or do without it."
             )
-        elif LOCAL_FILES[url] is not None:
-            result.append((name, f"{base}/{LOCAL_FILES[url]}"))
+        elif LOCAL_FILES[url] is not None and not LOCAL_FILES[url].startswith(unused):
+            result.append((name, f"{base}/{LOCAL_FILES[url]}?v={version()}"))
     return result
 
 

@@ -215,3 +215,54 @@ def test_extract_refuses_links_and_reports_missing(tmp_path):
         fetch_assets.extract_listed(tarball, ["dist/b.js"], "pkg")
     with pytest.raises(fetch_assets.AssetError, match="not in the tarball: dist/c.js"):
         fetch_assets.extract_listed(tarball, ["dist/c.js"], "pkg")
+
+
+def _scripts_and_styles(m: folium.Map) -> list[str]:
+    return linked_urls(localize(m).get_root().render())
+
+
+def test_a_map_links_only_the_files_its_elements_use():
+    """jQuery serves folium.Popup (and objects kept in front), awesome-markers and Font Awesome
+    serve folium.Icon: a map without them does not make the browser load them one by one."""
+    plain = folium.Map(location=(47.62, 6.155), zoom_start=13, tiles=None)
+    folium.CircleMarker((47.62, 6.15), tooltip="t").add_to(plain)
+    folium.GeoJson(POLYGON, popup=folium.GeoJsonPopup(["nom"])).add_to(plain)  # no jQuery in it
+    urls = _scripts_and_styles(plain)
+    assert any("leaflet/dist/leaflet.js" in url for url in urls)
+    assert not [url for url in urls if "jquery" in url or "awesome" in url or "fontawesome" in url]
+
+    popup = folium.Map(location=(47.62, 6.155), zoom_start=13, tiles=None)
+    folium.CircleMarker((47.62, 6.15), popup=folium.Popup("Observation")).add_to(popup)
+    urls = _scripts_and_styles(popup)
+    assert any("jquery" in url for url in urls) and not any("awesome" in url for url in urls)
+
+    icon = folium.Map(location=(47.62, 6.155), zoom_start=13, tiles=None)
+    folium.Marker((47.621, 6.151), icon=folium.Icon(icon="house", prefix="fa")).add_to(icon)
+    urls = _scripts_and_styles(icon)
+    assert any("leaflet.awesome-markers.js" in url for url in urls)
+    assert any("fontawesome-free/css/all.min.css" in url for url in urls)
+    assert not any("jquery" in url for url in urls)
+
+
+def test_every_local_url_carries_the_lock_s_version():
+    """A browser may keep the files as long as assets.lock is the same: a new lock, new URLs."""
+    import hashlib
+
+    version = hashlib.sha256(LOCK_PATH.read_bytes()).hexdigest()[:12]
+    urls = [url for url in _scripts_and_styles(make_map()) if url.startswith(BASE_URL)]
+    assert urls and all(url.endswith(f"?v={version}") for url in urls)
+
+
+def test_the_app_s_popups_need_no_jquery():
+    """maps.popup.Popup hands Leaflet its HTML as a string: no jQuery on the page."""
+    from diagnostics.maps.escaping import card
+    from diagnostics.maps.popup import Popup
+
+    m = folium.Map(location=(47.62, 6.155), zoom_start=13, tiles=None)
+    folium.Marker((47.62, 6.15), popup=Popup(card("Kiosque `Oasis III` ${x}", [("Type", "contact")]))).add_to(m)
+    page = localize(m).get_root().render()
+    assert not any("jquery" in url for url in linked_urls(page))
+    assert "$(" not in page and ".setContent(`<div" in page
+    assert "&#96;Oasis III&#96; &#36;{x}" in page  # the content stays inert in its template literal
+    with pytest.raises(ValueError):
+        Popup("x", lazy=True)

@@ -13,6 +13,7 @@ from diagnostics.maps import layers
 from diagnostics.maps.base import base_map, fit_to
 from diagnostics.maps.draw import add_draw_tools
 from diagnostics.maps.escaping import card
+from diagnostics.maps.popup import Popup
 from diagnostics.tiles.sources import TileSource
 
 TARGET_STYLE = {"color": "#c2410c", "weight": 2, "fillColor": "#f97316", "fillOpacity": 0.25}
@@ -58,6 +59,6 @@ def add_sent_alerts(m: folium.Map, alerts: gpd.GeoDataFrame) -> None:
     group = folium.FeatureGroup(name="Alertes envoyées", show=True)
     for row in alerts.itertuples():
         shape = folium.GeoJson(gpd.GeoSeries([row.geometry], crs=WGS84).to_json(), style_function=lambda _f: SENT_STYLE)
-        shape.add_child(folium.Popup(card(f"Alerte n° {row.id}", [("Envoyée le", row.sent), ("Texte", row.text)])))
+        shape.add_child(Popup(card(f"Alerte n° {row.id}", [("Envoyée le", row.sent), ("Texte", row.text)])))
         shape.add_to(group)
     group.add_to(m)

@@ -15,6 +15,7 @@ from diagnostics.crs import WGS84
 from diagnostics.maps import styles, topology
 from diagnostics.maps.base import ResourceCall, ScriptAsText, add_pane, add_stylesheet
 from diagnostics.maps.escaping import card, escape_text, joined, safe_frame
+from diagnostics.maps.popup import Popup
 
 # Smallest zoom at which a commune's name is drawn, by population (the larger, the sooner).
 LABEL_ZOOMS = ((10_000, 8), (3_000, 10), (1_000, 11), (0, 12))
@@ -181,7 +182,7 @@ def add_sites(m: folium.Map, sites: gpd.GeoDataFrame, *, interactive: bool = Tru
         if interactive:
             extra = {
                 "tooltip": escape_text(row["name"]),
-                "popup": folium.Popup(
+                "popup": Popup(
                     card(row["name"], [(label, row.get(col)) for label, col in styles.SITE_FIELDS]), max_width=320
                 ),
             }

@@ -22,12 +22,6 @@ from branca.element import Element
 from diagnostics import assets
 from diagnostics.assets import AssetNotAvailable
 
-# Font Awesome and awesome-markers only serve folium.Icon; leaving them out when no Icon is
-# drawn keeps an emailed map around 250 KB instead of 600 KB (the fonts are large).
-_ICON_ONLY_FILES = (
-    "@fortawesome/fontawesome-free/",
-    "leaflet.awesome-markers/",
-)
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 _EXTERNAL = re.compile(r"^\s*(?:https?:)?//", re.IGNORECASE)
 
@@ -62,7 +56,9 @@ def external_references(page: str) -> list[str]:
 def _collect_assets(m: folium.Map) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
     """(path, text) of the scripts and stylesheets the map's elements ask for, in order, once each."""
     elements = list(assets._walk(m))
-    uses_icons = any(isinstance(element, folium.Icon) for element in elements)
+    # Font Awesome and awesome-markers only serve folium.Icon: without them an emailed map with
+    # no Icon is around 250 KB instead of 600 KB (the fonts are large).
+    unused = assets.unused_files(elements)
     scripts: dict[Path, str] = {}
     styles: dict[Path, str] = {}
     for element in elements:
@@ -71,7 +67,7 @@ def _collect_assets(m: folium.Map) -> tuple[list[tuple[Path, str]], list[tuple[P
             links = getattr(element, attr, None) or []
             for name, url in links:
                 relative = _local_file(url, name, type(element).__name__)
-                if relative is None or (not uses_icons and relative.startswith(_ICON_ONLY_FILES)):
+                if relative is None or relative.startswith(unused):
                     continue
                 path = assets.vendor_dir() / relative
                 if path not in found:

@@ -10,7 +10,8 @@ from starlette.routing import BaseRoute, Route
 from diagnostics.errors import DatabaseUnavailable, PermissionDenied
 from diagnostics.web import auth, map_api, ogc, terrain, tiles, warmup
 from diagnostics.web.deps import ApiError, api_error_response, refusal_response, unavailable_response
-from diagnostics.web.html_lang import FrenchDocumentMiddleware
+from diagnostics.web.index_document import IndexDocumentMiddleware
+from diagnostics.web.static_cache import StaticCacheMiddleware
 
 
 async def health(request: Request) -> JSONResponse:
@@ -35,7 +36,7 @@ ROUTES: list[BaseRoute] = [
     *map_api.ROUTES,
 ]
 
-MIDDLEWARE: list[Middleware] = [Middleware(FrenchDocumentMiddleware)]
+MIDDLEWARE: list[Middleware] = [Middleware(IndexDocumentMiddleware), Middleware(StaticCacheMiddleware)]
 
 # Refusals raised anywhere in a route become French JSON answers (a service's own refusal too).
 EXCEPTION_HANDLERS = {

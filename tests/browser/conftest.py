@@ -148,15 +148,6 @@ def _is_loopback(url: str) -> bool:
     return (parts.hostname or "") in LOOPBACK_HOSTS
 
 
-def _is_base_path_probe(response) -> bool:
-    """Opened on a page URL (/carte), Streamlit's frontend first looks for its server under that
-    path (/carte/_stcore/health), gets a 404, then uses the root: expected, not an error."""
-    path = urlsplit(response.url).path
-    return (
-        response.status == 404 and path.endswith(("/_stcore/health", "/_stcore/host-config")) and (path.count("/") > 2)
-    )
-
-
 @pytest.fixture
 def network_log() -> NetworkLog:
     return NetworkLog()
@@ -200,7 +191,9 @@ def browser_page(request, tmp_path_factory: pytest.TempPathFactory, network_log:
             route_.abort("blockedbyclient")
 
     def on_response(response) -> None:
-        if response.status >= 400 and _is_loopback(response.url) and not _is_base_path_probe(response):
+        # No allowance for Streamlit's look for itself under a page's path (/carte/_stcore/health, a 404):
+        # web.boot_hints tells it where its server is, so that request is an error now.
+        if response.status >= 400 and _is_loopback(response.url):
             network_log.errors.append(f"HTTP {response.status}: {response.url}")
 
     def on_websocket(ws) -> None:

@@ -1,9 +1,13 @@
-"""Streamlit's index.html says `<html lang="en">`; the app speaks French (RGAA 8.3, WCAG 3.1.1).
+"""Streamlit's index.html, as it leaves the server: in French, with the app's start-up hints.
 
-The middleware rewrites the language of that one document as it leaves the server, so a screen
-reader reads every page in French from the first byte (a script setting `lang` after load would
-leave the first announcement in English). Streamlit serves the same index.html for `/` and every
-page path (`/carte`, `/saisie`…); the app's own routes already write `lang="fr"` themselves.
+- Its `<html lang="en">` becomes `lang="fr"`, so a screen reader reads every page in French from
+  the first byte (a script setting `lang` after load would leave the first announcement in
+  English; RGAA 8.3, WCAG 3.1.1). The app's own routes already write `lang="fr"` themselves.
+- The hints of `web.boot_hints` go at the end of its head: where the page's server is, so that
+  Streamlit does not first look for itself under the page's own path, and the files the next
+  pages need, fetched while this one starts.
+
+Streamlit serves the same index.html for `/` and every page path (`/carte`, `/saisie`…).
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from diagnostics.web import boot_hints
+
 STREAMLIT_LANG = b'<html lang="en">'
 FRENCH_LANG = b'<html lang="fr">'
+HEAD_END = b"</head>"
 # Paths that never answer with Streamlit's index.html: left alone, compressed as before.
 PASS_THROUGH = ("/_stcore/", "/app/static/", "/component/", "/media/", "/api/", "/ogc", "/tiles/", "/terrain/")
 
 
-class FrenchDocumentMiddleware:
-    """Sets `lang="fr"` on Streamlit's HTML document; every other response passes untouched."""
+class IndexDocumentMiddleware:
+    """Rewrites Streamlit's HTML document (language, hints); every other response passes untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -29,18 +36,26 @@ class FrenchDocumentMiddleware:
             return
         # The index is small: ask Streamlit's gzip middleware for it uncompressed, to rewrite it.
         headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
-        await self.app({**scope, "headers": headers}, receive, _Rewriter(send).send)
+        await self.app({**scope, "headers": headers}, receive, _Rewriter(send, scope["path"]).send)
 
 
 def _passes(path: str) -> bool:
+    path = boot_hints.without_base(path) or path
     return path.startswith(PASS_THROUGH) or path in ("/terrain", "/ogc")
 
 
-class _Rewriter:
-    """Holds an HTML answer until its body is complete, then sends it with the French language."""
+def rewrite(body: bytes, path: str) -> bytes:
+    """The document in French, with the hints for a page served at `path` (as the server sees it)."""
+    body = body.replace(STREAMLIT_LANG, FRENCH_LANG, 1)
+    return body.replace(HEAD_END, boot_hints.head(path) + HEAD_END, 1)
 
-    def __init__(self, send: Send) -> None:
+
+class _Rewriter:
+    """Holds an HTML answer until its body is complete, then sends it rewritten."""
+
+    def __init__(self, send: Send, path: str) -> None:
         self._send = send
+        self._path = path
         self._start: Message | None = None
         self._body = b""
 
@@ -54,7 +69,7 @@ class _Rewriter:
             self._body += message.get("body", b"")
             if message.get("more_body"):
                 return
-            body = self._body.replace(STREAMLIT_LANG, FRENCH_LANG, 1)
+            body = rewrite(self._body, self._path)
             headers = MutableHeaders(raw=list(self._start["headers"]))
             if "content-length" in headers:
                 headers["content-length"] = str(len(body))
