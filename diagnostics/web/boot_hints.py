@@ -9,9 +9,9 @@
   proxy that adds a prefix the browser's address is longer than the server's path: what is
   left once the page is taken off the end is the prefix. An address that does not end with the
   page (or an unusual page path) gets no script, and Streamlit looks for itself as before.
-- **The maps' files, fetched early.** Every page's head asks the browser to prefetch the map
-  component's script and Leaflet (low priority, into its cache), so that the Carte opened after
-  the sign-in page does not wait for them one after the other inside the map's frame.
+- **The maps' files, fetched early.** While the sign-in form is shown, the browser prefetches the
+  map component's script and Leaflet (low priority, into its cache), so that the Carte opened
+  after signing in does not wait for them one after the other inside the map's frame.
 """
 
 from __future__ import annotations
@@ -74,11 +74,22 @@ def _base_script(page: str | None) -> str:
 
 @functools.cache
 def _prefetches() -> str:
-    """Relative to the document, as Streamlit's own links are (`./static/…`)."""
+    """A script that, once the sign-in form is on the page, has the browser prefetch the maps'
+    files, while the person types. Not at once: on a page whose map loads straight away (a
+    bookmark opened signed in) the prefetch and the map's own request would fetch them twice.
+    The addresses are relative to the document, as Streamlit's own links are (`./static/…`)."""
     version = assets.version()
     urls = [f"./app/static/vendor/{name}?v={version}" for name in MAP_VENDOR_FILES]
     urls += [f"./component/{MAP_COMPONENT}/{name}" for name in component_files()]
-    return "".join(f'<link rel="prefetch" href="{url}">' for url in urls)
+    return (
+        "<script>(function () { var urls = " + json.dumps(urls) + ", tries = 0;"
+        " var look = setInterval(function () {"
+        " if (++tries > 120) { clearInterval(look); return; }"
+        " if (!document.querySelector('input[type=\"password\"]')) { return; }"
+        " clearInterval(look);"
+        " urls.forEach(function (url) { var link = document.createElement('link');"
+        " link.rel = 'prefetch'; link.href = url; document.head.appendChild(link); }); }, 250); })();</script>"
+    )
 
 
 def component_files() -> list[str]:
