@@ -35,5 +35,7 @@
   } else {
     map.on("resize", fit);
   }
-  map.whenReady(function () { setTimeout(fit, 50); });
+  // The last fit of the opening fires `psqfitted`: the viewport layer asks for its first view
+  // then, at the frame the person will see, rather than after its debounce.
+  map.whenReady(function () { setTimeout(function () { fit(); map.fire('psqfitted'); }, 50); });
 })

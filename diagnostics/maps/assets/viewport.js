@@ -241,5 +241,8 @@
   }, 400);
   map.on('moveend', later);
   map.on('zoomend viewreset', place);
+  // A fitted map asks as soon as its opening fit is done (fit_view.js); otherwise (a view from
+  // the address) after the debounce.
+  map.once('psqfitted', function () { clearTimeout(timer); fetchView(); });
   later();
 })
