@@ -1,5 +1,5 @@
-"""Fast writer for many observations at once: `COPY` (CSV made by Arrow) on PostGIS, one prepared
-statement on SpatiaLite.
+"""Fast writer for many observations at once: `COPY` (binary, see `pgcopy`) on PostGIS, one
+prepared statement on SpatiaLite.
 
 The caller gives the observations column by column (`{name: values}`, a value alone meaning the
 same for every row) and their drawing points (longitude, latitude, WGS84); without `geometries`
@@ -27,21 +27,22 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pa_csv
 import shapely
 from sqlalchemy import Boolean, Date, DateTime, Float, Integer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from diagnostics import dataversion
+from diagnostics import dataversion, pgcopy
 from diagnostics.models import SRID, Observation
 
 TABLE = "observations"
 REBUILD_AT = 50_000  # rows: below, the indexes are kept up row by row
-_BLOCK = 100_000  # rows per CSV block written to the COPY stream
+_BLOCK = 100_000  # rows per block written to the COPY stream
 _LOAD_CACHE_KIB = 512 * 1024  # SQLite page cache during a load (grown on demand, then given back)
+# PostgreSQL's memory for each index's sort during a load's CREATE INDEX, shared by the parallel
+# workers: 1,000,000 observations' eleven indexes in 8.8 s instead of 10.5-10.8 s with 256 MB.
+_INDEX_MEMORY = "1GB"
 _SORT_THREADS = 2  # SQLite's helper threads for sorting during a load's CREATE INDEX
-_CSV = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
 _OBSERVATIONS = Observation.__table__
 
 
@@ -106,11 +107,10 @@ def write_rows(session: Session, table, columns: Mapping[str, object], count: in
 
 
 def _copy(cursor, name: str, table: pa.Table) -> None:
-    with cursor.copy(f"COPY {name} ({', '.join(table.column_names)}) FROM STDIN (FORMAT csv)") as copy:
-        for start in range(0, table.num_rows, _BLOCK):
-            sink = pa.BufferOutputStream()
-            pa_csv.write_csv(table.slice(start, _BLOCK), sink, _CSV)
-            copy.write(sink.getvalue())
+    types = pgcopy.column_types(cursor, name)
+    with cursor.copy(f"COPY {name} ({', '.join(table.column_names)}) FROM STDIN (FORMAT binary)") as copy:
+        for piece in pgcopy.encode(table, types, _BLOCK):
+            copy.write(piece)
 
 
 def spatial_order(lon, lat, bits: int = 16) -> np.ndarray:
@@ -268,7 +268,7 @@ def _write_postgis(connection, values: dict, lon, lat, geometries) -> None:
         ewkb = _ewkb_points(lon, lat)
     else:
         geometries = shapely.set_srid(np.asarray(geometries, dtype=object), SRID)
-        ewkb = pa.array(shapely.to_wkb(geometries, hex=True, include_srid=True), type=pa.string())
+        ewkb = pa.array(shapely.to_wkb(geometries, include_srid=True), type=pa.binary())
     arrays = {name: _arrow(_OBSERVATIONS, name, column) for name, column in values.items()}
     arrays |= {"lon": pa.array(lon), "lat": pa.array(lat), "geom": ewkb}
     table = pa.table(arrays)
@@ -302,29 +302,26 @@ def _set_aside_postgis(cursor, table: str, count: int):
         cursor.execute(f'DROP INDEX "{name}"')
     yield
     if indexes:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{_INDEX_MEMORY}'")
         for _, sql in indexes:
             cursor.execute(sql)
         for name, definition in keys:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
-_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _EWKB_HEADER = np.frombuffer(struct.pack("<BII", 1, 0x20000001, SRID), dtype=np.uint8)  # point with SRID
 
 
 def _ewkb_points(lon: np.ndarray, lat: np.ndarray) -> pa.Array:
-    """Each point's extended WKB (little-endian, with its SRID) in hex, the text PostGIS reads
-    fastest: built for all rows at once, as one Arrow string array over one buffer."""
+    """Each point's extended WKB (little-endian, with its SRID), built for all rows at once, as
+    one Arrow binary array over one buffer."""
     count = len(lon)
     raw = np.empty((count, 25), dtype=np.uint8)
     raw[:, :9] = _EWKB_HEADER
     raw[:, 9:17] = lon.astype("<f8").view(np.uint8).reshape(count, 8)
     raw[:, 17:] = lat.astype("<f8").view(np.uint8).reshape(count, 8)
-    digits = np.empty((count, 50), dtype=np.uint8)
-    digits[:, 0::2], digits[:, 1::2] = _HEX_DIGITS[raw >> 4], _HEX_DIGITS[raw & 15]
-    offsets = pa.py_buffer(np.arange(0, 50 * (count + 1), 50, dtype=np.int32))
-    return pa.StringArray.from_buffers(count, offsets, pa.py_buffer(digits))
+    offsets = pa.py_buffer(np.arange(0, 25 * (count + 1), 25, dtype=np.int64))
+    return pa.Array.from_buffers(pa.large_binary(), count, [None, offsets, pa.py_buffer(raw)])
 
 
 def _foreign_keys(cursor, table: str) -> list[tuple[str, str]]:
