@@ -6,14 +6,13 @@ The parent starts `python -m diagnostics.io.isolation` with the request on stdin
 limits its own address space (RLIMIT_AS) and CPU time before it imports anything large, keeps
 only the one GDAL driver the format needs (every other driver is skipped through GDAL_SKIP, so
 GDAL cannot choose a driver from the content: no VRT, no GDALG), points GDAL's HTTP at a closed
-port, and answers with plain JSON lines (never a pickle: the parent does not trust the child either).
+port, and answers with one Arrow IPC stream of data only (`frame_wire`: never a pickle, and the
+parent validates every buffer: it does not trust the child either).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
 import os
 import resource
 import signal
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from diagnostics import config
 from diagnostics.errors import DiagnosticsError
+from diagnostics.io import frame_wire
 from diagnostics.io.files import FORMAT_LABELS
 from diagnostics.texts import imports_text as text
 
@@ -75,7 +75,7 @@ def read_isolated(path: Path, fmt: str, options: dict) -> tuple:
     except subprocess.TimeoutExpired:
         raise DiagnosticsError(text("parser_timeout", seconds=seconds)) from None
     if child.returncode == _OK:
-        return _decode(child.stdout)
+        return frame_wire.decode(child.stdout)
     if child.returncode == _REFUSED:
         raise DiagnosticsError(json.loads(child.stdout)["error"])
     if child.returncode == _NO_MEMORY:
@@ -104,57 +104,6 @@ def _environment(fmt: str) -> dict[str, str]:
     return environment
 
 
-def _decode(answer: bytes) -> tuple:
-    """The child's JSON lines as (frame, notes); each column made a pandas column as soon as it is
-    read, so that a million rows are never all Python values at once."""
-    import io
-
-    import geopandas as gpd
-    import pandas as pd
-
-    lines = io.BytesIO(answer)
-    head = json.loads(lines.readline())
-    data = {position: _column(json.loads(lines.readline())) for position in range(len(head["columns"]))}
-    table = pd.DataFrame(data, index=pd.RangeIndex(head["rows"]))
-    table.columns = head["columns"]
-    geometry = _shapes(json.loads(lines.readline()), head["rows"])
-    frame = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, index=table.index), crs=head["crs"])
-    frame.attrs["sheets"] = [str(name) for name in head.get("sheets", [])]  # a workbook's, for a picker
-    return frame, head["notes"]
-
-
-def _column(values: list):
-    """A column the child sent, as pandas infers it; text (with blanks) kept as Python str
-    objects, which the checks read (not copied into an Arrow string array and back)."""
-    import pandas as pd
-
-    column = pd.Series(values, dtype=object)
-    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
-        return column
-    return pd.Series(values)
-
-
-def _shapes(answer, rows: int):
-    """The shapes the child sent: hex WKB per row, or every point's coordinates at once (see
-    `_encoded_shapes`), checked to be as many as the rows."""
-    import base64
-
-    import numpy as np
-    import shapely
-
-    if isinstance(answer, dict):
-        coordinates = np.frombuffer(base64.b64decode(answer["points"], validate=True), dtype="<f8")
-        if len(coordinates) != 2 * rows:
-            raise DiagnosticsError(text("parser_crashed"))
-        x, y = coordinates[:rows], coordinates[rows:]
-        shapes = shapely.points(x, y)
-        shapes[np.isnan(x) | np.isnan(y)] = None
-        return shapes
-    if len(answer) != rows:
-        raise DiagnosticsError(text("parser_crashed"))
-    return shapely.from_wkb(np.array([g or None for g in answer], dtype=object))
-
-
 # --- The child ---------------------------------------------------------------------------------
 
 
@@ -177,14 +126,12 @@ def _child() -> int:
         if wanted and fmt not in ("shp", "ods", "kmz") and _opening_driver(pyogrio, path) != wanted:
             raise DiagnosticsError(text("wrong_driver", format=files.FORMAT_LABELS[fmt]))
         frame, notes = files.read_with_notes(path, fmt, **request["options"])
-        answer = _encode(frame, notes)
-    except MemoryError:
+        frame_wire.write(frame_wire.encode(frame, notes), sys.stdout.buffer)
+    except MemoryError:  # pyarrow's ArrowMemoryError is one
         return _NO_MEMORY
     except DiagnosticsError as exc:
         sys.stdout.write(json.dumps({"error": str(exc)}))
         return _REFUSED
-    for line in answer:
-        sys.stdout.write(line + "\n")
     return _OK
 
 
@@ -193,76 +140,6 @@ def _opening_driver(pyogrio, path: Path) -> str | None:
         return pyogrio.read_info(path)["driver"]
     except Exception:  # pyogrio's DataSourceError and friends: no allowed driver can open it
         return None
-
-
-def _encode(frame, notes: list[str]) -> list[str]:
-    """The answer as JSON lines: what the frame is, then each column, then the shapes as hex WKB
-    (a column's Python values at a time: a million rows' JSON, not their objects, is held)."""
-    import numpy as np
-
-    geometry = frame.geometry
-    positions = [position for position, c in enumerate(frame.columns) if c != geometry.name]
-    head = {
-        "columns": [str(frame.columns[position]) for position in positions],
-        "rows": len(frame),
-        "crs": frame.crs.to_wkt() if frame.crs is not None else None,
-        "notes": notes,
-        "sheets": [str(name) for name in frame.attrs.get("sheets", [])],
-    }
-    lines = [json.dumps(head)]
-    lines += [json.dumps(_plain_column(frame.iloc[:, position])) for position in positions]
-    lines.append(json.dumps(_encoded_shapes(np.asarray(geometry.values, dtype=object))))
-    return lines
-
-
-def _encoded_shapes(shapes):
-    """The shapes as hex WKB per row; when every shape is a 2D point with finite coordinates
-    (or missing: NaN), their coordinates instead, as one base64 block of little-endian doubles
-    (every x, then every y): a CSV's million points are neither made into WKB nor parsed back."""
-    import base64
-
-    import numpy as np
-    import shapely
-
-    missing = shapely.is_missing(shapes)
-    present = shapes[~missing]
-    points = (shapely.get_type_id(present) == 0).all() and not shapely.has_z(present).any()
-    if points and not shapely.is_empty(present).any():
-        coordinates = np.full((2, len(shapes)), np.nan)
-        coordinates[0, ~missing], coordinates[1, ~missing] = shapely.get_x(present), shapely.get_y(present)
-        if np.isfinite(coordinates[:, ~missing]).all():
-            return {"points": base64.b64encode(coordinates.astype("<f8").tobytes()).decode("ascii")}
-    return shapely.to_wkb(shapes, hex=True).tolist()
-
-
-def _plain_column(values) -> list:
-    """`_plain` of each value; text, whole numbers and booleans without a call per value."""
-    import numpy as np
-    import pandas as pd
-
-    kind = values.dtype.kind if isinstance(values.dtype, np.dtype) else ""  # not pandas' nullable ones
-    if kind in ("i", "u", "b"):
-        return values.tolist()
-    cells = values.to_numpy(dtype=object)
-    if kind == "f" or pd.api.types.infer_dtype(cells, skipna=True) in ("string", "empty"):
-        missing = pd.isna(cells)
-        if missing.any():
-            cells = cells.copy()
-            cells[missing] = None
-        return cells.tolist()
-    return [_plain(v) for v in cells]
-
-
-def _plain(value):
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())
-    if isinstance(value, dt.date | dt.datetime) or hasattr(value, "isoformat"):
-        return None if value != value else value.isoformat()  # NaT is not equal to itself
-    return str(value)
 
 
 def _fault(kind: str) -> None:
