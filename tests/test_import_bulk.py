@@ -132,7 +132,7 @@ def test_a_failure_in_the_bulk_write_leaves_no_half_import(db, team_id, tmp_path
     path = _csv(tmp_path, 50)
     preview = imports.preview_import(db, ADMIN_ACTOR, "observations", path)
     monkeypatch.setattr(commit, "BULK_ROWS", 1)
-    monkeypatch.setattr(commit.submissions, "token", lambda key: "import:same")  # a duplicate token
+    monkeypatch.setattr(commit.submissions, "tokens", lambda keys: ["import:same"] * len(keys))  # a duplicate token
     # The database refuses the second row mid-COPY; the driver's error comes out as SQLAlchemy's
     # IntegrityError, which the import tells in French (as for the ORM path).
     with pytest.raises(imports.ImportRefused, match="rien n'a été écrit"):
