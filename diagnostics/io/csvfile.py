@@ -105,9 +105,53 @@ def _read_table(content: bytes) -> pd.DataFrame:
         raise DiagnosticsError(text("nul_bytes"))
     encoding = _encoding(content)
     delimiter = _delimiter(content[: 1 << 16].decode(encoding, errors="ignore"))
+    frame = _read_with_arrow(content, encoding, delimiter)
+    if frame is None:
+        frame = _read_with_pandas(content, encoding, delimiter)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return _unquote_formulas(frame)
+
+
+def _read_with_arrow(content: bytes, encoding: str, delimiter: str) -> pd.DataFrame | None:
+    """The table as `_read_with_pandas` reads it, by Arrow's CSV reader (ten times faster on a
+    million rows, and its text is pandas' own storage), or None for any file where the two
+    could differ: not UTF-8, a header with a blank or repeated name, rows of another length
+    (Arrow refuses them), a cell starting with a space (pandas skips the spaces after a
+    separator, and reads a quote after them as quoting)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as arrow_csv
+
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    body = content[3:] if encoding == "utf-8-sig" else content
+    header = next(csv.reader([body[: 1 << 16].split(b"\n", 1)[0].decode("utf-8", "replace")], delimiter=delimiter))
+    names = [name.strip() for name in header]
+    if not all(names) or len(set(names)) != len(names) or any(name.startswith(" ") for name in header):
+        return None
+    try:
+        table = arrow_csv.read_csv(
+            pa.py_buffer(body),
+            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.large_string()), strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowKeyError):
+        return None
+    if table.column_names != header:
+        return None
+    for column in table.columns:
+        if pc.any(pc.starts_with(column, " ")).as_py():
+            return None
+    text_type = pd.StringDtype("pyarrow", na_value=np.nan)  # what read_csv gives for dtype=str
+    return table.to_pandas(types_mapper=lambda _type: text_type)
+
+
+def _read_with_pandas(content: bytes, encoding: str, delimiter: str) -> pd.DataFrame:
     # The bytes, not their text: pandas decodes as it parses; a str of a 150 MB file with
     # accents takes twice its size, and a StringIO of it four times (the parsing child's memory).
-    frame = pd.read_csv(
+    return pd.read_csv(
         io.BytesIO(content),
         sep=delimiter,
         dtype=str,
@@ -116,8 +160,6 @@ def _read_table(content: bytes) -> pd.DataFrame:
         encoding=encoding,
         encoding_errors="replace",
     )
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return _unquote_formulas(frame)
 
 
 def _encoding(content: bytes) -> str:

@@ -108,7 +108,7 @@ def _frame(table, head: dict) -> tuple:
             data[index] = _pandas_column(column)
         else:
             raise ValueError(f"a column of type {column.type}")
-    frame = pd.DataFrame(data, index=pd.RangeIndex(rows))
+    frame = pd.DataFrame(data, index=pd.RangeIndex(rows), copy=False)  # its columns are new already
     frame.columns = columns
     shapes = _shapes(table, head["shapes"])
     result = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes, index=frame.index), crs=head["crs"])
