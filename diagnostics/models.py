@@ -150,6 +150,10 @@ def point_strip(lat):
     return cast(lat * literal_column(str(POINT_STRIPS_PER_DEGREE)), Integer)
 
 
+OVERDUE_COLUMNS = ("status", "due_on", "commune_insee", "diagnostic_id", "partner_id")
+WITH_DUE_DATE = text("due_on IS NOT NULL")
+
+
 class Observation(Base):
     """A geolocated finding of a diagnostic: a point, a line or a polygon."""
 
@@ -159,8 +163,9 @@ class Observation(Base):
         Index("ix_observations_filters", "observed_on", "category", "severity", "status"),
         # A scope's count by filters reads this index alone, not each row of its communes (migration 0021).
         Index("ix_observations_scope_filters", "commune_insee", "severity", "status", "category", "observed_on"),
-        # « En retard » counts the open statuses' past due dates in this index alone (migration 0022).
-        Index("ix_observations_overdue", "status", "due_on", "commune_insee", "diagnostic_id", "partner_id"),
+        # « En retard » counts the open statuses' past due dates in this index alone (migration 0022),
+        # which holds the observations with a due date only (0025: an import's rows have none).
+        Index("ix_observations_overdue", *OVERDUE_COLUMNS, sqlite_where=WITH_DUE_DATE, postgresql_where=WITH_DUE_DATE),
         # Lines and polygons only (services.observations.shape_conditions), by date: a few rows,
         # where testing every row's geometry took 0.3-4 s over 1,000,000 (migration 0020).
         Index(

@@ -111,7 +111,7 @@ def _frame(table, head: dict) -> tuple:
     frame = pd.DataFrame(data, index=pd.RangeIndex(rows), copy=False)  # its columns are new already
     frame.columns = columns
     shapes = _shapes(table, head["shapes"])
-    result = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes, index=frame.index), crs=head["crs"])
+    result = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes, index=frame.index), crs=head["crs"], copy=False)
     result.attrs["sheets"] = [str(name) for name in head.get("sheets", [])]  # a workbook's, for a picker
     return result, [str(note) for note in head["notes"]]
 
