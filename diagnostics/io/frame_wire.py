@@ -37,10 +37,14 @@ def encode(frame, notes: list[str]):
     positions = [position for position, c in enumerate(frame.columns) if c != geometry.name]
     arrays, flagged = [], []
     for index, position in enumerate(positions):
-        array = _arrow_column(frame.iloc[:, position])
+        column = frame.iloc[:, position]
+        array = _buffered_column(column)
         if array is None:
-            flagged.append(index)
-            array = pa.array([json.dumps(v) for v in _plain_column(frame.iloc[:, position])], type=pa.string())
+            plain = _plain_column(column)
+            array = _plain_array(plain)
+            if array is None:
+                flagged.append(index)
+                array = pa.array([json.dumps(v) for v in plain], type=pa.string())
         arrays.append(array)
     names = [f"c{index}" for index in range(len(positions))]
     shapes = np.asarray(geometry.values, dtype=object)
@@ -161,10 +165,9 @@ def _shapes(table, kind: str):
 # --- The child's side ----------------------------------------------------------------------------
 
 
-def _arrow_column(values):
-    """The column as an Arrow array without a Python value per cell when it can be (text pandas
-    holds in Arrow, numpy numbers and booleans, Python values of one plain type); None when its
-    values are of mixed or other types (they then go as JSON)."""
+def _buffered_column(values):
+    """The column as an Arrow array made from its buffers (text pandas holds in Arrow, numpy
+    numbers and booleans), without a Python value per cell; None for any other column."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -173,8 +176,16 @@ def _arrow_column(values):
         return pa.array(values.to_numpy(), from_pandas=True)  # float NaN: null
     if isinstance(values.dtype, pd.StringDtype):
         return pa.array(values, from_pandas=True)
+    return None
+
+
+def _plain_array(plain: list):
+    """Python values of one plain type as an Arrow array; None when they are of mixed or other
+    types (they then go as JSON)."""
+    import pyarrow as pa
+
     try:
-        array = pa.array(_plain_column(values), from_pandas=True)
+        array = pa.array(plain, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return None
     return array if str(array.type) in _PLAIN_TYPES else None
